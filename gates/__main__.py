@@ -1,0 +1,7 @@
+"""`python -m gates`: the same entry point as the `gates` console script."""
+
+import sys
+
+from gates.cli import main
+
+sys.exit(main())

@@ -1,0 +1,192 @@
+"""The values that cross module boundaries: findings, rules, gate outcomes and the run's verdict.
+
+All are frozen dataclasses with tuples instead of lists, so a value handed to a report or a worker
+process can't be changed behind anyone's back. Severities, verdicts and statuses are `StrEnum`s,
+dispatched with `match` + `assert_never`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import assert_never
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        match self:
+            case Severity.LOW:
+                return 1
+            case Severity.MEDIUM:
+                return 2
+            case Severity.HIGH:
+                return 3
+            case Severity.CRITICAL:
+                return 4
+            case _:
+                assert_never(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    BLOCKED = "blocked"
+    ERROR = "error"
+
+
+class ExitCode(IntEnum):
+    PASS = 0
+    BLOCKED = 1
+    INVALID_INPUT = 2
+    GATE_ERROR = 3
+    INTERRUPTED = 130
+
+
+class Status(StrEnum):
+    """What the filtering path decided about one finding."""
+
+    NEW = "new"  # not covered by the baseline or an approval
+    BASELINED = "baselined"  # accepted pre-existing finding
+    WAIVED = "waived"  # covered by a valid signed approval
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Repo-relative POSIX path; lines and columns are 1-based, 0 means 'whole file'."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One occurrence of a rule match.
+
+    `fingerprint` identifies the finding without line numbers (see fingerprint.py); identical
+    occurrences in one file share it and are counted by the filtering path. `snippet` is already
+    masked by the gate: it must never hold a secret, a card number or other PII in clear.
+    `suppression_requests` records inline comments (`# nosec`, `# gates: allow pii`): they are
+    shown in reports but never unblock.
+    """
+
+    gate: str
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    fingerprint: str
+    snippet: str = ""
+    properties: tuple[tuple[str, str], ...] = ()
+    suppression_requests: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.gate, self.rule, self.fingerprint)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleInfo:
+    """What `gates list` / `gates explain` and SARIF `rules` show for one rule id (`gate.name`)."""
+
+    id: str
+    name: str
+    summary: str
+    help: str  # why it matters and how to fix it
+    default_severity: Severity
+    tags: tuple[str, ...] = ()  # e.g. CWE ids: ("CWE-312",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateError:
+    """Why a gate produced no trustworthy answer. Always blocks."""
+
+    gate: str
+    reason: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateOutcome:
+    gate: str
+    findings: tuple[Finding, ...] = ()
+    error: GateError | None = None
+    notes: tuple[str, ...] = ()  # shown in reports: e.g. "key derived from root commit"
+    tool_versions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waiver:
+    """A verified, signed approval: covers findings by (gate, rule, fingerprint) up to a count."""
+
+    id: str
+    covers: tuple[WaiverEntry, ...]
+    reason: str
+    ticket: str
+    signers: tuple[str, ...]  # principals whose signatures verified and counted
+    expires_at: str  # RFC 3339, UTC
+    expiring_soon: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverEntry:
+    gate: str
+    rule: str
+    fingerprint: str
+    max_occurrences: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalNote:
+    """An approval that was rejected, expired, expiring or unused, with the reason: all reported."""
+
+    id: str
+    state: str  # "rejected" | "expired" | "expiring" | "unused"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportedFinding:
+    finding: Finding
+    status: Status
+    blocking: bool
+    waiver_id: str = ""
+    justification: str = ""
+    signers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedFile:
+    path: str
+    reason: str  # "binary", "too large (3.2 MB > 1 MB)", "symlink out of repository"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    """Everything every report renders, from one object."""
+
+    verdict: Verdict
+    exit_code: ExitCode
+    gates: tuple[str, ...]  # ids of the gates that were asked to run, in order
+    findings: tuple[ReportedFinding, ...]
+    errors: tuple[GateError, ...]
+    rules: tuple[RuleInfo, ...]  # metadata for every rule that appears in findings
+    skipped: tuple[SkippedFile, ...] = ()
+    stale_baseline: tuple[str, ...] = ()  # fingerprints in the baseline that matched nothing
+    approvals: tuple[ApprovalNote, ...] = ()
+    notes: tuple[str, ...] = ()
+    tool_versions: tuple[tuple[str, str], ...] = ()
+    policy_digest: str = ""
+    fail_on: Severity = Severity.HIGH
+    scanned_files: int = 0
+    extra: tuple[tuple[str, str], ...] = field(default=())

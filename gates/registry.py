@@ -1,0 +1,137 @@
+"""Gate discovery: every gate, built-in or third-party, comes through the entry-point group.
+
+A gate is a `GateSpec` exposed as an entry point in the group `release_gates.gates`, whose name is
+the gate id (`pii = "gates.checks.pii:GATE"`). Built-in gates use the same path as anyone's, so the
+loading path is always exercised. Two entry points with one name are a load error, never last-wins.
+Modules are imported only for the gates a run asks for, which keeps `gates run --gate pii` fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gates.errors import GateCannotRun
+from gates.model import Finding, RuleInfo
+
+if TYPE_CHECKING:
+    from gates.fingerprint import FingerprintKey
+    from gates.policy import Policy
+    from gates.workspace import Workspace
+
+GROUP = "release_gates.gates"
+_GATE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+class Scope(StrEnum):
+    """How a gate relates to the files of a change; decides how `--diff` treats it."""
+
+    FILES = "files"  # findings come from file contents: `--diff` keeps only new fingerprints
+    REPOSITORY = "repository"  # runs once on the repository or its data (signoff, reconcile)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateContext:
+    """Everything a gate may use; nothing global. Picklable, so a worker process can receive it.
+
+    `config` is the gate's own policy section, already validated against `GateSpec.config_schema`,
+    with the runner's common keys (enabled, paths, exclude, timeout, severity) removed. The gate
+    turns it into its own frozen dataclass.
+    """
+
+    gate: str
+    config: Mapping[str, Any]
+    workspace: Workspace
+    files: tuple[str, ...]  # repo-relative paths this gate must scan (after paths/exclude)
+    policy: Policy
+    fingerprint_key: FingerprintKey
+    now: datetime
+    base_ref: str | None = None  # set in --diff mode / CI: the reviewed change's base
+    changed_files: tuple[str, ...] | None = None  # paths touched by the change, when known
+    cache_dir: Path | None = None  # per-gate warm cache directory, when caching is on
+    jobs: int = 1  # worker processes the gate may use for itself
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateSpec:
+    """A gate: its id, what its policy section may contain, its rules and how to run it.
+
+    `config_schema` is a JSON Schema (draft 2020-12) object schema for the gate's own keys; the
+    runner adds the common keys and forbids unknown ones, so a typo never silently disables a check.
+    `run` yields findings or raises GateCannotRun/InvalidInput; any other exception is a crash that
+    blocks the release.
+    """
+
+    id: str
+    summary: str
+    config_schema: Mapping[str, Any]
+    rules: tuple[RuleInfo, ...]
+    run: Callable[[GateContext], Iterable[Finding]]
+    scope: Scope = Scope.FILES
+    default_timeout_s: int = 300
+    tools: tuple[str, ...] = field(default=())  # external executables it needs, for `gates list`
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=GROUP):
+        if ep.name in found and found[ep.name].value != ep.value:
+            raise GateCannotRun(
+                ep.name,
+                f"two packages register gate id {ep.name!r} ({found[ep.name].value} and {ep.value})",
+                "uninstall one of them or rename its entry point",
+            )
+        found[ep.name] = ep
+    return found
+
+
+def available() -> tuple[str, ...]:
+    """Ids of every installed gate, sorted, without importing them."""
+    return tuple(sorted(_entry_points()))
+
+
+def load(ids: Sequence[str] | None = None) -> tuple[GateSpec, ...]:
+    """Import and check the named gates (all when None), in the order given (else sorted)."""
+    eps = _entry_points()
+    wanted = list(ids) if ids is not None else sorted(eps)
+    specs = []
+    for gate_id in wanted:
+        ep = eps.get(gate_id)
+        if ep is None:
+            raise GateCannotRun(
+                gate_id,
+                "no installed gate has this id",
+                f"use one of: {', '.join(sorted(eps)) or '(none installed)'}",
+            )
+        specs.append(_load_one(ep))
+    return tuple(specs)
+
+
+def _load_one(ep: EntryPoint) -> GateSpec:
+    try:
+        spec = ep.load()
+    except Exception as exc:  # a broken plugin blocks, with its own message
+        raise GateCannotRun(
+            ep.name, f"could not import {ep.value}: {type(exc).__name__}: {exc}", "reinstall it"
+        ) from exc
+    if not isinstance(spec, GateSpec):
+        raise GateCannotRun(
+            ep.name, f"{ep.value} is a {type(spec).__name__}, not a GateSpec", "fix the plugin"
+        )
+    if spec.id != ep.name or not _GATE_ID.match(spec.id):
+        raise GateCannotRun(
+            ep.name,
+            f"entry point {ep.name!r} exposes gate id {spec.id!r}",
+            "make the entry point name equal the gate id (lowercase, digits, dashes)",
+        )
+    return spec
+
+
+def all_rules(specs: Iterable[GateSpec]) -> dict[str, RuleInfo]:
+    return {rule.id: rule for spec in specs for rule in spec.rules}

@@ -1,0 +1,183 @@
+"""The workspace: which files a run scans, and how their bytes are read.
+
+Three selections: every tracked file (`git ls-files`), the names pre-commit passes, or a git
+revision's files (used to scan the base side in `--diff` mode). Symlinks are never followed,
+binaries and files over the size limit are skipped and listed, and no path may leave the root.
+A plain directory without git works too (every regular file below it); the CLI warns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from gates import git
+from gates.errors import InvalidInput
+from gates.model import SkippedFile
+
+DEFAULT_MAX_FILE_BYTES = 1_048_576
+_SNIFF = 8192
+_IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workspace:
+    """Repo-relative POSIX paths plus a way to read them; immutable and picklable."""
+
+    root: Path
+    files: tuple[str, ...]
+    skipped: tuple[SkippedFile, ...] = ()
+    is_git: bool = True
+    ref: str | None = None  # None: the working tree; else the commit whose blobs are read
+    contents: Mapping[str, bytes] = field(default_factory=dict)  # preloaded bytes (ref mode)
+
+    def read_bytes(self, path: str) -> bytes:
+        if self.ref is not None:
+            return self.contents[path]
+        full = self.root / path
+        # O_NOFOLLOW: a file swapped for a symlink after selection is refused, not followed.
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+
+    def read_text(self, path: str) -> str:
+        return self.read_bytes(path).decode("utf-8", "replace")
+
+    @contextmanager
+    def on_disk(self, paths: Iterable[str] | None = None) -> Iterator[Path]:
+        """A directory holding the files, for external tools: the root itself for the working
+        tree, a temporary copy for a git revision. Never writes into the scanned repository."""
+        if self.ref is None:
+            yield self.root
+            return
+        with tempfile.TemporaryDirectory(prefix="release-gates-") as tmp:
+            for path in paths if paths is not None else self.files:
+                target = Path(tmp, path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(self.contents[path])
+            yield Path(tmp)
+
+    def subset(self, paths: Iterable[str]) -> Workspace:
+        keep = set(paths)
+        return Workspace(
+            root=self.root,
+            files=tuple(p for p in self.files if p in keep),
+            skipped=self.skipped,
+            is_git=self.is_git,
+            ref=self.ref,
+            contents={p: b for p, b in self.contents.items() if p in keep},
+        )
+
+
+def relative_inside(root: Path, name: str, *, source: str) -> str:
+    """`name` (absolute or relative to the cwd) as a repo-relative POSIX path; refuses escapes."""
+    candidate = Path(name)
+    if not candidate.is_absolute():
+        candidate = Path.cwd() / candidate
+    # Resolve the parent only: the file itself may be a symlink, which we refuse but must not follow.
+    resolved = candidate.parent.resolve() / candidate.name
+    try:
+        rel = resolved.relative_to(root)
+    except ValueError:
+        raise InvalidInput(
+            source, name, "path is outside the repository", "pass files inside the repository"
+        ) from None
+    posix = PurePosixPath(*rel.parts).as_posix()
+    if posix in ("", ".") or ".." in rel.parts:
+        raise InvalidInput(source, name, "not a file in the repository", "pass file paths")
+    return posix
+
+
+def _classify(root: Path, path: str, max_bytes: int) -> SkippedFile | None:
+    """Why a working-tree file is not scanned, or None when it is."""
+    full = root / path
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return SkippedFile(path=path, reason="deleted in the working tree")
+    if stat.S_ISLNK(st.st_mode):
+        target = os.path.realpath(full)
+        inside = Path(target).is_relative_to(root)
+        where = "inside the repository" if inside else "out of the repository"
+        return SkippedFile(path=path, reason=f"symlink ({where}), not followed")
+    if not stat.S_ISREG(st.st_mode):
+        return SkippedFile(path=path, reason="not a regular file")
+    if st.st_size > max_bytes:
+        return SkippedFile(path=path, reason=f"too large ({st.st_size} bytes > {max_bytes})")
+    with open(full, "rb") as fh:
+        if b"\0" in fh.read(_SNIFF):
+            return SkippedFile(path=path, reason="binary")
+    return None
+
+
+def _select(root: Path, candidates: Iterable[str], max_bytes: int) -> tuple[list[str], list[SkippedFile]]:
+    files: list[str] = []
+    skipped: list[SkippedFile] = []
+    for path in sorted(set(candidates)):
+        why = _classify(root, path, max_bytes)
+        if why is None:
+            files.append(path)
+        elif why.reason != "deleted in the working tree":
+            skipped.append(why)
+    return files, skipped
+
+
+def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+    """Every tracked file in the working tree (submodules skipped and listed)."""
+    candidates = []
+    skipped = []
+    for entry in git.ls_files(root):
+        if entry.mode == "160000":
+            skipped.append(SkippedFile(path=entry.path, reason="submodule, not scanned"))
+        else:
+            candidates.append(entry.path)
+    files, more = _select(root, candidates, max_bytes)
+    return Workspace(root=root, files=tuple(files), skipped=tuple(sorted(skipped + more, key=_by_path)))
+
+
+def named(root: Path, names: Iterable[str], *, is_git: bool, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+    """The files pre-commit (or a user) named on the command line."""
+    rel = [relative_inside(root, n, source="command line") for n in names]
+    files, skipped = _select(root, rel, max_bytes)
+    return Workspace(root=root, files=tuple(files), skipped=tuple(skipped), is_git=is_git)
+
+
+def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+    """Every regular file below a plain directory (no git): VCS and dependency dirs pruned."""
+    candidates = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
+        rel_dir = Path(dirpath).relative_to(root)
+        candidates.extend(PurePosixPath(*rel_dir.parts, f).as_posix() for f in filenames)
+    files, skipped = _select(root, candidates, max_bytes)
+    return Workspace(root=root, files=tuple(files), skipped=tuple(skipped), is_git=False)
+
+
+def at_revision(root: Path, ref: str, path_map: Mapping[str, str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+    """Files as they were at `ref`, presented under their current names (`path_map`: current
+    path -> path at ref), so fingerprints of renamed files compare equal across the two sides."""
+    wanted = {old: new for new, old in path_map.items()}
+    entries = [e for e in git.ls_tree(root, ref, tuple(sorted(wanted))) if e.path in wanted]
+    regular = [e for e in entries if e.mode in ("100644", "100755")]
+    blobs = git.read_blobs(root, tuple(sorted({e.blob for e in regular})))
+    contents: dict[str, bytes] = {}
+    for entry in regular:
+        data = blobs[entry.blob]
+        if len(data) <= max_bytes and b"\0" not in data[:_SNIFF]:
+            contents[wanted[entry.path]] = data
+    return Workspace(root=root, files=tuple(sorted(contents)), ref=ref, contents=contents)
+
+
+def _by_path(s: SkippedFile) -> str:
+    return s.path
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Copy a directory tree without following symlinks (used by `gates demo`)."""
+    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)

@@ -1,0 +1,73 @@
+"""Test helpers shared by gate tests: build a real git repository and a GateContext for it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gates import workspace
+from gates.fingerprint import FingerprintKey
+from gates.model import Severity
+from gates.policy import Policy
+from gates.registry import GateContext
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TEST_KEY = FingerprintKey(key=b"k" * 32, source="tests", derived=False)
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=dev@example.com", "-c", "user.name=Dev", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+    """A real git repository with `files` (path -> content) committed on `main`."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    if commit:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
+def context(
+    gate: str,
+    root: Path,
+    config: Mapping[str, Any] | None = None,
+    *,
+    document: Mapping[str, Any] | None = None,
+    now: datetime = NOW,
+    base_ref: str | None = None,
+    changed_files: tuple[str, ...] | None = None,
+    cache_dir: Path | None = None,
+) -> GateContext:
+    """A GateContext over every tracked file of `root`, as the runner would build it."""
+    ws = workspace.tracked(root.resolve())
+    policy = Policy(sources=(), document=document or {}, digest="0" * 64, fail_on=Severity.HIGH)
+    return GateContext(
+        gate=gate,
+        config=config or {},
+        workspace=ws,
+        files=ws.files,
+        policy=policy,
+        fingerprint_key=TEST_KEY,
+        now=now,
+        base_ref=base_ref,
+        changed_files=changed_files,
+        cache_dir=cache_dir,
+    )
