@@ -1,7 +1,8 @@
 """Benchmark corpus: the sources of real payment SDKs from the package registry, cached.
 
-`corpus_dir()` downloads the sdists of stripe, braintree and adyen once (pip download, no deps,
-source only) into bench/.cache/, unpacks them, and makes the tree a git repository so `gates run`
+`corpus_dir()` downloads stripe, braintree and adyen once (pip download, no deps; their wheels are
+pure Python, so they hold the same sources as the sdists without a build step) into bench/.cache/,
+unpacks them, and makes the tree a git repository so `gates run`
 scans it the way it scans any repository. Later calls reuse the cache.
 """
 
@@ -23,8 +24,7 @@ def _download(spec: str, dest: Path) -> Path:
     found = [p for p in dest.iterdir() if p.name.lower().startswith(name)]
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-             "--no-build-isolation", "-q", "-d", str(dest), spec],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-q", "-d", str(dest), spec],
             check=True,
         )
         found = [p for p in dest.iterdir() if p.name.lower().startswith(name)]
@@ -32,7 +32,7 @@ def _download(spec: str, dest: Path) -> Path:
 
 
 def _unpack(archive: Path, into: Path) -> None:
-    if archive.suffix == ".zip":
+    if archive.suffix in (".zip", ".whl"):
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(into)
     else:
@@ -47,7 +47,7 @@ def corpus_dir() -> Path:
         return repo
     repo.mkdir(parents=True, exist_ok=True)
     for spec in PACKAGES:
-        _unpack(_download(spec, CACHE / "sdists"), repo)
+        _unpack(_download(spec, CACHE / "dists"), repo)
     git = ["git", "-c", "user.email=bench@example.invalid", "-c", "user.name=bench"]
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
