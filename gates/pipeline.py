@@ -82,10 +82,21 @@ def load_policy(repo: Repo, explicit: str | None, trust_ref: str | None) -> Poli
 
 
 def select_specs(policy: Policy, wanted: Sequence[str]) -> tuple[GateSpec, ...]:
+    """The gates to run (`wanted`, else every installed one), after validating every gate section
+    the policy mentions with that gate's own schema."""
     installed = registry.available()
     specs = registry.load(list(wanted) if wanted else None)
-    policy_mod.validate_gates(policy, specs, installed)
+    loaded = {s.id for s in specs}
+    extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
+    policy_mod.validate_gates(policy, (*specs, *registry.load(extra)), installed)
     return specs
+
+
+def validate_policy(policy: Policy) -> None:
+    """Check every gate section the policy mentions (used by `gates policy validate|show`)."""
+    installed = registry.available()
+    mentioned = [g for g in policy_mod.mentioned_gates(policy) if g in installed]
+    policy_mod.validate_gates(policy, registry.load(mentioned), installed)
 
 
 def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | None]:

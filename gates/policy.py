@@ -157,7 +157,16 @@ def _resolve_chain(
                 "make the chain end at a shipped policy",
             )
         seen.add(current)
-        label, text = _read_one(current, read, outside if current == start else None)
+        found = _read_one(current, read, outside if current == start else None)
+        if found is None:
+            referrer = docs[-1][0] if docs else current
+            raise InvalidInput(
+                referrer,
+                "$.extends" if docs else "$",
+                f"policy file {current} not found",
+                "fix the path (relative to the extending policy) or name a shipped policy",
+            )
+        label, text = found
         doc = load_yaml(text, prefix + label)
         if not isinstance(doc, dict):
             raise InvalidInput(
@@ -181,16 +190,14 @@ def _resolve_chain(
     )
 
 
-def _read_one(location: str, read: Reader, outside: Path | None) -> tuple[str, str]:
+def _read_one(location: str, read: Reader, outside: Path | None) -> tuple[str, str] | None:
     if location.startswith("shipped:"):
         name = location.removeprefix("shipped:")
         return f"policies/{name}.yaml (shipped)", shipped_text(name)
     if outside is not None:
         return str(outside), outside.read_text(encoding="utf-8")
     text = read(location)
-    if text is None:
-        raise InvalidInput(location, "$", "policy file not found", "check the path")
-    return location, text
+    return None if text is None else (location, text)
 
 
 def _parent_location(current: str, parent: object, label: str) -> str:
@@ -328,6 +335,14 @@ def gate_schema(spec: GateSpec) -> dict[str, Any]:
     schema["properties"] = {**common, **schema.get("properties", {})}
     schema["additionalProperties"] = False
     return schema
+
+
+def mentioned_gates(policy: Policy) -> tuple[str, ...]:
+    """Gate ids that appear in the policy's `gates` or `overrides`, sorted."""
+    ids = set(policy.document.get("gates", {}))
+    for ov in policy.document.get("overrides", ()):
+        ids |= set(ov["gates"])
+    return tuple(sorted(ids))
 
 
 def validate_gates(policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str]) -> None:

@@ -42,7 +42,7 @@ def _load(explicit: str | None) -> Policy:
 
     repo = pipeline.find_repo(Path.cwd())
     pol = pipeline.load_policy(repo, explicit, None)
-    pipeline.select_specs(pol, ())  # validates every gate section with its gate's schema
+    pipeline.validate_policy(pol)
     return pol
 
 
