@@ -73,4 +73,4 @@ def plugin_gates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         "\n".join(lines) + "\nnotaspec = tests.fake_gates:NOT_A_SPEC\n"
     )
     monkeypatch.syspath_prepend(str(site))
-    yield dist
+    return dist

@@ -106,7 +106,8 @@ def test_malformed_policy_is_exit_2_with_one_line(
     assert out.getvalue() == ""
     assert err.startswith("gates: .release-gates/policy.yaml")
     assert expected in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_extends_merges_deeply_and_lists_replace(
@@ -153,7 +154,8 @@ def test_every_shipped_policy_validates(monkeypatch: pytest.MonkeyPatch, tmp_pat
         for p in (resources.files("gates") / "policies").iterdir()
         if p.name.endswith(".yaml")
     )
-    assert "fintech-default.yaml" in shipped and "pci-strict.yaml" in shipped
+    assert "fintech-default.yaml" in shipped
+    assert "pci-strict.yaml" in shipped
     for name in shipped:
         with resources.as_file(resources.files("gates") / "policies" / name) as path:
             assert main(["policy", "validate", str(path)], out=io.StringIO()) == 0, name
