@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-FAKE_GATES = ("marker", "boom", "hang", "garbage", "badprint", "dies", "badinput")
+FAKE_GATES = ("marker", "boom", "hang", "garbage", "badprint", "dies", "badinput", "interrupt")
 
 
 @pytest.fixture(autouse=True)

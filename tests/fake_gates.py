@@ -7,6 +7,7 @@ show that the runner fails closed, and one (`marker`) behaves, for diff, baselin
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Iterable
 
@@ -79,6 +80,12 @@ def _dies(ctx: GateContext) -> Iterable[Finding]:
     os._exit(7)
 
 
+def _interrupt(ctx: GateContext) -> Iterable[Finding]:
+    os.kill(os.getppid(), signal.SIGINT)  # what Ctrl-C in the terminal does to the runner
+    threading.Event().wait()
+    return ()
+
+
 def _badinput(ctx: GateContext) -> Iterable[Finding]:
     raise InvalidInput("data/events.csv", "$.amount", "not a decimal", "write amounts as strings")
 
@@ -104,4 +111,5 @@ GARBAGE = _spec("garbage", _garbage)
 BADPRINT = _spec("badprint", _badprint)
 DIES = _spec("dies", _dies)
 BADINPUT = _spec("badinput", _badinput)
+INTERRUPT = _spec("interrupt", _interrupt)
 NOT_A_SPEC = "nope"
