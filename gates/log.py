@@ -4,6 +4,10 @@ Console rendering on a TTY, JSON lines under CI or with `--log-format json`. The
 processor masks card numbers (Luhn-valid 13-19 digit runs, grouped or not), well-known credential
 shapes and `password=`-style values in every string of every event, after exception formatting,
 so nothing a gate or a library logs reaches stderr in clear.
+
+structlog is imported and configured on the first `get()`, not in `configure()`: importing it
+costs ~130 ms (it pulls in rich when installed), which every pre-commit run would otherwise pay
+even when nothing is logged.
 """
 
 from __future__ import annotations
@@ -12,10 +16,9 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
-
-import structlog
 
 
 class LogFormat(StrEnum):
@@ -79,16 +82,35 @@ def redact(
     return {k: _redact_value(v) for k, v in event_dict.items()}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Settings:
+    use_json: bool
+    stream: TextIO
+    verbose: bool
+
+
+_pending: list[_Settings] = []  # set by configure(), applied by the first get()
+
+
 def configure(
     fmt: LogFormat, *, stream: TextIO | None = None, verbose: bool = False, ci: bool = False
 ) -> None:
     """Called once by cli.main. Logs go to stderr; stdout carries only the report."""
     out = stream or sys.stderr
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and (ci or not out.isatty()))
+    _pending[:] = [_Settings(use_json=use_json, stream=out, verbose=verbose)]
+    if "structlog" in sys.modules:
+        _apply()
+
+
+def _apply() -> None:
+    import structlog
+
+    settings = _pending.pop()
     renderer: Any = (
         structlog.processors.JSONRenderer(sort_keys=True)
-        if use_json
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+        if settings.use_json
+        else structlog.dev.ConsoleRenderer(colors=settings.stream.isatty())
     )
     structlog.configure(
         processors=[
@@ -99,12 +121,16 @@ def configure(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if verbose else logging.WARNING
+            logging.DEBUG if settings.verbose else logging.WARNING
         ),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        logger_factory=structlog.PrintLoggerFactory(settings.stream),
         cache_logger_on_first_use=False,
     )
 
 
 def get(name: str = "gates") -> Any:
+    import structlog
+
+    if _pending:
+        _apply()
     return structlog.get_logger(name)

@@ -17,6 +17,7 @@ from pathlib import Path
 from gates import baseline as baseline_mod
 from gates import git, registry, runner, workspace
 from gates import policy as policy_mod
+from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
 from gates.model import ApprovalNote, RunResult, Waiver
@@ -63,9 +64,11 @@ def default_trust_ref(options_ref: str | None) -> str | None:
     return f"origin/{base}" if base else None
 
 
-def load_policy(repo: Repo, explicit: str | None, trust_ref: str | None) -> Policy:
+def load_policy(
+    repo: Repo, explicit: str | None, trust_ref: str | None, *, validate: bool = True
+) -> Policy:
     if trust_ref is None or not repo.is_git:
-        return policy_mod.load(repo.root, explicit)
+        return policy_mod.load(repo.root, explicit, validate=validate)
     if git.rev_parse(repo.root, trust_ref) is None:
         raise InvalidInput(
             "--trust-ref",
@@ -78,18 +81,47 @@ def load_policy(repo: Repo, explicit: str | None, trust_ref: str | None) -> Poli
         explicit,
         reader=policy_mod.ref_reader(repo.root, trust_ref),
         label_prefix=f"{trust_ref}:",
+        validate=validate,
     )
 
 
-def select_specs(policy: Policy, wanted: Sequence[str]) -> tuple[GateSpec, ...]:
-    """The gates to run (`wanted`, else every installed one), after validating every gate section
-    the policy mentions with that gate's own schema."""
+def select_specs(
+    policy: Policy, wanted: Sequence[str], *, known_valid: Path | None = None
+) -> tuple[GateSpec, ...]:
+    """The gates to run (`wanted`, else every installed one), after validating the policy: its
+    files, and every gate section it mentions with that gate's own schema.
+
+    `known_valid` is a cache directory: a marker keyed by the policy's exact contents, our version
+    and the gate schemas records a past success, so the common case (an unchanged policy) skips
+    JSON Schema validation and its ~100 ms import on every commit."""
     installed = registry.available()
     specs = registry.load(list(wanted) if wanted else None)
     loaded = {s.id for s in specs}
     extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
-    policy_mod.validate_gates(policy, (*specs, *registry.load(extra)), installed)
+    checked = (*specs, *registry.load(extra))
+    marker = None
+    if known_valid is not None:
+        marker = known_valid / "valid-policies" / _validity_key(policy, checked, installed)
+        if marker.exists():
+            return specs
+    policy_mod.validate_policy_layers(policy)
+    policy_mod.validate_gates(policy, checked, installed)
+    if marker is not None:
+        write_bytes_atomic(marker, b"")
     return specs
+
+
+def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str]) -> str:
+    from gates import __version__
+
+    material = {
+        "version": __version__,
+        "layers": [[label, doc] for label, doc in policy.layers],
+        "schemas": {s.id: s.config_schema for s in specs},
+        "rules": {s.id: sorted(r.id for r in s.rules) for s in specs},
+        "installed": list(installed),
+    }
+    return hashlib.sha256(policy_mod.canonical_json(material).encode()).hexdigest()
 
 
 def validate_policy(policy: Policy) -> None:
@@ -197,8 +229,9 @@ def build_workspaces(
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
     trust_ref = default_trust_ref(opts.trust_ref) if repo.is_git else None
-    policy = load_policy(repo, opts.policy, trust_ref)
-    specs = select_specs(policy, opts.gates)
+    policy = load_policy(repo, opts.policy, trust_ref, validate=False)
+    cache = cache_root(repo) if opts.use_cache else None
+    specs = select_specs(policy, opts.gates, known_valid=cache)
     key, key_note = fingerprint_key(repo, policy)
     ws, base_ws, base, changes = build_workspaces(repo, opts, policy.max_file_bytes)
     baseline_label = opts.baseline or baseline_mod.DEFAULT_PATH
@@ -228,7 +261,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         base_workspace=base_ws,
         base_ref=base or trust_ref,
         changes=changes,
-        cache_root=cache_root(repo) if opts.use_cache else None,
+        cache_root=cache,
         jobs=opts.jobs or (os.cpu_count() or 1),
         partial=bool(opts.files) or opts.diff is not None,
         debug=opts.debug,

@@ -16,9 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from gates import git
 from gates.errors import InvalidInput
@@ -26,6 +24,9 @@ from gates.globs import GlobSet
 from gates.model import Severity
 from gates.registry import GateSpec
 from gates.strict_input import load_json, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 DISCOVERED = ".release-gates/policy.yaml"
 SHIPPED = ("fintech-default", "pci-strict")
@@ -42,6 +43,7 @@ class Policy:
     document: Mapping[str, Any]
     digest: str  # sha256 of the canonical JSON of `document`
     fail_on: Severity
+    layers: tuple[tuple[str, Mapping[str, Any]], ...] = ()  # (file, its own document), base first
 
     def gate_section(self, gate: str) -> Mapping[str, Any]:
         section = self.document.get("gates", {}).get(gate, {})
@@ -114,9 +116,21 @@ def load(
     *,
     reader: Reader | None = None,
     label_prefix: str = "",
+    validate: bool = True,
 ) -> Policy:
-    """Discover and load the policy for `root`. `explicit` is --policy (a path or shipped name)."""
-    read = reader or working_tree_reader(root)
+    """Discover and load the policy for `root`. `explicit` is --policy (a path or shipped name).
+
+    With `validate=False` the caller validates (the pipeline does, unless its cache records that
+    these exact files already passed).
+    """
+    policy = _discover(root, explicit, reader or working_tree_reader(root), label_prefix)
+    if validate:
+        validate_policy_layers(policy)
+    return policy
+
+
+def _discover(root: Path, explicit: str | None, read: Reader, label_prefix: str) -> Policy:
+    """Find the policy file, read the extends chain, merge; no schema validation here."""
     if explicit is not None:
         if explicit in SHIPPED:
             return _resolve_chain(root, f"shipped:{explicit}", read, label_prefix)
@@ -172,7 +186,6 @@ def _resolve_chain(
             raise InvalidInput(
                 prefix + label, "$", "a policy must be a mapping", "start with `version: 1`"
             )
-        validate_document(doc, prefix + label)
         docs.append((prefix + label, doc))
         parent = doc.get("extends")
         current = _parent_location(current, parent, prefix + label) if parent else None
@@ -180,13 +193,15 @@ def _resolve_chain(
     for _label, doc in reversed(docs):
         merged = merge(merged, {k: v for k, v in doc.items() if k != "extends"})
     sources = tuple(label for label, _ in reversed(docs))
-    validate_document(merged, sources[-1])
     digest = hashlib.sha256(canonical_json(merged).encode()).hexdigest()
+    fail_on = merged.get("fail_on", "high")
     return Policy(
         sources=sources,
         document=merged,
         digest=digest,
-        fail_on=Severity(merged.get("fail_on", "high")),
+        # an invalid value is reported by validation, which always runs before the policy is used
+        fail_on=Severity(fail_on) if fail_on in tuple(Severity) else Severity.HIGH,
+        layers=tuple(reversed(docs)),
     )
 
 
@@ -292,6 +307,8 @@ def check_schema(
     instance: object, schema: Mapping[str, Any], file: str, prefix: Sequence[object] = ()
 ) -> None:
     """Validate; raise InvalidInput for the most relevant error (deterministic choice)."""
+    import jsonschema  # ~100 ms to import: only when a policy is not known to be valid
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(
         validator.iter_errors(instance),
@@ -314,6 +331,13 @@ def check_schema(
     raise InvalidInput(
         file, json_path([*prefix, *error.absolute_path]), error.message, _fix_for(error)
     )
+
+
+def validate_policy_layers(policy: Policy) -> None:
+    """Each file on its own (so an error names the file that has it), then the merged result."""
+    for label, doc in policy.layers:
+        validate_document(doc, label)
+    validate_document(policy.document, policy.source)
 
 
 def validate_document(doc: Mapping[str, Any], file: str) -> None:

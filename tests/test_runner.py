@@ -202,3 +202,12 @@ def test_plain_directory_without_git_works_with_a_note(tmp_path: Path) -> None:
     result = _run(root, "marker")
     assert [rf.finding.location.path for rf in result.findings] == ["src/a.py"]
     assert "not a git repository: scanned every regular file below the directory" in result.notes
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_validity_cache_never_hides_a_changed_policy(repo: Path) -> None:
+    opts = pipeline.Options(cwd=repo, now=NOW, gates=("marker",), use_cache=True)
+    assert pipeline.run(opts).verdict is Verdict.BLOCKED  # valid: the marker is written
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
+    with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
+        pipeline.run(opts)
