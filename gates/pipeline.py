@@ -22,7 +22,7 @@ from gates.errors import InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
 from gates.model import ApprovalNote, RunResult, Waiver
 from gates.policy import Policy
-from gates.registry import GateSpec
+from gates.registry import GateSpec, Scope
 
 KEY_ENV = "RELEASE_GATES_FINGERPRINT_KEY"
 _MIN_KEY_BYTES = 16
@@ -179,19 +179,27 @@ def cache_root(repo: Repo) -> Path:
     return base / "release-gates" / tag
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workspaces:
+    current: workspace.Workspace  # what file-scope gates scan
+    whole: workspace.Workspace | None = None  # every tracked file, when `current` is a subset
+    base: workspace.Workspace | None = None  # --diff: the changed files at the merge base
+    base_commit: str | None = None
+    changes: tuple[git.Change, ...] | None = None
+
+
 def build_workspaces(
-    repo: Repo, opts: Options, max_bytes: int
-) -> tuple[
-    workspace.Workspace, workspace.Workspace | None, str | None, tuple[git.Change, ...] | None
-]:
-    """(current workspace, base workspace for --diff, base commit, changes)."""
+    repo: Repo, opts: Options, max_bytes: int, *, whole_needed: bool
+) -> Workspaces:
+    """The files to scan; `whole_needed` when a repository-scope gate runs on a subset."""
     if opts.files:
-        return (
-            workspace.named(repo.root, opts.files, is_git=repo.is_git, max_bytes=max_bytes),
-            None,
-            None,
-            None,
+        named = workspace.named(repo.root, opts.files, is_git=repo.is_git, max_bytes=max_bytes)
+        whole = (
+            workspace.tracked(repo.root, max_bytes=max_bytes)
+            if whole_needed and repo.is_git
+            else None
         )
+        return Workspaces(current=named, whole=whole)
     if not repo.is_git:
         if opts.diff:
             raise InvalidInput(
@@ -200,10 +208,10 @@ def build_workspaces(
                 "this directory is not a git repository",
                 "drop --diff or run inside a repository",
             )
-        return workspace.directory(repo.root, max_bytes=max_bytes), None, None, None
+        return Workspaces(current=workspace.directory(repo.root, max_bytes=max_bytes))
     current = workspace.tracked(repo.root, max_bytes=max_bytes)
     if opts.diff is None:
-        return current, None, None, None
+        return Workspaces(current=current)
     if git.rev_parse(repo.root, opts.diff) is None:
         raise InvalidInput(
             "--diff",
@@ -222,8 +230,13 @@ def build_workspaces(
     changes = git.diff_against(repo.root, base)
     changed_now = {c.path for c in changes if c.status != "D"}
     base_map = {c.path: c.old_path for c in changes if c.status in "MRT"}
-    base_ws = workspace.at_revision(repo.root, base, base_map, max_bytes=max_bytes)
-    return current.subset(changed_now), base_ws, base, changes
+    return Workspaces(
+        current=current.subset(changed_now),
+        whole=current,
+        base=workspace.at_revision(repo.root, base, base_map, max_bytes=max_bytes),
+        base_commit=base,
+        changes=changes,
+    )
 
 
 def prepare(opts: Options) -> runner.RunRequest:
@@ -233,7 +246,8 @@ def prepare(opts: Options) -> runner.RunRequest:
     cache = cache_root(repo) if opts.use_cache else None
     specs = select_specs(policy, opts.gates, known_valid=cache)
     key, key_note = fingerprint_key(repo, policy)
-    ws, base_ws, base, changes = build_workspaces(repo, opts, policy.max_file_bytes)
+    whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
+    ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)
     baseline_label = opts.baseline or baseline_mod.DEFAULT_PATH
     baseline_path = (
         repo.root / baseline_label
@@ -252,15 +266,16 @@ def prepare(opts: Options) -> runner.RunRequest:
     return runner.RunRequest(
         policy=policy,
         specs=specs,
-        workspace=ws,
+        workspace=ws.current,
+        repository_workspace=ws.whole,
         key=key,
         now=opts.now,
         baseline=baseline,
         waivers=waivers,
         approval_notes=notes,
-        base_workspace=base_ws,
-        base_ref=base or trust_ref,
-        changes=changes,
+        base_workspace=ws.base,
+        base_ref=ws.base_commit or trust_ref,
+        changes=ws.changes,
         cache_root=cache,
         jobs=opts.jobs or (os.cpu_count() or 1),
         partial=bool(opts.files) or opts.diff is not None,

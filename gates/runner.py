@@ -70,6 +70,9 @@ class RunRequest:
     waivers: tuple[Waiver, ...] = ()
     approval_notes: tuple[ApprovalNote, ...] = ()
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
+    # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
+    # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
+    repository_workspace: Workspace | None = None
     base_ref: str | None = None
     changes: tuple[Change, ...] | None = None
     cache_root: Path | None = None
@@ -162,8 +165,9 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
             if not base_settings.enabled:
                 disabled.append(spec.id)
                 continue
+            whole = req.repository_workspace or req.workspace
             files = globs.select(
-                [p for p in req.workspace.files if not req.policy.exclude.matches(p)],
+                [p for p in whole.files if not req.policy.exclude.matches(p)],
                 base_settings.include,
                 base_settings.exclude,
             )
@@ -171,7 +175,7 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
                 _Task(
                     spec=spec,
                     settings=base_settings,
-                    ctx=_context(req, spec, base_settings, req.workspace, files),
+                    ctx=_context(req, spec, base_settings, whole, files),
                 )
             )
             continue
