@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import corpus_dir  # noqa: E402
+from bench.corpus import corpus_dir
 
 GATES = Path(sys.executable).with_name("gates")
 
@@ -49,7 +49,7 @@ def main(n: int = 20) -> None:
         floor = _time([sys.executable, "-c", "pass"], repo, n)
     size = source.stat().st_size
     print(f"file: {source.relative_to(corpus)} ({size} bytes), {n} runs")
-    print(f"| command | median ms | max ms |\n| --- | ---: | ---: |")
+    print("| command | median ms | max ms |\n| --- | ---: | ---: |")
     print(f"| python -c pass | {statistics.median(floor) * 1000:.0f} | {max(floor) * 1000:.0f} |")
     print(
         f"| gates run --gate pii FILE | {statistics.median(gates) * 1000:.0f} | {max(gates) * 1000:.0f} |"
