@@ -44,28 +44,6 @@ def test_schema_rejects_what_it_should() -> None:
     ]
 
 
-def _walk(node: object, path: str) -> list[str]:
-    """Paths of schema property definitions that lack a description."""
-    missing: list[str] = []
-    if isinstance(node, dict):
-        for key in ("properties", "$defs"):
-            for name, sub in node.get(key, {}).items():
-                if isinstance(sub, dict) and "description" not in sub:
-                    missing.append(f"{path}/{key}/{name}")
-        for key, sub in node.items():
-            missing.extend(_walk(sub, f"{path}/{key}"))
-    elif isinstance(node, list):
-        for i, sub in enumerate(node):
-            missing.extend(_walk(sub, f"{path}/{i}"))
-    return missing
-
-
-def test_every_schema_property_has_a_description() -> None:
-    schema = _schema()
-    assert schema["description"]
-    assert _walk(schema, "#") == []
-
-
 def test_report_holds_everything_in_the_result() -> None:
     doc = json.loads(render(reportkit.sample(), Format.JSON))
     assert doc["schema_version"] == json_report.SCHEMA_VERSION == 1

@@ -73,7 +73,7 @@ def workflow_commands(result: RunResult) -> str:
             f"{view.inert(e.reason)}. Fix: {view.inert(e.fix)}",
             {"title": f"gate {e.gate} could not run"},
         )
-        for e in sorted(result.errors, key=lambda e: (e.gate, e.reason, e.fix))
+        for e in view.sorted_errors(result)
     ]
     lines.extend(_annotation(rf) for rf in view.sorted_findings(result) if rf.status is Status.NEW)
     return "".join(line + "\n" for line in lines)

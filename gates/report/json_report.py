@@ -96,8 +96,7 @@ def document(result: RunResult) -> dict[str, object]:
         "gates": gate_entries,
         "findings": [_finding(rf) for rf in view.sorted_findings(result)],
         "errors": [
-            {"gate": e.gate, "reason": e.reason, "fix": e.fix}
-            for e in sorted(result.errors, key=lambda e: (e.gate, e.reason, e.fix))
+            {"gate": e.gate, "reason": e.reason, "fix": e.fix} for e in view.sorted_errors(result)
         ],
         "rules": [_rule(r) for r in sorted(result.rules, key=lambda r: r.id)],
         "skipped": [

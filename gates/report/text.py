@@ -134,7 +134,7 @@ def render(result: RunResult, *, color: bool = False) -> str:
         out.append("")
     if result.errors:
         out.append(paint("Gate errors (each blocks the release):", _BOLD))
-        for err in sorted(result.errors, key=lambda e: (e.gate, e.reason)):
+        for err in view.sorted_errors(result):
             out.append(f"  {err.gate}: {view.inert(err.reason)}. Fix: {view.inert(err.fix)}")
         out.append("")
     if result.skipped:

@@ -211,13 +211,18 @@ def summarise(
     )
 
 
+def sorted_errors(result: RunResult) -> tuple[GateError, ...]:
+    return tuple(sorted(result.errors, key=lambda e: (e.gate, e.reason, e.fix)))
+
+
 def gate_summaries(result: RunResult) -> tuple[GateSummary, ...]:
     ordered = sorted_findings(result)
+    errors = sorted_errors(result)
     return tuple(
         summarise(
             gate,
             tuple(rf for rf in ordered if rf.finding.gate == gate),
-            tuple(e for e in result.errors if e.gate == gate),
+            tuple(e for e in errors if e.gate == gate),
         )
         for gate in gate_ids(result)
     )
@@ -225,7 +230,7 @@ def gate_summaries(result: RunResult) -> tuple[GateSummary, ...]:
 
 def total(result: RunResult) -> GateSummary:
     """The whole run as one summary (gate `*`); its verdict is recomputed, not the runner's."""
-    return summarise("*", sorted_findings(result), result.errors)
+    return summarise("*", sorted_findings(result), sorted_errors(result))
 
 
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
