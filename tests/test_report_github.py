@@ -76,16 +76,28 @@ def test_scanned_text_cannot_inject_a_workflow_command() -> None:
     )
     assert out.count("\n") == 1  # one command, one line
     assert out == (
-        "::warning file=dir%2Cname%3A1/a.py,line=4,endLine=4,col=2,endColumn=7,"
+        "::warning file=dir%2Cname%3A1/a.py,line=4,col=2,endColumn=7,"
         "title=sast.float-money (medium)::x\\n::add-mask::y\\r\\n::set-env name=A::1"
         f"%0AFingerprint: {'0' * 64}\n"
     )
 
 
-def test_whole_file_finding_has_no_line() -> None:
-    assert _one("m", Location(path="a.py")).startswith(
-        "::warning file=a.py,title=sast.float-money (medium)::m"
-    )
+@pytest.mark.parametrize(
+    ("loc", "props"),
+    [
+        (Location(path="a.py"), "file=a.py,"),
+        (Location(path=""), ""),
+        (Location(path="a.py", line=2, end_line=5), "file=a.py,line=2,endLine=5,"),
+        (Location(path="a.py", line=2, column=9, end_column=3), "file=a.py,line=2,col=9,"),
+        (
+            Location(path="a.py", line=2, column=1, end_line=3, end_column=3),
+            "file=a.py,line=2,endLine=3,col=1,",
+        ),
+    ],
+    ids=["whole-file", "repository", "line-range", "end-before-start", "multi-line-columns"],
+)
+def test_annotation_position(loc: Location, props: str) -> None:
+    assert _one("m", loc).startswith(f"::warning {props}title=sast.float-money (medium)::m")
 
 
 EXPECTED_SUMMARY = """\

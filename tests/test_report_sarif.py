@@ -223,8 +223,28 @@ def _one(loc: Location, *, requests: tuple[str, ...] = ()) -> RunResult:
             "m.py",
             {"startLine": 3, "startColumn": 2, "endLine": 4, "endColumn": 9},
         ),
+        (
+            Location(path="m.py", line=3, column=5, end_line=3, end_column=9),
+            "m.py",
+            {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 9},
+        ),
+        (
+            Location(path="m.py", line=3, column=9, end_column=5),
+            "m.py",
+            {"startLine": 3, "startColumn": 9},
+        ),
+        (Location(path="m.py", line=7, end_line=2), "m.py", {"startLine": 7}),
     ],
-    ids=["whole-file", "escaped", "colon-not-scheme", "undecodable-byte", "full-region"],
+    ids=[
+        "whole-file",
+        "escaped",
+        "colon-not-scheme",
+        "undecodable-byte",
+        "full-region",
+        "same-line-range",
+        "end-column-before-start",
+        "end-line-before-start",
+    ],
 )
 def test_locations(loc: Location, uri: str, region: dict[str, int] | None) -> None:
     doc = _doc(_one(loc))
@@ -232,6 +252,12 @@ def test_locations(loc: Location, uri: str, region: dict[str, int] | None) -> No
     physical = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"] == {"uri": uri, "uriBaseId": "%SRCROOT%"}
     assert physical.get("region") == region
+
+
+def test_repository_finding_has_no_location() -> None:
+    doc = _doc(_one(Location(path="")))
+    _validate(doc)
+    assert doc["runs"][0]["results"][0]["locations"] == []
 
 
 def test_duplicate_suppression_requests_stay_unique() -> None:

@@ -131,8 +131,9 @@ def test_multiline_snippet_is_one_quoted_line_each() -> None:
         (Location(path="a.py", line=3), "a.py:3"),
         (Location(path="a.py", line=3, column=7), "a.py:3:7"),
         (Location(path="a.py", column=7), "a.py"),
+        (Location(path=""), "(repository)"),
     ],
-    ids=["whole-file", "line", "line-col", "col-without-line"],
+    ids=["whole-file", "line", "line-col", "col-without-line", "repository"],
 )
 def test_location(loc: Location, shown: str) -> None:
     assert text.location(loc) == shown

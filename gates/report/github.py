@@ -49,15 +49,17 @@ def annotation_level(sev: Severity) -> str:
 
 def _annotation(rf: ReportedFinding) -> str:
     f = rf.finding
-    props: dict[str, str] = {"file": f.location.path}
-    if f.location.line > 0:
-        props["line"] = str(f.location.line)
-        if f.location.end_line >= f.location.line:
-            props["endLine"] = str(f.location.end_line)
-        if f.location.column > 0:
-            props["col"] = str(f.location.column)
-            if f.location.end_column > 0 and f.location.end_line in (0, f.location.line):
-                props["endColumn"] = str(f.location.end_column)
+    loc = f.location
+    props: dict[str, str] = {"file": loc.path} if loc.path else {}
+    if loc.path and loc.line > 0:
+        props["line"] = str(loc.line)
+        if loc.end_line > loc.line:
+            props["endLine"] = str(loc.end_line)
+        if loc.column > 0:
+            props["col"] = str(loc.column)
+            # GitHub takes column ranges on a single line only
+            if loc.end_line in (0, loc.line) and loc.end_column > loc.column:
+                props["endColumn"] = str(loc.end_column)
     props["title"] = f"{f.rule} ({f.severity.value}{', blocking' if rf.blocking else ''})"
     message = view.inert(f.message)
     for request in f.suppression_requests:

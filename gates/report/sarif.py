@@ -92,9 +92,13 @@ def _region(loc: Location, snippet: str) -> dict[str, object] | None:
     region: dict[str, object] = {"startLine": loc.line}
     if loc.column > 0:
         region["startColumn"] = loc.column
-    if loc.end_line >= loc.line:
-        region["endLine"] = loc.end_line
-    if loc.end_column > 0:
+    end_line = loc.end_line if loc.end_line >= loc.line else loc.line
+    if end_line != loc.line:
+        region["endLine"] = end_line
+    # an end column only makes sense after the start (same line) or on a later line
+    if loc.end_column > 0 and (end_line > loc.line or loc.end_column > loc.column):
+        if "endLine" not in region and loc.end_line == loc.line:
+            region["endLine"] = end_line
         region["endColumn"] = loc.end_column
     if snippet:
         region["snippet"] = {"text": snippet}
@@ -164,16 +168,19 @@ def _baseline_state(status: Status) -> str:
 
 def _result(rf: ReportedFinding, rule_index: int) -> dict[str, object]:
     f = rf.finding
-    physical: dict[str, object] = {"artifactLocation": _artifact(f.location.path)}
-    region = _region(f.location, f.snippet)
-    if region is not None:
-        physical["region"] = region
+    locations: list[dict[str, object]] = []
+    if f.location.path:  # repository-scope findings (sign-off, reconcile) may have no file
+        physical: dict[str, object] = {"artifactLocation": _artifact(f.location.path)}
+        region = _region(f.location, f.snippet)
+        if region is not None:
+            physical["region"] = region
+        locations.append({"physicalLocation": physical})
     result: dict[str, object] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": {"text": f.message},
-        "locations": [{"physicalLocation": physical}],
+        "locations": locations,
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "baselineState": _baseline_state(rf.status),
         "properties": {

@@ -59,6 +59,9 @@ class _Paint:
 
 
 def location(loc: Location) -> str:
+    """`path:line:col` as compilers print it; `(repository)` for a finding with no file."""
+    if not loc.path:
+        return "(repository)"
     path = view.inert(loc.path)
     if loc.line <= 0:
         return path
