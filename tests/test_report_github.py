@@ -170,3 +170,18 @@ def test_summary_caps_rows_per_gate() -> None:
     out = step_summary(dataclasses.replace(reportkit.empty(), findings=findings))
     assert out.count("| high | pii.pan |") == github.SUMMARY_ROWS_PER_GATE
     assert "… and 5 more (see the JSON or SARIF report)" in out
+
+
+def test_blocking_annotations_come_first() -> None:
+    def rf(path: str, blocking: bool) -> ReportedFinding:
+        return ReportedFinding(
+            finding=reportkit.finding("pii", "pii.pan", Severity.HIGH, path, 1, path * 64),
+            status=Status.NEW,
+            blocking=blocking,
+        )
+
+    result = dataclasses.replace(
+        reportkit.empty(), findings=(rf("a", False), rf("b", True), rf("c", False), rf("d", True))
+    )
+    files = [line.split(",")[0] for line in render(result, Format.GITHUB).splitlines()]
+    assert files == ["::error file=b", "::error file=d", "::error file=a", "::error file=c"]

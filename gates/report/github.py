@@ -2,8 +2,9 @@
 
 Annotations (`::error file=...,line=...,title=...::message`) go to stdout and show on the pull
 request's diff. Only findings a reviewer must act on are annotated: new ones, at a level set by
-severity (critical/high -> error, medium -> warning, low -> notice); baselined and waived ones
-are counted in the summary instead. A gate error is an `::error` without a file. Values are
+severity (critical/high -> error, medium -> warning, low -> notice), blocking ones first because
+GitHub displays only the first few per step; baselined and waived ones are counted in the
+summary instead. A gate error is an `::error` without a file. Values are
 escaped as the Actions toolkit does (`%`, CR, LF in data; also `:` and `,` in properties), so
 text from a scanned file can never end a command early or start a new one.
 
@@ -77,7 +78,10 @@ def workflow_commands(result: RunResult) -> str:
         )
         for e in view.sorted_errors(result)
     ]
-    lines.extend(_annotation(rf) for rf in view.sorted_findings(result) if rf.status is Status.NEW)
+    # GitHub shows only the first few annotations of each level per step: blocking ones first.
+    new = [rf for rf in view.sorted_findings(result) if rf.status is Status.NEW]
+    lines.extend(_annotation(rf) for rf in new if rf.blocking)
+    lines.extend(_annotation(rf) for rf in new if not rf.blocking)
     return "".join(line + "\n" for line in lines)
 
 
