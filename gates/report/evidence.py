@@ -13,7 +13,6 @@ wrap it in a DSSE envelope (e.g. `cosign attest-blob`) to sign it.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 import gates
 from gates.errors import InvalidInput
 from gates.model import RunResult, Status
-from gates.report import json_report, view
+from gates.report import json_report, jsontext, view
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://release-gates.dev/evidence/v1"
@@ -175,5 +174,4 @@ def statement(result: RunResult, subjects: Sequence[Subject]) -> dict[str, objec
 
 
 def render(result: RunResult, subjects: Sequence[Subject]) -> str:
-    doc = view.deep_inert(statement(result, subjects))
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(statement(result, subjects), pretty=True)

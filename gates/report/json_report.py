@@ -8,11 +8,9 @@ Bump SCHEMA_VERSION on any incompatible change and describe it in the schema.
 
 from __future__ import annotations
 
-import json
-
 import gates
 from gates.model import Location, ReportedFinding, RuleInfo, RunResult
-from gates.report import view
+from gates.report import jsontext, view
 
 SCHEMA_VERSION = 1
 
@@ -115,10 +113,5 @@ def document(result: RunResult) -> dict[str, object]:
     return doc
 
 
-def dumps(doc: object) -> str:
-    """Canonical pretty JSON: sorted keys, UTF-8 text, one trailing newline."""
-    return json.dumps(view.deep_inert(doc), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
 def render(result: RunResult) -> str:
-    return dumps(document(result))
+    return jsontext.dumps(document(result), pretty=True)

@@ -17,7 +17,6 @@ notification. Paths are repo-relative URIs against `%SRCROOT%`; no absolute path
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import assert_never
 from urllib.parse import quote
@@ -32,7 +31,7 @@ from gates.model import (
     SkippedFile,
     Status,
 )
-from gates.report import view
+from gates.report import jsontext, view
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -302,5 +301,4 @@ def document(result: RunResult, *, max_results: int = MAX_RESULTS_PER_RUN) -> di
 
 
 def render(result: RunResult, *, max_results: int = MAX_RESULTS_PER_RUN) -> str:
-    doc = view.deep_inert(document(result, max_results=max_results))
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(document(result, max_results=max_results), pretty=False)

@@ -93,23 +93,6 @@ def inert(text: str, *, keep_newlines: bool = False) -> str:
     return pattern.sub(_escape_char, text)
 
 
-def deep_inert(value: object) -> object:
-    """JSON-shaped `value` with lone surrogates escaped in every string, so it encodes as UTF-8.
-
-    JSON itself escapes control characters; only undecodable code points need handling here.
-    """
-    if isinstance(value, str):
-        return _SURROGATE.sub(_escape_char, value)
-    if isinstance(value, Mapping):
-        return {deep_inert(k): deep_inert(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [deep_inert(v) for v in value]
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def is_sensitive_key(key: str) -> bool:
     lowered = key.lower()
     if lowered.startswith(SENSITIVE_PREFIX):
