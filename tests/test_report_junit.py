@@ -84,13 +84,14 @@ def test_suites_cases_and_counts() -> None:
     ("message", "parsed"),
     [
         ('a < b & "c" > d', 'a < b & "c" > d'),
-        ("line1\nline2\ttab\rcr", "line1\nline2\ttab\rcr"),
+        ("line1\nline2\ttab\rcr", "line1\\nline2\\ttab\\rcr"),
+        ("bidi \u202e override", "bidi \\u202e override"),
         ("nul\x00 bell\x07 esc\x1b", "nul\\x00 bell\\x07 esc\\x1b"),
         ("lone \udcff surrogate", "lone \\udcff surrogate"),
         ("nonchar \ufffe\uffff", "nonchar \\ufffe\\uffff"),
         ("emoji 💳 and ]]> cdata end", "emoji 💳 and ]]> cdata end"),
     ],
-    ids=["markup", "whitespace", "c0-controls", "surrogate", "nonchars", "astral-cdata"],
+    ids=["markup", "whitespace", "bidi", "c0-controls", "surrogate", "nonchars", "astral-cdata"],
 )
 def test_any_character_gives_well_formed_xml(message: str, parsed: str) -> None:
     rf = ReportedFinding(
@@ -103,11 +104,24 @@ def test_any_character_gives_well_formed_xml(message: str, parsed: str) -> None:
     root = _parse(render(result, Format.JUNIT))
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None
-    assert failure.get("message") == parsed  # attribute: newlines and tabs survive as &#10; etc.
+    assert failure.get("message") == parsed
     assert failure.text is not None
-    assert failure.text.splitlines()[1] == parsed.splitlines()[0]
+    assert failure.text.splitlines()[1] == parsed
 
 
 def test_xml_text_escapes_only_what_xml_cannot_carry() -> None:
     assert junit.xml_text("ok\t\n\r é 💳") == "ok\t\n\r é 💳"
     assert junit.xml_text("\x01\x7f\ud800") == "\\x01\x7f\\ud800"
+
+
+def test_attribute_whitespace_survives_a_round_trip() -> None:
+    rf = ReportedFinding(
+        finding=reportkit.finding("pii", "pii.pan", Severity.HIGH, 'odd\n\t"name".py', 1, "0" * 64),
+        status=Status.NEW,
+        blocking=True,
+    )
+    root = _parse(render(dataclasses.replace(reportkit.empty(), findings=(rf,)), Format.JUNIT))
+    case = root.find("testsuite/testcase")
+    assert case is not None
+    assert case.get("file") == 'odd\n\t"name".py'  # the real path, for tools that open it
+    assert case.get("name") == f'odd\\n\\t"name".py:1 {"0" * 12}'  # the display form

@@ -18,6 +18,7 @@ from typing import assert_never
 
 from gates.model import ReportedFinding, RunResult, Severity, Status, Verdict
 from gates.report import view
+from gates.report.inert import inert
 from gates.report.text import location
 
 SUMMARY_ROWS_PER_GATE = 100
@@ -62,9 +63,9 @@ def _annotation(rf: ReportedFinding) -> str:
             if loc.end_line in (0, loc.line) and loc.end_column > loc.column:
                 props["endColumn"] = str(loc.end_column)
     props["title"] = f"{f.rule} ({f.severity.value}{', blocking' if rf.blocking else ''})"
-    message = view.inert(f.message)
+    message = inert(f.message)
     for request in f.suppression_requests:
-        message += f"\nSuppression requested, not applied: {view.inert(request)}"
+        message += f"\nSuppression requested, not applied: {inert(request)}"
     message += f"\nFingerprint: {f.fingerprint}"
     return command(annotation_level(f.severity), message, props)
 
@@ -73,7 +74,7 @@ def workflow_commands(result: RunResult) -> str:
     lines = [
         command(
             "error",
-            f"{view.inert(e.reason)}. Fix: {view.inert(e.fix)}",
+            f"{inert(e.reason)}. Fix: {inert(e.fix)}",
             {"title": f"gate {e.gate} could not run"},
         )
         for e in view.sorted_errors(result)
@@ -90,7 +91,7 @@ _MD_SPECIAL = frozenset("\\`*_{}[]<>()#+-!|~&")
 
 def md(text: str) -> str:
     """Text safe inside a Markdown table cell: one line, no markup, no HTML."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in view.inert(text))
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in inert(text))
 
 
 def _verdict_mark(verdict: Verdict) -> str:

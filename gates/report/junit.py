@@ -4,9 +4,9 @@ One `<testsuite>` per gate. Each finding is a `<testcase>`: a `<failure>` when i
 `<skipped>` when it is waived or baselined, passing (with the finding in `<system-out>`) when it
 is new but below `fail_on`. A gate error is a testcase with an `<error>`; a gate that ran gets a
 passing `completed` testcase, so a clean gate never shows as an empty suite. No timestamps or
-durations are written (deterministic bytes). Characters XML 1.0 cannot carry (most C0 controls,
-lone surrogates, U+FFFE/U+FFFF) are written as visible escapes; the rest is escaped by the
-serializer.
+durations are written (deterministic bytes). Text from scanned files is made inert first (see
+inert.py), and any character XML 1.0 cannot carry (most C0 controls, lone surrogates,
+U+FFFE/U+FFFF) is written as a visible escape; markup characters are escaped by the serializer.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import assert_never
 
 from gates.model import ReportedFinding, RunResult, Status
 from gates.report import view
+from gates.report.inert import inert
 from gates.report.text import location
 
 # Everything outside XML 1.0's Char production.
@@ -44,11 +45,11 @@ def _details(rf: ReportedFinding) -> str:
     f = rf.finding
     lines = [
         f"{location(f.location)}: {f.severity.value} {f.rule} [{view.status_label(rf)}]",
-        f.message,
+        inert(f.message),
     ]
-    lines.extend("| " + line for line in f.snippet.splitlines())
-    lines.extend(f"{k}: {v}" for k, v in view.public_properties(rf))
-    lines.extend(f"suppression requested, not applied: {r}" for r in f.suppression_requests)
+    lines.extend("| " + inert(line) for line in f.snippet.splitlines())
+    lines.extend(f"{inert(k)}: {inert(v)}" for k, v in view.public_properties(rf))
+    lines.extend(f"suppression requested, not applied: {inert(r)}" for r in f.suppression_requests)
     lines.append(f"fingerprint: {f.fingerprint}")
     return "\n".join(lines)
 
@@ -65,7 +66,7 @@ def _testcase(suite: ET.Element, rf: ReportedFinding) -> tuple[int, int]:
         line=str(f.location.line),
     )
     if rf.blocking:
-        _el(case, "failure", _details(rf), message=f.message, type=f.rule)
+        _el(case, "failure", _details(rf), message=inert(f.message), type=f.rule)
         return 1, 0
     match rf.status:
         case Status.WAIVED:
@@ -94,7 +95,11 @@ def render(result: RunResult) -> str:
         for err in summary.errors:
             case = _el(suite, "testcase", classname=summary.gate, name="gate could not run")
             _el(
-                case, "error", f"{err.reason}. Fix: {err.fix}", message=err.reason, type="GateError"
+                case,
+                "error",
+                f"{inert(err.reason)}. Fix: {inert(err.fix)}",
+                message=inert(err.reason),
+                type="GateError",
             )
         if not summary.errors:
             _el(suite, "testcase", classname=summary.gate, name="completed")

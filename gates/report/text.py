@@ -14,6 +14,7 @@ from typing import assert_never
 
 from gates.model import Location, ReportedFinding, RunResult, Severity, Status, Verdict
 from gates.report import view
+from gates.report.inert import inert
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -62,7 +63,7 @@ def location(loc: Location) -> str:
     """`path:line:col` as compilers print it; `(repository)` for a finding with no file."""
     if not loc.path:
         return "(repository)"
-    path = view.inert(loc.path)
+    path = inert(loc.path)
     if loc.line <= 0:
         return path
     if loc.column <= 0:
@@ -76,17 +77,15 @@ def _finding(rf: ReportedFinding, paint: _Paint) -> list[str]:
     status_txt = paint(f"[{status}]", _BOLD, _RED) if rf.blocking else paint(f"[{status}]", _DIM)
     lines = [
         f"{location(f.location)}: {paint.severity(f.severity)} {f.rule} {status_txt} "
-        f"{view.inert(f.message)}"
+        f"{inert(f.message)}"
     ]
     for snippet_line in f.snippet.splitlines():
-        lines.append("    | " + view.inert(snippet_line))
+        lines.append("    | " + inert(snippet_line))
     props = view.public_properties(rf)
     if props:
-        lines.append(
-            "    properties: " + ", ".join(f"{view.inert(k)}={view.inert(v)}" for k, v in props)
-        )
+        lines.append("    properties: " + ", ".join(f"{inert(k)}={inert(v)}" for k, v in props))
     for request in f.suppression_requests:
-        lines.append(f"    suppression requested, not applied: {view.inert(request)}")
+        lines.append(f"    suppression requested, not applied: {inert(request)}")
     if rf.status is Status.WAIVED:
         lines.append(f"    waived: {view.waiver_justification(rf)}")
     lines.append(f"    fingerprint: {f.fingerprint}")
@@ -138,33 +137,31 @@ def render(result: RunResult, *, color: bool = False) -> str:
     if result.errors:
         out.append(paint("Gate errors (each blocks the release):", _BOLD))
         for err in view.sorted_errors(result):
-            out.append(f"  {err.gate}: {view.inert(err.reason)}. Fix: {view.inert(err.fix)}")
+            out.append(f"  {err.gate}: {inert(err.reason)}. Fix: {inert(err.fix)}")
         out.append("")
     if result.skipped:
         out.append(paint(f"Skipped files ({len(result.skipped)}, not scanned):", _BOLD))
         for skipped in sorted(result.skipped, key=lambda s: s.path):
-            out.append(f"  {view.inert(skipped.path)}: {view.inert(skipped.reason)}")
+            out.append(f"  {inert(skipped.path)}: {inert(skipped.reason)}")
         out.append("")
     if result.stale_baseline:
         out.append(
             paint(f"Stale baseline entries ({len(result.stale_baseline)}, matched nothing):", _BOLD)
         )
-        out.extend(f"  {view.inert(fp)}" for fp in sorted(result.stale_baseline))
+        out.extend(f"  {inert(fp)}" for fp in sorted(result.stale_baseline))
         out.append("  Fix: run `gates baseline update` to drop them")
         out.append("")
     if result.approvals:
         out.append(paint("Approvals:", _BOLD))
         for note in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason)):
-            out.append(f"  {view.inert(note.id)} {note.state}: {view.inert(note.reason)}")
+            out.append(f"  {inert(note.id)} {note.state}: {inert(note.reason)}")
         out.append("")
     if result.notes:
         out.append(paint("Notes:", _BOLD))
-        out.extend(f"  {view.inert(note)}" for note in result.notes)
+        out.extend(f"  {inert(note)}" for note in result.notes)
         out.append("")
     if result.tool_versions:
-        tools = ", ".join(
-            f"{view.inert(n)} {view.inert(v)}" for n, v in sorted(result.tool_versions)
-        )
+        tools = ", ".join(f"{inert(n)} {inert(v)}" for n, v in sorted(result.tool_versions))
         out.append(f"Tools: {tools}")
         out.append("")
     summaries = view.gate_summaries(result)

@@ -2,7 +2,7 @@
 
 Every writer renders from these helpers, so the formats agree on order (findings sorted by
 `Finding.sort_key()`), on per-gate verdicts and counts, on which finding properties are public,
-and on how untrusted text (messages, snippets, paths taken from scanned files) is made inert.
+and on how a waiver's justification reads.
 
 Sensitive properties: a gate marks a property as never-to-be-rendered by prefixing its key with
 `sensitive.` (e.g. `sensitive.value_hmac`). Keys naming a raw secret or PII value (`secret`,
@@ -26,6 +26,7 @@ from gates.model import (
     Status,
     Verdict,
 )
+from gates.report.inert import inert
 
 TOOL_NAME = "release-gates"
 SENSITIVE_PREFIX = "sensitive."
@@ -59,38 +60,6 @@ SEVERITIES_DESC: tuple[Severity, ...] = (
     Severity.LOW,
 )
 STATUSES: tuple[Status, ...] = (Status.NEW, Status.BASELINED, Status.WAIVED)
-
-# C0/C1 controls, DEL, and the bidirectional/invisible formatting characters used in
-# "Trojan Source" attacks: shown as escapes, so a scanned file can't drive the reader's terminal
-# or make a report line read differently from what it holds. Lone surrogates (undecodable bytes)
-# are escaped too, so every report encodes to UTF-8.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
-)
-_UNSAFE_WITH_NEWLINES = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
-)
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code == 0x09:
-        return "\\t"
-    if code == 0x0A:
-        return "\\n"
-    if code == 0x0D:
-        return "\\r"
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def inert(text: str, *, keep_newlines: bool = False) -> str:
-    """`text` with control, bidi-override and invisible characters shown as escapes.
-
-    With keep_newlines, `\\n` and `\\t` pass through (for multi-line snippets rendered line by
-    line); otherwise the result is always a single line.
-    """
-    pattern = _UNSAFE if keep_newlines else _UNSAFE_WITH_NEWLINES
-    return pattern.sub(_escape_char, text)
 
 
 def is_sensitive_key(key: str) -> bool:
