@@ -75,6 +75,15 @@ def test_one_run_per_gate_including_clean_and_failed_gates() -> None:
     doc = _doc(reportkit.sample())
     assert doc["version"] == "2.1.0"
     assert doc["$schema"] == sarif.SCHEMA_URI
+    assert doc["properties"] == {
+        "verdict": "error",
+        "exitCode": 3,
+        "failOn": "high",
+        "policyDigest": reportkit.POLICY_DIGEST,
+        "toolVersions": {"bandit": "1.8.0", "semgrep": "1.100.0"},
+        "approvalNotes": [{"id": "W-2026-003", "state": "unused", "reason": "matched no finding"}],
+        "staleBaseline": ["f6" * 32],
+    }
     runs = doc["runs"]
     assert [r["tool"]["driver"]["name"] for r in runs] == [
         "release-gates/pii",

@@ -296,6 +296,11 @@ def document(result: RunResult, *, max_results: int = MAX_RESULTS_PER_RUN) -> di
             "failOn": result.fail_on.value,
             "policyDigest": result.policy_digest,
             "toolVersions": dict(sorted(result.tool_versions)),
+            "approvalNotes": [
+                {"id": a.id, "state": a.state, "reason": a.reason}
+                for a in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason))
+            ],
+            "staleBaseline": sorted(result.stale_baseline),
         },
     }
 
