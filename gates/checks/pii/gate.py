@@ -1,0 +1,79 @@
+"""Running the pii gate over a workspace: config, then every file, in one process or several.
+
+A handful of files (the pre-commit case) is scanned in this process; a big tree is split over
+`ctx.jobs` forked worker processes when this process may have children.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from typing import Any
+from concurrent.futures import ProcessPoolExecutor
+
+from gates.checks.pii import config as pii_config
+from gates.checks.pii.filescan import Plan, scan
+from gates.errors import GateCannotRun
+from gates.fingerprint import FingerprintKey
+from gates.model import Finding
+from gates.registry import GateContext
+from gates.workspace import Workspace
+
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024  # below this, worker start-up costs more than it saves
+
+
+def _scan_files(
+    workspace: Workspace, paths: Sequence[str], cfg: pii_config.PiiConfig, key: FingerprintKey
+) -> list[Finding]:
+    plan = Plan(config=cfg, key=key)
+    found: list[Finding] = []
+    for path in paths:
+        found.extend(scan(path, workspace.read_bytes(path), plan))
+    return found
+
+
+def _total_bytes(ws: Workspace, paths: Sequence[str]) -> int:
+    if ws.ref is not None:
+        return sum(len(ws.contents[p]) for p in paths)
+    return sum((ws.root / p).lstat().st_size for p in paths)
+
+
+def run(ctx: GateContext) -> list[Finding]:
+    cfg = pii_config.parse(ctx.config, source=pii_config.source_name(ctx.policy.sources))
+    files = ctx.files
+    if not files:
+        raise GateCannotRun(
+            "pii",
+            "no files to scan",
+            "check the gate's paths/exclude in the policy, or disable the gate for this repository",
+        )
+    jobs = max(1, ctx.jobs)
+    if (
+        jobs == 1
+        or multiprocessing.current_process().daemon  # a daemonic worker may not start children
+        or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES
+    ):
+        found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
+    else:
+        chunks = [files[i::jobs] for i in range(jobs)]
+        mp = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
+            parts = pool.map(
+                _scan_files,
+                *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
+            )
+            found = [f for part in parts for f in part]
+    return sorted(found, key=Finding.sort_key)
+
+
+def scan_text(
+    path: str,
+    text: str | bytes,
+    *,
+    key: FingerprintKey,
+    config: Mapping[str, Any] | None = None,
+) -> list[Finding]:
+    """Findings for one file's content, as the gate reports them (for tests and tools)."""
+    plan = Plan(config=pii_config.parse(config or {}), key=key)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return sorted(scan(path, data, plan), key=Finding.sort_key)
