@@ -68,24 +68,37 @@ def _line_at(data: bytes, offset: int, cache: dict[int, int]) -> _Line:
     return _Line(number, start, len(data) if end < 0 else end)
 
 
-def _snippet(data: bytes, line: _Line, hits: list[scanner.Hit]) -> str:
+Redactions = dict[int, list[tuple[str, str]]]  # line -> (value, masked) for name-found values
+
+
+def _clean(raw: bytes, redact: list[tuple[str, str]]) -> str:
+    text = raw.decode("utf-8", "replace")
+    for value, masked in redact:
+        text = text.replace(value, masked)
+    return masking.mask_digit_runs(text)
+
+
+def _snippet(data: bytes, line: _Line, hits: list[scanner.Hit], redactions: Redactions) -> str:
+    """The line with every detected value masked, then any other long digit run hidden."""
+    redact = redactions.get(line.number, [])
     parts: list[str] = []
     pos = line.start
     for hit in hits:
         if hit.start >= pos and hit.start < line.end:
-            parts.append(masking.mask_digit_runs(data[pos : hit.start].decode("utf-8", "replace")))
+            parts.append(_clean(data[pos : hit.start], redact))
             parts.append(hit.masked)
             pos = min(hit.end, line.end)
-    parts.append(masking.mask_digit_runs(data[pos : line.end].decode("utf-8", "replace")))
+    parts.append(_clean(data[pos : line.end], redact))
     text = "".join(parts).strip()
     return text if len(text) <= _SNIPPET_MAX else text[: _SNIPPET_MAX - 1] + "…"
 
 
-def _line_snippet(data: bytes, number: int, hits: list[scanner.Hit]) -> str:
+def _line_snippet(data: bytes, number: int, hits: list[scanner.Hit], redactions: Redactions) -> str:
     lines = data.split(b"\n", number)
     start = sum(len(chunk) + 1 for chunk in lines[: number - 1])
     end = data.find(b"\n", start)
-    return _snippet(data, _Line(number, start, len(data) if end < 0 else end), hits)
+    line = _Line(number, start, len(data) if end < 0 else end)
+    return _snippet(data, line, hits, redactions)
 
 
 def _message(hit: scanner.Hit) -> str:
@@ -111,6 +124,14 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
     if hits and plan.test_cards_allowed(path):
         hits = [h for h in hits if h.rule != rules.PAN_TEST.id]
     requests = requests_by_line(data) if plan.may_request(data) else {}
+    values = (
+        list(datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names))
+        if fixture
+        else []
+    )
+    redactions: Redactions = {}
+    for fv in values:
+        redactions.setdefault(fv.line, []).append((fv.value, masking.mask_generic(fv.value)))
     cache: dict[int, int] = {}
     findings: list[Finding] = []
     for hit in hits:
@@ -132,15 +153,14 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
                     end_column=end_column,
                 ),
                 fingerprint=plan.key.sensitive(GATE, hit.rule, path, hit.value),
-                snippet=_snippet(data, line, hits),
+                snippet=_snippet(data, line, hits, redactions),
                 properties=(("kind", hit.label), ("masked", hit.masked)),
                 suppression_requests=_requested(requests, line.number),
             )
         )
-    if fixture:
-        findings.extend(_data_fields(path, data, plan, hits, requests))
+    findings.extend(_data_fields(path, data, plan, values, hits, requests, redactions))
     if path.endswith(_PYTHON) and plan.may_log_pii(data):
-        findings.extend(_log_fields(path, data, plan, hits, requests))
+        findings.extend(_log_fields(path, data, plan, hits, requests, redactions))
     return findings
 
 
@@ -150,10 +170,16 @@ def _requested(requests: dict[int, str], line: int) -> tuple[str, ...]:
 
 
 def _data_fields(
-    path: str, data: bytes, plan: Plan, hits: list[scanner.Hit], requests: dict[int, str]
+    path: str,
+    data: bytes,
+    plan: Plan,
+    values: list[datafields.FieldValue],
+    hits: list[scanner.Hit],
+    requests: dict[int, str],
+    redactions: Redactions,
 ) -> list[Finding]:
     found = []
-    for fv in datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names):
+    for fv in values:
         masked = masking.mask_generic(fv.value)
         found.append(
             Finding(
@@ -165,7 +191,7 @@ def _data_fields(
                 fingerprint=plan.key.sensitive(
                     GATE, rules.FIELD_NAME.id, path, f"{fieldnames.normalise(fv.field)}={fv.value}"
                 ),
-                snippet=_mask_value(_line_snippet(data, fv.line, hits), fv.value, masked),
+                snippet=_line_snippet(data, fv.line, hits, redactions),
                 properties=(("field", fv.field),),
                 suppression_requests=_requested(requests, fv.line),
             )
@@ -173,12 +199,13 @@ def _data_fields(
     return found
 
 
-def _mask_value(snippet: str, value: str, masked: str) -> str:
-    return snippet.replace(value, masked) if value else snippet
-
-
 def _log_fields(
-    path: str, data: bytes, plan: Plan, hits: list[scanner.Hit], requests: dict[int, str]
+    path: str,
+    data: bytes,
+    plan: Plan,
+    hits: list[scanner.Hit],
+    requests: dict[int, str],
+    redactions: Redactions,
 ) -> list[Finding]:
     text = data.decode("utf-8", "replace")
     try:
@@ -214,7 +241,7 @@ def _log_fields(
             fingerprint=fingerprint(
                 GATE, rules.LOG_FIELD.id, path, f"{fieldnames.normalise(lh.field)}\x1f{lh.call}"
             ),
-            snippet=_line_snippet(data, lh.line, hits),
+            snippet=_line_snippet(data, lh.line, hits, redactions),
             properties=(("field", lh.field), ("logger", lh.logger)),
             suppression_requests=_requested(requests, lh.line),
         )

@@ -6,10 +6,8 @@ A handful of files (the pre-commit case) is scanned in this process; a big tree 
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Mapping, Sequence
 from typing import Any
-from concurrent.futures import ProcessPoolExecutor
 
 from gates.checks.pii import config as pii_config
 from gates.checks.pii.filescan import Plan, scan
@@ -48,22 +46,29 @@ def run(ctx: GateContext) -> list[Finding]:
             "check the gate's paths/exclude in the policy, or disable the gate for this repository",
         )
     jobs = max(1, ctx.jobs)
-    if (
-        jobs == 1
-        or multiprocessing.current_process().daemon  # a daemonic worker may not start children
-        or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES
-    ):
+    if jobs == 1 or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES:
         found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
     else:
-        chunks = [files[i::jobs] for i in range(jobs)]
-        mp = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
-            parts = pool.map(
-                _scan_files,
-                *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
-            )
-            found = [f for part in parts for f in part]
+        found = _scan_parallel(ctx, files, cfg, jobs)
     return sorted(found, key=Finding.sort_key)
+
+
+def _scan_parallel(
+    ctx: GateContext, files: Sequence[str], cfg: pii_config.PiiConfig, jobs: int
+) -> list[Finding]:
+    import multiprocessing  # lazy: the pre-commit path never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if multiprocessing.current_process().daemon:  # a daemonic worker may not start children
+        return _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
+    chunks = [files[i::jobs] for i in range(jobs)]
+    mp = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
+        parts = pool.map(
+            _scan_files,
+            *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
+        )
+        return [f for part in parts for f in part]
 
 
 def scan_text(

@@ -1,12 +1,12 @@
 """The value scanner: one combined regular expression over a file's bytes, candidates validated.
 
 All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, and in fixtures e-mail
-and phone) are alternatives of ONE pattern run by google-re2 (a linear-time DFA, measured ~40x
-faster than `re` and on par with a hyperscan prefilter plus exact extraction here; see
-bench/README.md). Matches are rare, so every candidate is then checked in Python: token
-boundaries (a number glued to letters, digits or `_`, or joined by `.`/`-` to such a character, is
-part of a longer token: a version, an order id, a decimal, and is never reported), separators, Luhn and issuer range, IBAN country length and
-mod-97, SSN structure. Policy patterns run as extra passes (re2 when it accepts the syntax).
+and phone) are alternatives of ONE pattern run by google-re2 (a linear-time DFA; measured against
+`re` and a hyperscan prefilter in bench/README.md). Matches are rare, so each candidate is then
+checked in Python: token boundaries (a number glued to letters, digits or `_`, or joined by `.`
+or `-` to such a character, is part of a longer token: a version, an order id, a decimal, and is
+never reported), separators, Luhn and issuer range, IBAN country length and mod-97, SSN
+structure. Policy patterns run as extra passes (re2 when it accepts their syntax).
 """
 
 from __future__ import annotations
