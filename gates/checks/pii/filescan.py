@@ -8,13 +8,17 @@ long digit run hidden too, so no report ever holds a value in clear.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gates.checks.pii import datafields, engine, fieldnames, logcalls, masking, rules, scanner
+from gates.checks.pii import engine, fieldnames, masking, rules, scanner
 from gates.checks.pii.config import PiiConfig
 from gates.checks.pii.globs import compile_globs, matches
 from gates.checks.pii.suppress import PREFILTER, requests_by_line
 from gates.fingerprint import FingerprintKey, fingerprint
 from gates.model import Finding, Location
+
+if TYPE_CHECKING:
+    from gates.checks.pii.datafields import FieldValue
 
 GATE = "pii"
 _SNIPPET_MAX = 160
@@ -124,11 +128,13 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
     if hits and plan.test_cards_allowed(path):
         hits = [h for h in hits if h.rule != rules.PAN_TEST.id]
     requests = requests_by_line(data) if plan.may_request(data) else {}
-    values = (
-        list(datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names))
-        if fixture
-        else []
-    )
+    values: list[FieldValue] = []
+    if fixture:
+        from gates.checks.pii import datafields  # lazy: csv machinery only for fixture files
+
+        values = list(
+            datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names)
+        )
     redactions: Redactions = {}
     for fv in values:
         redactions.setdefault(fv.line, []).append((fv.value, masking.mask_generic(fv.value)))
@@ -173,7 +179,7 @@ def _data_fields(
     path: str,
     data: bytes,
     plan: Plan,
-    values: list[datafields.FieldValue],
+    values: list[FieldValue],
     hits: list[scanner.Hit],
     requests: dict[int, str],
     redactions: Redactions,
@@ -207,6 +213,8 @@ def _log_fields(
     requests: dict[int, str],
     redactions: Redactions,
 ) -> list[Finding]:
+    from gates.checks.pii import logcalls  # lazy: ast only where a log call may carry PII
+
     text = data.decode("utf-8", "replace")
     try:
         found = logcalls.find(
