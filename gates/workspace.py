@@ -156,7 +156,7 @@ def named(
 
 def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
     """Every regular file below a plain directory (no git): VCS and dependency dirs pruned."""
-    candidates = []
+    candidates: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root)
