@@ -4,6 +4,7 @@ suppression requests, configuration errors and the gate's contract."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -307,3 +308,23 @@ def test_package_import_stays_light() -> None:
     code = f"import sys, gates.checks.pii; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_shipped_demo_repository(tmp_path: Path) -> None:
+    from importlib.resources import as_file, files
+
+    with as_file(files("gates") / "policies" / "demo" / "repo") as src:
+        root = tmp_path / "demo"
+        shutil.copytree(src, root)
+    make_repo(root, {})
+    found = _run(root, config={"allow_test_cards_in": ["**/tests/**"]})
+    checkout = "services/checkout/"
+    assert [(f.rule, f.location.path.removeprefix(checkout), f.location.line) for f in found] == [
+        ("pii.iban", "charge.py", 13),
+        ("pii.log-field", "charge.py", 30),
+        ("pii.email", "fixtures/customers.json", 5),
+        ("pii.pan", "fixtures/customers.json", 6),
+        ("pii.iban", "fixtures/customers.json", 7),
+        ("pii.ssn", "fixtures/customers.json", 8),
+        ("pii.pan-test", "fixtures/customers.json", 14),
+    ]

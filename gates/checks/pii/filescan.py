@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from gates.checks.pii import engine, fieldnames, masking, rules, scanner
 from gates.checks.pii.config import PiiConfig
-from gates.checks.pii.globs import compile_globs, matches
 from gates.checks.pii.suppress import PREFILTER, requests_by_line
 from gates.fingerprint import FingerprintKey, fingerprint
+from gates.globs import GlobSet
 from gates.model import Finding, Location
 
 if TYPE_CHECKING:
@@ -33,17 +33,17 @@ class Plan:
         self.config = config
         self.key = key
         self.scanner = scanner.Scanner(config.extra_patterns)
-        self._allow_tests = compile_globs(config.allow_test_cards_in)
-        self._fixtures = compile_globs(config.fixture_paths)
+        self._allow_tests = GlobSet.of(config.allow_test_cards_in)
+        self._fixtures = GlobSet.of(config.fixture_paths)
         self._fields_rx = engine.compile_known(fieldnames.prefilter_pattern(config.field_names))
         self._log_rx = engine.compile_known(b"(?i:log)")
         self._request_rx = engine.compile_known(PREFILTER)
 
     def is_fixture(self, path: str) -> bool:
-        return matches(self._fixtures, path)
+        return self._fixtures.matches(path)
 
     def test_cards_allowed(self, path: str) -> bool:
-        return matches(self._allow_tests, path)
+        return self._allow_tests.matches(path)
 
     def may_log_pii(self, data: bytes) -> bool:
         return self._log_rx.search(data) is not None and self._fields_rx.search(data) is not None
