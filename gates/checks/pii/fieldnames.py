@@ -35,10 +35,14 @@ def normalise(name: str) -> str:
     return _NOT_ALNUM.sub("", name.lower())
 
 
-def prefilter_pattern(names: Iterable[str]) -> str:
-    """A case-insensitive regex finding every spelling of `names` (a superset: used to decide
-    which files deserve the exact, slower check)."""
+def prefilter_pattern(names: Iterable[str]) -> bytes:
+    """A regex (re2 syntax, bytes) finding every spelling of `names` as a whole word.
+
+    A superset of what `normalise` equality accepts (separators `_`, `.`, `-`, space anywhere),
+    used to decide which files and call sites deserve the exact, slower check. Letters or digits
+    on either side mean a longer name (`company` is not `pan`), so those are left out.
+    """
     alts = sorted(
         {"[ _.-]?".join(re.escape(ch) for ch in normalise(n)) for n in names if normalise(n)}
     )
-    return "(?i:" + "|".join(alts) + ")"
+    return ("(?:^|[^A-Za-z0-9])(?i:" + "|".join(alts) + ")(?:[^A-Za-z0-9]|$)").encode()
