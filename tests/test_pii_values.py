@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from gates.checks.pii.gate import scan_text
 from tests.gatekit import TEST_KEY
@@ -138,3 +140,40 @@ def test_value_table(path: str, text: str, rules: set[str]) -> None:
 def test_table_is_large_enough() -> None:
     assert len(CASES) >= 60
     assert len({c[0] for c in CASES}) == len(CASES)
+
+
+def _with_check_digit(body: str) -> str:
+    from gates.checks.pii.cards import luhn_ok
+
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.text(alphabet="0123456789", min_size=14, max_size=14),
+    sep=st.sampled_from(["", " ", "-"]),
+    line=st.integers(min_value=0, max_value=5),
+)
+def test_any_visa_is_found_masked_and_fingerprinted_by_digits(
+    body: str, sep: str, line: int
+) -> None:
+    pan = _with_check_digit("4" + body)
+    written = sep.join(pan[i : i + 4] for i in range(0, 16, 4))
+    text = "x = 1\n" * line + f"card = '{written}'\n"
+    (f,) = scan_text("app/a.py", text, key=TEST_KEY)
+    assert f.rule in ("pii.pan", "pii.pan-test")
+    assert f.location.line == line + 1
+    assert pan not in repr(f)
+    assert written not in repr(f)
+    assert pan[6:12] not in repr(f).replace(" ", "")  # the hidden middle stays hidden
+    (plain,) = scan_text("app/a.py", f"card = '{pan}'\n", key=TEST_KEY)
+    assert plain.fingerprint == f.fingerprint
+
+
+@settings(max_examples=60, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=13, max_size=19))
+def test_luhn_invalid_runs_are_never_cards(digits: str) -> None:
+    from gates.checks.pii.cards import luhn_ok
+
+    assume(not luhn_ok(digits))
+    assert scan_text("a.py", f"n = {digits}\n", key=TEST_KEY) == []
