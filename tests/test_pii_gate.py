@@ -328,3 +328,17 @@ def test_shipped_demo_repository(tmp_path: Path) -> None:
         ("pii.ssn", "fixtures/customers.json", 8),
         ("pii.pan-test", "fixtures/customers.json", 14),
     ]
+
+
+def test_policy_section_validates_with_the_common_keys() -> None:
+    from gates.policy import check_schema, gate_schema
+
+    section = {
+        "enabled": True,
+        "exclude": ["vendor/**"],
+        "allow_test_cards_in": ["tests/**", "**/fixtures/**"],
+        "extra_patterns": [{"id": "emp", "regex": "EMP-[0-9]{6}", "message": "employee id"}],
+    }
+    check_schema(section, gate_schema(GATE), "policy.yaml", ("gates", "pii"))
+    with pytest.raises(InvalidInput, match=r"\$\.gates\.pii"):
+        check_schema({"allow_test_card_in": []}, gate_schema(GATE), "policy.yaml", ("gates", "pii"))
