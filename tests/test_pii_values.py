@@ -177,3 +177,9 @@ def test_luhn_invalid_runs_are_never_cards(digits: str) -> None:
 
     assume(not luhn_ok(digits))
     assert scan_text("a.py", f"n = {digits}\n", key=TEST_KEY) == []
+
+
+def test_every_listed_test_card_is_a_plausible_pan() -> None:
+    from gates.checks.pii.cards import TEST_PANS, classify
+
+    assert [p for p in sorted(TEST_PANS) if classify(p) is None] == []

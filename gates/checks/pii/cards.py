@@ -54,7 +54,8 @@ _RANGES: tuple[tuple[Network, str, str, tuple[int, ...]], ...] = (
 )
 
 # Test numbers published by card networks and processors (Stripe, Braintree, Adyen, PayPal,
-# Worldpay documentation). They move no money, but still deserve a (low) finding outside tests.
+# Worldpay documentation and SDKs). They move no money, but still deserve a (low) finding outside
+# tests. Every entry must pass `classify` (a test checks it).
 TEST_PANS: frozenset[str] = frozenset(
     {
         "4111111111111111",
@@ -105,6 +106,40 @@ TEST_PANS: frozenset[str] = frozenset(
         "6243030000000001",
         "6555900000604105",
         "6304000000000000",
+        "6205500000000000004",
+        # Stripe decline / 3-D Secure / country scenarios
+        "4000000000009987",
+        "4000000000009979",
+        "4000000000000069",
+        "4000000000000127",
+        "4000000000000119",
+        "4000000000000101",
+        "4000000000000341",
+        "4100000000000019",
+        "4000000000004954",
+        "4000002760003184",
+        "4000003800000446",
+        "4000000000003063",
+        "4000008400001629",
+        "4000000760000002",
+        "4000001240000000",
+        "4000004840008001",
+        # Braintree sandbox: card type indicators, verification failures, Amex points, disputes
+        "4111111111131010",
+        "4111161010101010",
+        "4117101010101010",
+        "4111111510101010",
+        "4111111114101010",
+        "4111111111111210",
+        "4111111141010101",
+        "4111111111121102",
+        "4111111111310101",
+        "4111111111112101",
+        "4000111111111115",
+        "371260714673002",
+        "378267515471109",
+        "371544868764018",
+        "4023898493988028",
     }
 )
 
