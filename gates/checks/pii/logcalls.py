@@ -24,10 +24,11 @@ from gates.checks.pii.fieldnames import normalise
 
 _LOGGER_WORDS = frozenset({"log", "logger", "logging", "structlog", "loguru"})
 _SANITIZER_WORDS = (
-    "mask", "redact", "hash", "token", "last4", "lastfour", "truncat", "anonymi", "obfuscat",
-    "scrub", "encrypt", "fingerprint", "digest", "hmac", "sha", "censor",
+    "mask", "redact", "hash", "tokeni", "truncat", "anonymi", "pseudonymi", "obfuscat", "scrub",
+    "encrypt", "fingerprint", "digest", "hmac", "sha1", "sha2", "sha3", "sha5", "censor", "lastfour",
 )  # fmt: skip
 _SANITIZER_EXACT = frozenset({"len", "bool", "type", "isinstance", "id", "hasattr"})
+_NAME_PARTS = re.compile(r"[\W_]+|(?<=[a-z0-9])(?=[A-Z])")  # snake, kebab and camel parts
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _PLACEHOLDER = re.compile(
     r"%(?:\((?P<named>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]|\{(?P<field>[^{}!:]*)[^{}]*\}"
@@ -103,11 +104,11 @@ class _Analyser:
         if name is None:
             return False
         low = name.lower()
-        return (
-            low in self.sanitizers
-            or low in _SANITIZER_EXACT
-            or any(w in low for w in _SANITIZER_WORDS)
-        )
+        if low in self.sanitizers or low in _SANITIZER_EXACT or "last4" in normalise(name):
+            return True
+        # Word stems, not substrings: `mask_pan`, `hashed`, `sha256` mask; `detokenize`, `unmask`
+        # and `share` do not.
+        return any(w.lower().startswith(_SANITIZER_WORDS) for w in _NAME_PARTS.split(name))
 
     def labels(self, text: str, node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
         """Fields named by a format string: `%(ssn)s`, `{card_number}`, or a label before a
@@ -130,16 +131,8 @@ class _Analyser:
                 yield label, node
                 return
 
-    def fields_in(
-        self, node: ast.expr, *, keywords_are_fields: bool = False
-    ) -> Iterator[tuple[str, ast.expr]]:
+    def fields_in(self, node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
         if self.sanitized(node):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and keywords_are_fields
-            ):
-                yield from self.labels(node.value, node)
             return
         if isinstance(node, ast.Name):
             if self.is_field(node.id):
