@@ -342,3 +342,32 @@ def test_policy_section_validates_with_the_common_keys() -> None:
     check_schema(section, gate_schema(GATE), "policy.yaml", ("gates", "pii"))
     with pytest.raises(InvalidInput, match=r"\$\.gates\.pii"):
         check_schema({"allow_test_card_in": []}, gate_schema(GATE), "policy.yaml", ("gates", "pii"))
+
+
+def test_scans_a_git_revision_like_the_working_tree(tmp_path: Path) -> None:
+    from gates import workspace
+    from tests.gatekit import git
+
+    root = make_repo(tmp_path / "r", {"app/a.py": 'CARD = "4301661318609135"\n'})
+    (root / "app/a.py").write_text("CARD = None\n")
+    git(root, "commit", "-qam", "remove the card")
+    base = workspace.at_revision(root.resolve(), "HEAD~1", {"app/a.py": "app/a.py"})
+    ctx = dataclasses.replace(context("pii", root, {}), workspace=base, files=base.files)
+    assert [(f.rule, f.location.line) for f in GATE.run(ctx)] == [("pii.pan", 1)]
+    assert _run(root) == []
+
+
+def test_csv_columns_named_as_pii(tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "r",
+        {
+            "data/export.csv": "id,cvv,dob,note\n1,737,1984-03-07,ok\n2,,REDACTED,x\n3,***,n/a,y\n",
+            "data/export.tsv": "id\tpassport_number\n1\tX1234567\n",
+        },
+    )
+    got = [(f.location.path, f.location.line, dict(f.properties)["field"]) for f in _run(root)]
+    assert got == [
+        ("data/export.csv", 2, "cvv"),
+        ("data/export.csv", 2, "dob"),
+        ("data/export.tsv", 2, "passport_number"),
+    ]
