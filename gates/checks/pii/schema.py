@@ -70,6 +70,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     },
                     "regex": {
                         "type": "string",
+                        "format": "regex",
                         "minLength": 1,
                         "maxLength": 1000,
                         "description": "Python regular expression matched against file bytes "
