@@ -160,7 +160,7 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
                 ),
                 fingerprint=plan.key.sensitive(GATE, hit.rule, path, hit.value),
                 snippet=_snippet(data, line, hits, redactions),
-                properties=(("kind", hit.label), ("masked", hit.masked)),
+                properties=(("kind", hit.label),),
                 suppression_requests=_requested(requests, line.number),
             )
         )
