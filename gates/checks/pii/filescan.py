@@ -7,7 +7,7 @@ long digit run hidden too, so no report ever holds a value in clear.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from gates.checks.pii import engine, fieldnames, masking, rules, scanner
@@ -55,21 +55,29 @@ class Plan:
         return self._fields_rx.search(text.encode("utf-8", "replace")) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    number: int
-    start: int  # byte offset of the line start
-    end: int
+class _Lines:
+    """Line arithmetic over one file's bytes: offsets to 1-based lines and back, built once."""
 
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        starts = [0]
+        for chunk in data.split(b"\n")[:-1]:
+            starts.append(starts[-1] + len(chunk) + 1)
+        self.starts = starts
 
-def _line_at(data: bytes, offset: int, cache: dict[int, int]) -> _Line:
-    start = data.rfind(b"\n", 0, offset) + 1
-    number = cache.get(start)
-    if number is None:
-        number = data.count(b"\n", 0, start) + 1
-        cache[start] = number
-    end = data.find(b"\n", offset)
-    return _Line(number, start, len(data) if end < 0 else end)
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
+
+    def span(self, number: int) -> tuple[int, int]:
+        """Byte offsets [start, end) of a line, without its newline."""
+        start = self.starts[number - 1]
+        end = self.starts[number] - 1 if number < len(self.starts) else len(self.data)
+        return start, end
+
+    def column(self, offset: int) -> int:
+        """1-based character column of a byte offset."""
+        start = self.starts[self.line_of(offset) - 1]
+        return len(self.data[start:offset].decode("utf-8", "replace")) + 1
 
 
 Redactions = dict[int, list[tuple[str, str]]]  # line -> (value, masked) for name-found values
@@ -82,27 +90,31 @@ def _clean(raw: bytes, redact: list[tuple[str, str]]) -> str:
     return masking.mask_digit_runs(text)
 
 
-def _snippet(data: bytes, line: _Line, hits: list[scanner.Hit], redactions: Redactions) -> str:
-    """The line with every detected value masked, then any other long digit run hidden."""
-    redact = redactions.get(line.number, [])
-    parts: list[str] = []
-    pos = line.start
-    for hit in hits:
-        if hit.start >= pos and hit.start < line.end:
-            parts.append(_clean(data[pos : hit.start], redact))
-            parts.append(hit.masked)
-            pos = min(hit.end, line.end)
-    parts.append(_clean(data[pos : line.end], redact))
-    text = "".join(parts).strip()
-    return text if len(text) <= _SNIPPET_MAX else text[: _SNIPPET_MAX - 1] + "…"
+class _Snippets:
+    """Each line of a file as a report may show it: every detected value masked (including
+    values not reported, such as allowed test cards), then any other long digit run hidden."""
 
+    def __init__(self, lines: _Lines, hits: list[scanner.Hit], redactions: Redactions) -> None:
+        self.lines = lines
+        self.redactions = redactions
+        self.by_line: dict[int, list[scanner.Hit]] = {}
+        for hit in hits:
+            self.by_line.setdefault(lines.line_of(hit.start), []).append(hit)
 
-def _line_snippet(data: bytes, number: int, hits: list[scanner.Hit], redactions: Redactions) -> str:
-    lines = data.split(b"\n", number)
-    start = sum(len(chunk) + 1 for chunk in lines[: number - 1])
-    end = data.find(b"\n", start)
-    line = _Line(number, start, len(data) if end < 0 else end)
-    return _snippet(data, line, hits, redactions)
+    def __call__(self, number: int) -> str:
+        data = self.lines.data
+        start, end = self.lines.span(number)
+        redact = self.redactions.get(number, [])
+        parts: list[str] = []
+        pos = start
+        for hit in self.by_line.get(number, ()):
+            if hit.start >= pos:
+                parts.append(_clean(data[pos : hit.start], redact))
+                parts.append(hit.masked)
+                pos = min(hit.end, end)
+        parts.append(_clean(data[pos:end], redact))
+        text = "".join(parts).strip()
+        return text if len(text) <= _SNIPPET_MAX else text[: _SNIPPET_MAX - 1] + "…"
 
 
 def _message(hit: scanner.Hit) -> str:
@@ -125,9 +137,9 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
     """Every finding in one file (unsorted)."""
     fixture = plan.is_fixture(path)
     hits = plan.scanner.scan(data, fixtures=fixture)
+    reported = hits
     if hits and plan.test_cards_allowed(path):
-        hits = [h for h in hits if h.rule != rules.PAN_TEST.id]
-    requests = requests_by_line(data) if plan.may_request(data) else {}
+        reported = [h for h in hits if h.rule != rules.PAN_TEST.id]
     values: list[FieldValue] = []
     if fixture:
         from gates.checks.pii import datafields  # lazy: csv machinery only for fixture files
@@ -135,39 +147,48 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
         values = list(
             datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names)
         )
+    logs = path.endswith(_PYTHON) and plan.may_log_pii(data)
+    if not (reported or values or logs):
+        return []
+    requests = requests_by_line(data) if plan.may_request(data) else {}
     redactions: Redactions = {}
     for fv in values:
         redactions.setdefault(fv.line, []).append((fv.value, masking.mask_generic(fv.value)))
-    cache: dict[int, int] = {}
-    findings: list[Finding] = []
-    for hit in hits:
-        line = _line_at(data, hit.start, cache)
-        end = _line_at(data, hit.end - 1, cache) if hit.end > hit.start else line
-        column = len(data[line.start : hit.start].decode("utf-8", "replace")) + 1
-        end_column = len(data[end.start : hit.end].decode("utf-8", "replace")) + 1
-        findings.append(
-            Finding(
-                gate=GATE,
-                rule=hit.rule,
-                severity=hit.severity or _SEVERITY[hit.rule],
-                message=_message(hit),
-                location=Location(
-                    path=path,
-                    line=line.number,
-                    column=column,
-                    end_line=end.number,
-                    end_column=end_column,
-                ),
-                fingerprint=plan.key.sensitive(GATE, hit.rule, path, hit.value),
-                snippet=_snippet(data, line, hits, redactions),
-                properties=(("kind", hit.label),),
-                suppression_requests=_requested(requests, line.number),
-            )
-        )
-    findings.extend(_data_fields(path, data, plan, values, hits, requests, redactions))
-    if path.endswith(_PYTHON) and plan.may_log_pii(data):
-        findings.extend(_log_fields(path, data, plan, hits, requests, redactions))
+    lines = _Lines(data)
+    snippet = _Snippets(lines, hits, redactions)
+    findings = [_value_finding(path, hit, lines, snippet, requests, plan) for hit in reported]
+    findings.extend(_data_fields(path, values, snippet, requests, plan))
+    if logs:
+        findings.extend(_log_fields(path, data, snippet, requests, plan))
     return findings
+
+
+def _value_finding(
+    path: str,
+    hit: scanner.Hit,
+    lines: _Lines,
+    snippet: _Snippets,
+    requests: dict[int, str],
+    plan: Plan,
+) -> Finding:
+    line = lines.line_of(hit.start)
+    return Finding(
+        gate=GATE,
+        rule=hit.rule,
+        severity=hit.severity or _SEVERITY[hit.rule],
+        message=_message(hit),
+        location=Location(
+            path=path,
+            line=line,
+            column=lines.column(hit.start),
+            end_line=lines.line_of(max(hit.start, hit.end - 1)),
+            end_column=lines.column(max(hit.start, hit.end - 1)) + 1,
+        ),
+        fingerprint=plan.key.sensitive(GATE, hit.rule, path, hit.value),
+        snippet=snippet(line),
+        properties=(("kind", hit.label),),
+        suppression_requests=_requested(requests, line),
+    )
 
 
 def _requested(requests: dict[int, str], line: int) -> tuple[str, ...]:
@@ -177,41 +198,32 @@ def _requested(requests: dict[int, str], line: int) -> tuple[str, ...]:
 
 def _data_fields(
     path: str,
-    data: bytes,
-    plan: Plan,
     values: list[FieldValue],
-    hits: list[scanner.Hit],
+    snippet: _Snippets,
     requests: dict[int, str],
-    redactions: Redactions,
+    plan: Plan,
 ) -> list[Finding]:
-    found = []
-    for fv in values:
-        masked = masking.mask_generic(fv.value)
-        found.append(
-            Finding(
-                gate=GATE,
-                rule=rules.FIELD_NAME.id,
-                severity=rules.FIELD_NAME.default_severity,
-                message=f"PII field {fv.field!r} holds a literal value ({masked}) in a fixture",
-                location=Location(path=path, line=fv.line, column=fv.column),
-                fingerprint=plan.key.sensitive(
-                    GATE, rules.FIELD_NAME.id, path, f"{fieldnames.normalise(fv.field)}={fv.value}"
-                ),
-                snippet=_line_snippet(data, fv.line, hits, redactions),
-                properties=(("field", fv.field),),
-                suppression_requests=_requested(requests, fv.line),
-            )
+    return [
+        Finding(
+            gate=GATE,
+            rule=rules.FIELD_NAME.id,
+            severity=rules.FIELD_NAME.default_severity,
+            message=f"PII field {fv.field!r} holds a literal value "
+            f"({masking.mask_generic(fv.value)}) in a fixture",
+            location=Location(path=path, line=fv.line, column=fv.column),
+            fingerprint=plan.key.sensitive(
+                GATE, rules.FIELD_NAME.id, path, f"{fieldnames.normalise(fv.field)}={fv.value}"
+            ),
+            snippet=snippet(fv.line),
+            properties=(("field", fv.field),),
+            suppression_requests=_requested(requests, fv.line),
         )
-    return found
+        for fv in values
+    ]
 
 
 def _log_fields(
-    path: str,
-    data: bytes,
-    plan: Plan,
-    hits: list[scanner.Hit],
-    requests: dict[int, str],
-    redactions: Redactions,
+    path: str, data: bytes, snippet: _Snippets, requests: dict[int, str], plan: Plan
 ) -> list[Finding]:
     from gates.checks.pii import logcalls  # lazy: ast only where a log call may carry PII
 
@@ -249,7 +261,7 @@ def _log_fields(
             fingerprint=fingerprint(
                 GATE, rules.LOG_FIELD.id, path, f"{fieldnames.normalise(lh.field)}\x1f{lh.call}"
             ),
-            snippet=_line_snippet(data, lh.line, hits, redactions),
+            snippet=snippet(lh.line),
             properties=(("field", lh.field), ("logger", lh.logger)),
             suppression_requests=_requested(requests, lh.line),
         )
