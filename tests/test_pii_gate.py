@@ -371,3 +371,11 @@ def test_csv_columns_named_as_pii(tmp_path: Path) -> None:
         ("data/export.csv", 2, "dob"),
         ("data/export.tsv", 2, "passport_number"),
     ]
+
+
+def test_allowed_test_cards_stay_masked_in_other_snippets(tmp_path: Path) -> None:
+    line = 'PAIR = ("4111111111111111", "4301661318609135")  # fixture\n'
+    root = make_repo(tmp_path / "r", {"tests/test_pay.py": line})
+    (f,) = _run(root)
+    assert f.rule == "pii.pan"
+    assert f.snippet == 'PAIR = ("4111 11•• •••• 1111", "4301 66•• •••• 9135")  # fixture'
