@@ -93,3 +93,31 @@ def test_extra_field_names_and_sanitizers() -> None:
     cfg = {"extra_field_names": ["customer_tax_ref", "VAT"], "log_sanitizers": ["scrub_it"]}
     found = scan_text("a.py", src, key=TEST_KEY, config=cfg)
     assert [dict(f.properties)["field"] for f in found] == ["customerTaxRef"]
+
+
+@pytest.mark.parametrize(
+    ("source", "receiver"),
+    [
+        ("x = log.info(", "log"),
+        (
+            "structlog.get_logger(__name__).bind(a=f(x)).info(",
+            "structlog.get_logger(__name__).bind(a=f(x))",
+        ),
+        ("self.loggers['pay'] .info(", "self.loggers['pay'] "),
+        ("await  self . log.ainfo(", "self . log"),
+        ("(1).info(", None),
+        ("].info(", None),
+    ],
+    ids=["name", "nested-calls", "subscript", "spaces", "literal", "unbalanced"],
+)
+def test_receiver_start(source: str, receiver: str | None) -> None:
+    from gates.checks.pii.callsites import receiver_start
+
+    dot = source.rindex(".")
+    start = receiver_start(source, dot)
+    assert (None if start is None else source[start:dot]) == receiver
+
+
+def test_nested_receiver_log_call_is_checked() -> None:
+    src = HEADER + "structlog.get_logger(__name__).bind(svc=name(1)).info('x', cvv=c)\n"
+    assert [f.location.line for f in scan_text("a.py", src, key=TEST_KEY)] == [5]

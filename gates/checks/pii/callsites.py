@@ -20,9 +20,6 @@ METHODS = frozenset(
 FACTORIES = frozenset({"getLogger", "get_logger", "getlogger", "wrap_logger"})
 
 _METHOD_CALL = re.compile(r"\.[ \t]*(?:" + "|".join(sorted(METHODS)) + r")[ \t]*\(")
-_RECEIVER = re.compile(
-    r"(?:[A-Za-z_]\w*(?:\([^()\n]*\))?[ \t]*\.[ \t]*)*[A-Za-z_]\w*(?:\([^()\n]*\))?[ \t]*\Z"
-)
 _ASSIGN = re.compile(
     r"^[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*((?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*)"
     r"([A-Za-z_]\w*)[ \t]*\(",
@@ -37,6 +34,7 @@ _STRING_END = {
 }
 _OPEN, _CLOSE = "([{", ")]}"
 MAX_CALL_CHARS = 20_000
+MAX_RECEIVER_CHARS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +86,54 @@ def closing_bracket(text: str, open_at: int) -> int | None:
     return None
 
 
+def receiver_start(text: str, dot: int) -> int | None:
+    """Start of the receiver expression ending just before `dot`: names, attribute dots and
+    bracketed calls or subscripts (`structlog.get_logger(__name__).bind(a=f(x))`), read
+    backwards. None when there is no name to start from."""
+    pos = dot
+    limit = max(0, dot - MAX_RECEIVER_CHARS)
+    while True:
+        while pos > limit and text[pos - 1] in " \t":
+            pos -= 1
+        while pos > limit and text[pos - 1] in ")]":
+            pos = _opening_bracket(text, pos - 1, limit)
+            if pos < 0:
+                return None
+        end = pos
+        while pos > limit and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            pos -= 1
+        if pos == end or text[pos].isdigit():
+            return None
+        back = pos
+        while back > limit and text[back - 1] in " \t":
+            back -= 1
+        if back > limit and text[back - 1] == ".":
+            pos = back - 1
+            continue
+        return pos
+
+
+def _opening_bracket(text: str, close_at: int, limit: int) -> int:
+    depth = 0
+    for i in range(close_at, limit - 1, -1):
+        ch = text[i]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch == "\n" and depth == 0:
+            break
+    return -1
+
+
 def sites(text: str) -> Iterator[Site]:
     """Every `<receiver>.<log method>(...)` expression, receiver included."""
     for m in _METHOD_CALL.finditer(text):
-        receiver = _RECEIVER.search(text, max(0, m.start() - 200), m.start())
-        if receiver is None:
+        start = receiver_start(text, m.start())
+        if start is None:
             continue
         close = closing_bracket(text, m.end() - 1)
         if close is not None:
-            yield Site(receiver.start(), close + 1)
+            yield Site(start, close + 1)
