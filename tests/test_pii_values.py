@@ -109,6 +109,7 @@ CASES: list[tuple[str, str, str, set[str]]] = [
     ),
     ("email-example-domain", "tests/fixtures/users.json", '{"email": "jane@example.com"}', set()),
     ("email-dot-test", "tests/fixtures/users.json", '{"email": "jane@shop.test"}', set()),
+    ("email-role-mailbox", "tests/fixtures/users.json", '{"from": "support@acme-pay.com"}', set()),
     ("email-outside-fixtures", "app/contact.py", "SUPPORT = 'jane.roe@gmail.com'", set()),
     ("phone-e164-in-fixture", "db/seeds/users.yaml", "phone: '+44 20 7946 0958'", {"pii.phone"}),
     ("phone-nanp-in-fixture", "db/seeds/users.yaml", "phone: (415) 867-5309", {"pii.phone"}),

@@ -1,17 +1,28 @@
 """E-mail addresses and phone numbers that identify a person (reported in fixtures only).
 
 Reserved names are never personal: the example domains of RFC 2606/6761 (example.com, .test,
-.example, .invalid, .localhost) and the fictional US numbers 555-0100 … 555-0199.
+.example, .invalid, .localhost), role mailboxes (RFC 2142's info@, support@, security@ …, and
+noreply@), and the fictional US numbers 555-0100 … 555-0199.
 """
 
 from __future__ import annotations
 
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "localhost")
 _RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
+_ROLE_MAILBOXES = frozenset(
+    {
+        "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster",
+        "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp", "noreply", "no-reply",
+        "donotreply", "do-not-reply", "billing", "help", "contact", "admin",
+    }
+)  # fmt: skip
 
 
 def is_personal_email(address: str) -> bool:
-    domain = address.rpartition("@")[2].lower().rstrip(".")
+    local, _, domain = address.lower().rpartition("@")
+    if local.partition("+")[0] in _ROLE_MAILBOXES:
+        return False
+    domain = domain.rstrip(".")
     if domain in _RESERVED_DOMAINS or any(domain.endswith("." + d) for d in _RESERVED_DOMAINS):
         return False
     return domain.rpartition(".")[2] not in _RESERVED_TLDS
