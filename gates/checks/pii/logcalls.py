@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from gates.checks.pii.callsites import FACTORIES, METHODS, logger_names, sites
 from gates.checks.pii.fieldnames import normalise
+from gates.checks.pii.formats import label_before, named_fields
 
 _LOGGER_WORDS = frozenset({"log", "logger", "logging", "structlog", "loguru"})
 _SANITIZER_WORDS = (
@@ -30,10 +31,6 @@ _SANITIZER_WORDS = (
 _SANITIZER_EXACT = frozenset({"len", "bool", "type", "isinstance", "id", "hasattr"})
 _NAME_PARTS = re.compile(r"[\W_]+|(?<=[a-z0-9])(?=[A-Z])")  # snake, kebab and camel parts
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_PLACEHOLDER = re.compile(
-    r"%(?:\((?P<named>[^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]|\{(?P<field>[^{}!:]*)[^{}]*\}"
-)
-_LABEL = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*(?:[ _-][A-Za-z0-9]+){0,2})\s*[:=]?\s*[\"'(\[]?$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,25 +108,7 @@ class _Analyser:
         return any(w.lower().startswith(_SANITIZER_WORDS) for w in _NAME_PARTS.split(name))
 
     def labels(self, text: str, node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
-        """Fields named by a format string: `%(ssn)s`, `{card_number}`, or a label before a
-        placeholder (`"card number: %s"`, `"iban={}"`)."""
-        for m in _PLACEHOLDER.finditer(text):
-            named = m.group("named") or m.group("field") or ""
-            if named and self.is_field(named.split(".")[-1].split("[")[0]):
-                yield named, node
-                continue
-            yield from self._label_before(text[: m.start()], node)
-
-    def _label_before(self, prefix: str, node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
-        m = _LABEL.search(prefix[-60:])
-        if m is None:
-            return
-        words = re.split(r"[ _.-]+", m.group(1))
-        for n in range(min(3, len(words)), 0, -1):
-            label = "_".join(words[-n:])
-            if self.is_field(label):
-                yield label, node
-                return
+        return ((name, node) for name in named_fields(text, self.is_field))
 
     def fields_in(self, node: ast.expr) -> Iterator[tuple[str, ast.expr]]:
         if self.sanitized(node):
@@ -176,7 +155,8 @@ class _Analyser:
                 elif isinstance(part, ast.FormattedValue):
                     found = list(self.fields_in(part.value))
                     if not found and not self.sanitized(part.value):
-                        found = list(self._label_before(text, part.value))
+                        label = label_before(text, self.is_field)
+                        found = [(label, part.value)] if label is not None else []
                     yield from found
                     text += "{}"
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
