@@ -379,3 +379,17 @@ def test_allowed_test_cards_stay_masked_in_other_snippets(tmp_path: Path) -> Non
     (f,) = _run(root)
     assert f.rule == "pii.pan"
     assert f.snippet == 'PAIR = ("4111 11•• •••• 1111", "4301 66•• •••• 9135")  # fixture'
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_pool_workers_die_with_the_gate_process() -> None:
+    code = (
+        "import ctypes, sys\n"
+        "from gates.checks.pii.gate import _die_with_parent\n"
+        "_die_with_parent()\n"
+        "sig = ctypes.c_int()\n"
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(sig))  # PR_GET_PDEATHSIG\n"
+        "print(sig.value)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "9"

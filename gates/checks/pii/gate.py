@@ -6,6 +6,8 @@ A handful of files (the pre-commit case) is scanned in this process; a big tree 
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,16 +61,28 @@ def _scan_parallel(
     import multiprocessing  # lazy: the pre-commit path never needs it
     from concurrent.futures import ProcessPoolExecutor
 
-    if multiprocessing.current_process().daemon:  # a daemonic worker may not start children
+    if (
+        multiprocessing.current_process().daemon  # a daemonic worker may not start children
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
     chunks = [files[i::jobs] for i in range(jobs)]
     mp = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_die_with_parent) as pool:
         parts = pool.map(
             _scan_files,
             *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
         )
         return [f for part in parts for f in part]
+
+
+def _die_with_parent() -> None:
+    """Pool workers must not outlive this process when the runner kills it on a timeout."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # lazy: only pool workers need it
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def scan_text(
