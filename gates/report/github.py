@@ -52,7 +52,8 @@ def annotation_level(sev: Severity) -> str:
 def _annotation(rf: ReportedFinding) -> str:
     f = rf.finding
     loc = f.location
-    props: dict[str, str] = {"file": loc.path} if loc.path else {}
+    # inert: a control character in a file name must not reach the log (it renders ANSI)
+    props: dict[str, str] = {"file": inert(loc.path)} if loc.path else {}
     if loc.path and loc.line > 0:
         props["line"] = str(loc.line)
         if loc.end_line > loc.line:
@@ -62,7 +63,7 @@ def _annotation(rf: ReportedFinding) -> str:
             # GitHub takes column ranges on a single line only
             if loc.end_line in (0, loc.line) and loc.end_column > loc.column:
                 props["endColumn"] = str(loc.end_column)
-    props["title"] = f"{f.rule} ({f.severity.value}{', blocking' if rf.blocking else ''})"
+    props["title"] = f"{inert(f.rule)} ({f.severity.value}{', blocking' if rf.blocking else ''})"
     message = inert(f.message)
     for request in f.suppression_requests:
         message += f"\nSuppression requested, not applied: {inert(request)}"

@@ -44,7 +44,7 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
 def _details(rf: ReportedFinding) -> str:
     f = rf.finding
     lines = [
-        f"{location(f.location)}: {f.severity.value} {f.rule} [{view.status_label(rf)}]",
+        f"{location(f.location)}: {f.severity.value} {inert(f.rule)} [{view.status_label(rf)}]",
         inert(f.message),
     ]
     lines.extend("| " + inert(line) for line in f.snippet.splitlines())
