@@ -25,7 +25,7 @@ from gates.model import (
     Status,
     Verdict,
 )
-from gates.report import Format, github, render, step_summary
+from gates.report import Format, github, json_load, render, step_summary
 from tests import reportkit
 
 _SARIF_SCHEMA = json.loads(
@@ -130,3 +130,7 @@ def test_every_format_is_valid_for_any_input(result: RunResult) -> None:
     n_new = sum(1 for rf in result.findings if rf.status is Status.NEW)
     assert len(outputs[Format.GITHUB].splitlines()) == n_new + len(result.errors)
     assert github.step_summary(result) == step_summary(result)
+    # the JSON report carries everything: loading it back renders the same bytes
+    loaded = json_load.loads(outputs[Format.JSON], source="report.json")
+    assert render(loaded, Format.JSON) == outputs[Format.JSON]
+    assert render(loaded, Format.SARIF) == outputs[Format.SARIF]
