@@ -68,6 +68,11 @@ def _edited(path: list[str | int], value: object) -> str:
             _edited(["findings", 0, "blocking"], True),
             f"{SOURCE}: $.gates: disagrees with the findings it summarises (edited?). {FIX}",
         ),
+        (
+            _edited(["exit_code"], 1),
+            f"{SOURCE}: $.verdict: error (exit 1) does not follow from 1 blocking findings and 1 "
+            f"gate errors. {FIX}",
+        ),
     ],
     ids=[
         "not-json",
@@ -77,6 +82,7 @@ def _edited(path: list[str | int], value: object) -> str:
         "edited-summary",
         "edited-verdict",
         "edited-finding",
+        "exit-code-not-from-verdict",
     ],
 )
 def test_bad_reports_are_invalid_input(text: str, message: str) -> None:

@@ -75,18 +75,25 @@ def reported(draw: Any) -> ReportedFinding:
 
 @st.composite
 def results(draw: Any) -> RunResult:
+    findings = tuple(draw(st.lists(reported(), max_size=6)))
+    errors = tuple(
+        draw(
+            st.lists(st.builds(GateError, gate=gate_ids, reason=any_text, fix=any_text), max_size=2)
+        )
+    )
+    # the verdict follows from the findings and errors, as the runner decides it
+    if errors:
+        verdict, code = Verdict.ERROR, ExitCode.GATE_ERROR
+    elif any(rf.blocking for rf in findings):
+        verdict, code = Verdict.BLOCKED, ExitCode.BLOCKED
+    else:
+        verdict, code = Verdict.PASS, ExitCode.PASS
     return RunResult(
-        verdict=draw(st.sampled_from(list(Verdict))),
-        exit_code=draw(st.sampled_from(list(ExitCode))),
+        verdict=verdict,
+        exit_code=code,
         gates=tuple(draw(st.lists(gate_ids, unique=True, max_size=4))),
-        findings=tuple(draw(st.lists(reported(), max_size=6))),
-        errors=tuple(
-            draw(
-                st.lists(
-                    st.builds(GateError, gate=gate_ids, reason=any_text, fix=any_text), max_size=2
-                )
-            )
-        ),
+        findings=findings,
+        errors=errors,
         rules=reportkit.RULES,
         skipped=tuple(
             draw(st.lists(st.builds(SkippedFile, path=any_text, reason=any_text), max_size=2))

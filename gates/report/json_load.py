@@ -5,7 +5,9 @@ For tools that start from a saved report (re-rendering it in another format, `ga
 rejects is InvalidInput naming the file, the JSON path and the fix; nothing is guessed. Rendering
 a loaded report as JSON gives back the same bytes (properties withheld as sensitive were never
 written, so they don't come back), and a file whose counts, order or verdicts disagree with its
-own findings is rejected as edited.
+own findings (including a verdict the findings and errors don't give) is rejected as edited.
+This is a consistency check, not an integrity check: whoever can rewrite the file can rewrite it
+consistently. Bind a report to its run with the evidence statement's report digest.
 """
 
 from __future__ import annotations
@@ -32,9 +34,15 @@ from gates.model import (
     Status,
     Verdict,
 )
-from gates.report import json_report
+from gates.report import json_report, view
 
 MAX_BYTES = 256 * 1024 * 1024
+# What a finished run's verdict allows as its exit code (2 and 130 never leave a report).
+_EXIT_CODES = {
+    Verdict.PASS: (ExitCode.PASS,),
+    Verdict.BLOCKED: (ExitCode.BLOCKED,),
+    Verdict.ERROR: (ExitCode.GATE_ERROR, ExitCode.INVALID_INPUT),
+}
 _FIX = "use a report written by `gates run --format json` (schema_version 1), unmodified"
 
 
@@ -147,6 +155,15 @@ def _check_consistent(doc: dict[str, Any], result: RunResult, source: str) -> No
 
     A hand-edited count or a reordered list means the file is not what `gates run` wrote.
     """
+    whole = view.total(result)
+    if whole.verdict is not result.verdict or result.exit_code not in _EXIT_CODES[whole.verdict]:
+        raise InvalidInput(
+            source,
+            "$.verdict",
+            f"{result.verdict.value} (exit {int(result.exit_code)}) does not follow from "
+            f"{whole.blocking} blocking findings and {len(result.errors)} gate errors",
+            _FIX,
+        )
     expected = json.loads(json_report.render(result))
     for key in sorted(set(expected) | set(doc)):
         if key != "tool" and expected.get(key) != doc.get(key):
