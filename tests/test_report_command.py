@@ -46,7 +46,10 @@ def test_clean_report_exits_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     path = tmp_path / "clean.json"
     path.write_text(render(reportkit.empty(), Format.JSON), encoding="utf-8")
-    assert _run([str(path), "--format", "github"]) == (0, "")
+    assert _run([str(path), "--format", "github"]) == (
+        0,
+        "PASS: no blocking findings (0 findings; fail on high; 3 files scanned)\n",
+    )
 
 
 def test_files_and_evidence(saved: Path, tmp_path: Path) -> None:

@@ -131,11 +131,12 @@ def test_every_format_is_valid_for_any_input(result: RunResult) -> None:
     # people-facing text: no raw control or bidi character, whatever the input held
     for human in (outputs[Format.TEXT], outputs[Format.GITHUB], step_summary(result)):
         assert not _CONTROL & set(human)
-    # one workflow command per line, each starting with `::`
-    for line in outputs[Format.GITHUB].splitlines():
-        assert line.startswith("::")
+    # one workflow command per line, each starting with `::`, then the verdict as plain text
+    *commands, verdict = outputs[Format.GITHUB].splitlines()
+    assert all(line.startswith("::") for line in commands)
+    assert verdict.startswith(f"{result.verdict.value.upper()}: ")
     n_new = sum(1 for rf in result.findings if rf.status is Status.NEW)
-    assert len(outputs[Format.GITHUB].splitlines()) == n_new + len(result.errors)
+    assert len(commands) == n_new + len(result.errors)
     assert github.step_summary(result) == step_summary(result)
     # the JSON report carries everything: loading it back renders the same bytes
     loaded = json_load.loads(outputs[Format.JSON], source="report.json")

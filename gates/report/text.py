@@ -108,7 +108,9 @@ def _gate_row(summary: view.GateSummary, width: int, paint: _Paint) -> str:
     return f"  {inert(summary.gate).ljust(width)}  {verdict}{pad}  {detail}"
 
 
-def _summary_line(result: RunResult, paint: _Paint) -> str:
+def summary_line(result: RunResult, *, color: bool = False) -> str:
+    """The one-line verdict that ends the text report (and the GitHub log output)."""
+    paint = _Paint(color)
     whole = view.total(result)
     head: list[str] = []
     if whole.blocking:
@@ -170,5 +172,5 @@ def render(result: RunResult, *, color: bool = False) -> str:
         width = max(len(inert(s.gate)) for s in summaries)
         out.extend(_gate_row(s, width, paint) for s in summaries)
         out.append("")
-    out.append(_summary_line(result, paint))
+    out.append(summary_line(result, color=color))
     return "\n".join(out) + "\n"
