@@ -115,13 +115,15 @@ def test_multiline_snippet_is_one_quoted_line_each() -> None:
             "a.py",
             1,
             "0" * 64,
-            snippet="x = 1.0\n\x1b[2Jy = 2.0",
+            snippet="x = 1.0\n\x1b[2Jy = 2.0\n\tz = 3.0",
         ),
         status=Status.NEW,
         blocking=False,
     )
     result = dataclasses.replace(reportkit.empty(), gates=("sast",), findings=(rf,))
-    assert "    | x = 1.0\n    | \\x1b[2Jy = 2.0\n" in render(result, Format.TEXT)
+    assert "    | x = 1.0\n    | \\x1b[2Jy = 2.0\n    |     z = 3.0\n" in render(
+        result, Format.TEXT
+    )
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def _finding(rf: ReportedFinding, paint: _Paint) -> list[str]:
         f"{inert(f.message)}"
     ]
     for snippet_line in f.snippet.splitlines():
-        lines.append("    | " + inert(snippet_line))
+        lines.append("    | " + inert(snippet_line.expandtabs(4)))
     props = view.public_properties(rf)
     if props:
         lines.append("    properties: " + ", ".join(f"{inert(k)}={inert(v)}" for k, v in props))
