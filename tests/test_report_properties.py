@@ -131,6 +131,7 @@ def test_every_format_is_valid_for_any_input(result: RunResult) -> None:
     # people-facing text: no raw control or bidi character, whatever the input held
     for human in (outputs[Format.TEXT], outputs[Format.GITHUB], step_summary(result)):
         assert not _CONTROL & set(human)
+        assert len(human.splitlines()) == human.count("\n")  # no line break but \n
     # one workflow command per line, each starting with `::`, then the verdict as plain text
     *commands, verdict = outputs[Format.GITHUB].splitlines()
     assert all(line.startswith("::") for line in commands)

@@ -87,10 +87,19 @@ def test_colour_only_when_asked() -> None:
         ("two\nlines\r", "two\\nlines\\r"),
         ("admin\u202e txt.exe", "admin\\u202e txt.exe"),
         ("zero\u200bwidth", "zero\\u200bwidth"),
+        ("line\u2028separator", "line\\u2028separator"),
         ("c1\x9bcontrol", "c1\\x9bcontrol"),
         ("bad byte \udcff", "bad byte \\udcff"),
     ],
-    ids=["osc-escape", "newlines", "bidi-override", "zero-width", "c1-csi", "lone-surrogate"],
+    ids=[
+        "osc-escape",
+        "newlines",
+        "bidi-override",
+        "zero-width",
+        "line-separator",
+        "c1-csi",
+        "lone-surrogate",
+    ],
 )
 def test_untrusted_text_is_inert(message: str, shown: str) -> None:
     rf = ReportedFinding(
