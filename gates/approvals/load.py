@@ -1,0 +1,133 @@
+"""Loading waivers: every signed approval in the repository, verified against the trust root.
+
+`load_waivers` is what the runner calls. Each `.release-gates/approvals/<ID>/` becomes either a
+`Waiver` (verified and in force; `expiring_soon` within `warn_days`) or an `ApprovalNote` saying
+why not: `rejected` (malformed, wrong repository, revoked, bad or missing signatures, lifetime over
+the policy's cap, reason too short, quorum not met, not yet valid) or `expired`. Waivers in force
+that expire within `warn_days` also get an `expiring` note. The runner reports `unused` itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from gates import git
+from gates.approvals import bundle, config, quorum, signatures, statements
+from gates.approvals.statements import Kind, StatementRejected, WaiverStatement, format_time
+from gates.approvals.trust import TrustRoot, load_trust_root
+from gates.model import ApprovalNote, Severity, Waiver, WaiverEntry
+from gates.policy import Policy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalSet:
+    waivers: tuple[Waiver, ...]
+    notes: tuple[ApprovalNote, ...]
+
+
+class _Rejected(Exception):
+    """Internal: why one statement does not count (becomes a `rejected` note)."""
+
+
+def load_waivers(
+    root: Path, policy: Policy, now: datetime, *, trust_ref: str | None
+) -> ApprovalSet:
+    """Verify every waiver under `root` against the policy's trust root at `now`."""
+    found = bundle.scan(root, Kind.WAIVER)
+    if not found:
+        return ApprovalSet(waivers=(), notes=())
+    cfg = config.parse(policy.document, policy.sources[-1] if policy.sources else "policy")
+    trust = load_trust_root(root, cfg, trust_ref)
+    excluded_author = None if cfg.commit_author_counts else git.head_author_email(root)
+    waivers: list[Waiver] = []
+    notes: list[ApprovalNote] = []
+    for item in found:
+        if isinstance(item, bundle.Unreadable):
+            notes.append(ApprovalNote(id=item.id, state="rejected", reason=item.reason))
+            continue
+        try:
+            waiver, note = evaluate(item, trust, now, excluded_author)
+        except (_Rejected, StatementRejected) as exc:
+            notes.append(ApprovalNote(id=item.id, state="rejected", reason=str(exc)))
+            continue
+        if waiver is not None:
+            waivers.append(waiver)
+        if note is not None:
+            notes.append(note)
+    return ApprovalSet(waivers=tuple(waivers), notes=tuple(notes))
+
+
+def evaluate(
+    item: bundle.Bundle, trust: TrustRoot, now: datetime, commit_author: str | None
+) -> tuple[Waiver | None, ApprovalNote | None]:
+    """One bundle -> (waiver in force or None, note or None); raises for a rejection."""
+    cfg = trust.config
+    st = statements.parse_waiver(item.statement, item.id)
+    _check_terms(st, cfg, now)
+    checked = signatures.check(item.statement, item.signatures, Kind.WAIVER, trust, now)
+    if checked.problems:
+        raise _Rejected("; ".join(checked.problems))
+    excluded = {st.requested_by: "the requester"}
+    if commit_author is not None and commit_author != st.requested_by:
+        excluded[commit_author] = "the commit author"
+    result = quorum.evaluate(checked.signed, cfg.roles, cfg.required, excluded)
+    if not result.met:
+        raise _Rejected(result.reason)
+    if now >= st.expires_at:
+        return None, ApprovalNote(
+            id=st.id,
+            state="expired",
+            reason=f"expired at {format_time(st.expires_at)}: the findings it covered block again",
+        )
+    expiring = now + timedelta(days=cfg.warn_days) >= st.expires_at
+    waiver = Waiver(
+        id=st.id,
+        covers=tuple(
+            WaiverEntry(
+                gate=e.gate,
+                rule=e.rule,
+                fingerprint=e.fingerprint,
+                max_occurrences=e.max_occurrences,
+            )
+            for e in st.findings
+        ),
+        reason=st.reason,
+        ticket=st.ticket,
+        signers=tuple(p for p, _ in result.counted),
+        expires_at=format_time(st.expires_at),
+        expiring_soon=expiring,
+    )
+    note = None
+    if expiring:
+        note = ApprovalNote(
+            id=st.id,
+            state="expiring",
+            reason=(
+                f"expires at {format_time(st.expires_at)} (within {cfg.warn_days} days): renew it"
+            ),
+        )
+    return waiver, note
+
+
+def _check_terms(st: WaiverStatement, cfg: config.ApprovalsConfig, now: datetime) -> None:
+    if st.repo != cfg.repository:
+        raise _Rejected(f"statement is for repository {st.repo!r}, not {cfg.repository!r}")
+    if st.id in cfg.revoked_ids:
+        raise _Rejected(f"approval id {st.id} is revoked by the policy")
+    if len(st.reason.strip()) < cfg.min_reason_length:
+        raise _Rejected(
+            f"reason is {len(st.reason.strip())} characters; the policy needs at least "
+            f"{cfg.min_reason_length}"
+        )
+    if st.issued_at > now:
+        raise _Rejected(f"not valid yet: issued_at {format_time(st.issued_at)} is in the future")
+    worst = max((e.severity for e in st.findings), key=lambda s: s.rank, default=Severity.LOW)
+    cap = cfg.max_lifetime_days[worst]
+    if st.expires_at - st.issued_at > timedelta(days=cap):
+        days = (st.expires_at - st.issued_at).total_seconds() / 86400
+        raise _Rejected(
+            f"lifetime of {days:g} days exceeds the policy's maximum of {cap} days for "
+            f"{worst} findings"
+        )
