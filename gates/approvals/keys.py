@@ -10,6 +10,7 @@ its blob alone.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -52,15 +53,24 @@ class PublicKey:
     @property
     def fingerprint(self) -> str:
         """As `ssh-keygen -l` prints it: SHA256:<unpadded base64 of sha256(blob)>."""
-        digest = hashlib.sha256(self.blob).digest()
-        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+        return fingerprint_of(self.blob)
 
     def openssh(self) -> str:
         return f"{self.type} {base64.b64encode(self.blob).decode()}"
 
 
+def fingerprint_of(blob: bytes) -> str:
+    digest = hashlib.sha256(blob).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+@functools.lru_cache(maxsize=256)
 def parse_blob(blob: bytes) -> PublicKey:
-    """Parse an SSH public key blob, or raise KeyRejected naming what is wrong."""
+    """Parse an SSH public key blob, or raise KeyRejected naming what is wrong.
+
+    Memoised: a pure function of immutable bytes returning a frozen value, and a run verifies
+    many signatures by the same few approvers (exceptions are not cached, so rejections repeat).
+    """
     try:
         return _parse(blob)
     except WireError as exc:

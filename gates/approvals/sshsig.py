@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 
 from gates.approvals.keys import KeyRejected, PublicKey, parse_blob, verify
@@ -32,7 +33,7 @@ BEGIN = b"-----BEGIN SSH SIGNATURE-----"
 END = b"-----END SSH SIGNATURE-----"
 MAX_ARMOUR_BYTES = 16_384  # an RSA-8192 signature armours to about 2.5 KB
 _HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_B64_LINE = re.compile(rb"[A-Za-z0-9+/=]+")
 
 
 class SignatureRejected(ValueError):
@@ -67,7 +68,7 @@ def dearmour(armoured: bytes) -> bytes:
     if end != len(lines) - 1:
         raise SignatureRejected("unexpected data after the signature armour's END line")
     body = lines[1:end]
-    if not body or any(not line or not set(line) <= _B64 for line in body):
+    if not body or not all(_B64_LINE.fullmatch(line) for line in body):
         raise SignatureRejected("signature armour body is not base64")
     joined = b"".join(body)
     try:
