@@ -33,6 +33,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Key]:
 def repo(tmp_path: Path, keys: dict[str, Key]) -> Path:
     ns = Kind.WAIVER.namespace
     policy = {
+        "version": 1,
         "approvals": {
             "repository": "github.com/acme/payments",
             "required": {"security": 1},

@@ -36,6 +36,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Key]:
 
 def policy_doc(protected_paths: list[str] | None = None) -> dict[str, object]:
     return {
+        "version": 1,
         "approvals": {
             "repository": "github.com/acme/payments",
             "required": {"compliance": 1},

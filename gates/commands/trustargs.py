@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gates import git
-from gates.approvals.policyfile import load_policy
+from gates import git, pipeline
 from gates.approvals.statements import StatementRejected, parse_time
-from gates.approvals.trust import default_trust_ref
 from gates.errors import InvalidInput
 from gates.policy import Policy
 
@@ -39,8 +36,7 @@ def repo_root(args: argparse.Namespace) -> Path:
 
 
 def trust_ref(args: argparse.Namespace) -> str | None:
-    ref: str | None = args.trust_ref or default_trust_ref(os.environ)
-    return ref
+    return pipeline.default_trust_ref(args.trust_ref)
 
 
 def now(args: argparse.Namespace) -> datetime:
@@ -53,4 +49,5 @@ def now(args: argparse.Namespace) -> datetime:
 
 
 def policy(root: Path, args: argparse.Namespace) -> Policy:
-    return load_policy(root, args.policy, trust_ref(args))
+    """The policy as `gates run` reads it: discovered or --policy, from the trust ref in CI."""
+    return pipeline.load_policy(pipeline.Repo(root=root, is_git=True), args.policy, trust_ref(args))

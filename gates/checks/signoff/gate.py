@@ -147,4 +147,3 @@ def _finding(rule: str, severity: Severity, message: str, path: str, digest: str
         fingerprint=fingerprint(GATE_ID, rule, path, digest),
         properties=(("digest", digest),),
     )
-

@@ -74,9 +74,15 @@ def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSett
 
 
 def _repo_relative(root: Path, source: str) -> str | None:
-    """A policy source as a repo path, or None for shipped policies and files outside."""
-    if source.startswith("shipped:") or "\0" in source:
+    """A policy source label as a repo path, or None for shipped policies and files outside.
+
+    Labels read from a trust ref look like `origin/main:.release-gates/policy.yaml` (git refs
+    cannot contain `:`); shipped ones end in ` (shipped)`.
+    """
+    if source.startswith("shipped:") or source.endswith("(shipped)") or "\0" in source:
         return None
+    if ":" in source and not Path(source).is_absolute():
+        source = source.split(":", 1)[1]
     path = Path(source)
     if path.is_absolute():
         try:
