@@ -16,6 +16,8 @@ with the reason, so a signature by such a key is reported with it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -180,6 +182,12 @@ def _line(line: str, where: str, source: str, number: int) -> SignerEntry | tupl
             f"unknown key type {rest[0] if rest else '(none)'!r}",
             "use an ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa (>= 2048 bits) key",
         )
+    try:
+        base64.b64decode(rest[1], validate=True)
+    except binascii.Error:
+        raise InvalidInput(
+            source, where, "the key is not valid base64", "copy the line from the .pub file"
+        ) from None
     try:
         key = parse_openssh(f"{rest[0]} {rest[1]}")
     except KeyRejected as exc:

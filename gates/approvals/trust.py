@@ -1,14 +1,13 @@
 """The trust root: the policy's approvals settings and the allowed_signers file they point to.
 
 In CI both come from the base of the change (`--trust-ref`), never from the change under review,
-so a pull request cannot add its own author as a trusted signer. Under GitHub Actions the default
-trust ref is the pull request's base (`GITHUB_BASE_REF` -> `origin/<ref>`). Without a trust ref
-(a developer's machine) the working tree is read.
+so a pull request cannot add its own author as a trusted signer. The runner picks the ref
+(`--trust-ref`, else `origin/$GITHUB_BASE_REF` under GitHub Actions: see
+`gates.pipeline.default_trust_ref`); without one (a developer's machine) the working tree is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +23,6 @@ class TrustRoot:
     config: ApprovalsConfig
     signers: AllowedSigners
     ref: str | None  # where allowed_signers was read from; None = working tree
-
-
-def default_trust_ref(env: Mapping[str, str]) -> str | None:
-    """`origin/<base>` for a GitHub Actions pull request, else None."""
-    base = env.get("GITHUB_BASE_REF", "").strip()
-    return f"origin/{base}" if base else None
 
 
 def read_trusted(root: Path, rel: str, trust_ref: str | None) -> bytes:
