@@ -180,8 +180,7 @@ def test_new_sign_verify_round_trip(tmp_path: Path, keys: dict[str, Key]) -> Non
     assert (code, out) == (
         0,
         "ID   STATE     EXPIRES               DETAIL\n"
-        "W-9  expiring                        expires at 2026-12-25T12:00:00Z (within 7 days): "
-        "renew it\n",
+        "W-9  expiring  2026-12-25T12:00:00Z  renew it; signed by alice@example.com\n",
     )
     code, out = cli(root, "verify", now="2026-12-26T00:00:00Z")
     assert code == 1

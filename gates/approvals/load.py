@@ -3,8 +3,8 @@
 `load_waivers` is what the runner calls. Each `.release-gates/approvals/<ID>/` becomes either a
 `Waiver` (verified and in force; `expiring_soon` within `warn_days`) or an `ApprovalNote` saying
 why not: `rejected` (malformed, wrong repository, revoked, bad or missing signatures, lifetime over
-the policy's cap, reason too short, quorum not met, not yet valid) or `expired`. Waivers in force
-that expire within `warn_days` also get an `expiring` note. The runner reports `unused` itself.
+the policy's cap, reason too short, quorum not met, not yet valid) or `expired`. The runner's
+filtering reports `expiring` (from `Waiver.expiring_soon`) and `unused` itself.
 """
 
 from __future__ import annotations
@@ -48,21 +48,21 @@ def load_waivers(
             notes.append(ApprovalNote(id=item.id, state="rejected", reason=item.reason))
             continue
         try:
-            waiver, note = evaluate(item, trust, now, excluded_author)
+            outcome = evaluate(item, trust, now, excluded_author)
         except (_Rejected, StatementRejected) as exc:
             notes.append(ApprovalNote(id=item.id, state="rejected", reason=str(exc)))
             continue
-        if waiver is not None:
-            waivers.append(waiver)
-        if note is not None:
-            notes.append(note)
+        if isinstance(outcome, Waiver):
+            waivers.append(outcome)
+        else:
+            notes.append(outcome)
     return ApprovalSet(waivers=tuple(waivers), notes=tuple(notes))
 
 
 def evaluate(
     item: bundle.Bundle, trust: TrustRoot, now: datetime, commit_author: str | None
-) -> tuple[Waiver | None, ApprovalNote | None]:
-    """One bundle -> (waiver in force or None, note or None); raises for a rejection."""
+) -> Waiver | ApprovalNote:
+    """One bundle -> the waiver in force, or an `expired` note; raises for a rejection."""
     cfg = trust.config
     st = statements.parse_waiver(item.statement, item.id)
     _check_terms(st, cfg, now)
@@ -76,10 +76,8 @@ def evaluate(
     if not result.met:
         raise _Rejected(result.reason)
     if now >= st.expires_at:
-        return None, ApprovalNote(
-            id=st.id,
-            state="expired",
-            reason=f"expired at {format_time(st.expires_at)}: the findings it covered block again",
+        return ApprovalNote(
+            id=st.id, state="expired", reason=f"expired at {format_time(st.expires_at)}"
         )
     expiring = now + timedelta(days=cfg.warn_days) >= st.expires_at
     waiver = Waiver(
@@ -99,16 +97,7 @@ def evaluate(
         expires_at=format_time(st.expires_at),
         expiring_soon=expiring,
     )
-    note = None
-    if expiring:
-        note = ApprovalNote(
-            id=st.id,
-            state="expiring",
-            reason=(
-                f"expires at {format_time(st.expires_at)} (within {cfg.warn_days} days): renew it"
-            ),
-        )
-    return waiver, note
+    return waiver
 
 
 def _check_terms(st: WaiverStatement, cfg: config.ApprovalsConfig, now: datetime) -> None:

@@ -191,14 +191,16 @@ def _verify(
         keys = [(n.gate, n.rule, n.fingerprint) for n in named for _ in range(n.occurrences)]
         for wid, (_, rule, fp) in coverage.apply(keys, result.waivers).unused:
             unused.setdefault(wid, []).append(f"{rule} {fp[:12]}")
-    noted = {n.id for n in result.notes}
     for w in result.waivers:
+        signed = "signed by " + ", ".join(w.signers)
         if w.id in unused:
             rows.append(
                 (w.id, "unused", w.expires_at, "matches no finding: " + ", ".join(unused[w.id]))
             )
-        elif w.id not in noted:
-            rows.append((w.id, "valid", w.expires_at, "signed by " + ", ".join(w.signers)))
+        elif w.expiring_soon:
+            rows.append((w.id, "expiring", w.expires_at, f"renew it; {signed}"))
+        else:
+            rows.append((w.id, "valid", w.expires_at, signed))
     for n in result.notes:
         rows.append((n.id, n.state, "", n.reason))
     rows.sort()
