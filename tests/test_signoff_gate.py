@@ -402,3 +402,26 @@ def test_bad_config_is_invalid_input(
     git(root, "commit", "-qam", "policy")
     with pytest.raises(InvalidInput, match=error):
         run_gate(root, (PAY,))
+
+
+def test_approvers_needed_only_when_protected_files_change(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"README.md": "x\n", "payments/a.py": "a = 1\n"})
+    doc: dict[str, object] = {"version": 1}
+    policy = Policy(
+        sources=("shipped:fintech-default",), document=doc, digest="0" * 64, fail_on=Severity.HIGH
+    )
+    ctx = dataclasses.replace(
+        context("signoff", root, {}, changed_files=("README.md",)), policy=policy
+    )
+    assert list(GATE.run(ctx)) == []
+    ctx = dataclasses.replace(ctx, changed_files=("payments/a.py",))
+    with pytest.raises(InvalidInput, match=r"\$\.approvals: missing: no one is trusted"):
+        list(GATE.run(ctx))
+
+
+def test_plain_directory_digest_matches_git(tmp_path: Path, keys: dict[str, Key]) -> None:
+    root = repo(tmp_path, keys)
+    files = ("payments/charge.py", "payments/refund.py", "migrations/001_init.sql")
+    assert protected.compute_files(root, files, (SIGNERS,)) == protected.compute(
+        root, None, tuple(PROTECTED), (SIGNERS,)
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from gates.approvals.authoring import create, sign
@@ -11,10 +10,9 @@ from gates.approvals.statements import SIGNOFF_KIND, Kind, format_time
 from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
 from gates.checks.signoff.evaluate import State, evaluate_all
-from gates.checks.signoff.settings import SignoffSettings
 from gates.checks.signoff.settings import parse as parse_settings
+from gates.checks.signoff.settings import policy_source, protected_paths, trust_files
 from gates.commands import trustargs
-from gates.errors import InvalidInput
 
 _EPILOG = """examples:
   gates signoff digest --list           # what a sign-off made now would bind
@@ -59,31 +57,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     dig.set_defaults(handler=run)
 
 
-def _settings(root: Path, args: argparse.Namespace) -> SignoffSettings:
-    policy = trustargs.policy(root, args)
-    section = policy.document.get("gates", {}).get("signoff")
-    if not isinstance(section, dict):
-        raise InvalidInput(
-            policy.sources[-1],
-            "$.gates.signoff",
-            "no signoff section",
-            'add gates: {signoff: {protected_paths: ["payments/**"], required: {compliance: 1}}}',
-        )
-    return parse_settings(policy, section, root)
-
-
 def run(args: argparse.Namespace, out: TextIO) -> int:
     root = trustargs.repo_root(args)
-    settings = _settings(root, args)
+    policy = trustargs.policy(root, args)
+    section = policy.gate_section("signoff")
     action: str = args.signoff_action
-    ref = getattr(args, "ref", None)
-    current = protected.compute(root, ref, settings.protected_paths, settings.trust_files)
+    patterns = protected_paths(section, policy_source(policy))
+    current = protected.compute(
+        root, getattr(args, "ref", None), patterns, trust_files(policy, root)
+    )
     if action == "digest":
         out.write(f"{current.digest}  ({len(current.files)} files)\n")
         if args.list:
             for name, blob in current.files:
                 out.write(f"{blob}  {name}\n")
         return 0
+    settings = parse_settings(policy, section, root)
     now = trustargs.now(args)
     if action == "new":
         doc: dict[str, Any] = {

@@ -8,9 +8,11 @@ from the change's base (`ctx.base_ref`) when there is one. A change to the trust
 policy file or allowed_signers) is a finding of its own, which only a valid sign-off (whose
 digest then covers the new trust-root files) clears.
 
-Config (`gates.signoff`): `protected_paths` (globs), `required` ({role: count}); roles, repository,
-allowed_signers, revocations and commit_author_counts come from the top-level `approvals:` and
-`roles:` sections.
+Config (`gates.signoff`): `protected_paths` (globs, default payments/** and migrations/**),
+`required` ({role: count}, default {compliance: 1}); roles, repository, allowed_signers,
+revocations and commit_author_counts come from the top-level `approvals:` and `roles:` sections,
+which must exist once a protected file changes (else the run stops with exit 2: fail closed).
+A plain directory without git is digested from its files on disk.
 
 Rules: signoff.missing, signoff.stale, signoff.quorum, signoff.rejected,
 signoff.trust-root-changed.

@@ -64,6 +64,16 @@ def compute(
     return combine(pairs)
 
 
+def compute_files(root: Path, paths: Iterable[str], extra: tuple[str, ...] = ()) -> ProtectedDigest:
+    """Digest of named working-tree files, for a plain directory without git."""
+    pairs = []
+    for path in sorted(set(paths) | set(extra)):
+        data = _read(root / path)
+        if data is not None:
+            pairs.append((path, blob_id(data)))
+    return combine(pairs)
+
+
 def _read(path: Path) -> bytes | None:
     try:
         st = os.lstat(path)

@@ -9,7 +9,7 @@ from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
 from gates.checks.signoff.evaluate import State, Verdict, evaluate_all, most_relevant
 from gates.checks.signoff.globs import select
-from gates.checks.signoff.settings import parse
+from gates.checks.signoff.settings import parse, policy_source, protected_paths, trust_files
 from gates.fingerprint import fingerprint
 from gates.git import ls_files
 from gates.model import Finding, Location, RuleInfo, Severity
@@ -75,19 +75,26 @@ RULES = (
 
 def run(ctx: GateContext) -> Iterator[Finding]:
     root = ctx.workspace.root
-    settings = parse(ctx.policy, ctx.config, root)
-    ref = ctx.workspace.ref
+    source = policy_source(ctx.policy)
+    patterns = protected_paths(ctx.config, source)
+    trust_paths = trust_files(ctx.policy, root)
+    ws = ctx.workspace
     if ctx.changed_files is not None:
-        touched = select(ctx.changed_files, settings.protected_paths)
-        trust_touched = tuple(sorted(set(ctx.changed_files) & set(settings.trust_files)))
+        touched = select(ctx.changed_files, patterns)
+        trust_touched = tuple(sorted(set(ctx.changed_files) & set(trust_paths)))
     else:  # change unknown: every protected file counts as touched
-        tracked = (e.path for e in ls_files(root))
-        touched = select(tracked, settings.protected_paths)
+        every = (e.path for e in ls_files(root)) if ws.is_git else ws.files
+        touched = select(every, patterns)
         trust_touched = ()
     if not touched and not trust_touched:
         return
-    current = protected.compute(root, ref, settings.protected_paths, settings.trust_files)
-    trust = load_trust_root(root, settings.approvals, ctx.base_ref)
+    # Only now are approvers needed: a repository without protected files needs no trust root.
+    settings = parse(ctx.policy, ctx.config, root)
+    if ws.is_git:
+        current = protected.compute(root, ws.ref, patterns, trust_paths)
+    else:
+        current = protected.compute_files(root, select(ws.files, patterns), trust_paths)
+    trust = load_trust_root(root, settings.approvals, ctx.base_ref if ws.is_git else None)
     verdicts = evaluate_all(root, settings, trust, current.digest, ctx.now)
     if any(v.state is State.VALID for v in verdicts):
         return

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from gates.approvals import config as approvals_config
-from gates.approvals.config import ApprovalsConfig
+from gates.approvals.config import DEFAULT_ALLOWED_SIGNERS, ApprovalsConfig
 from gates.errors import InvalidInput
 from gates.policy import Policy
+
+DEFAULT_PROTECTED = ("payments/**", "migrations/**")
+DEFAULT_REQUIRED: Mapping[str, int] = {"compliance": 1}
 
 CONFIG_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -19,17 +22,19 @@ CONFIG_SCHEMA: Mapping[str, Any] = {
             "type": "array",
             "items": {"type": "string", "minLength": 1},
             "minItems": 1,
-            "description": "Globs of files whose change needs a sign-off, e.g. payments/**.",
+            "default": ["payments/**", "migrations/**"],
+            "description": "Globs of files whose change needs a sign-off. Default: "
+            "payments/** and migrations/**.",
         },
         "required": {
             "type": "object",
             "additionalProperties": {"type": "integer", "minimum": 1},
             "minProperties": 1,
+            "default": {"compliance": 1},
             "description": "Roles (defined under the top-level roles:) and how many distinct "
-            "people of each must sign, e.g. {compliance: 1, legal: 1}.",
+            "people of each must sign, e.g. {compliance: 1, legal: 1}. Default: one compliance.",
         },
     },
-    "required": ["protected_paths", "required"],
     "additionalProperties": False,
 }
 
@@ -46,30 +51,45 @@ def policy_source(policy: Policy) -> str:
     return policy.sources[-1] if policy.sources else "policy"
 
 
-def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSettings:
-    source = policy_source(policy)
-    approvals = approvals_config.parse(policy.document, source)
-    paths = section.get("protected_paths")
+def protected_paths(section: Mapping[str, Any], source: str) -> tuple[str, ...]:
+    paths = section.get("protected_paths", list(DEFAULT_PROTECTED))
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
         raise InvalidInput(
             source,
             "$.gates.signoff.protected_paths",
             "no protected paths: the gate would protect nothing",
-            'set protected_paths: ["payments/**", "migrations/**"]',
+            'set protected_paths: ["payments/**", "migrations/**"], or disable the gate',
         )
-    required = approvals_config.parse_required(
-        section.get("required"), approvals.roles, source, "$.gates.signoff.required"
-    )
-    trust = {approvals.allowed_signers}
+    return tuple(paths)
+
+
+def trust_files(policy: Policy, root: Path) -> tuple[str, ...]:
+    """Repo paths of the trust root: the policy files merged, and allowed_signers."""
+    signers = policy.section("approvals").get("allowed_signers", DEFAULT_ALLOWED_SIGNERS)
+    found = {signers} if isinstance(signers, str) else set()
     for src in policy.sources:
         rel = _repo_relative(root, src)
         if rel is not None:
-            trust.add(rel)
+            found.add(rel)
+    return tuple(sorted(found))
+
+
+def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSettings:
+    """Everything needed to verify sign-offs; InvalidInput when approvers are not configured."""
+    source = policy_source(policy)
+    paths = protected_paths(section, source)
+    approvals = approvals_config.parse(policy.document, source)
+    required = approvals_config.parse_required(
+        section.get("required", dict(DEFAULT_REQUIRED)),
+        approvals.roles,
+        source,
+        "$.gates.signoff.required",
+    )
     return SignoffSettings(
-        protected_paths=tuple(paths),
+        protected_paths=paths,
         required=required,
         approvals=approvals,
-        trust_files=tuple(sorted(trust)),
+        trust_files=trust_files(policy, root),
     )
 
 
