@@ -100,3 +100,12 @@ def test_unusable_keys_are_kept_aside(tmp_path: Path, key: Key) -> None:
     assert signers.unusable == (
         (1, "ssh-rsa key", "RSA key of 1024 bits is too weak (minimum 2048)"),
     )
+
+
+def test_shipped_demo_allowed_signers_parses() -> None:
+    from importlib import resources
+
+    path = resources.files("gates") / "policies" / "demo" / "release-gates" / "allowed_signers"
+    signers = parse(path.read_bytes(), "demo allowed_signers")
+    assert signers.principals() == {"compliance@demo.example", "legal@demo.example"}
+    assert signers.unusable == ()

@@ -95,7 +95,7 @@ def sign(
     folder = root / kind.directory / sid
     rel = f"{kind.directory}/{sid}/{STATEMENT}"
     try:
-        data = read_regular(folder / STATEMENT, MAX_STATEMENT_BYTES, rel)
+        data = read_regular(folder / STATEMENT, MAX_STATEMENT_BYTES, STATEMENT)
     except UnsafeFile as exc:
         raise InvalidInput(rel, "$", str(exc), f"create it with `gates {_cmd(kind)} new`") from None
     _parse(kind, data, sid, rel)
