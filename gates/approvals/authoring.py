@@ -104,7 +104,7 @@ def sign(
         raise InvalidInput(
             str(target.relative_to(root)), "$", "already signed by this principal", "nothing to do"
         )
-    key_path = Path(key).expanduser()
+    key_path = Path(key).expanduser().resolve()  # ssh-keygen runs in the repository root
     result = run_tool(
         ("ssh-keygen", "-Y", "sign", "-n", kind.namespace, "-f", str(key_path)),
         gate="signing",

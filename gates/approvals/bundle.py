@@ -65,6 +65,7 @@ def scan(root: Path, kind: Kind) -> tuple[Bundle | Unreadable, ...]:
 
 def _one(path: Path, rel: str, name: str) -> Bundle | Unreadable:
     if not valid_id(name):
+        name = repr(name)[:80]  # shown in reports: no control characters from a file name
         return Unreadable(
             id=name, path=rel, reason="directory name is not a valid id ([A-Za-z0-9._-], 64 max)"
         )

@@ -112,9 +112,11 @@ def _parse(blob: bytes) -> PublicKey:
             )
         if e < 3 or e % 2 == 0:
             raise KeyRejected("RSA public exponent is invalid")
-        parsed = PublicKey(
-            type=kind, blob=blob, bits=n.bit_length(), key=rsa.RSAPublicNumbers(e, n).public_key()
-        )
+        try:
+            rsa_key = rsa.RSAPublicNumbers(e, n).public_key()
+        except ValueError:
+            raise KeyRejected("RSA public key is invalid") from None
+        parsed = PublicKey(type=kind, blob=blob, bits=n.bit_length(), key=rsa_key)
     else:
         raise KeyRejected(f"unsupported key type {kind!r}")
     if _encode(parsed) != blob:

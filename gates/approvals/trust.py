@@ -48,6 +48,13 @@ def read_trusted(root: Path, rel: str, trust_ref: str | None) -> bytes:
                 f"{trust_ref}:{rel}", "$", f"larger than {MAX_BYTES} bytes", "trim it"
             )
         return data
+    if not (root / rel).parent.resolve().is_relative_to(root.resolve()):
+        raise InvalidInput(
+            rel,
+            "$",
+            "its directory leads out of the repository (symlink?)",
+            "make it a real directory",
+        )
     try:
         return read_regular(root / rel, MAX_BYTES, rel)
     except UnsafeFile as exc:

@@ -85,14 +85,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 def _named(args: argparse.Namespace) -> list[Named]:
     found: list[Named] = []
     if args.report:
-        path = Path(args.report)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                args.report, "$", exc.strerror or "unreadable", "check the path"
-            ) from None
-        found.extend(parse_report(data, args.report))
+        found.extend(parse_report(_read_report(args.report), args.report))
     for text in args.finding:
         parts = text.split(":")
         if len(parts) not in (3, 4) or not args.severity:
@@ -102,7 +95,9 @@ def _named(args: argparse.Namespace) -> list[Named]:
                 "expected GATE:RULE:FINGERPRINT[:COUNT] with --severity",
                 "copy gate, rule and fingerprint from the report; add --severity high",
             )
-        count = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else 1
+        if len(parts) == 4 and not (parts[3].isdigit() and int(parts[3]) >= 1):
+            raise InvalidInput("--finding", text, "COUNT must be a whole number >= 1", "e.g. :3")
+        count = int(parts[3]) if len(parts) == 4 else 1
         found.append(
             Named(
                 gate=parts[0],
@@ -187,7 +182,7 @@ def _verify(
     rows: list[tuple[str, str, str, str]] = []
     unused: dict[str, list[str]] = {}
     if args.report:
-        named = parse_report(Path(args.report).read_bytes(), args.report)
+        named = parse_report(_read_report(args.report), args.report)
         keys = [(n.gate, n.rule, n.fingerprint) for n in named for _ in range(n.occurrences)]
         for wid, (_, rule, fp) in coverage.apply(keys, result.waivers).unused:
             unused.setdefault(wid, []).append(f"{rule} {fp[:12]}")
@@ -213,3 +208,10 @@ def _verify(
         out.write(f"{rid:<{width}}  {state:<8}  {expires:<20}  {detail}\n")
     bad = any(r[1] in ("rejected", "expired") for r in rows)
     return 1 if bad else 0
+
+
+def _read_report(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(name, "$", exc.strerror or "unreadable", "check the path") from None
