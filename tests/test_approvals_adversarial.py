@@ -431,6 +431,27 @@ CASES: list[Case] = [
         NONE,
     ),
     (
+        "key-valid-before-equals-now",
+        allowed(2, 'bob@example.com valid-before="20261125120000Z" {bob}'),
+        VALID,
+        NONE,
+    ),
+    (
+        "key-valid-after-equals-now",
+        allowed(2, 'bob@example.com valid-after="20261125120000Z" {bob}'),
+        VALID,
+        NONE,
+    ),
+    (
+        "key-second-line-allows-namespace",
+        all_of(
+            allowed(2, f'bob@example.com namespaces="{SIGNOFF_NS}" {{bob}}'),
+            lambda w: w.allowed.append(f'{p("bob")} namespaces="{NS}" {w.keys["bob"].public}'),
+        ),
+        VALID,
+        NONE,
+    ),
+    (
         "statement-expired",
         stmt(issued_at="2026-10-01T00:00:00Z", expires_at="2026-10-31T00:00:00Z"),
         ("expired", "expired at 2026-10-31T00:00:00Z"),
