@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import assert_never
 
 from gates.approvals.trust import load_trust_root
@@ -11,7 +11,7 @@ from gates.checks.signoff.evaluate import State, Verdict, evaluate_all, most_rel
 from gates.checks.signoff.globs import select
 from gates.checks.signoff.settings import parse, policy_source, protected_paths, trust_files
 from gates.fingerprint import fingerprint
-from gates.git import ls_files
+from gates.git import ls_files, ls_tree
 from gates.model import Finding, Location, RuleInfo, Severity
 from gates.registry import GateContext
 
@@ -83,7 +83,10 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         touched = select(ctx.changed_files, patterns)
         trust_touched = tuple(sorted(set(ctx.changed_files) & set(trust_paths)))
     else:  # change unknown: every protected file counts as touched
-        every = (e.path for e in ls_files(root)) if ws.is_git else ws.files
+        if not ws.is_git:
+            every: Iterable[str] = ws.files
+        else:
+            every = (e.path for e in (ls_tree(root, ws.ref) if ws.ref else ls_files(root)))
         touched = select(every, patterns)
         trust_touched = ()
     if not touched and not trust_touched:
