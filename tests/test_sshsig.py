@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gates.approvals import keys as sshkeys
 from gates.approvals.sshsig import SignatureRejected, armour, dearmour, verify_detached
@@ -85,3 +87,22 @@ def test_mpint_accepts_canonical() -> None:
 def test_signature_file_size_limit() -> None:
     with pytest.raises(SignatureRejected, match="signature file is larger than 16384 bytes"):
         dearmour(b"x" * 16_385)
+
+
+@pytest.fixture(scope="module")
+def ed_sig(made: dict[str, Key]) -> bytes:
+    return sign(made["ed25519"], MESSAGE, "ns")
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_corruption_is_a_rejection_never_a_crash(ed_sig: bytes, data: st.DataObject) -> None:
+    blob = bytearray(dearmour(ed_sig))
+    position = data.draw(st.integers(0, len(blob) - 1))
+    blob[position] ^= data.draw(st.integers(1, 255))
+    cut = data.draw(st.integers(0, len(blob)))
+    corrupted = armour(bytes(blob[:cut]) if cut else bytes(blob))
+    with pytest.raises(SignatureRejected):
+        verify_detached(corrupted, MESSAGE, "ns")
