@@ -279,3 +279,54 @@ def test_sign_refuses_keys_that_would_not_count(tmp_path: Path, keys: dict[str, 
     assert sorted(p.name for p in (root / ".release-gates/approvals/W-1").iterdir()) == [
         "statement.json"
     ]
+
+
+def test_reads_the_reports_gates_run_writes() -> None:
+    from gates.model import (
+        ExitCode,
+        Finding,
+        Location,
+        ReportedFinding,
+        RuleInfo,
+        RunResult,
+        Status,
+        Verdict,
+    )
+    from gates.report import json_report, sarif
+
+    def reported(fp: str, status: Status) -> ReportedFinding:
+        finding = Finding(
+            gate="pii",
+            rule="pii.pan",
+            severity=Severity.HIGH,
+            message="card number",
+            location=Location(path="a.py", line=3),
+            fingerprint=fp,
+        )
+        return ReportedFinding(finding=finding, status=status, blocking=status is Status.NEW)
+
+    result = RunResult(
+        verdict=Verdict.BLOCKED,
+        exit_code=ExitCode.BLOCKED,
+        gates=("pii",),
+        findings=(
+            reported(FP1, Status.NEW),
+            reported(FP1, Status.NEW),
+            reported(FP2, Status.BASELINED),
+        ),
+        errors=(),
+        rules=(
+            RuleInfo(
+                id="pii.pan", name="pan", summary="s", help="h", default_severity=Severity.HIGH
+            ),
+        ),
+    )
+    for text in (sarif.render(result), json_report.render(result)):
+        (named,) = parse_report(text.encode(), "report")
+        assert (named.gate, named.rule, named.fingerprint, named.severity, named.occurrences) == (
+            "pii",
+            "pii.pan",
+            FP1,
+            Severity.HIGH,
+            2,
+        )

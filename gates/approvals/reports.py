@@ -1,6 +1,6 @@
 """Findings named in a report, for `gates approve new --report`: SARIF 2.1.0 or our JSON.
 
-Tolerant in what it reads: SARIF results need `ruleId` and `partialFingerprints["releaseGates/v1"]`
+Tolerant in what it reads (already waived or baselined results are skipped): SARIF results need `ruleId` and `partialFingerprints["releaseGates/v1"]`
 (the gate is the rule id's prefix; severity from `properties.severity`, else from `level`, with
 `error` read as critical because SARIF levels are coarser than our severities and the lifetime
 cap must not be loosened by a guess); JSON reports need `findings: [{gate, rule, fingerprint}]`
@@ -72,6 +72,9 @@ def _sarif(doc: Mapping[str, Any], source: str) -> list[tuple[str, str, str, Sev
     for run in doc.get("runs") or ():
         for i, result in enumerate((run or {}).get("results") or ()):
             if not isinstance(result, dict) or result.get("suppressions"):
+                continue
+            status = (result.get("properties") or {}).get("status")
+            if status in ("waived", "baselined"):
                 continue
             rule = result.get("ruleId")
             fp = (result.get("partialFingerprints") or {}).get(SARIF_KEY)
