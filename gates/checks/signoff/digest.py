@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
-from gates.checks.signoff.globs import select
+from gates.checks.signoff.protected import select
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

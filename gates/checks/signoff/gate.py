@@ -8,7 +8,7 @@ from typing import assert_never
 from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
 from gates.checks.signoff.evaluate import State, Verdict, evaluate_all, most_relevant
-from gates.checks.signoff.globs import select
+from gates.checks.signoff.protected import select
 from gates.checks.signoff.settings import parse, policy_source, protected_paths, trust_files
 from gates.fingerprint import fingerprint
 from gates.git import ls_files, ls_tree
