@@ -425,3 +425,38 @@ def test_plain_directory_digest_matches_git(tmp_path: Path, keys: dict[str, Key]
     assert protected.compute_files(root, files, (SIGNERS,)) == protected.compute(
         root, None, tuple(PROTECTED), (SIGNERS,)
     )
+
+
+@pytest.mark.parametrize(
+    ("edited", "rules"),
+    [
+        (SIGNERS, {("signoff.trust-root-changed", SIGNERS)}),
+        (POLICY, {("signoff.trust-root-changed", POLICY)}),
+        (PAY, {("signoff.missing", PAY)}),
+        ("README.md", set()),
+    ],
+    ids=["allowed-signers", "policy", "protected-file", "unrelated"],
+)
+def test_through_the_runner_in_diff_mode(
+    tmp_path: Path, keys: dict[str, Key], edited: str, rules: set[tuple[str, str]]
+) -> None:
+    from datetime import UTC, datetime
+
+    from gates import pipeline
+
+    root = repo(tmp_path, keys)
+    git(root, "checkout", "-q", "-b", "change")
+    with (root / edited).open("a") as fh:
+        fh.write("# edited in the change\n")
+    git(root, "commit", "-qam", "edit")
+    opts = pipeline.Options(
+        cwd=root,
+        gates=("signoff",),
+        diff="main",
+        trust_ref="main",
+        now=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        use_cache=False,
+    )
+    result = pipeline.run(opts)
+    assert result.errors == ()
+    assert {(rf.finding.rule, rf.finding.location.path) for rf in result.findings} == rules
