@@ -629,6 +629,16 @@ CASES: list[Case] = [
         NONE,
     ),
     (
+        "waiver-for-a-signoff-finding",
+        entry(gate="signoff", rule="signoff.missing"),
+        (
+            "rejected",
+            "signoff.missing cannot be waived: only a sign-off by the required roles clears it "
+            "(gates signoff new)",
+        ),
+        NONE,
+    ),
+    (
         "fingerprint-matches-nothing",
         entry(fingerprint="cd" * 32),
         ("unused", "sast.float-money " + "cd" * 32 + " matches no finding"),

@@ -210,6 +210,16 @@ def test_new_from_fingerprint_and_limits(tmp_path: Path, keys: dict[str, Key]) -
             "15",
             *common,
         )
+    with pytest.raises(InvalidInput, match=r"signoff\.missing: cannot be waived"):
+        cli(
+            root,
+            "new",
+            "--finding",
+            f"signoff:signoff.missing:{FP1}",
+            "--severity",
+            "high",
+            *common,
+        )
     with pytest.raises(InvalidInput, match=r"with --severity"):
         cli(root, "new", "--finding", f"pii:pii.pan:{FP1}", *common)
     with pytest.raises(InvalidInput, match="shorter than 20 characters"):

@@ -3,7 +3,8 @@
 `load_waivers` is what the runner calls. Each `.release-gates/approvals/<ID>/` becomes either a
 `Waiver` (verified and in force; `expiring_soon` within `warn_days`) or an `ApprovalNote` saying
 why not: `rejected` (malformed, wrong repository, revoked, bad or missing signatures, lifetime over
-the policy's cap, reason too short, quorum not met, not yet valid) or `expired`. The runner's
+the policy's cap, reason too short, quorum not met, not yet valid, covering a signoff or approvals
+finding, which have their own override) or `expired`. The runner's
 filtering reports `expiring` (from `Waiver.expiring_soon`) and `unused` itself.
 """
 
@@ -25,6 +26,13 @@ from gates.policy import Policy
 class ApprovalSet:
     waivers: tuple[Waiver, ...]
     notes: tuple[ApprovalNote, ...]
+
+
+# Findings that a waiver must never clear, and why: they have their own, stricter override.
+UNWAIVABLE_GATES = {
+    "signoff": "only a sign-off by the required roles clears it (gates signoff new)",
+    "approvals": "renew the approval instead (gates approve new)",
+}
 
 
 class _Rejected(Exception):
@@ -105,6 +113,9 @@ def _check_terms(st: WaiverStatement, cfg: config.ApprovalsConfig, now: datetime
         raise _Rejected(f"statement is for repository {st.repo!r}, not {cfg.repository!r}")
     if st.id in cfg.revoked_ids:
         raise _Rejected(f"approval id {st.id} is revoked by the policy")
+    for entry in st.findings:
+        if entry.gate in UNWAIVABLE_GATES:
+            raise _Rejected(f"{entry.rule} cannot be waived: {UNWAIVABLE_GATES[entry.gate]}")
     if len(st.reason.strip()) < cfg.min_reason_length:
         raise _Rejected(
             f"reason is {len(st.reason.strip())} characters; the policy needs at least "

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from gates.approvals import config as approvals_config
 from gates.approvals import coverage
 from gates.approvals.authoring import create, sign
-from gates.approvals.load import load_waivers
+from gates.approvals.load import UNWAIVABLE_GATES, load_waivers
 from gates.approvals.reports import Named, parse_report
 from gates.approvals.statements import WAIVER_KIND, Kind, format_time
 from gates.approvals.trust import load_trust_root
@@ -129,6 +129,9 @@ def _new(
     out: TextIO,
 ) -> int:
     found = _named(args)
+    for f in found:
+        if f.gate in UNWAIVABLE_GATES:
+            raise InvalidInput("findings", f.rule, "cannot be waived", UNWAIVABLE_GATES[f.gate])
     worst = max((f.severity for f in found), key=lambda s: s.rank)
     cap = cfg.max_lifetime_days[worst]
     days = cap if args.days is None else args.days
