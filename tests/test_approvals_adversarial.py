@@ -597,7 +597,7 @@ CASES: list[Case] = [
         author(p("bob")),
         (
             "rejected",
-            "quorum not met: compliance 0/1 (bob@example.com does not count (the commit author))",
+            "quorum not met: compliance 0/1 (bob@example.com does not count (a commit author))",
         ),
         NONE,
     ),

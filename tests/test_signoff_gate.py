@@ -460,3 +460,30 @@ def test_through_the_runner_in_diff_mode(
     result = pipeline.run(opts)
     assert result.errors == ()
     assert {(rf.finding.rule, rf.finding.location.path) for rf in result.findings} == rules
+
+
+def test_authors_of_the_change_do_not_count(tmp_path: Path, keys: dict[str, Key]) -> None:
+    from datetime import UTC, datetime
+
+    from gates import pipeline
+
+    root = repo(tmp_path, keys)
+    git(root, "checkout", "-q", "-b", "change")
+    (root / PAY).write_text("def charge(amount):\n    return amount + 1\n")
+    git(root, "-c", "user.email=alice@example.com", "commit", "-qam", "alice's change")
+    (root / "README.md").write_text("docs by dev\n")
+    git(root, "commit", "-qam", "a later commit by someone else")
+    signoff(root, keys, "alice", "bob")
+    opts = pipeline.Options(
+        cwd=root,
+        gates=("signoff",),
+        diff="main",
+        trust_ref="main",
+        now=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        use_cache=False,
+    )
+    (rf,) = pipeline.run(opts).findings
+    assert rf.finding.rule == "signoff.quorum"
+    assert (
+        "compliance 0/1 (alice@example.com does not count (a commit author))" in rf.finding.message
+    )

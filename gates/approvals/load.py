@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gates import git
 from gates.approvals import bundle, config, quorum, signatures, statements
+from gates.approvals.authors import change_authors
 from gates.approvals.statements import Kind, StatementRejected, WaiverStatement, format_time
 from gates.approvals.trust import TrustRoot, load_trust_root
 from gates.model import ApprovalNote, Severity, Waiver, WaiverEntry
@@ -48,7 +48,7 @@ def load_waivers(
         return ApprovalSet(waivers=(), notes=())
     cfg = config.parse(policy.document, policy.sources[-1] if policy.sources else "policy")
     trust = load_trust_root(root, cfg, trust_ref)
-    excluded_author = None if cfg.commit_author_counts else git.head_author_email(root)
+    authors = frozenset() if cfg.commit_author_counts else change_authors(root, trust_ref)
     waivers: list[Waiver] = []
     notes: list[ApprovalNote] = []
     for item in found:
@@ -56,7 +56,7 @@ def load_waivers(
             notes.append(ApprovalNote(id=item.id, state="rejected", reason=item.reason))
             continue
         try:
-            outcome = evaluate(item, trust, now, excluded_author)
+            outcome = evaluate(item, trust, now, authors)
         except (_Rejected, StatementRejected) as exc:
             notes.append(ApprovalNote(id=item.id, state="rejected", reason=str(exc)))
             continue
@@ -68,7 +68,7 @@ def load_waivers(
 
 
 def evaluate(
-    item: bundle.Bundle, trust: TrustRoot, now: datetime, commit_author: str | None
+    item: bundle.Bundle, trust: TrustRoot, now: datetime, commit_authors: frozenset[str]
 ) -> Waiver | ApprovalNote:
     """One bundle -> the waiver in force, or an `expired` note; raises for a rejection."""
     cfg = trust.config
@@ -77,9 +77,8 @@ def evaluate(
     checked = signatures.check(item.statement, item.signatures, Kind.WAIVER, trust, now)
     if checked.problems:
         raise _Rejected("; ".join(checked.problems))
-    excluded = {st.requested_by: "the requester"}
-    if commit_author is not None and commit_author != st.requested_by:
-        excluded[commit_author] = "the commit author"
+    excluded = dict.fromkeys(sorted(commit_authors), "a commit author")
+    excluded[st.requested_by] = "the requester"
     result = quorum.evaluate(checked.signed, cfg.roles, cfg.required, excluded)
     if not result.met:
         raise _Rejected(result.reason)

@@ -3,7 +3,8 @@
 Counts distinct keys: principals that signed with one key are one person, filling one seat.
 Each principal fills at most one role seat, even when listed in several roles; seats are assigned
 by bipartite matching, so the answer does not depend on the order signatures were found in.
-Excluded principals (the requester, and the commit author where the policy says so) never count.
+Excluded principals (the requester, and the change's authors unless the policy lets them count)
+never count.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def evaluate(
     required: Mapping[str, int],
     excluded: Mapping[str, str],
 ) -> QuorumResult:
-    """`excluded` maps principal -> why it does not count ("the requester", "the commit author")."""
+    """`excluded` maps principal -> why it does not count ("the requester", "a commit author")."""
     notes: list[str] = []
     people: dict[str, list[str]] = {}  # key fingerprint -> principals who signed with it
     for s in sorted(signed, key=lambda s: s.principal):

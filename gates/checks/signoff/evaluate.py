@@ -2,8 +2,8 @@
 
 A sign-off is `valid` when its statement is well-formed, names this repository and the policy's
 protected paths, binds the current protected digest, and is signed (namespace
-`release-gates-signoff@v1`) by a quorum of trusted principals other than the requester (and the
-commit author, unless the policy says the author counts). Otherwise it is `stale` (digest or
+`release-gates-signoff@v1`) by a quorum of trusted principals other than the requester and the
+authors of the change (see authors.py), unless the policy says authors count. Otherwise it is `stale` (digest or
 protected paths differ: something changed after it was signed), `quorum` (signatures fine, not
 enough of them) or `rejected` (malformed, revoked, bad signature), with the reason.
 """
@@ -15,8 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from gates import git
 from gates.approvals import bundle, quorum, signatures, statements
+from gates.approvals.authors import change_authors
 from gates.approvals.statements import Kind, StatementRejected, format_time
 from gates.approvals.trust import TrustRoot
 from gates.checks.signoff.settings import SignoffSettings
@@ -42,14 +42,16 @@ class Verdict:
 def evaluate_all(
     root: Path, settings: SignoffSettings, trust: TrustRoot, digest: str, now: datetime
 ) -> tuple[Verdict, ...]:
-    author = None if settings.approvals.commit_author_counts else git.head_author_email(root)
+    authors = (
+        frozenset() if settings.approvals.commit_author_counts else change_authors(root, trust.ref)
+    )
     out = []
     for item in bundle.scan(root, Kind.SIGNOFF):
         if isinstance(item, bundle.Unreadable):
             out.append(Verdict(id=item.id, state=State.REJECTED, reason=item.reason))
             continue
         try:
-            out.append(_one(item, settings, trust, digest, now, author))
+            out.append(_one(item, settings, trust, digest, now, authors))
         except StatementRejected as exc:
             out.append(Verdict(id=item.id, state=State.REJECTED, reason=str(exc)))
     return tuple(out)
@@ -61,7 +63,7 @@ def _one(
     trust: TrustRoot,
     digest: str,
     now: datetime,
-    author: str | None,
+    authors: frozenset[str],
 ) -> Verdict:
     st = statements.parse_signoff(item.statement, item.id)
     cfg = settings.approvals
@@ -100,9 +102,8 @@ def _one(
             f"signed digest {st.digest[:19]}… but the protected files now digest to "
             f"{digest[:19]}…: a protected file changed after it was signed",
         )
-    excluded = {st.requested_by: "the requester"}
-    if author is not None and author != st.requested_by:
-        excluded[author] = "the commit author"
+    excluded = dict.fromkeys(sorted(authors), "a commit author")
+    excluded[st.requested_by] = "the requester"
     result = quorum.evaluate(checked.signed, cfg.roles, settings.required, excluded)
     signers = tuple(p for p, _ in result.counted)
     if not result.met:
