@@ -404,7 +404,7 @@ def test_bad_config_is_invalid_input(
         run_gate(root, (PAY,))
 
 
-def test_approvers_needed_only_when_protected_files_change(tmp_path: Path) -> None:
+def test_without_approvers_a_protected_change_blocks(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"README.md": "x\n", "payments/a.py": "a = 1\n"})
     doc: dict[str, object] = {"version": 1}
     policy = Policy(
@@ -415,7 +415,18 @@ def test_approvers_needed_only_when_protected_files_change(tmp_path: Path) -> No
     )
     assert list(GATE.run(ctx)) == []
     ctx = dataclasses.replace(ctx, changed_files=("payments/a.py",))
-    with pytest.raises(InvalidInput, match=r"\$\.approvals: missing: no one is trusted"):
+    (missing,) = GATE.run(ctx)
+    assert (missing.rule, missing.location.path, missing.severity) == (
+        "signoff.missing",
+        "payments/a.py",
+        Severity.HIGH,
+    )
+    assert missing.message.startswith(
+        "1 protected file changed (payments/a.py) and the policy names no approvers"
+    )
+    doc["approvals"] = {"repository": "github.com/acme/payments"}  # named, but wrongly
+    doc["roles"] = {"compliance": ["alice@example.com"]}
+    with pytest.raises(InvalidInput, match=r"\$\.approvals\.required: no required roles"):
         list(GATE.run(ctx))
 
 

@@ -9,7 +9,13 @@ from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
 from gates.checks.signoff.evaluate import State, Verdict, evaluate_all, most_relevant
 from gates.checks.signoff.protected import select
-from gates.checks.signoff.settings import parse, policy_source, protected_paths, trust_files
+from gates.checks.signoff.settings import (
+    approvers_configured,
+    parse,
+    policy_source,
+    protected_paths,
+    trust_files,
+)
 from gates.fingerprint import fingerprint
 from gates.git import ls_files, ls_tree
 from gates.model import Finding, Location, RuleInfo, Severity
@@ -91,12 +97,16 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         trust_touched = ()
     if not touched and not trust_touched:
         return
-    # Only now are approvers needed: a repository without protected files needs no trust root.
-    settings = parse(ctx.policy, ctx.config, root)
     if ws.is_git:
         current = protected.compute(root, ws.ref, patterns, trust_paths)
     else:
         current = protected.compute_files(root, select(ws.files, patterns), trust_paths)
+    if not approvers_configured(ctx.policy):
+        # Blocks like any missing sign-off (none can be valid), with the configuration as the fix;
+        # a policy that names approvers wrongly is still invalid input (exit 2).
+        yield from _unconfigured(touched, trust_touched, current.digest)
+        return
+    settings = parse(ctx.policy, ctx.config, root)
     trust = load_trust_root(root, settings.approvals, ctx.base_ref if ws.is_git else None)
     verdicts = evaluate_all(root, settings, trust, current.digest, ctx.now)
     if any(v.state is State.VALID for v in verdicts):
@@ -117,6 +127,34 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     what += ", ...)" if len(touched) > 1 else ")"
     best = most_relevant(verdicts)
     yield _from_verdict(best, what, where, current.digest)
+
+
+def _unconfigured(
+    touched: tuple[str, ...], trust_touched: tuple[str, ...], digest: str
+) -> Iterator[Finding]:
+    why = (
+        "the policy names no approvers (no approvals: and roles: sections), so no sign-off can "
+        "be valid. Fix: add approvals: {repository: ..., allowed_signers: ...} and roles: "
+        "{compliance: [...]} to the policy (on the base branch), then " + _FIX.removeprefix("run ")
+    )
+    for path in trust_touched:
+        yield _finding(
+            "signoff.trust-root-changed",
+            Severity.CRITICAL,
+            f"{path} changed and {why}",
+            path,
+            digest,
+        )
+    if touched:
+        n = len(touched)
+        yield _finding(
+            "signoff.missing",
+            Severity.HIGH,
+            f"{n} protected file{'s' if n != 1 else ''} changed ({touched[0]}{', ...' if n > 1 else ''}) "
+            f"and {why}",
+            touched[0],
+            digest,
+        )
 
 
 def _from_verdict(best: Verdict | None, what: str, where: str, digest: str) -> Finding:

@@ -63,6 +63,11 @@ def protected_paths(section: Mapping[str, Any], source: str) -> tuple[str, ...]:
     return tuple(paths)
 
 
+def approvers_configured(policy: Policy) -> bool:
+    """Whether the policy has approvals/roles sections at all (their content is checked later)."""
+    return "approvals" in policy.document and "roles" in policy.document
+
+
 def trust_files(policy: Policy, root: Path) -> tuple[str, ...]:
     """Repo paths of the trust root: the policy files merged, and allowed_signers."""
     signers = policy.section("approvals").get("allowed_signers", DEFAULT_ALLOWED_SIGNERS)
