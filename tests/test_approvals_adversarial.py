@@ -924,6 +924,15 @@ CASES: list[Case] = [
         NONE,
     ),
     (
+        "policy-without-approvers",
+        all_of(lambda w: w.approvals.clear(), lambda w: w.roles.clear()),
+        (
+            "rejected",
+            "the policy names no approvers (add approvals: and roles: on the base branch)",
+        ),
+        NONE,
+    ),
+    (
         "policy-requires-nobody",
         policy(required={}),
         (
@@ -958,7 +967,7 @@ def build(tmp: Path, w: World) -> tuple[Path, dict[str, bytes], bytes]:
 
 
 def outcome(root: Path, w: World) -> tuple[str, str]:
-    document = {"approvals": w.approvals, "roles": w.roles}
+    document = {k: v for k, v in (("approvals", w.approvals), ("roles", w.roles)) if v}
     pol = Policy(
         sources=("policy.yaml",), document=document, digest="0" * 64, fail_on=Severity.HIGH
     )

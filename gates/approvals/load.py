@@ -46,6 +46,14 @@ def load_waivers(
     found = bundle.scan(root, Kind.WAIVER)
     if not found:
         return ApprovalSet(waivers=(), notes=())
+    if "approvals" not in policy.document or "roles" not in policy.document:
+        # No one is trusted: every waiver is rejected (its findings keep blocking), and the run
+        # still reports everything else. A wrongly written approvals section is invalid input.
+        reason = "the policy names no approvers (add approvals: and roles: on the base branch)"
+        return ApprovalSet(
+            waivers=(),
+            notes=tuple(ApprovalNote(id=i.id, state="rejected", reason=reason) for i in found),
+        )
     cfg = config.parse(policy.document, policy.sources[-1] if policy.sources else "policy")
     trust = load_trust_root(root, cfg, trust_ref)
     authors = frozenset() if cfg.commit_author_counts else change_authors(root, trust_ref)
