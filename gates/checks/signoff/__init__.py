@@ -10,8 +10,9 @@ digest then covers the new trust-root files) clears.
 
 Config (`gates.signoff`): `protected_paths` (globs, default payments/** and migrations/**),
 `required` ({role: count}, default {compliance: 1}); roles, repository, allowed_signers,
-revocations and commit_author_counts come from the top-level `approvals:` and `roles:` sections,
-which must exist once a protected file changes (else the run stops with exit 2: fail closed).
+revocations and commit_author_counts come from the top-level `approvals:` and `roles:` sections.
+Without them a protected change blocks with signoff.missing naming the configuration as the fix;
+written wrongly, they are invalid input (exit 2).
 A plain directory without git is digested from its files on disk.
 
 Rules: signoff.missing, signoff.stale, signoff.quorum, signoff.rejected,
