@@ -1,0 +1,1 @@
+"""Signed approvals: SSHSIG-verified waivers and sign-offs, checked against the policy's trust root."""
