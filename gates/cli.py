@@ -28,8 +28,9 @@ _COMMANDS = (
     "gates.commands.catalog",
     "gates.commands.policy",
     "gates.commands.baseline",
-    # "gates.commands.approve",
-    # "gates.commands.signoff",
+    "gates.commands.report",
+    "gates.commands.approve",
+    "gates.commands.signoff",
     # "gates.commands.reconcile",
 )
 

@@ -186,6 +186,7 @@ class Workspaces:
     base: workspace.Workspace | None = None  # --diff: the changed files at the merge base
     base_commit: str | None = None
     changes: tuple[git.Change, ...] | None = None
+    named: bool = False  # pre-commit mode: `current` holds the files the user named
 
 
 def build_workspaces(
@@ -199,7 +200,7 @@ def build_workspaces(
             if whole_needed and repo.is_git
             else None
         )
-        return Workspaces(current=named, whole=whole)
+        return Workspaces(current=named, whole=whole, named=True)
     if not repo.is_git:
         if opts.diff:
             raise InvalidInput(
@@ -239,6 +240,16 @@ def build_workspaces(
     )
 
 
+def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
+    """What the change touches: --diff's changes (both rename sides), or the files pre-commit
+    named; None when the whole repository is under review."""
+    if ws.changes is not None:
+        return tuple(sorted({c.path for c in ws.changes} | {c.old_path for c in ws.changes}))
+    if ws.named:
+        return ws.current.files
+    return None
+
+
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
     trust_ref = default_trust_ref(opts.trust_ref) if repo.is_git else None
@@ -275,7 +286,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         approval_notes=notes,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
-        changes=ws.changes,
+        changed_files=_changed_files(ws),
         cache_root=cache,
         jobs=opts.jobs or (os.cpu_count() or 1),
         partial=bool(opts.files) or opts.diff is not None,

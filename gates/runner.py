@@ -30,7 +30,6 @@ from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey
-from gates.git import Change
 from gates.model import (
     ApprovalNote,
     ExitCode,
@@ -74,7 +73,8 @@ class RunRequest:
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
     repository_workspace: Workspace | None = None
     base_ref: str | None = None
-    changes: tuple[Change, ...] | None = None
+    # Paths the change touches (both sides of renames), when known: --diff, or pre-commit names
+    changed_files: tuple[str, ...] | None = None
     cache_root: Path | None = None
     jobs: int = 1
     partial: bool = False  # only some files scanned (pre-commit names, --diff)
@@ -140,9 +140,7 @@ def _context(
         fingerprint_key=req.key,
         now=req.now,
         base_ref=req.base_ref,
-        changed_files=None
-        if req.changes is None
-        else tuple(sorted({c.path for c in req.changes} | {c.old_path for c in req.changes})),
+        changed_files=req.changed_files,
         cache_dir=None if req.cache_root is None else req.cache_root / spec.id,
         jobs=req.jobs,
     )
@@ -415,8 +413,7 @@ def run(req: RunRequest) -> RunResult:
     return RunResult(
         verdict=verdict,
         exit_code=code,
-        gates=tuple(s.id for s in req.specs),
-        disabled=tuple(disabled),
+        gates=tuple(s.id for s in req.specs if s.id not in disabled),
         findings=filtered.findings,
         errors=tuple(errors),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),

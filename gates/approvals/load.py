@@ -103,6 +103,7 @@ def evaluate(
                 rule=e.rule,
                 fingerprint=e.fingerprint,
                 max_occurrences=e.max_occurrences,
+                severity=e.severity,
             )
             for e in st.findings
         ),
