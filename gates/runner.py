@@ -228,6 +228,7 @@ def _worker(task: _Task, conn: Connection, debug: bool) -> None:
 
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
     spec = task.spec
     try:
         findings = _validate(task, tuple(spec.run(task.ctx)))
@@ -262,6 +263,7 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
     results: dict[int, _TaskResult] = {}
+    started: list[Any] = []  # every worker, recorded before it starts: Ctrl-C must reach them all
     start = time.monotonic()
     try:
         for i, task in enumerate(tasks):
@@ -269,7 +271,15 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
             proc = ctx.Process(
                 target=_worker, args=(task, child, debug), name=f"gate-{task.spec.id}"
             )
-            proc.start()
+            # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
+            # an unrecorded worker (it ignores SIGINT) would keep the interpreter waiting at exit.
+            # Not a daemon process: gates may use process pools of their own.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                proc.start()
+                started.append(proc)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             child.close()
             running[parent] = (i, proc, start + task.settings.timeout_s)
         while running:
@@ -296,7 +306,7 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
                         ),
                     )
     except BaseException:
-        for _conn, (_i, proc, _d) in running.items():
+        for proc in started:
             _stop(proc)
         raise
     return [results[i] for i in range(len(tasks))]
@@ -330,6 +340,8 @@ def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
 
 
 def _stop(proc: Any) -> None:
+    if proc.pid is None:  # interrupted before it started
+        return
     if proc.is_alive():
         proc.terminate()
         proc.join(_KILL_GRACE_S)
