@@ -94,11 +94,12 @@ def select_specs(
     `known_valid` is a cache directory: a marker keyed by the policy's exact contents, our version
     and the gate schemas records a past success, so the common case (an unchanged policy) skips
     JSON Schema validation and its ~100 ms import on every commit."""
-    installed = registry.available()
-    specs = registry.load(list(wanted) if wanted else None)
+    eps = registry.discover()
+    installed = registry.available(eps)
+    specs = registry.load(list(wanted) if wanted else None, eps)
     loaded = {s.id for s in specs}
     extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
-    checked = (*specs, *registry.load(extra))
+    checked = (*specs, *registry.load(extra, eps))
     marker = None
     if known_valid is not None:
         marker = known_valid / "valid-policies" / _validity_key(policy, checked, installed)
@@ -126,9 +127,10 @@ def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence
 
 def validate_policy(policy: Policy) -> None:
     """Check every gate section the policy mentions (used by `gates policy validate|show`)."""
-    installed = registry.available()
+    eps = registry.discover()
+    installed = registry.available(eps)
     mentioned = [g for g in policy_mod.mentioned_gates(policy) if g in installed]
-    policy_mod.validate_gates(policy, registry.load(mentioned), installed)
+    policy_mod.validate_gates(policy, registry.load(mentioned, eps), installed)
 
 
 def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | None]:
@@ -298,6 +300,10 @@ def prepare(opts: Options) -> runner.RunRequest:
 def _approvals(
     repo: Repo, policy: Policy, now: datetime, trust_ref: str | None
 ) -> tuple[tuple[Waiver, ...], tuple[ApprovalNote, ...]]:
+    from gates.approvals import WAIVERS_DIR
+
+    if not (repo.root / WAIVERS_DIR).is_dir():
+        return (), ()  # nothing to verify: spare every commit the verifier's imports
     from gates.approvals.load import load_waivers
 
     approval_set = load_waivers(repo.root, policy, now, trust_ref=trust_ref)

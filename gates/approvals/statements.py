@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, assert_never
 
+from gates.approvals import SIGNOFFS_DIR, WAIVERS_DIR
 from gates.approvals.config import valid_principal
 from gates.model import Severity
 
@@ -48,9 +49,9 @@ class Kind(StrEnum):
     def directory(self) -> str:
         match self:
             case Kind.WAIVER:
-                return ".release-gates/approvals"
+                return WAIVERS_DIR
             case Kind.SIGNOFF:
-                return ".release-gates/signoffs"
+                return SIGNOFFS_DIR
             case _:
                 assert_never(self)
 

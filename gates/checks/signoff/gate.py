@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import assert_never
 
+from gates.approvals import SIGNOFFS_DIR
 from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
 from gates.checks.signoff.evaluate import State, Verdict, evaluate_all, most_relevant
@@ -16,67 +17,13 @@ from gates.checks.signoff.settings import (
     protected_paths,
     trust_files,
 )
+from gates.checks.signoff.spec import SIGNOFF_FIX
 from gates.fingerprint import fingerprint
 from gates.git import ls_files, ls_tree
-from gates.model import Finding, Location, RuleInfo, Severity
+from gates.model import Finding, Location, Severity
 from gates.registry import GateContext
 
 GATE_ID = "signoff"
-SIGNOFF_DIR = ".release-gates/signoffs"
-_FIX = (
-    "run `gates signoff new --ticket T --summary S` after the last protected change, then "
-    "each approver runs `gates signoff sign <ID> --key K --principal P`"
-)
-
-RULES = (
-    RuleInfo(
-        id="signoff.missing",
-        name="missing",
-        summary="Protected files changed and no sign-off covers them",
-        help="Changes to payment code and migrations need a compliance sign-off bound to the "
-        "exact files being released. Fix: " + _FIX + ".",
-        default_severity=Severity.HIGH,
-        tags=("CWE-284",),
-    ),
-    RuleInfo(
-        id="signoff.stale",
-        name="stale",
-        summary="The sign-off was made before a protected file changed",
-        help="A sign-off binds the digest of every protected file; any later change to them "
-        "invalidates it, so reviewers always approve what ships. Fix: " + _FIX + ".",
-        default_severity=Severity.HIGH,
-        tags=("CWE-284",),
-    ),
-    RuleInfo(
-        id="signoff.quorum",
-        name="quorum",
-        summary="The sign-off lacks the required signers",
-        help="The policy requires distinct people in named roles; the requester (and the commit "
-        "author unless the policy says otherwise) does not count, and one key counts once. "
-        "Fix: ask the missing role to run `gates signoff sign <ID> --key K --principal P`.",
-        default_severity=Severity.HIGH,
-        tags=("CWE-284",),
-    ),
-    RuleInfo(
-        id="signoff.rejected",
-        name="rejected",
-        summary="The sign-off is malformed or its signatures do not verify",
-        help="Statements are strict JSON signed as exact bytes with keys in allowed_signers. "
-        "Fix: do not edit a signed statement; create a new one with `gates signoff new`.",
-        default_severity=Severity.HIGH,
-        tags=("CWE-347",),
-    ),
-    RuleInfo(
-        id="signoff.trust-root-changed",
-        name="trust-root-changed",
-        summary="The change edits the policy or allowed_signers",
-        help="Who may approve is itself protected: a change to the policy or the signer list is "
-        "verified against the base branch and needs a sign-off by the current approvers. "
-        "Fix: " + _FIX + ".",
-        default_severity=Severity.CRITICAL,
-        tags=("CWE-284",),
-    ),
-)
 
 
 def run(ctx: GateContext) -> Iterator[Finding]:
@@ -116,7 +63,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             "signoff.trust-root-changed",
             Severity.CRITICAL,
             f"{path} is part of the trust root and this change edits it; it was checked against "
-            f"{ctx.base_ref or 'the working tree'} and needs a sign-off. Fix: {_FIX}",
+            f"{ctx.base_ref or 'the working tree'} and needs a sign-off. Fix: {SIGNOFF_FIX}",
             path,
             current.digest,
         )
@@ -135,7 +82,8 @@ def _unconfigured(
     why = (
         "the policy names no approvers (no approvals: and roles: sections), so no sign-off can "
         "be valid. Fix: add approvals: {repository: ..., allowed_signers: ...} and roles: "
-        "{compliance: [...]} to the policy (on the base branch), then " + _FIX.removeprefix("run ")
+        "{compliance: [...]} to the policy (on the base branch), then "
+        + SIGNOFF_FIX.removeprefix("run ")
     )
     for path in trust_touched:
         yield _finding(
@@ -162,7 +110,7 @@ def _from_verdict(best: Verdict | None, what: str, where: str, digest: str) -> F
         return _finding(
             "signoff.missing",
             Severity.HIGH,
-            f"{what} and there is no sign-off in {SIGNOFF_DIR}. Fix: {_FIX}",
+            f"{what} and there is no sign-off in {SIGNOFFS_DIR}. Fix: {SIGNOFF_FIX}",
             where,
             digest,
         )
@@ -178,7 +126,7 @@ def _from_verdict(best: Verdict | None, what: str, where: str, digest: str) -> F
     return _finding(
         rule,
         Severity.HIGH,
-        f"{what}; sign-off {best.id}: {best.reason}. Fix: {_FIX}",
+        f"{what}; sign-off {best.id}: {best.reason}. Fix: {SIGNOFF_FIX}",
         where,
         digest,
     )

@@ -9,34 +9,9 @@ from typing import Any
 
 from gates.approvals import config as approvals_config
 from gates.approvals.config import DEFAULT_ALLOWED_SIGNERS, ApprovalsConfig
+from gates.checks.signoff.spec import DEFAULT_PROTECTED, DEFAULT_REQUIRED
 from gates.errors import InvalidInput
 from gates.policy import Policy
-
-DEFAULT_PROTECTED = ("payments/**", "migrations/**")
-DEFAULT_REQUIRED: Mapping[str, int] = {"compliance": 1}
-
-CONFIG_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "properties": {
-        "protected_paths": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "minItems": 1,
-            "default": ["payments/**", "migrations/**"],
-            "description": "Globs of files whose change needs a sign-off. Default: "
-            "payments/** and migrations/**.",
-        },
-        "required": {
-            "type": "object",
-            "additionalProperties": {"type": "integer", "minimum": 1},
-            "minProperties": 1,
-            "default": {"compliance": 1},
-            "description": "Roles (defined under the top-level roles:) and how many distinct "
-            "people of each must sign, e.g. {compliance: 1, legal: 1}. Default: one compliance.",
-        },
-    },
-    "additionalProperties": False,
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
