@@ -1,0 +1,564 @@
+"""The reconcile plan: every discrepancy check written once, as SQL, for every engine.
+
+The SQL is built in the DuckDB dialect from the policy and the sources' column types, and
+transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the relations
+`events_raw` and `report_raw` (raw column names); the steps produce:
+
+- `ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL);
+- `rp_parsed`  the same for report rows;
+- `ev_pay`     one row per payment with readable events: replay counters, final event type,
+               first event's amount/currency/country, first and last event time;
+- `rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
+- `pay`        the full outer join of both, with the derived final state;
+- `disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
+
+Outputs (name: columns) read by results.assemble:
+`classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample)`,
+`unreadable: (side, reason, count)`, `unreadable_examples: (side, reason, example)`,
+`timeline: (day, class, count)`, `geo: (country, class, count)`,
+`audit_counts: (payments, events, report_rows)`, `audit_amounts: (currency, amount)`,
+`audit_states: (state, count)`.
+`discrepancies` streams DISCREPANCY_COLUMNS ordered by class and payment id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from gates.checks.reconcile.config import AmountFormat, ColumnMap, ReconcileConfig
+from gates.checks.reconcile.model import ColumnType, DiscrepancyClass, Side, SourceSchema
+from gates.checks.reconcile.sources import ERROR_COLUMN, quote_ident, quote_literal
+from gates.errors import InvalidInput
+
+DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
+_ISO_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+_INT_TEXT = r"^-?[0-9]{1,18}$"
+CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    name: str
+    sql: str  # a SELECT
+    materialize: bool  # True: temp table (read more than once / expensive); False: a view
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    dialect: str
+    steps: tuple[Step, ...]
+    outputs: tuple[tuple[str, str], ...]
+    discrepancies: str
+    sample_size: int
+    statuses: tuple[tuple[str, str], ...]  # final state -> the reporting status shown in audit
+    evaluated: frozenset[DiscrepancyClass]  # classes the mapped columns allow to check
+
+    def output(self, name: str) -> str:
+        return next(sql for n, sql in self.outputs if n == name)
+
+    def sql_for(self, dialect: str) -> Plan:
+        """The same plan in another sqlglot dialect ("postgres", "spark"); "duckdb" is as built."""
+        if dialect == self.dialect:
+            return self
+        return self.map_sql(lambda sql: transpile(sql, self.dialect, dialect), dialect)
+
+    def map_sql(self, fn: Callable[[str], str], dialect: str) -> Plan:
+        return replace(
+            self,
+            dialect=dialect,
+            steps=tuple(replace(s, sql=fn(s.sql)) for s in self.steps),
+            outputs=tuple((n, fn(q)) for n, q in self.outputs),
+            discrepancies=fn(self.discrepancies),
+        )
+
+
+def transpile(sql: str, read: str, write: str) -> str:
+    import sqlglot
+
+    out = sqlglot.transpile(sql, read=read, write=write, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    if len(out) != 1:
+        raise AssertionError("one statement in, one out")
+    return out[0]
+
+
+def _lit(value: str) -> str:
+    return quote_literal(value)
+
+
+def _in_list(values: Iterable[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+def _col(
+    cmap: ColumnMap, schema: SourceSchema, canonical: str, file: str
+) -> tuple[str, ColumnType] | None:
+    raw = cmap.raw(canonical)
+    if raw is None:
+        return None
+    typ = schema.type_of(raw)
+    if typ is None:
+        have = ", ".join(c for c, _ in schema.columns if c != ERROR_COLUMN) or "(none)"
+        raise InvalidInput(
+            file,
+            f"$.gates.reconcile.columns.{cmap.side.value}.{canonical}",
+            f"the {cmap.side.value} source has no column {raw!r} (it has: {have})",
+            "map the column to one the source has",
+        )
+    return quote_ident(raw), typ
+
+
+def _text(expr: str, typ: ColumnType) -> str:
+    inner = expr if typ is ColumnType.STRING else f"CAST({expr} AS VARCHAR)"
+    return f"NULLIF(TRIM({inner}), '')"
+
+
+def _time(expr: str, typ: ColumnType, where: str) -> str:
+    match typ:
+        case ColumnType.TIMESTAMP:
+            return f"CAST({expr} AS TIMESTAMP)"
+        case ColumnType.DATE:
+            return f"CAST({expr} AS TIMESTAMP)"
+        case ColumnType.STRING:
+            t = f"TRIM({expr})"
+            return (
+                f"CASE WHEN REGEXP_MATCHES({t}, {_lit(_ISO_TIME)}) "
+                f"THEN CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+            )
+        case _:
+            raise InvalidInput(
+                where,
+                "type",
+                f"a {typ.value} column cannot hold times",
+                "store RFC 3339 text or a timestamp",
+            )
+
+
+def _integer(expr: str, typ: ColumnType, where: str) -> str:
+    match typ:
+        case ColumnType.INTEGER:
+            return f"CAST({expr} AS BIGINT)"
+        case ColumnType.DECIMAL:
+            return f"CASE WHEN {expr} = FLOOR({expr}) THEN CAST({expr} AS BIGINT) END"
+        case ColumnType.STRING:
+            t = f"TRIM({expr})"
+            return f"CASE WHEN REGEXP_MATCHES({t}, {_lit(_INT_TEXT)}) THEN CAST({t} AS BIGINT) END"
+        case _:
+            raise InvalidInput(
+                where,
+                "type",
+                f"a {typ.value} column cannot hold whole numbers",
+                "store integers or their text",
+            )
+
+
+def _exponent(cur: str, exponents: tuple[tuple[str, int], ...]) -> str:
+    if not exponents:
+        return "2"
+    whens = " ".join(f"WHEN {_lit(c)} THEN {e}" for c, e in exponents)
+    return f"CASE {cur} {whens} ELSE 2 END"
+
+
+def _amount(
+    expr: str, typ: ColumnType, fmt: AmountFormat, cur: str, cfg: ReconcileConfig, where: str
+) -> str:
+    if typ is ColumnType.FLOAT:
+        raise InvalidInput(
+            where,
+            "type",
+            "the amount column is floating point, which cannot hold money exactly",
+            "store minor units as integers or amounts as decimal text",
+        )
+    if fmt is AmountFormat.MINOR_UNITS:
+        return _integer(expr, typ, where)
+    exps = sorted({e for _, e in cfg.exponents} | {2})
+    exp = _exponent(cur, cfg.exponents)
+    if typ is ColumnType.STRING:
+        t = f"TRIM({expr})"
+        checks = " ".join(
+            f"WHEN {e} THEN REGEXP_MATCHES({t}, {_lit(_decimal_re(e))})" for e in exps
+        )
+        values = " ".join(
+            f"WHEN {e} THEN CAST(CAST({t} AS DECIMAL(38, 4)) * {10**e} AS BIGINT)" for e in exps
+        )
+        return f"CASE WHEN (CASE {exp} {checks} END) THEN CASE {exp} {values} END END"
+    if typ in (ColumnType.INTEGER, ColumnType.DECIMAL):
+        scaled = " ".join(f"WHEN {e} THEN CAST({expr} AS DECIMAL(38, 4)) * {10**e}" for e in exps)
+        v = f"(CASE {exp} {scaled} END)"
+        return f"CASE WHEN {v} = FLOOR({v}) THEN CAST({v} AS BIGINT) END"
+    raise InvalidInput(
+        where, "type", f"a {typ.value} column cannot hold amounts", "store decimal text"
+    )
+
+
+def _decimal_re(exp: int) -> str:
+    frac = r"([.]0*)?" if exp == 0 else rf"([.][0-9]{{0,{exp}}}0*)?"
+    return rf"^-?[0-9]{{1,14}}{frac}$"
+
+
+def _parsed(
+    side: Side, cmap: ColumnMap, schema: SourceSchema, cfg: ReconcileConfig, file: str, raw_rel: str
+) -> str:
+    """SELECT for ev_parsed / rp_parsed: canonical typed columns plus `err`."""
+    where = f"{file}: {side.value} source"
+    col = {c: _col(cmap, schema, c, file) for c in (n for n, _ in cmap.mapping)}
+    text = {c: (_text(*v) if v is not None else "CAST(NULL AS VARCHAR)") for c, v in col.items()}
+    inner = [f"{text.get('payment_id')} AS pid"]
+    inner += [f"{_text_or_null(text, c)} AS {c}_txt" for c in ("currency", "country", "region")]
+    inner.append(f"UPPER({_text_or_null(text, 'currency')}) AS cur")
+    inner.append(f"UPPER({_text_or_null(text, 'country')}) AS country")
+    inner.append(f"{_text_or_null(text, 'region')} AS region")
+    inner.append(f"{_text_or_null(text, 'amount')} AS amt_txt")
+    amount = col.get("amount")
+    cur_expr = f"UPPER({_text_or_null(text, 'currency')})"
+    inner.append(
+        f"{_amount(amount[0], amount[1], cmap.amount_format, cur_expr, cfg, where)} AS amt"
+        if amount is not None
+        else "CAST(NULL AS BIGINT) AS amt"
+    )
+    err = ERROR_COLUMN if schema.type_of(ERROR_COLUMN) is not None else "CAST(NULL AS VARCHAR)"
+    inner.append(f"{err} AS src_err")
+    checks = ["WHEN src_err IS NOT NULL THEN src_err", "WHEN pid IS NULL THEN 'missing payment id'"]
+    if side is Side.EVENTS:
+        machine = cfg.machine
+        inner.append(f"{text['event_type']} AS etype")
+        inner.append(
+            f"{_time(*col['occurred_at'], where) if col.get('occurred_at') else 'NULL'} AS ts"
+        )  # type: ignore[misc]
+        seq = col.get("sequence")
+        inner.append(f"{_text_or_null(text, 'sequence')} AS seq_txt")
+        inner.append(f"{_integer(seq[0], seq[1], where) if seq else 'CAST(NULL AS BIGINT)'} AS seq")
+        inner.append(f"{_text_or_null(text, 'event_id')} AS eid")
+        checks += [
+            "WHEN etype IS NULL THEN 'missing event type'",
+            f"WHEN etype NOT IN {_in_list(t.event_type for t in machine.transitions)} THEN 'unknown event type'",
+            "WHEN ts IS NULL THEN 'bad timestamp'",
+        ]
+        if seq is not None:
+            checks.append("WHEN seq IS NULL THEN 'bad sequence'")
+        if cmap.has("event_id"):
+            checks.append("WHEN eid IS NULL THEN 'missing event id'")
+    else:
+        inner.append(f"LOWER({text['status']}) AS status")
+        upd = col.get("updated_at")
+        inner.append(f"{_time(upd[0], upd[1], where) if upd else 'CAST(NULL AS TIMESTAMP)'} AS ts")
+        checks.append("WHEN status IS NULL THEN 'missing status'")
+        if upd is not None:
+            checks.append(
+                f"WHEN ts IS NULL AND {text['updated_at']} IS NOT NULL THEN 'bad timestamp'"
+            )
+    checks.append("WHEN amt_txt IS NOT NULL AND amt IS NULL THEN 'bad amount'")
+    checks.append(
+        "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
+    )
+    return f"SELECT *, CASE {' '.join(checks)} END AS err FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
+
+
+def _text_or_null(text: dict[str, str], canonical: str) -> str:
+    return text.get(canonical, "CAST(NULL AS VARCHAR)")
+
+
+def _state_of(etype: str, cfg: ReconcileConfig) -> str:
+    whens = " ".join(
+        f"WHEN {_lit(t.event_type)} THEN {_lit(t.target)}" for t in cfg.machine.transitions
+    )
+    return f"CASE {etype} {whens} END"
+
+
+def _allowed(prev_state: str, etype: str, cfg: ReconcileConfig) -> str:
+    whens = " ".join(
+        f"WHEN {_lit(t.event_type)} THEN {prev_state} IN {_in_list(sorted(t.sources))}"
+        for t in cfg.machine.transitions
+    )
+    return f"(CASE {etype} {whens} ELSE FALSE END)"
+
+
+def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """TRUE when `value` is allowed for `country` (countries without a rule allow anything)."""
+    if not rules:
+        return "TRUE"
+    whens = " ".join(f"WHEN {_lit(c)} THEN {value} IN {_in_list(vals)}" for c, vals in rules)
+    return f"(CASE {country} {whens} ELSE TRUE END)"
+
+
+def build_plan(
+    cfg: ReconcileConfig,
+    events: SourceSchema,
+    report: SourceSchema,
+    *,
+    as_of: datetime,
+    file: str = "policy",
+) -> Plan:
+    """The plan for these sources (their column types decide how values are parsed)."""
+    machine = cfg.machine
+    has_seq = cfg.events.has("sequence")
+    has_eid = cfg.events.has("event_id")
+    cutoff = (as_of.astimezone(UTC) - cfg.grace).replace(tzinfo=None).isoformat(sep=" ")
+    cutoff_sql = f"CAST({_lit(cutoff)} AS TIMESTAMP)"
+
+    ev_parsed = _parsed(Side.EVENTS, cfg.events, events, cfg, file, "events_raw")
+    rp_parsed = _parsed(Side.REPORT, cfg.report, report, cfg, file, "report_raw")
+
+    if has_seq:
+        order = "seq, eid, etype, ts" if has_eid else "seq, ts, etype"
+    else:
+        order = "ts, eid, etype" if has_eid else "ts, etype"
+    same = (
+        "eid = prev_eid AND etype = prev_type" if has_eid else "ts = prev_ts AND etype = prev_type"
+    )
+    if has_seq:
+        same += " AND seq = prev_seq"
+    win = f"OVER (PARTITION BY pid ORDER BY {order})"
+    full = f"OVER (PARTITION BY pid ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+    prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
+    windowed = (
+        f"SELECT pid, eid, seq, etype, ts, region, "
+        f"LAG(etype) {win} AS prev_type, LAG(eid) {win} AS prev_eid, LAG(seq) {win} AS prev_seq, "
+        f"LAG(ts) {win} AS prev_ts, "
+        f"FIRST_VALUE(amt) {full} AS f_amt, FIRST_VALUE(cur) {full} AS f_cur, "
+        f"FIRST_VALUE(country) {full} AS f_country, LAST_VALUE(etype) {full} AS l_type "
+        "FROM ev_parsed WHERE err IS NULL"
+    )
+    flagged = f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep FROM ({windowed}) AS w"
+    gap = (
+        f"CASE WHEN rep = 0 AND ((prev_type IS NULL AND seq <> {cfg.sequence_start}) "
+        "OR (prev_type IS NOT NULL AND seq - prev_seq <> 1)) THEN 1 ELSE 0 END"
+        if has_seq
+        else "0"
+    )
+    inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
+    illegal = f"CASE WHEN rep = 0 AND NOT {_allowed(prev_state, 'etype', cfg)} THEN 1 ELSE 0 END"
+    illegal_detail = f"CASE WHEN rep = 0 AND NOT {_allowed(prev_state, 'etype', cfg)} THEN {prev_state} || ' -> ' || etype END"
+    bad_region = f"CASE WHEN region IS NOT NULL AND NOT {_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
+    ev_pay = (
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, "
+        f"SUM({illegal}) AS n_illegal, MIN({illegal_detail}) AS illegal_detail, "
+        f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
+        "MAX(l_type) AS l_type, MAX(f_amt) AS amt, MAX(f_cur) AS cur, MAX(f_country) AS country, "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
+        f"FROM ({flagged}) AS f GROUP BY pid"
+    )
+    rp_pay = (
+        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
+        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
+        "FROM rp_parsed WHERE err IS NULL GROUP BY pid"
+    )
+    final_state = _state_of("e.l_type", cfg)
+    pay = (
+        "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "
+        "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
+        f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
+        "e.n_bad_region, e.amt AS ev_amt, e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
+        "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
+        "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
+        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
+        f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
+        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
+        "FROM ev_pay AS e FULL OUTER JOIN rp_pay AS r ON e.pid = r.pid"
+    )
+
+    status_ok = " ".join(
+        f"WHEN {_lit(st)} THEN status IN {_in_list(vals)}" for st, vals in machine.statuses
+    )
+    implied = " ".join(f"WHEN {_lit(st)} THEN {_lit(vals[0])}" for st, vals in machine.statuses)
+    terminal = _in_list(sorted(machine.terminal)) if machine.terminal else "('')"
+    evaluated: set[DiscrepancyClass] = {
+        DiscrepancyClass.STATUS_MISMATCH,
+        DiscrepancyClass.MISSING_IN_REPORT,
+        DiscrepancyClass.MISSING_EVENTS,
+        DiscrepancyClass.ILLEGAL_TRANSITION,
+        DiscrepancyClass.DUPLICATE_EVENT,
+        DiscrepancyClass.STUCK,
+        DiscrepancyClass.UNREADABLE,
+    }
+    both_amt = cfg.events.has("amount") and cfg.report.has("amount")
+    both_cur = cfg.events.has("currency") and cfg.report.has("currency")
+    branches: list[tuple[DiscrepancyClass, str, str, str, str]] = [
+        # class, condition, detail, currency, amount at stake
+        (
+            DiscrepancyClass.STATUS_MISMATCH,
+            f"has_ev AND has_rp AND NOT in_flight AND NOT COALESCE(CASE state {status_ok} END, FALSE)",
+            f"'report shows ' || status || ', events imply ' || COALESCE(CASE state {implied} END, '?') || ' (' || state || ')'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.MISSING_IN_REPORT,
+            "has_ev AND NOT in_rp AND NOT in_flight",
+            "'no report row; events end in ' || state",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.MISSING_EVENTS,
+            "in_rp AND NOT has_ev",
+            "'report shows ' || status || ' without events'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.ILLEGAL_TRANSITION,
+            "n_illegal > 0",
+            "CAST(n_illegal AS VARCHAR) || ' illegal: first ' || illegal_detail",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.DUPLICATE_EVENT,
+            "n_rep > 0",
+            "CAST(n_rep AS VARCHAR) || ' repeated event(s)'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.STUCK,
+            f"has_ev AND state NOT IN {terminal} AND NOT in_flight",
+            "'in ' || state || ' since ' || CAST(last_ts AS VARCHAR)",
+            "cur",
+            "amt",
+        ),
+    ]
+    if both_amt:
+        evaluated.add(DiscrepancyClass.AMOUNT_MISMATCH)
+        same_cur = "(ev_cur IS NULL OR rp_cur IS NULL OR ev_cur = rp_cur)"
+        branches.append(
+            (
+                DiscrepancyClass.AMOUNT_MISMATCH,
+                f"has_ev AND has_rp AND ev_amt IS NOT NULL AND rp_amt IS NOT NULL AND {same_cur} "
+                f"AND ABS(ev_amt - rp_amt) > {cfg.tolerance}",
+                "'report ' || CAST(rp_amt AS VARCHAR) || ', events ' || CAST(ev_amt AS VARCHAR)",
+                "cur",
+                "ABS(ev_amt - rp_amt)",
+            )
+        )
+    if both_cur:
+        evaluated.add(DiscrepancyClass.CURRENCY_MISMATCH)
+        branches.append(
+            (
+                DiscrepancyClass.CURRENCY_MISMATCH,
+                "has_ev AND has_rp AND ev_cur IS NOT NULL AND rp_cur IS NOT NULL AND ev_cur <> rp_cur",
+                "'report ' || rp_cur || ', events ' || ev_cur",
+                "ev_cur",
+                "ev_amt",
+            )
+        )
+    if has_seq:
+        evaluated.add(DiscrepancyClass.OUT_OF_ORDER)
+        branches.append(
+            (
+                DiscrepancyClass.OUT_OF_ORDER,
+                "n_gap + n_inv > 0",
+                "CAST(n_gap AS VARCHAR) || ' gap(s), ' || CAST(n_inv AS VARCHAR) || ' inversion(s)'",
+                "cur",
+                "amt",
+            )
+        )
+    if cfg.geo_currencies:
+        evaluated.add(DiscrepancyClass.GEO_CURRENCY)
+        branches.append(
+            (
+                DiscrepancyClass.GEO_CURRENCY,
+                f"country IS NOT NULL AND cur IS NOT NULL AND NOT {_geo_ok('country', 'cur', cfg.geo_currencies)}",
+                "cur || ' is not allowed in ' || country",
+                "cur",
+                "amt",
+            )
+        )
+    if cfg.geo_residency:
+        evaluated.add(DiscrepancyClass.GEO_RESIDENCY)
+        rp_ok = (
+            f"(rp_region IS NULL OR ({_geo_ok('country', 'rp_region', cfg.geo_residency)} "
+            f"AND {_geo_ok('country', 'rp_region_max', cfg.geo_residency)}))"
+        )
+        branches.append(
+            (
+                DiscrepancyClass.GEO_RESIDENCY,
+                f"country IS NOT NULL AND (COALESCE(n_bad_region, 0) > 0 OR NOT {rp_ok})",
+                "'data stored outside the regions allowed for ' || country",
+                "cur",
+                "amt",
+            )
+        )
+
+    selects = [
+        f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "
+        f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
+        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM pay WHERE {cond}"
+        for cls, cond, detail, cur, amt in branches
+    ]
+    unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
+    bad_rows = (
+        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM ev_parsed WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rp_parsed WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, p.pid, "
+        "CAST(NULL AS VARCHAR) AS ref, p.cur, p.amt, p.country, CAST(p.ts AS DATE) AS day "
+        "FROM rp_parsed AS p JOIN rp_pay AS d ON p.pid = d.pid WHERE p.err IS NULL AND d.copies > 1"
+    )
+    example = (
+        "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
+        "|| COALESCE(', event ' || ref, '') || ')'"
+    )
+    selects.append(
+        f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "
+        "cur AS currency, amt AS amount, country, CAST(day AS VARCHAR) AS day, "
+        f"{example} AS sample FROM bad_rows"
+    )
+    disc = " UNION ALL ".join(selects)
+    n = cfg.sample_size
+    outputs = (
+        ("classes", "SELECT class, COUNT(*) AS n FROM disc GROUP BY class ORDER BY class"),
+        (
+            "amounts",
+            "SELECT class, currency, SUM(amount) AS total FROM disc WHERE currency IS NOT NULL AND amount IS NOT NULL GROUP BY class, currency ORDER BY class, currency",
+        ),
+        (
+            "samples",
+            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",
+        ),
+        (
+            "unreadable",
+            "SELECT side, reason, COUNT(*) AS n FROM bad_rows GROUP BY side, reason ORDER BY side, reason",
+        ),
+        (
+            "unreadable_examples",
+            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",
+        ),
+        (
+            "timeline",
+            "SELECT day, class, COUNT(*) AS n FROM disc WHERE day IS NOT NULL GROUP BY day, class ORDER BY day, class",
+        ),
+        (
+            "geo",
+            "SELECT country, class, COUNT(*) AS n FROM disc WHERE class IN ('geo_currency', 'geo_residency') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
+        ),
+        (
+            "audit_counts",
+            "SELECT (SELECT COUNT(*) FROM pay) AS payments, (SELECT COUNT(*) FROM ev_parsed WHERE err IS NULL) AS events, (SELECT COUNT(*) FROM rp_parsed WHERE err IS NULL) AS report_rows",
+        ),
+        (
+            "audit_amounts",
+            "SELECT cur, SUM(amt) AS total FROM pay WHERE cur IS NOT NULL AND amt IS NOT NULL GROUP BY cur ORDER BY cur",
+        ),
+        (
+            "audit_states",
+            "SELECT state, COUNT(*) AS n FROM pay WHERE state IS NOT NULL GROUP BY state ORDER BY state",
+        ),
+    )
+    return Plan(
+        dialect="duckdb",
+        steps=(
+            Step(name="ev_parsed", sql=ev_parsed, materialize=False),
+            Step(name="rp_parsed", sql=rp_parsed, materialize=True),
+            Step(name="ev_pay", sql=ev_pay, materialize=True),
+            Step(name="rp_pay", sql=rp_pay, materialize=True),
+            Step(name="pay", sql=pay, materialize=True),
+            Step(name="bad_rows", sql=bad_rows, materialize=True),
+            Step(name="disc", sql=disc, materialize=True),
+        ),
+        outputs=outputs,
+        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM disc ORDER BY class_order, payment_id, detail",
+        sample_size=n,
+        statuses=tuple((st, vals[0]) for st, vals in machine.statuses),
+        evaluated=frozenset(evaluated),
+    )
