@@ -4,13 +4,13 @@ The SQL is built in the DuckDB dialect from the policy and the sources' column t
 transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the relations
 `events_raw` and `report_raw` (raw column names); the steps produce:
 
-- `ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL);
-- `rp_parsed`  the same for report rows;
-- `ev_pay`     one row per payment with readable events: replay counters, final event type,
+- `rg_ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL);
+- `rg_rp_parsed`  the same for report rows;
+- `rg_ev_pay`     one row per payment with readable events: replay counters, final event type,
                first event's amount/currency/country, first and last event time;
-- `rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
-- `pay`        the full outer join of both, with the derived final state;
-- `disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
+- `rg_rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
+- `rg_pay`        the full outer join of both, with the derived final state;
+- `rg_disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
 
 Outputs (name: columns) read by results.assemble:
 `classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample)`,
@@ -200,18 +200,31 @@ def _decimal_re(exp: int) -> str:
 def _parsed(
     side: Side, cmap: ColumnMap, schema: SourceSchema, cfg: ReconcileConfig, file: str, raw_rel: str
 ) -> str:
-    """SELECT for ev_parsed / rp_parsed: canonical typed columns plus `err`."""
+    """SELECT for rg_ev_parsed / rg_rp_parsed: canonical typed columns plus `err`."""
     where = f"{file}: {side.value} source"
-    col = {c: _col(cmap, schema, c, file) for c in (n for n, _ in cmap.mapping)}
-    text = {c: (_text(*v) if v is not None else "CAST(NULL AS VARCHAR)") for c, v in col.items()}
-    inner = [f"{text.get('payment_id')} AS pid"]
-    inner += [f"{_text_or_null(text, c)} AS {c}_txt" for c in ("currency", "country", "region")]
-    inner.append(f"UPPER({_text_or_null(text, 'currency')}) AS cur")
-    inner.append(f"UPPER({_text_or_null(text, 'country')}) AS country")
-    inner.append(f"{_text_or_null(text, 'region')} AS region")
-    inner.append(f"{_text_or_null(text, 'amount')} AS amt_txt")
+    col = {c: v for c in (n for n, _ in cmap.mapping) if (v := _col(cmap, schema, c, file))}
+
+    def text(canonical: str) -> str:
+        v = col.get(canonical)
+        return _text(*v) if v is not None else "CAST(NULL AS VARCHAR)"
+
+    def present(canonical: str) -> str:
+        v = col.get(canonical)
+        if v is None:
+            return "FALSE"
+        return (
+            f"{text(canonical)} IS NOT NULL" if v[1] is ColumnType.STRING else f"{v[0]} IS NOT NULL"
+        )
+
+    inner = [
+        f"{text('payment_id')} AS pid",
+        f"UPPER({text('currency')}) AS cur",
+        f"UPPER({text('country')}) AS country",
+        f"{text('region')} AS region",
+        f"{present('amount')} AS has_amt",
+    ]
     amount = col.get("amount")
-    cur_expr = f"UPPER({_text_or_null(text, 'currency')})"
+    cur_expr = f"UPPER({text('currency')})"
     inner.append(
         f"{_amount(amount[0], amount[1], cmap.amount_format, cur_expr, cfg, where)} AS amt"
         if amount is not None
@@ -221,18 +234,18 @@ def _parsed(
     inner.append(f"{err} AS src_err")
     checks = ["WHEN src_err IS NOT NULL THEN src_err", "WHEN pid IS NULL THEN 'missing payment id'"]
     if side is Side.EVENTS:
-        machine = cfg.machine
-        inner.append(f"{text['event_type']} AS etype")
-        inner.append(
-            f"{_time(*col['occurred_at'], where) if col.get('occurred_at') else 'NULL'} AS ts"
-        )  # type: ignore[misc]
+        types = _in_list(t.event_type for t in cfg.machine.transitions)
+        occurred = col["occurred_at"]
         seq = col.get("sequence")
-        inner.append(f"{_text_or_null(text, 'sequence')} AS seq_txt")
-        inner.append(f"{_integer(seq[0], seq[1], where) if seq else 'CAST(NULL AS BIGINT)'} AS seq")
-        inner.append(f"{_text_or_null(text, 'event_id')} AS eid")
+        inner += [
+            f"{text('event_type')} AS etype",
+            f"{_time(occurred[0], occurred[1], where)} AS ts",
+            f"{_integer(seq[0], seq[1], where) if seq else 'CAST(NULL AS BIGINT)'} AS seq",
+            f"{text('event_id')} AS eid",
+        ]
         checks += [
             "WHEN etype IS NULL THEN 'missing event type'",
-            f"WHEN etype NOT IN {_in_list(t.event_type for t in machine.transitions)} THEN 'unknown event type'",
+            f"WHEN etype NOT IN {types} THEN 'unknown event type'",
             "WHEN ts IS NULL THEN 'bad timestamp'",
         ]
         if seq is not None:
@@ -240,23 +253,25 @@ def _parsed(
         if cmap.has("event_id"):
             checks.append("WHEN eid IS NULL THEN 'missing event id'")
     else:
-        inner.append(f"LOWER({text['status']}) AS status")
         upd = col.get("updated_at")
-        inner.append(f"{_time(upd[0], upd[1], where) if upd else 'CAST(NULL AS TIMESTAMP)'} AS ts")
+        inner += [
+            f"LOWER({text('status')}) AS status",
+            f"{_time(upd[0], upd[1], where) if upd else 'CAST(NULL AS TIMESTAMP)'} AS ts",
+            f"{present('updated_at')} AS has_ts",
+        ]
         checks.append("WHEN status IS NULL THEN 'missing status'")
         if upd is not None:
-            checks.append(
-                f"WHEN ts IS NULL AND {text['updated_at']} IS NOT NULL THEN 'bad timestamp'"
-            )
-    checks.append("WHEN amt_txt IS NOT NULL AND amt IS NULL THEN 'bad amount'")
-    checks.append(
-        "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
+            checks.append("WHEN ts IS NULL AND has_ts THEN 'bad timestamp'")
+    if amount is not None:
+        checks.append("WHEN has_amt AND amt IS NULL THEN 'bad amount'")
+    if cmap.has("currency"):
+        checks.append(
+            "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
+        )
+    return (
+        f"SELECT *, CASE {' '.join(checks)} END AS err "
+        f"FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
     )
-    return f"SELECT *, CASE {' '.join(checks)} END AS err FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
-
-
-def _text_or_null(text: dict[str, str], canonical: str) -> str:
-    return text.get(canonical, "CAST(NULL AS VARCHAR)")
 
 
 def _state_of(etype: str, cfg: ReconcileConfig) -> str:
@@ -297,30 +312,37 @@ def build_plan(
     cutoff = (as_of.astimezone(UTC) - cfg.grace).replace(tzinfo=None).isoformat(sep=" ")
     cutoff_sql = f"CAST({_lit(cutoff)} AS TIMESTAMP)"
 
-    ev_parsed = _parsed(Side.EVENTS, cfg.events, events, cfg, file, "events_raw")
-    rp_parsed = _parsed(Side.REPORT, cfg.report, report, cfg, file, "report_raw")
+    rg_ev_parsed = _parsed(Side.EVENTS, cfg.events, events, cfg, file, "events_raw")
+    rg_rp_parsed = _parsed(Side.REPORT, cfg.report, report, cfg, file, "report_raw")
 
-    if has_seq:
-        order = "seq, eid, etype, ts" if has_eid else "seq, ts, etype"
-    else:
-        order = "ts, eid, etype" if has_eid else "ts, etype"
-    same = (
-        "eid = prev_eid AND etype = prev_type" if has_eid else "ts = prev_ts AND etype = prev_type"
-    )
+    # Replay order: sequence (when mapped), then time, type and event id as tie-breakers.
+    order = ", ".join((["seq"] if has_seq else []) + ["ts", "etype"] + (["eid"] if has_eid else []))
+    same = "etype = prev_type" + (" AND eid = prev_eid" if has_eid else " AND ts = prev_ts")
     if has_seq:
         same += " AND seq = prev_seq"
     win = f"OVER (PARTITION BY pid ORDER BY {order})"
-    full = f"OVER (PARTITION BY pid ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
-    prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
+    full = (
+        f"OVER (PARTITION BY pid ORDER BY {order} "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+    )
+    lags = [f"LAG(etype) {win} AS prev_type", f"LAG(ts) {win} AS prev_ts"]
+    lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
+    lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
     windowed = (
-        f"SELECT pid, eid, seq, etype, ts, region, "
-        f"LAG(etype) {win} AS prev_type, LAG(eid) {win} AS prev_eid, LAG(seq) {win} AS prev_seq, "
-        f"LAG(ts) {win} AS prev_ts, "
+        f"SELECT pid, eid, seq, etype, ts, region, {', '.join(lags)}, "
         f"FIRST_VALUE(amt) {full} AS f_amt, FIRST_VALUE(cur) {full} AS f_cur, "
         f"FIRST_VALUE(country) {full} AS f_country, LAST_VALUE(etype) {full} AS l_type "
-        "FROM ev_parsed WHERE err IS NULL"
+        "FROM rg_ev_parsed WHERE err IS NULL"
     )
-    flagged = f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep FROM ({windowed}) AS w"
+    prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
+    flagged = (
+        f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep, "
+        f"{prev_state} AS prev_state FROM ({windowed}) AS w"
+    )
+    judged = (
+        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_state', 'etype', cfg)} "
+        f"THEN 1 ELSE 0 END AS bad FROM ({flagged}) AS f"
+    )
     gap = (
         f"CASE WHEN rep = 0 AND ((prev_type IS NULL AND seq <> {cfg.sequence_start}) "
         "OR (prev_type IS NOT NULL AND seq - prev_seq <> 1)) THEN 1 ELSE 0 END"
@@ -328,24 +350,25 @@ def build_plan(
         else "0"
     )
     inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
-    illegal = f"CASE WHEN rep = 0 AND NOT {_allowed(prev_state, 'etype', cfg)} THEN 1 ELSE 0 END"
-    illegal_detail = f"CASE WHEN rep = 0 AND NOT {_allowed(prev_state, 'etype', cfg)} THEN {prev_state} || ' -> ' || etype END"
-    bad_region = f"CASE WHEN region IS NOT NULL AND NOT {_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
-    ev_pay = (
-        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, "
-        f"SUM({illegal}) AS n_illegal, MIN({illegal_detail}) AS illegal_detail, "
+    bad_region = (
+        "CASE WHEN region IS NOT NULL AND NOT "
+        f"{_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
+    )
+    rg_ev_pay = (
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "
+        "MIN(CASE WHEN bad = 1 THEN prev_state || ' -> ' || etype END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
         "MAX(l_type) AS l_type, MAX(f_amt) AS amt, MAX(f_cur) AS cur, MAX(f_country) AS country, "
         "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
-        f"FROM ({flagged}) AS f GROUP BY pid"
+        f"FROM ({judged}) AS j GROUP BY pid"
     )
-    rp_pay = (
+    rg_rp_pay = (
         "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
         "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
-        "FROM rp_parsed WHERE err IS NULL GROUP BY pid"
+        "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_type", cfg)
-    pay = (
+    rg_pay = (
         "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "
         "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
         f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
@@ -355,7 +378,7 @@ def build_plan(
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
         f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
-        "FROM ev_pay AS e FULL OUTER JOIN rp_pay AS r ON e.pid = r.pid"
+        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
     )
 
     status_ok = " ".join(
@@ -484,16 +507,16 @@ def build_plan(
     selects = [
         f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "
         f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
-        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM pay WHERE {cond}"
+        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE {cond}"
         for cls, cond, detail, cur, amt in branches
     ]
     unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
-    bad_rows = (
-        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM ev_parsed WHERE err IS NOT NULL "
-        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rp_parsed WHERE err IS NOT NULL "
+    rg_bad_rows = (
+        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed WHERE err IS NOT NULL "
         "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, p.pid, "
         "CAST(NULL AS VARCHAR) AS ref, p.cur, p.amt, p.country, CAST(p.ts AS DATE) AS day "
-        "FROM rp_parsed AS p JOIN rp_pay AS d ON p.pid = d.pid WHERE p.err IS NULL AND d.copies > 1"
+        "FROM rg_rp_parsed AS p JOIN rg_rp_pay AS d ON p.pid = d.pid WHERE p.err IS NULL AND d.copies > 1"
     )
     example = (
         "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
@@ -502,62 +525,62 @@ def build_plan(
     selects.append(
         f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "
         "cur AS currency, amt AS amount, country, CAST(day AS VARCHAR) AS day, "
-        f"{example} AS sample FROM bad_rows"
+        f"{example} AS sample FROM rg_bad_rows"
     )
-    disc = " UNION ALL ".join(selects)
+    rg_disc = " UNION ALL ".join(selects)
     n = cfg.sample_size
     outputs = (
-        ("classes", "SELECT class, COUNT(*) AS n FROM disc GROUP BY class ORDER BY class"),
+        ("classes", "SELECT class, COUNT(*) AS n FROM rg_disc GROUP BY class ORDER BY class"),
         (
             "amounts",
-            "SELECT class, currency, SUM(amount) AS total FROM disc WHERE currency IS NOT NULL AND amount IS NOT NULL GROUP BY class, currency ORDER BY class, currency",
+            "SELECT class, currency, SUM(amount) AS total FROM rg_disc WHERE currency IS NOT NULL AND amount IS NOT NULL GROUP BY class, currency ORDER BY class, currency",
         ),
         (
             "samples",
-            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",
+            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM rg_disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",
         ),
         (
             "unreadable",
-            "SELECT side, reason, COUNT(*) AS n FROM bad_rows GROUP BY side, reason ORDER BY side, reason",
+            "SELECT side, reason, COUNT(*) AS n FROM rg_bad_rows GROUP BY side, reason ORDER BY side, reason",
         ),
         (
             "unreadable_examples",
-            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",
+            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM rg_bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",
         ),
         (
             "timeline",
-            "SELECT day, class, COUNT(*) AS n FROM disc WHERE day IS NOT NULL GROUP BY day, class ORDER BY day, class",
+            "SELECT day, class, COUNT(*) AS n FROM rg_disc WHERE day IS NOT NULL GROUP BY day, class ORDER BY day, class",
         ),
         (
             "geo",
-            "SELECT country, class, COUNT(*) AS n FROM disc WHERE class IN ('geo_currency', 'geo_residency') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
+            "SELECT country, class, COUNT(*) AS n FROM rg_disc WHERE class IN ('geo_currency', 'geo_residency') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
         ),
         (
             "audit_counts",
-            "SELECT (SELECT COUNT(*) FROM pay) AS payments, (SELECT COUNT(*) FROM ev_parsed WHERE err IS NULL) AS events, (SELECT COUNT(*) FROM rp_parsed WHERE err IS NULL) AS report_rows",
+            "SELECT (SELECT COUNT(*) FROM rg_pay) AS payments, (SELECT COALESCE(SUM(n_rows), 0) FROM rg_ev_pay) AS events, (SELECT COUNT(*) FROM rg_rp_parsed WHERE err IS NULL) AS report_rows",
         ),
         (
             "audit_amounts",
-            "SELECT cur, SUM(amt) AS total FROM pay WHERE cur IS NOT NULL AND amt IS NOT NULL GROUP BY cur ORDER BY cur",
+            "SELECT cur, SUM(amt) AS total FROM rg_pay WHERE cur IS NOT NULL AND amt IS NOT NULL GROUP BY cur ORDER BY cur",
         ),
         (
             "audit_states",
-            "SELECT state, COUNT(*) AS n FROM pay WHERE state IS NOT NULL GROUP BY state ORDER BY state",
+            "SELECT state, COUNT(*) AS n FROM rg_pay WHERE state IS NOT NULL GROUP BY state ORDER BY state",
         ),
     )
     return Plan(
         dialect="duckdb",
         steps=(
-            Step(name="ev_parsed", sql=ev_parsed, materialize=False),
-            Step(name="rp_parsed", sql=rp_parsed, materialize=True),
-            Step(name="ev_pay", sql=ev_pay, materialize=True),
-            Step(name="rp_pay", sql=rp_pay, materialize=True),
-            Step(name="pay", sql=pay, materialize=True),
-            Step(name="bad_rows", sql=bad_rows, materialize=True),
-            Step(name="disc", sql=disc, materialize=True),
+            Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=False),
+            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=True),
+            Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=True),
+            Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=True),
+            Step(name="rg_pay", sql=rg_pay, materialize=True),
+            Step(name="rg_bad_rows", sql=rg_bad_rows, materialize=True),
+            Step(name="rg_disc", sql=rg_disc, materialize=True),
         ),
         outputs=outputs,
-        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM disc ORDER BY class_order, payment_id, detail",
+        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM rg_disc ORDER BY class_order, payment_id, detail",
         sample_size=n,
         statuses=tuple((st, vals[0]) for st, vals in machine.statuses),
         evaluated=frozenset(evaluated),

@@ -65,6 +65,10 @@ class Source(Protocol):
         """Create the view or temp table `name` with at least `columns` (raw names)."""
         ...
 
+    def after_report(self) -> None:
+        """Called by the command once every output is written (Kafka commits offsets here)."""
+        ...
+
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -90,6 +94,9 @@ class FileSource:
     def label(self) -> str:
         return f"{self.kind.value}:{self.pattern}"
 
+    def after_report(self) -> None:
+        """Files are never modified: nothing to do."""
+
     def bind_duckdb(
         self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
     ) -> None:
@@ -114,15 +121,20 @@ class FileSource:
 def _jsonl_view(files: str, columns: Sequence[str]) -> str:
     # Each line is read as text and parsed here, so a malformed line becomes an unreadable row
     # with a reason instead of aborting the run or being skipped. Values are taken as their JSON
-    # text (`->>`): a number keeps its exact digits, it never passes through a float.
-    extract = ", ".join(
-        f"o ->> {quote_literal('$.' + json_key(c))} AS {quote_ident(c)}" for c in columns
+    # text (`->>`). Integers keep their exact digits; a number with a fraction or an exponent
+    # has already passed through a double, so it makes the row unreadable (money is never a
+    # float: write decimal amounts as strings).
+    paths = [quote_literal("$." + json_key(c)) for c in columns]
+    extract = "".join(
+        f"o ->> {p} AS {quote_ident(c)}, " for p, c in zip(paths, columns, strict=True)
+    )
+    fractions = "".join(
+        f"WHEN json_type(o, {p}) = 'DOUBLE' THEN {quote_literal('JSON number with a fraction in ' + c)} "
+        for p, c in zip(paths, columns, strict=True)
     )
     return (
-        "SELECT "
-        + (extract + ", " if extract else "")
-        + f"CASE WHEN j IS NULL THEN 'malformed JSON' WHEN o IS NULL THEN 'not a JSON object' "
-        f"END AS {ERROR_COLUMN} FROM ("
+        f"SELECT {extract}CASE WHEN j IS NULL THEN 'malformed JSON' "
+        f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
         "SELECT j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
         "SELECT CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
         f"{files}, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', quote = '', escape = '', "
@@ -153,6 +165,9 @@ class SqliteSource:
     def label(self) -> str:
         what = f"table={self.table}" if self.table is not None else f"query={self.query}"
         return f"sqlite:{self.display}?{what}"
+
+    def after_report(self) -> None:
+        """The file is opened read-only: nothing to do."""
 
     def bind_duckdb(
         self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
