@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 GATE = "reconcile"
 INSTALL_HINT = "pip install 'release-gates[kafka]'"
+REF_COLUMN = "_rg_ref"  # where a row came from, for unreadable-row examples
 BATCH_MESSAGES = 10_000
 # Options a policy may not set: we decide them, because correctness depends on them.
 _RESERVED = frozenset(
@@ -462,7 +463,7 @@ class KafkaSource:
         con.register("_rg_kafka_raw", raw)
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS {json_select(columns)}"
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS {json_select(columns, self.spec.topic)}"
             )
         finally:
             con.unregister("_rg_kafka_raw")
@@ -473,21 +474,22 @@ class KafkaSource:
             self._snapshot.commit(self.env)
 
 
-def json_select(columns: Sequence[str]) -> str:
-    """Parse the raw messages in bulk: one column per raw name, plus the unreadable reason."""
+def json_select(columns: Sequence[str], topic: str) -> str:
+    """Parse the raw messages in bulk: one column per raw name, the unreadable reason, and
+    `_rg_ref` (`topic[partition]@offset`), the message's position for examples."""
     extract = "".join(
         f"o ->> {quote_literal('$.' + json_key(c))} AS {quote_ident(c)}, " for c in columns
     )
     return (
-        f"SELECT {extract}"  # noqa: S608 - identifiers quoted, no user text
+        f"SELECT {extract}"  # noqa: S608 - identifiers and the topic are quoted
         f"CASE WHEN v IS NULL THEN 'not UTF-8 text' WHEN j IS NULL THEN 'malformed JSON' "
         f"WHEN o IS NULL THEN 'not a JSON object' END AS {ERROR_COLUMN}, "
-        "_rg_partition, _rg_offset FROM ("
-        "SELECT v, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o, "
-        "_rg_partition, _rg_offset FROM ("
+        f"{quote_literal(topic)} || '[' || CAST(p AS VARCHAR) || ']@' || CAST(n AS VARCHAR) "
+        f"AS {REF_COLUMN} FROM ("
+        "SELECT v, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o, p, n FROM ("
         "SELECT value AS v, CASE WHEN json_valid(value) THEN value END AS j, "
-        '"partition" AS _rg_partition, "offset" AS _rg_offset FROM _rg_kafka_raw)) '
-        "ORDER BY _rg_partition, _rg_offset"
+        '"partition" AS p, "offset" AS n FROM _rg_kafka_raw)) '
+        "ORDER BY p, n"
     )
 
 
