@@ -297,6 +297,30 @@ def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], 
     return f"(CASE {country} {whens} ELSE TRUE END)"
 
 
+def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
+    """The classes the mapped columns and the policy allow to check."""
+    out = {
+        DiscrepancyClass.STATUS_MISMATCH,
+        DiscrepancyClass.MISSING_IN_REPORT,
+        DiscrepancyClass.MISSING_EVENTS,
+        DiscrepancyClass.ILLEGAL_TRANSITION,
+        DiscrepancyClass.DUPLICATE_EVENT,
+        DiscrepancyClass.STUCK,
+        DiscrepancyClass.UNREADABLE,
+    }
+    if cfg.events.has("amount") and cfg.report.has("amount"):
+        out.add(DiscrepancyClass.AMOUNT_MISMATCH)
+    if cfg.events.has("currency") and cfg.report.has("currency"):
+        out.add(DiscrepancyClass.CURRENCY_MISMATCH)
+    if cfg.events.has("sequence"):
+        out.add(DiscrepancyClass.OUT_OF_ORDER)
+    if cfg.geo_currencies:
+        out.add(DiscrepancyClass.GEO_CURRENCY)
+    if cfg.geo_residency:
+        out.add(DiscrepancyClass.GEO_RESIDENCY)
+    return frozenset(out)
+
+
 def build_plan(
     cfg: ReconcileConfig,
     events: SourceSchema,
@@ -386,15 +410,7 @@ def build_plan(
     )
     implied = " ".join(f"WHEN {_lit(st)} THEN {_lit(vals[0])}" for st, vals in machine.statuses)
     terminal = _in_list(sorted(machine.terminal)) if machine.terminal else "('')"
-    evaluated: set[DiscrepancyClass] = {
-        DiscrepancyClass.STATUS_MISMATCH,
-        DiscrepancyClass.MISSING_IN_REPORT,
-        DiscrepancyClass.MISSING_EVENTS,
-        DiscrepancyClass.ILLEGAL_TRANSITION,
-        DiscrepancyClass.DUPLICATE_EVENT,
-        DiscrepancyClass.STUCK,
-        DiscrepancyClass.UNREADABLE,
-    }
+    evaluated = evaluated_classes(cfg)
     both_amt = cfg.events.has("amount") and cfg.report.has("amount")
     both_cur = cfg.events.has("currency") and cfg.report.has("currency")
     branches: list[tuple[DiscrepancyClass, str, str, str, str]] = [
@@ -443,7 +459,6 @@ def build_plan(
         ),
     ]
     if both_amt:
-        evaluated.add(DiscrepancyClass.AMOUNT_MISMATCH)
         same_cur = "(ev_cur IS NULL OR rp_cur IS NULL OR ev_cur = rp_cur)"
         branches.append(
             (
@@ -456,7 +471,6 @@ def build_plan(
             )
         )
     if both_cur:
-        evaluated.add(DiscrepancyClass.CURRENCY_MISMATCH)
         branches.append(
             (
                 DiscrepancyClass.CURRENCY_MISMATCH,
@@ -467,7 +481,6 @@ def build_plan(
             )
         )
     if has_seq:
-        evaluated.add(DiscrepancyClass.OUT_OF_ORDER)
         branches.append(
             (
                 DiscrepancyClass.OUT_OF_ORDER,
@@ -478,7 +491,6 @@ def build_plan(
             )
         )
     if cfg.geo_currencies:
-        evaluated.add(DiscrepancyClass.GEO_CURRENCY)
         branches.append(
             (
                 DiscrepancyClass.GEO_CURRENCY,
@@ -489,7 +501,6 @@ def build_plan(
             )
         )
     if cfg.geo_residency:
-        evaluated.add(DiscrepancyClass.GEO_RESIDENCY)
         rp_ok = (
             f"(rp_region IS NULL OR ({_geo_ok('country', 'rp_region', cfg.geo_residency)} "
             f"AND {_geo_ok('country', 'rp_region_max', cfg.geo_residency)}))"
@@ -583,5 +594,5 @@ def build_plan(
         discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM rg_disc ORDER BY class_order, payment_id, detail",
         sample_size=n,
         statuses=tuple((st, vals[0]) for st, vals in machine.statuses),
-        evaluated=frozenset(evaluated),
+        evaluated=evaluated,
     )
