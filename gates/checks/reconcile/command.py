@@ -160,7 +160,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         as_of = config_mod.parse_time(args.as_of, file="--as-of", field="value")
     else:
         as_of = cfg.as_of or datetime.now(UTC)
-    engine_name = args.engine or str(section.get("engine", "duckdb"))
+    engine_name = args.engine or section.get("engine")
     show = progress_enabled(sys.stderr, os.environ)
     out_dir = Path(args.out) if args.out else None
     if show:

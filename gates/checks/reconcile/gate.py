@@ -44,7 +44,7 @@ def run(ctx: GateContext) -> Iterable[Finding]:
     root = ctx.workspace.root
     events = source_from(cfg.events_source, "events", root=root, file=file)
     report = source_from(cfg.report_source, "report", root=root, file=file)
-    engine_name = str(ctx.config.get("engine", "duckdb"))
+    engine_name = ctx.config.get("engine")
     with open_engine(engine_name, events=events, report=report) as engine:
         result = reconcile(engine, cfg, events, report, as_of=cfg.as_of or ctx.now)
     if result.audit.payments == 0 and result.count(config_mod.DiscrepancyClass.UNREADABLE) == 0:

@@ -29,11 +29,21 @@ from datetime import UTC, datetime
 
 from gates.checks.reconcile.config import AmountFormat, ColumnMap, ReconcileConfig
 from gates.checks.reconcile.model import ColumnType, DiscrepancyClass, Side, SourceSchema
-from gates.checks.reconcile.sources import ERROR_COLUMN, quote_ident, quote_literal
+from gates.checks.reconcile.sources import ERROR_COLUMN, REF_COLUMN, quote_ident, quote_literal
 from gates.errors import InvalidInput
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
-_ISO_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+# The regex is the whole validation (every engine may then cast without failing: PostgreSQL has
+# no TRY_CAST): real months, days per month (29 February only in leap years), hours 00-23.
+_DATE = (
+    "([0-9]{4}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|[0-9]{4}-(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    "|[0-9]{4}-02-(0[1-9]|1[0-9]|2[0-8])"
+    "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
+)
+_TIME = "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?"
+_ZONE = "(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?"
+_ISO_TIME = f"^{_DATE}{_TIME}{_ZONE}$"
 _INT_TEXT = r"^-?[0-9]{1,18}$"
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
 
@@ -124,7 +134,7 @@ def _time(expr: str, typ: ColumnType, where: str) -> str:
             t = f"TRIM({expr})"
             return (
                 f"CASE WHEN REGEXP_MATCHES({t}, {_lit(_ISO_TIME)}) "
-                f"THEN CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+                f"THEN CAST(CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END"
             )
         case _:
             raise InvalidInput(
@@ -232,6 +242,8 @@ def _parsed(
     )
     err = ERROR_COLUMN if schema.type_of(ERROR_COLUMN) is not None else "CAST(NULL AS VARCHAR)"
     inner.append(f"{err} AS src_err")
+    ref = REF_COLUMN if schema.type_of(REF_COLUMN) is not None else "CAST(NULL AS VARCHAR)"
+    inner.append(f"{ref} AS src_ref")
     checks = ["WHEN src_err IS NOT NULL THEN src_err", "WHEN pid IS NULL THEN 'missing payment id'"]
     if side is Side.EVENTS:
         types = _in_list(t.event_type for t in cfg.machine.transitions)
@@ -523,15 +535,19 @@ def build_plan(
     ]
     unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
     rg_bad_rows = (
-        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
-        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed WHERE err IS NOT NULL "
-        "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, p.pid, "
-        "CAST(NULL AS VARCHAR) AS ref, p.cur, p.amt, p.country, CAST(p.ts AS DATE) AS day "
-        "FROM rg_rp_parsed AS p JOIN rg_rp_pay AS d ON p.pid = d.pid WHERE p.err IS NULL AND d.copies > 1"
+        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, src_ref, cur, amt, country, "
+        "CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, "
+        "src_ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed "
+        "WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
+        "p.pid, CAST(NULL AS VARCHAR) AS ref, p.src_ref, p.cur, p.amt, p.country, "
+        "CAST(p.ts AS DATE) AS day FROM rg_rp_parsed AS p JOIN rg_rp_pay AS d ON p.pid = d.pid "
+        "WHERE p.err IS NULL AND d.copies > 1"
     )
     example = (
         "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
-        "|| COALESCE(', event ' || ref, '') || ')'"
+        "|| COALESCE(', event ' || ref, '') || COALESCE(', at ' || src_ref, '') || ')'"
     )
     selects.append(
         f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "

@@ -15,7 +15,8 @@ matches nothing is an error (empty input fails closed). Reading never modifies a
 `columns` (the names the policy's column mapping uses). Every column of a text source is VARCHAR;
 the plan parses and validates values, so a bad value is an unreadable row, not a crash. A source
 may add the column `_rg_error` (VARCHAR): non-null means the row could not be parsed at all (e.g.
-malformed JSON) and holds the reason; such rows are counted as unreadable, never dropped.
+malformed JSON) and holds the reason; such rows are counted as unreadable, never dropped. The
+optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples show it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 ERROR_COLUMN = "_rg_error"
+REF_COLUMN = "_rg_ref"  # optional: where a row came from (e.g. topic[partition]@offset)
 SQLITE_BATCH_ROWS = 65_536
 
 
@@ -188,7 +190,9 @@ class SqliteSource:
         import pyarrow as pa
 
         try:
-            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            # DuckDB pulls the batches from its own worker thread; the generator is consumed
+            # sequentially, so using the connection from that thread is safe.
+            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
         except sqlite3.Error as exc:
             raise InvalidInput(
                 self.display, "path", f"cannot open as SQLite: {exc}", "check the file"
