@@ -594,11 +594,12 @@ def _thresholds(
             raise bad(
                 f"{path}.{sorted(extra)[0]}", "unknown key", "use max_count, max_ratio, severity"
             )
-        mc, mr, sev = (
-            spec.get("max_count", base.max_count),
-            spec.get("max_ratio", base.max_ratio),
-            spec.get("severity"),
-        )
+        # A class that sets either limit replaces both of the default's limits (an unset one is
+        # no limit); a class that sets neither keeps the default's. Severity is inherited.
+        own = "max_count" in spec or "max_ratio" in spec
+        mc = spec.get("max_count") if own else base.max_count
+        mr = spec.get("max_ratio") if own else base.max_ratio
+        sev = spec.get("severity")
         if mc is not None and (not isinstance(mc, int) or isinstance(mc, bool) or mc < 0):
             raise bad(
                 f"{path}.max_count",
