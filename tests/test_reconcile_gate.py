@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,20 @@ import pyarrow.parquet as pq
 import pytest
 
 from gates.checks.reconcile import GATE
+from gates.checks.reconcile.model import DiscrepancyClass
 from gates.errors import InvalidInput
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, Severity
 from tests.gatekit import context, make_repo
-from tests.reconcile_data import card_section, jsonl, lifecycle, rep, report_csv
+from tests.reconcile_data import (
+    card_section,
+    jsonl,
+    lifecycle,
+    rep,
+    report_csv,
+    run_section,
+    samples,
+)
 
 OK = ["created", "authorized", "captured"]
 
@@ -186,3 +196,12 @@ def test_sqlite_source(tmp_path: Path) -> None:
         [finding] = run(root, config(report=spec))
         assert finding.message == "status_mismatch: 1 payments of 2; at stake 10.00 EUR; e.g. p2"
     assert (root / "data" / "pay.db").read_bytes() == before  # reading never modifies a source
+
+
+def test_demo_sample_plants_every_class() -> None:
+    demo = Path(__file__).resolve().parent.parent / "policies" / "demo" / "repo"
+    result = run_section(demo, card_section(), as_of=datetime(2026, 1, 20, 12, 0, tzinfo=UTC))
+    found = samples(result)
+    assert set(found) == {c.value for c in DiscrepancyClass}
+    assert found["status_mismatch"] == {"pay_0035", "pay_0036"}
+    assert result.audit.payments == 49
