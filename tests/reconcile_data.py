@@ -107,7 +107,8 @@ def run_section(
     root: Path, section: Mapping[str, Any], *, as_of: datetime = AS_OF
 ) -> ReconcileResult:
     cfg = config_mod.parse(section, file="policy.yaml")
-    assert cfg.events_source is not None and cfg.report_source is not None
+    assert cfg.events_source is not None
+    assert cfg.report_source is not None
     events = parse_source(cfg.events_source, root=root, file="policy.yaml", field="events")
     report = parse_source(cfg.report_source, root=root, file="policy.yaml", field="report")
     with DuckDBEngine() as engine:

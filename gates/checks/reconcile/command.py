@@ -23,6 +23,7 @@ from gates.checks.reconcile import plan as plan_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engines import open_engine
 from gates.checks.reconcile.html_report import render
+from gates.checks.reconcile.model import DiscrepancyClass
 from gates.checks.reconcile.outputs import (
     FileSink,
     blocking,
@@ -164,7 +165,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     show = progress_enabled(sys.stderr, os.environ)
     out_dir = Path(args.out) if args.out else None
     if show:
-        print("reconcile: reading sources and replaying events…", file=sys.stderr, flush=True)  # noqa: T201
+        print("reconcile: reading sources and replaying events…", file=sys.stderr, flush=True)
     with open_engine(engine_name, events=events, report=report) as engine:
         if out_dir is not None:
             with FileSink(out_dir) as sink:
@@ -183,12 +184,12 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         write_text_atomic(out_dir / "report.html", render(summary))
     _after_report(events, report)
     if show:
-        print("reconcile: done", file=sys.stderr, flush=True)  # noqa: T201
+        print("reconcile: done", file=sys.stderr, flush=True)
     out.write(text_summary(summary))
     return int(ExitCode.BLOCKED if blocking(result, cfg) else ExitCode.PASS)
 
 
-def _evaluated(cfg: config_mod.ReconcileConfig) -> frozenset[config_mod.DiscrepancyClass]:
+def _evaluated(cfg: config_mod.ReconcileConfig) -> frozenset[DiscrepancyClass]:
     return plan_mod.evaluated_classes(cfg)
 
 

@@ -430,10 +430,6 @@ def parse_time(value: str, *, file: str, field: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-class _Bad:  # the error factory's call signature, for type checking
-    def __call__(self, path: str, problem: str, fix: str) -> InvalidInput: ...
-
-
 def _mapping(value: object, path: str, bad: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise bad(
@@ -508,7 +504,7 @@ def _machine(value: object, bad: Any) -> StateMachine:
         )
     statuses = []
     raw_statuses = _mapping(sm.get("statuses"), "state_machine.statuses", bad)
-    for name, val in raw_statuses.items():
+    for name in raw_statuses:
         state(name, f"state_machine.statuses.{name}")
     reachable = {t.target for t in transitions}
     for st in states:
@@ -559,7 +555,7 @@ def _column_map(side: Side, value: object, fmt: object, bad: Any) -> ColumnMap:
             "map each raw column once",
         )
     try:
-        amount_format = AmountFormat(fmt if fmt is not None else AmountFormat.MINOR_UNITS.value)
+        amount_format = AmountFormat(str(fmt) if fmt is not None else AmountFormat.MINOR_UNITS)
     except ValueError:
         raise bad(
             f"amounts.{side.value}", f"unknown amount format {fmt!r}", "use minor_units or decimal"

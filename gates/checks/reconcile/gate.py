@@ -10,6 +10,7 @@ from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engines import open_engine
 from gates.checks.reconcile.findings import findings
+from gates.checks.reconcile.model import DiscrepancyClass
 from gates.checks.reconcile.sources import FileSource, Source, SqliteSource, parse_source
 from gates.errors import InvalidInput
 from gates.model import Finding
@@ -47,7 +48,7 @@ def run(ctx: GateContext) -> Iterable[Finding]:
     engine_name = ctx.config.get("engine")
     with open_engine(engine_name, events=events, report=report) as engine:
         result = reconcile(engine, cfg, events, report, as_of=cfg.as_of or ctx.now)
-    if result.audit.payments == 0 and result.count(config_mod.DiscrepancyClass.UNREADABLE) == 0:
+    if result.audit.payments == 0 and result.count(DiscrepancyClass.UNREADABLE) == 0:
         raise InvalidInput(
             file,
             FIELD,

@@ -77,7 +77,7 @@ def _timeline(points: list[dict[str, Any]], *, width: int = 1000, height: int = 
     label_every = max(1, len(days) // 10)
     for i, day in enumerate(days):
         x = left + i * step
-        y = 10 + plot_h
+        y = float(10 + plot_h)
         for cls in DiscrepancyClass:
             n = by_day[day].get(cls.value, 0)
             if not n:

@@ -281,7 +281,7 @@ def _parsed(
             "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
         )
     return (
-        f"SELECT *, CASE {' '.join(checks)} END AS err "
+        f"SELECT *, CASE {' '.join(checks)} END AS err "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
     )
 
@@ -365,18 +365,18 @@ def build_plan(
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
     windowed = (
-        f"SELECT pid, eid, seq, etype, ts, region, {', '.join(lags)}, "
+        f"SELECT pid, eid, seq, etype, ts, region, {', '.join(lags)}, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"FIRST_VALUE(amt) {full} AS f_amt, FIRST_VALUE(cur) {full} AS f_cur, "
         f"FIRST_VALUE(country) {full} AS f_country, LAST_VALUE(etype) {full} AS l_type "
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
     flagged = (
-        f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep, "
+        f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"{prev_state} AS prev_state FROM ({windowed}) AS w"
     )
     judged = (
-        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_state', 'etype', cfg)} "
+        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_state', 'etype', cfg)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"THEN 1 ELSE 0 END AS bad FROM ({flagged}) AS f"
     )
     gap = (
@@ -391,7 +391,7 @@ def build_plan(
         f"{_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
     )
     rg_ev_pay = (
-        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "MIN(CASE WHEN bad = 1 THEN prev_state || ' -> ' || etype END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
         "MAX(l_type) AS l_type, MAX(f_amt) AS amt, MAX(f_cur) AS cur, MAX(f_country) AS country, "
@@ -405,7 +405,7 @@ def build_plan(
     )
     final_state = _state_of("e.l_type", cfg)
     rg_pay = (
-        "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "
+        "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
         f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
         "e.n_bad_region, e.amt AS ev_amt, e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
@@ -528,7 +528,7 @@ def build_plan(
         )
 
     selects = [
-        f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "
+        f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
         f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE {cond}"
         for cls, cond, detail, cur, amt in branches
@@ -550,7 +550,7 @@ def build_plan(
         "|| COALESCE(', event ' || ref, '') || COALESCE(', at ' || src_ref, '') || ')'"
     )
     selects.append(
-        f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "
+        f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "cur AS currency, amt AS amount, country, CAST(day AS VARCHAR) AS day, "
         f"{example} AS sample FROM rg_bad_rows"
     )
@@ -564,7 +564,7 @@ def build_plan(
         ),
         (
             "samples",
-            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM rg_disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",
+            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM rg_disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         ),
         (
             "unreadable",
@@ -572,7 +572,7 @@ def build_plan(
         ),
         (
             "unreadable_examples",
-            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM rg_bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",
+            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM rg_bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         ),
         (
             "timeline",
@@ -607,7 +607,7 @@ def build_plan(
             Step(name="rg_disc", sql=rg_disc, materialize=True),
         ),
         outputs=outputs,
-        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM rg_disc ORDER BY class_order, payment_id, detail",
+        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM rg_disc ORDER BY class_order, payment_id, detail",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         sample_size=n,
         statuses=tuple((st, vals[0]) for st, vals in machine.statuses),
         evaluated=evaluated,

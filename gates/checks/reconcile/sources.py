@@ -108,11 +108,11 @@ class FileSource:
                 sql = _jsonl_view(files, columns)
             case SourceKind.CSV:
                 sql = (
-                    f"SELECT * FROM read_csv({files}, header = true, all_varchar = true, "
+                    f"SELECT * FROM read_csv({files}, header = true, all_varchar = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
                     "union_by_name = true, auto_detect = true)"
                 )
             case SourceKind.PARQUET:
-                sql = f"SELECT * FROM read_parquet({files}, union_by_name = true)"
+                sql = f"SELECT * FROM read_parquet({files}, union_by_name = true)"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
             case SourceKind.SQLITE | SourceKind.POSTGRES | SourceKind.KAFKA:
                 raise AssertionError(f"{self.kind} is not a file source")
             case _:
@@ -135,7 +135,7 @@ def _jsonl_view(files: str, columns: Sequence[str]) -> str:
         for p, c in zip(paths, columns, strict=True)
     )
     return (
-        f"SELECT {extract}CASE WHEN j IS NULL THEN 'malformed JSON' "
+        f"SELECT {extract}CASE WHEN j IS NULL THEN 'malformed JSON' "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
         "SELECT j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
         "SELECT CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
@@ -181,7 +181,7 @@ class SqliteSource:
         con.register("_rg_sqlite_stream", reader)
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM _rg_sqlite_stream"
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM _rg_sqlite_stream"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
             )
         finally:
             con.unregister("_rg_sqlite_stream")
@@ -198,7 +198,7 @@ class SqliteSource:
                 self.display, "path", f"cannot open as SQLite: {exc}", "check the file"
             ) from exc
         sql = (
-            f"SELECT * FROM {quote_ident(self.table)}"
+            f"SELECT * FROM {quote_ident(self.table)}"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
             if self.table is not None
             else str(self.query)
         )
