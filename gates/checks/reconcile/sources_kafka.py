@@ -51,6 +51,9 @@ GATE = "reconcile"
 INSTALL_HINT = "pip install 'release-gates[kafka]'"
 REF_COLUMN = "_rg_ref"  # where a row came from, for unreadable-row examples
 BATCH_MESSAGES = 10_000
+# consume() waits this long for a full batch: short, so a small topic ends quickly, and the loop is
+# bounded by the spec's timeout_s, never by this.
+POLL_S = 0.1
 # Options a policy may not set: we decide them, because correctness depends on them.
 _RESERVED = frozenset(
     {
@@ -379,7 +382,9 @@ def _drain(
                 f"within {spec.timeout_s:g}s",
                 "raise timeout_s in the source, or check the broker",
             )
-        msgs: list[Message] = consumer.consume(num_messages=BATCH_MESSAGES, timeout=min(left, 1.0))
+        msgs: list[Message] = consumer.consume(
+            num_messages=BATCH_MESSAGES, timeout=min(left, POLL_S)
+        )
         parts: list[int] = []
         offs: list[int] = []
         vals: list[str | None] = []

@@ -21,6 +21,7 @@ import io
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,8 +118,13 @@ class PostgresSource:
             ) from exc
         return tuple((d.name, d.type_code) for d in cur.description or ())
 
-    def batches(self, conn: psycopg.Connection[Any]) -> pa.RecordBatchReader:
-        """Every row, as text columns, in Arrow batches (the COPY stream is parsed by Arrow)."""
+    @contextmanager
+    def batches(self, conn: psycopg.Connection[Any]) -> Iterator[pa.RecordBatchReader]:
+        """Every row, as text columns, in Arrow batches (the COPY stream is parsed by Arrow).
+
+        The COPY holds the connection until the block ends, whether the rows were all read or
+        not; a server error while streaming (e.g. the read-only guard) is an InvalidInput.
+        """
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -134,39 +140,46 @@ class PostgresSource:
         )
         schema = pa.schema([(n, pa.string()) for n in names])
         stream = CopyStream(conn, copy_sql)
-        reader = pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(column_names=names, block_size=COPY_BLOCK),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=schema,
-                strings_can_be_null=True,  # COPY writes NULL as an empty unquoted field
-                quoted_strings_can_be_null=False,  # ... and '' as ""
-                null_values=[""],
-            ),
-        )
-
-        def gen() -> Iterator[pa.RecordBatch]:
-            try:
-                yield from reader
-            finally:
-                stream.close()
-
-        return pa.RecordBatchReader.from_batches(schema, gen())
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=COPY_BLOCK),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=schema,
+                    strings_can_be_null=True,  # COPY writes NULL as an empty unquoted field
+                    quoted_strings_can_be_null=False,  # ... and '' as ""
+                    null_values=[""],
+                ),
+            )
+            yield pa.RecordBatchReader.from_batches(schema, iter(reader))
+        except Exception:
+            if stream.error is None:
+                raise
+        finally:
+            stream.close()
+        if stream.error is not None:
+            field = "table" if self.table is not None else "query"
+            raise InvalidInput(
+                self.label,
+                field,
+                f"PostgreSQL refused it: {first_line(stream.error)}",
+                f"fix the {field}",
+            ) from stream.error
 
     def bind_duckdb(
         self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
     ) -> None:
         with self.connect() as conn:
-            reader = self.batches(conn)
-            con.register("_rg_pg_stream", reader)
-            try:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS "  # noqa: S608 - identifiers quoted, no user text
-                    "SELECT * FROM _rg_pg_stream"
-                )
-            finally:
-                con.unregister("_rg_pg_stream")
+            with self.batches(conn) as reader:
+                con.register("_rg_pg_stream", reader)
+                try:
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS "  # noqa: S608 - identifiers quoted, no user text
+                        "SELECT * FROM _rg_pg_stream"
+                    )
+                finally:
+                    con.unregister("_rg_pg_stream")
             conn.rollback()
 
     def after_report(self) -> None:
@@ -174,15 +187,21 @@ class PostgresSource:
 
 
 class CopyStream(io.RawIOBase):
-    """A readable binary stream over `COPY ... TO STDOUT`, for Arrow's streaming CSV reader."""
+    """A readable binary stream over `COPY ... TO STDOUT`, for Arrow's streaming CSV reader.
+
+    `close()` always ends the COPY (cancelling it when not read to the end), so the connection
+    is usable again; a server error met while reading is kept in `error` for the caller.
+    """
 
     def __init__(self, conn: psycopg.Connection[Any], sql: str) -> None:
         super().__init__()
+        self._conn = conn
         self._cur = conn.cursor()
         self._cm = self._cur.copy(sql)
         self._copy = self._cm.__enter__()
         self._buf = b""
         self._done = False
+        self.error: Exception | None = None
 
     def readable(self) -> bool:
         return True
@@ -190,7 +209,12 @@ class CopyStream(io.RawIOBase):
     def readinto(self, b: Any) -> int:
         view = memoryview(b)
         while not self._buf and not self._done:
-            chunk = self._copy.read()
+            try:
+                chunk = self._copy.read()
+            except Exception as exc:
+                self.error = exc
+                self._done = True
+                raise
             if not chunk:
                 self._done = True
             else:
@@ -201,15 +225,23 @@ class CopyStream(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        if not self.closed:
-            try:
-                if not self._done:
-                    while self._copy.read():
-                        pass  # drain, so the connection stays usable
+        if self.closed:
+            return
+        pg = import_psycopg()
+        try:
+            if not self._done:
+                self._conn.cancel_safe()  # abandoned early: stop the server sending the rest
+                stop = RuntimeError("read abandoned")
+                self._cm.__exit__(RuntimeError, stop, None)
+            elif self.error is not None:
+                self._cm.__exit__(type(self.error), self.error, self.error.__traceback__)
+            else:
                 self._cm.__exit__(None, None, None)
-            finally:
-                self._cur.close()
-        super().close()
+        except pg.Error:
+            pass  # ending a cancelled or failed COPY reports that again; `error` has the cause
+        finally:
+            self._cur.close()
+            super().close()
 
 
 def import_psycopg() -> Any:
