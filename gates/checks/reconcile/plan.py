@@ -361,13 +361,16 @@ def build_plan(
         f"OVER (PARTITION BY pid ORDER BY {order} "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
     )
-    lags = [f"LAG(etype) {win} AS prev_type", f"LAG(ts) {win} AS prev_ts"]
+    # The first row of a payment has no predecessor, the last no successor: their values give the
+    # payment's amount/currency/country and its final event type without extra window frames.
+    lags = [f"LAG(etype) {win} AS prev_type", f"LEAD(etype) {win} AS next_type"]
+    lags += [f"LAG(ts) {win} AS prev_ts"]
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
+    # Residency compares every event's region with the payment's country (its first event's).
+    lags += [f"FIRST_VALUE(country) {full} AS f_country"] if cfg.geo_residency else []
     windowed = (
-        f"SELECT pid, eid, seq, etype, ts, region, {', '.join(lags)}, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-        f"FIRST_VALUE(amt) {full} AS f_amt, FIRST_VALUE(cur) {full} AS f_cur, "
-        f"FIRST_VALUE(country) {full} AS f_country, LAST_VALUE(etype) {full} AS l_type "
+        f"SELECT pid, eid, seq, etype, ts, region, amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
@@ -394,7 +397,10 @@ def build_plan(
         "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "MIN(CASE WHEN bad = 1 THEN prev_state || ' -> ' || etype END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
-        "MAX(l_type) AS l_type, MAX(f_amt) AS amt, MAX(f_cur) AS cur, MAX(f_country) AS country, "
+        "MAX(CASE WHEN next_type IS NULL THEN etype END) AS l_type, "
+        "MAX(CASE WHEN prev_type IS NULL THEN amt END) AS amt, "
+        "MAX(CASE WHEN prev_type IS NULL THEN cur END) AS cur, "
+        "MAX(CASE WHEN prev_type IS NULL THEN country END) AS country, "
         "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
         f"FROM ({judged}) AS j GROUP BY pid"
     )
