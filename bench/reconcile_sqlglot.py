@@ -15,7 +15,6 @@ from __future__ import annotations
 import resource
 import sys
 import time
-from pathlib import Path
 
 from bench.bench_reconcile import dataset
 from bench.reconcile_gen import POLICY
