@@ -128,20 +128,7 @@ def test_reference_reads_what_is_valid(reference: ReconcileResult) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "engine_name",
-    [
-        pytest.param(
-            "postgres",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="plan.py: TRY_CAST becomes CAST in PostgreSQL, so a regex-valid but "
-                "impossible time (2026-02-30) aborts the run; see NOTES-infra.md item 10",
-            ),
-        ),
-        "spark",
-    ],
-)
+@pytest.mark.parametrize("engine_name", ["postgres", "spark"])
 def test_engines_agree_on_awkward_text(
     engine_name: str,
     root: Path,
