@@ -76,7 +76,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--as-of", metavar="T", help="judge the data at this RFC 3339 time (default: now)"
     )
     p.add_argument(
-        "--engine", choices=("duckdb", "postgres", "spark"), help="default: the policy's or duckdb"
+        "--engine",
+        choices=("duckdb", "postgres", "spark"),
+        help="default: the policy's; else postgres when both sources are in one PostgreSQL "
+        "database, else duckdb",
     )
     p.add_argument(
         "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
