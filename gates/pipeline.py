@@ -293,5 +293,11 @@ def _approvals(
     return approval_set.waivers, approval_set.notes
 
 
+def head_commit(cwd: Path) -> str | None:
+    """The commit being released (HEAD), for the evidence file; None outside git."""
+    repo = find_repo(cwd)
+    return git.rev_parse(repo.root, "HEAD") if repo.is_git else None
+
+
 def run(opts: Options) -> RunResult:
     return runner.run(prepare(opts))

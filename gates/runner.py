@@ -416,6 +416,7 @@ def run(req: RunRequest) -> RunResult:
         verdict=verdict,
         exit_code=code,
         gates=tuple(s.id for s in req.specs),
+        disabled=tuple(disabled),
         findings=filtered.findings,
         errors=tuple(errors),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),

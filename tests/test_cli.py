@@ -49,7 +49,7 @@ def _main(*argv: str) -> tuple[int, str]:
         (["run", "--gate", "boom"], 3),
         (["run", "--gate", "marker", "--gate", "boom"], 3),
         (["run", "--gate", "hang"], 3),
-        (["run", "--gate", "marker", "--output", "a.json"], 2),
+        (["run", "--gate", "marker", "--output", "a.txt", "--output", "b.txt"], 2),
         (["run", "--gate", "marker", "--now", "yesterday"], 2),
     ],
     ids=[
@@ -104,7 +104,7 @@ def test_json_report_names_the_finding(repo: Path) -> None:
     doc = json.loads(out)
     assert code == 1
     assert doc["verdict"] == "blocked"
-    assert [(f["rule"], f["path"], f["line"]) for f in doc["findings"]] == [
+    assert [(f["rule"], f["location"]["path"], f["location"]["line"]) for f in doc["findings"]] == [
         ("marker.forbidden", "app/pay.py", 1)
     ]
 

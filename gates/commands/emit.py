@@ -65,13 +65,23 @@ def plan_outputs(
     return pairs
 
 
+def append_step_summary(path: Path, markdown: str) -> None:
+    """GitHub's summary file is shared by every step of a job: append, ending in a newline."""
+    if not markdown.endswith("\n"):
+        markdown += "\n"
+    with path.open("a", encoding="utf-8", newline="\n") as fh:
+        fh.write(markdown)
+
+
 def emit(
     result: RunResult,
     pairs: Sequence[tuple[str, str | None]],
     out: TextIO,
     *,
     evidence: str | None = None,
+    release_commit: str | None = None,
 ) -> None:
+    """Render everything first, then write: a rendering error leaves no file behind."""
     from gates import report
 
     color = out.isatty() and not os.environ.get("NO_COLOR")
@@ -80,16 +90,23 @@ def emit(
         rendered.append(
             (target, report.render(result, report.Format(fmt), color=color and target is None))
         )
-        if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-            summary_path = Path(os.environ["GITHUB_STEP_SUMMARY"])
-            with summary_path.open("a", encoding="utf-8") as fh:  # the runner's file: it appends
-                fh.write(report.step_summary(result))
     if evidence:
         from gates.report import evidence as evidence_mod
 
-        rendered.append((evidence, evidence_mod.render(result)))
+        if release_commit is None:
+            raise InvalidInput(
+                "--evidence",
+                evidence,
+                "evidence needs a git commit to bind to",
+                "run inside a git repository with a commit",
+            )
+        subjects = [evidence_mod.git_commit("release", release_commit)]
+        rendered.append((evidence, evidence_mod.render(result, subjects)))
     for target, text in rendered:
         if target is None:
             out.write(text)
         else:
             write_text_atomic(Path(target), text)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and any(fmt == "github" for fmt, _ in pairs):
+        append_step_summary(Path(summary), report.step_summary(result))

@@ -101,6 +101,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from gates import pipeline
 
     pairs = emit.plan_outputs(args.formats, args.outputs)
-    result = pipeline.run(options_from(args))
-    emit.emit(result, pairs, out, evidence=args.evidence)
+    opts = options_from(args)
+    result = pipeline.run(opts)
+    emit.emit(
+        result, pairs, out, evidence=args.evidence, release_commit=pipeline.head_commit(opts.cwd)
+    )
     return int(result.exit_code)
