@@ -481,14 +481,24 @@ class KafkaSource:
 
 def json_select(columns: Sequence[str], topic: str) -> str:
     """Parse the raw messages in bulk: one column per raw name, the unreadable reason, and
-    `_rg_ref` (`topic[partition]@offset`), the message's position for examples."""
+    `_rg_ref` (`topic[partition]@offset`), the message's position for examples.
+
+    As for JSONL files: values are their JSON text, and a number with a fraction or an exponent
+    (already rounded through a double by the parser) makes the row unreadable, since money is
+    never a float."""
+    paths = [quote_literal("$." + json_key(c)) for c in columns]
     extract = "".join(
-        f"o ->> {quote_literal('$.' + json_key(c))} AS {quote_ident(c)}, " for c in columns
+        f"o ->> {p} AS {quote_ident(c)}, " for p, c in zip(paths, columns, strict=True)
+    )
+    fractions = "".join(
+        f"WHEN json_type(o, {p}) = 'DOUBLE' "
+        f"THEN {quote_literal('JSON number with a fraction in ' + c)} "
+        for p, c in zip(paths, columns, strict=True)
     )
     return (
         f"SELECT {extract}"  # noqa: S608 - identifiers and the topic are quoted
         f"CASE WHEN v IS NULL THEN 'not UTF-8 text' WHEN j IS NULL THEN 'malformed JSON' "
-        f"WHEN o IS NULL THEN 'not a JSON object' END AS {ERROR_COLUMN}, "
+        f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN}, "
         f"{quote_literal(topic)} || '[' || CAST(p AS VARCHAR) || ']@' || CAST(n AS VARCHAR) "
         f"AS {REF_COLUMN} FROM ("
         "SELECT v, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o, p, n FROM ("
