@@ -82,7 +82,7 @@ EXPECTED = {
     "geo_residency": {"gr1", "gr2"},
     "unreadable": {
         "events: bad amount (payment ba1, event ba1-1)",
-        "events: malformed JSON (payment ?)",
+        "events: malformed JSON (payment ?, at data/events/part-1.jsonl)",
         "events: missing payment id (payment ?, event None-1)",
         "events: unknown event type (payment ok2, event ok2-5)",
         "report: bad amount (payment rb1)",
@@ -119,7 +119,7 @@ def test_unreadable_rows_are_grouped_by_side_and_reason(result: Any) -> None:
             side=Side.EVENTS,
             reason="malformed JSON",
             count=1,
-            examples=("events: malformed JSON (payment ?)",),
+            examples=("events: malformed JSON (payment ?, at data/events/part-1.jsonl)",),
         ),
         UnreadableSummary(
             side=Side.EVENTS,
@@ -260,5 +260,5 @@ def test_fractional_json_number_is_unreadable_never_rounded(tmp_path: Path) -> N
     events[0]["amount"] = 1000.5
     got = run_small(tmp_path, events, [rep("p", "completed")])
     assert got["unreadable"] == {
-        "events: JSON number with a fraction in amount (payment p, event p-1)"
+        "events: JSON number with a fraction in amount (payment p, event p-1, at data/events/part-1.jsonl)"
     }

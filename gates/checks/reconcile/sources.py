@@ -91,6 +91,7 @@ class FileSource:
     kind: SourceKind
     pattern: str  # as written, repo-relative
     paths: tuple[Path, ...]  # resolved, sorted, inside the root
+    root: Path | None = None  # the resolved repository root (names unreadable rows' files)
 
     @property
     def label(self) -> str:
@@ -105,7 +106,8 @@ class FileSource:
         files = _path_list(self.paths)
         match self.kind:
             case SourceKind.JSONL:
-                sql = _jsonl_view(files, columns)
+                prefix = len(str(self.root)) + 2 if self.root is not None else 1
+                sql = _jsonl_view(files, columns, prefix)
             case SourceKind.CSV:
                 sql = (
                     f"SELECT * FROM read_csv({files}, header = true, all_varchar = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
@@ -120,7 +122,7 @@ class FileSource:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {sql}")
 
 
-def _jsonl_view(files: str, columns: Sequence[str]) -> str:
+def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
     # Each line is read as text and parsed here, so a malformed line becomes an unreadable row
     # with a reason instead of aborting the run or being skipped. Values are taken as their JSON
     # text (`->>`). Integers keep their exact digits; a number with a fraction or an exponent
@@ -134,14 +136,17 @@ def _jsonl_view(files: str, columns: Sequence[str]) -> str:
         f"WHEN json_type(o, {p}) = 'DOUBLE' THEN {quote_literal('JSON number with a fraction in ' + c)} "
         for p, c in zip(paths, columns, strict=True)
     )
+    # An unreadable row names its file (repo-relative) in `_rg_ref`.
     return (
-        f"SELECT {extract}CASE WHEN j IS NULL THEN 'malformed JSON' "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT * EXCLUDE (filename), CASE WHEN {ERROR_COLUMN} IS NOT NULL "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"THEN substr(filename, {prefix}) END AS {REF_COLUMN} FROM ("
+        f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
         f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
-        "SELECT j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
-        "SELECT CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
+        "SELECT filename, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
+        "SELECT filename, CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
         f"{files}, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', quote = '', escape = '', "
-        "header = false, auto_detect = false, strict_mode = false) "
-        "WHERE line IS NOT NULL AND trim(line) <> ''))"
+        "header = false, auto_detect = false, strict_mode = false, filename = true) "
+        "WHERE line IS NOT NULL AND trim(line) <> '')))"
     )
 
 
@@ -255,6 +260,7 @@ def parse_source(spec: Mapping[str, Any], *, root: Path, file: str, field: str) 
                 kind=kind,
                 pattern=pattern,
                 paths=resolve_glob(root, pattern, file=file, field=f"{field}.path"),
+                root=root.resolve(),
             )
         case SourceKind.SQLITE:
             _only(spec, {"kind", "path", "table", "query"}, file=file, field=field)
