@@ -248,3 +248,9 @@ def test_thresholds(threshold: dict[str, Any], count: int, payments: int, exceed
     section["thresholds"] = {"stuck": threshold}
     cfg = config.parse(section, file="p")
     assert cfg.threshold(DiscrepancyClass.STUCK).exceeded(count, payments) is exceeded
+
+
+def test_schema_amount_formats_match_the_enum() -> None:
+    from gates.checks.reconcile.schema import AMOUNT_FORMATS
+
+    assert set(AMOUNT_FORMATS) == {f.value for f in config.AmountFormat}
