@@ -205,3 +205,26 @@ def test_demo_sample_plants_every_class() -> None:
     assert set(found) == {c.value for c in DiscrepancyClass}
     assert found["status_mismatch"] == {"pay_0035", "pay_0036"}
     assert result.audit.payments == 49
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [(None, "duckdb"), ("duckdb", "duckdb"), ("spark", "spark"), ("postgres", "postgres")],
+    ids=["default-for-files", "duckdb", "spark", "postgres"],
+)
+def test_engine_choice_for_file_sources(tmp_path: Path, name: str | None, expected: str) -> None:
+    from gates.checks.reconcile.engines import choose
+    from gates.checks.reconcile.sources import parse_source
+
+    root = repo_with(tmp_path, lifecycle("p1", OK), [rep("p1", "completed")])
+    ev = parse_source(
+        {"kind": "jsonl", "path": "data/events/*.jsonl"}, root=root, file="p", field="e"
+    )
+    rp = parse_source({"kind": "csv", "path": "data/report.csv"}, root=root, file="p", field="r")
+    assert choose(name, events=ev, report=rp).value == expected
+
+
+def test_unknown_engine_is_invalid_input(tmp_path: Path) -> None:
+    root = repo_with(tmp_path, lifecycle("p1", OK), [rep("p1", "completed")])
+    with pytest.raises(InvalidInput, match="unknown engine 'oracle'"):
+        run(root, {**config(), "engine": "oracle"})
