@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     n = int(args[0]) if args else 100_000
+    parts = set(args[1:]) or {"postgres", "spark", "kafka"}
     cfg = config.parse(POLICY, file="bench")
     assert cfg.as_of is not None
     as_of = cfg.as_of
@@ -99,72 +100,77 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{name}: counts differ from DuckDB: {got} != {reference}")
             return "same counts"
 
-        with running_postgres() as server:
-            url = server.create_database("bench")
-            load_s = 0.0
-            for table in ("events", "report"):
-                t, _ = _timed(
-                    lambda table=table: _load_pg(con, url, table, root / f"{table}.parquet")
+        if "postgres" in parts:
+            with running_postgres() as server:
+                url = server.create_database("bench")
+                load_s = 0.0
+                for table in ("events", "report"):
+                    t, _ = _timed(
+                        lambda table=table: _load_pg(con, url, table, root / f"{table}.parquet")
+                    )
+                    load_s += t
+                pg_ev = PostgresSource(display_url="bench", url=url, table="events")
+                pg_rp = PostgresSource(display_url="bench", url=url, table="report")
+                with PostgresEngine(pg_ev) as engine:
+                    secs, got = _timed(lambda: run(engine, pg_ev, pg_rp))
+                rows.append(
+                    (
+                        "PostgreSQL 15 pushdown",
+                        secs,
+                        f"{check('postgres', got)}; load {load_s:.1f}s apart",
+                    )
                 )
-                load_s += t
-            pg_ev = PostgresSource(display_url="bench", url=url, table="events")
-            pg_rp = PostgresSource(display_url="bench", url=url, table="report")
-            with PostgresEngine(pg_ev) as engine:
-                secs, got = _timed(lambda: run(engine, pg_ev, pg_rp))
-            rows.append(
-                (
-                    "PostgreSQL 15 pushdown",
-                    secs,
-                    f"{check('postgres', got)}; load {load_s:.1f}s apart",
-                )
-            )
-            print(f"postgres {secs:.2f}s (load {load_s:.1f}s)", flush=True)
+                print(f"postgres {secs:.2f}s (load {load_s:.1f}s)", flush=True)
 
-        with running_spark("local[2]") as session, SparkEngine(session) as engine:
-            secs, got = _timed(lambda: run(engine, src(pq_ev), src(pq_rp)))
-            rows.append(("Spark local[2], Parquet", secs, check("spark", got)))
-            print(f"spark {secs:.2f}s", flush=True)
+        if "spark" in parts:
+            with running_spark("local[2]") as session, SparkEngine(session) as engine:
+                secs, got = _timed(lambda: run(engine, src(pq_ev), src(pq_rp)))
+                rows.append(("Spark local[2], Parquet", secs, check("spark", got)))
+                print(f"spark {secs:.2f}s", flush=True)
 
-        with running_kafka() as broker:
-            broker.create_topic("bench-events", 4)
-            produce_s = 0.0
-            t0 = time.perf_counter()
-            rel = con.sql(
-                f"SELECT to_json(e)::VARCHAR AS v, CAST(hash(payment_id) % 4 AS INTEGER) AS p "  # noqa: S608 - bench paths
-                f"FROM read_parquet('{root / 'events.parquet'}') AS e"
-            )
-            for batch in rel.to_arrow_reader(200_000):
-                values = batch.column(0).to_pylist()
-                parts = batch.column(1).to_pylist()
-                broker.produce(
-                    "bench-events",
-                    [(p, None, v.encode()) for p, v in zip(parts, values, strict=True)],
+        if "kafka" in parts:
+            with running_kafka() as broker:
+                broker.create_topic("bench-events", 4)
+                produce_s = 0.0
+                t0 = time.perf_counter()
+                rel = con.sql(
+                    f"SELECT to_json(e)::VARCHAR AS v, CAST(hash(payment_id) % 4 AS INTEGER) AS p "  # noqa: S608 - bench paths
+                    f"FROM read_parquet('{root / 'events.parquet'}') AS e"
                 )
-            produce_s = time.perf_counter() - t0
-            spec = parse_spec(
-                {
-                    "kind": "kafka",
-                    "topic": "bench-events",
-                    "bootstrap": broker.bootstrap,
-                    "timeout_s": 600,
-                },
-                file="bench",
-                field="events",
-            )
-            kafka = KafkaSource(spec)
-            read_s, snap = _timed(kafka.snapshot)
-            rate = snap.table.num_rows / read_s
-            with DuckDBEngine() as engine:
-                secs, got = _timed(lambda: run(engine, kafka, src(pq_rp)))
-            rows.append(
-                (
-                    "Kafka read to EOF (4 partitions)",
-                    read_s,
-                    f"{rate:,.0f} messages/s; produce {produce_s:.1f}s apart",
+                for batch in rel.to_arrow_reader(200_000):
+                    values = batch.column(0).to_pylist()
+                    part_of = batch.column(1).to_pylist()
+                    broker.produce(
+                        "bench-events",
+                        [(p, None, v.encode()) for p, v in zip(part_of, values, strict=True)],
+                    )
+                produce_s = time.perf_counter() - t0
+                spec = parse_spec(
+                    {
+                        "kind": "kafka",
+                        "topic": "bench-events",
+                        "bootstrap": broker.bootstrap,
+                        "timeout_s": 600,
+                    },
+                    file="bench",
+                    field="events",
                 )
-            )
-            rows.append(("DuckDB, events from Kafka (read done)", secs, check("kafka", got)))
-            print(f"kafka read {read_s:.2f}s ({rate:,.0f}/s), reconcile {secs:.2f}s", flush=True)
+                kafka = KafkaSource(spec)
+                read_s, snap = _timed(kafka.snapshot)
+                rate = snap.table.num_rows / read_s
+                with DuckDBEngine() as engine:
+                    secs, got = _timed(lambda: run(engine, kafka, src(pq_rp)))
+                rows.append(
+                    (
+                        "Kafka read to EOF (4 partitions)",
+                        read_s,
+                        f"{rate:,.0f} messages/s; produce {produce_s:.1f}s apart",
+                    )
+                )
+                rows.append(("DuckDB, events from Kafka (read done)", secs, check("kafka", got)))
+                print(
+                    f"kafka read {read_s:.2f}s ({rate:,.0f}/s), reconcile {secs:.2f}s", flush=True
+                )
 
     print()
     print(f"| {n:,} payments | seconds | note |")

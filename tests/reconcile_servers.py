@@ -209,9 +209,15 @@ class KafkaBroker:
 
         producer = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 5})
         for partition, key, value in messages:
-            producer.produce(
-                topic, value=value, key=key, partition=partition, on_delivery=on_delivery
-            )
+            try:
+                producer.produce(
+                    topic, value=value, key=key, partition=partition, on_delivery=on_delivery
+                )
+            except BufferError:  # the local queue is full: let it drain, then retry once
+                producer.flush(60)
+                producer.produce(
+                    topic, value=value, key=key, partition=partition, on_delivery=on_delivery
+                )
         remaining = producer.flush(30)
         if remaining or errors:
             raise RuntimeError(f"produce failed: {remaining} undelivered, errors {errors[:3]}")
