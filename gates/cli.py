@@ -34,7 +34,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("gates.commands.report", "render a saved JSON report in other formats"),
     "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
-    # "reconcile": ("gates.commands.reconcile", "..."),
+    "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),
 }
 _GLOBAL_WITH_VALUE = frozenset({"--log-format"})
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 DISCOVERED = ".release-gates/policy.yaml"
-SHIPPED = ("fintech-default", "pci-strict")
+SHIPPED = ("fintech-default", "pci-strict", "reconcile-card-lifecycle")
 DEFAULT_SHIPPED = "fintech-default"
 COMMON_KEYS = ("enabled", "paths", "exclude", "timeout", "severity")
 _MAX_EXTENDS_DEPTH = 8
@@ -353,9 +353,14 @@ def validate_document(doc: Mapping[str, Any], file: str) -> None:
             check_schema(doc[key], schema, file, (key,))
 
 
-def gate_schema(spec: GateSpec) -> dict[str, Any]:
-    """The gate's own schema with the common keys added and unknown keys forbidden."""
+def gate_schema(spec: GateSpec, *, partial: bool = False) -> dict[str, Any]:
+    """The gate's own schema with the common keys added and unknown keys forbidden.
+
+    `partial`: for an override (merged over the top-level section) or a disabled gate's section,
+    required keys are not demanded; every key present is still checked, typos included."""
     schema = copy.deepcopy(dict(spec.config_schema))
+    if partial:
+        schema.pop("required", None)
     common = _schema("gate-common.schema.json")["properties"]
     schema["type"] = "object"
     schema["properties"] = {**common, **schema.get("properties", {})}
@@ -389,7 +394,8 @@ def validate_gates(policy: Policy, specs: Sequence[GateSpec], installed: Sequenc
             )
         spec = by_id.get(gid)
         if spec is not None:
-            check_schema(section, gate_schema(spec), policy.source, where)
+            partial = where[0] == "overrides" or section.get("enabled") is False
+            check_schema(section, gate_schema(spec, partial=partial), policy.source, where)
             _check_severity_rules(section, spec, policy.source, where)
 
 

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+# Real servers (PostgreSQL, a Kafka-protocol broker, Spark) for the reconcile tests, session-scoped.
+pytest_plugins = ["tests.reconcile_servers"]
+
 FAKE_GATES = ("marker", "boom", "hang", "garbage", "badprint", "dies", "badinput", "interrupt")
 
 
