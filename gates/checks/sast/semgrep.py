@@ -97,7 +97,7 @@ def parse(stdout: bytes, requested: Sequence[str], returncode: int) -> list[Tool
     scanned = paths.get("scanned") if isinstance(paths, dict) else None
     if not isinstance(scanned, list):
         raise _fail("JSON has no paths.scanned list", "use a supported semgrep version")
-    missing = sorted(set(p for p in requested if p.endswith(".py")) - set(scanned))
+    missing = sorted({p for p in requested if p.endswith(".py")} - set(scanned))
     if missing:
         raise _fail(
             f"did not scan {len(missing)} requested file(s), e.g. {missing[0]}",

@@ -144,3 +144,18 @@ def payment_webhook(request):
 @csrf_exempt
 def health(request):
     return HttpResponse("ok")
+
+
+# ruleid: webhook-signature-unverified
+@app.route("/webhooks/adyen", methods=["POST"])
+def adyen_webhook():
+    event = request.get_json()
+    record(event["notificationItems"])
+    return "[accepted]"
+
+
+# ok: webhook-signature-unverified
+@verify_signature
+def paypal_callback(request):
+    record(json.loads(request.data))
+    return "ok"
