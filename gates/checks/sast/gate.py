@@ -27,15 +27,20 @@ from gates.registry import GateContext
 GATE_ID = "sast"
 ENGINE_VERSION = "sast-engine-1"  # bump when result handling changes: invalidates the cache
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
-_LONG_LITERAL = re.compile(r"""(['"])[^'"\s]{20,}\1""")
+_OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
+
+
+def _opaque(match: re.Match[str]) -> str:
+    token = match.group(0)
+    looks_random = any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+    return "<redacted>" if looks_random else token
 
 
 def redact(line: str) -> str:
     """A code line safe to show and to hash: long digit runs (card numbers) and long opaque
-    literals (keys, tokens) replaced, so a plain fingerprint of the line cannot be brute-forced
-    back to a secret and a snippet never shows one."""
-    line = _LONG_DIGITS.sub("<digits>", line)
-    return _LONG_LITERAL.sub(r"\1<redacted>\1", line)
+    tokens (keys: letters and digits, 20+ characters) replaced, so a plain fingerprint of the
+    line cannot be brute-forced back to a secret and a snippet never shows one."""
+    return _OPAQUE.sub(_opaque, _LONG_DIGITS.sub("<digits>", line))
 
 
 def bundled_rule_files() -> list[str]:
@@ -111,7 +116,7 @@ def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
         gate=GATE_ID,
         rule=hit.rule,
         severity=hit.severity,
-        message=hit.message,
+        message=redact(hit.message),
         location=Location(
             path=hit.path,
             line=hit.line,

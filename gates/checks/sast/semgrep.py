@@ -67,11 +67,18 @@ def _error_summary(errors: list[Any]) -> str:
     return "; ".join(parts)[:600] + more
 
 
-def parse(stdout: bytes, requested: Sequence[str], returncode: int) -> list[ToolHit]:
+def parse(
+    stdout: bytes, requested: Sequence[str], returncode: int, stderr: str = ""
+) -> list[ToolHit]:
     """semgrep's JSON as ToolHits; raises GateCannotRun on anything unexpected."""
     try:
         doc = json.loads(stdout)
     except ValueError:
+        if returncode != 0:
+            raise _fail(
+                f"exited with code {returncode}: {stderr or 'no error output'}",
+                "run semgrep by hand with the same files to see the problem",
+            ) from None
         raise _fail(
             f"printed output that is not JSON (exit code {returncode}): {stdout[:120]!r}",
             "run semgrep by hand; reinstall it if it is broken",
@@ -156,4 +163,4 @@ def run(
         install_hint=INSTALL,
         env=ENV,
     )  # fmt: skip
-    return parse(result.stdout, files, result.returncode)
+    return parse(result.stdout, files, result.returncode, result.stderr_tail())
