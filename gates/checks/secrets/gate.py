@@ -43,7 +43,8 @@ def scan(
     items: Sequence[tuple[str, str]], settings: ScanSettings, jobs: int
 ) -> dict[str, list[Hit]]:
     """Hits per path; files spread over `jobs` processes when there are enough of them."""
-    if jobs <= 1 or len(items) < _PARALLEL_MIN_FILES:
+    # A daemonic worker (how a runner may host the gate) may not start processes of its own.
+    if jobs <= 1 or len(items) < _PARALLEL_MIN_FILES or multiprocessing.current_process().daemon:
         return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
     groups = _chunks(items, jobs * 4)
     out: dict[str, list[Hit]] = {}

@@ -9,7 +9,7 @@ from checkout.orders import mark_paid
 
 
 @csrf_exempt
-def stripe_webhook(request):  # sast.webhook-signature-unverified: no construct_event
+def stripe_webhook(request):  # sast.webhook-signature-unverified
     event = json.loads(request.body)
     if event["type"] == "payment_intent.succeeded":
         mark_paid(event["data"]["object"]["metadata"]["order_id"])
