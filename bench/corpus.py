@@ -24,7 +24,19 @@ def _download(spec: str, dest: Path) -> Path:
     found = [p for p in dest.iterdir() if p.name.lower().startswith(name)]
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-q", "-d", str(dest), spec],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-q",
+                "-d",
+                str(dest),
+                spec,
+            ],
             check=True,
         )
         found = [p for p in dest.iterdir() if p.name.lower().startswith(name)]
@@ -34,7 +46,7 @@ def _download(spec: str, dest: Path) -> Path:
 def _unpack(archive: Path, into: Path) -> None:
     if archive.suffix in (".zip", ".whl"):
         with zipfile.ZipFile(archive) as zf:
-            zf.extractall(into)
+            zf.extractall(into)  # noqa: S202 - zipfile strips absolute and ".." member paths
     else:
         with tarfile.open(archive) as tf:
             tf.extractall(into, filter="data")

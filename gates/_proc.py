@@ -7,6 +7,7 @@ the install command), an explicit environment, and the whole process group kille
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -111,8 +112,6 @@ def run_tool(
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.communicate()

@@ -47,4 +47,6 @@ class FingerprintKey:
 def derived_key(root_commit: str) -> FingerprintKey:
     """Fallback key, stable per repository. Weaker than a CI secret: the report warns."""
     key = hashlib.sha256(b"release-gates fingerprint key\x1f" + root_commit.encode()).digest()
-    return FingerprintKey(key=key, source=f"derived from root commit {root_commit[:12]}", derived=True)
+    return FingerprintKey(
+        key=key, source=f"derived from root commit {root_commit[:12]}", derived=True
+    )

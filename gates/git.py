@@ -52,7 +52,9 @@ def ls_files(root: Path) -> tuple[IndexEntry, ...]:
             continue
         meta, _, path = record.partition(b"\t")
         mode, blob, _stage = meta.decode().split(" ")
-        entries.append(IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob))
+        entries.append(
+            IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob)
+        )
     return tuple(entries)
 
 
@@ -65,7 +67,9 @@ def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEnt
             continue
         meta, _, path = record.partition(b"\t")
         mode, _kind, blob = meta.decode().split(" ")
-        entries.append(IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob))
+        entries.append(
+            IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob)
+        )
     return tuple(entries)
 
 

@@ -37,7 +37,7 @@ class Severity(StrEnum):
 
 
 class Verdict(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     BLOCKED = "blocked"
     ERROR = "error"
 
@@ -178,6 +178,7 @@ class RunResult:
     verdict: Verdict
     exit_code: ExitCode
     gates: tuple[str, ...]  # ids of the gates that were asked to run, in order
+    disabled: tuple[str, ...] = ()  # of those, the ones the policy disables (reported, not run)
     findings: tuple[ReportedFinding, ...]
     errors: tuple[GateError, ...]
     rules: tuple[RuleInfo, ...]  # metadata for every rule that appears in findings

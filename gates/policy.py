@@ -1,12 +1,38 @@
-"""Policies: load YAML strictly, resolve `extends`, validate with JSON Schema, expose typed values."""
+"""Policies: load YAML strictly, resolve `extends`, validate with JSON Schema, expose typed values.
+
+Discovery: `--policy P`, else `.release-gates/policy.yaml` in the repository, else the shipped
+`fintech-default`. `extends:` names a shipped policy or a file beside the policy; mappings merge
+deeply, lists and scalars replace. Every file is validated on its own (so an error names the file
+that has it) and the merged result again. Each gate's section is validated with the gate's own
+schema plus the common keys, and unknown keys are errors: a typo never silently disables a check.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
+from gates import git
+from gates.errors import InvalidInput
+from gates.globs import GlobSet
 from gates.model import Severity
+from gates.registry import GateSpec
+from gates.strict_input import load_json, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
+
+DISCOVERED = ".release-gates/policy.yaml"
+SHIPPED = ("fintech-default", "pci-strict")
+DEFAULT_SHIPPED = "fintech-default"
+COMMON_KEYS = ("enabled", "paths", "exclude", "timeout", "severity")
+_MAX_EXTENDS_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,14 +43,388 @@ class Policy:
     document: Mapping[str, Any]
     digest: str  # sha256 of the canonical JSON of `document`
     fail_on: Severity
+    layers: tuple[tuple[str, Mapping[str, Any]], ...] = ()  # (file, its own document), base first
 
     def gate_section(self, gate: str) -> Mapping[str, Any]:
-        gates = self.document.get("gates", {})
-        section = gates.get(gate, {})
-        assert isinstance(section, Mapping)
-        return section
+        section = self.document.get("gates", {}).get(gate, {})
+        return section if isinstance(section, Mapping) else {}
 
     def section(self, key: str) -> Mapping[str, Any]:
         value = self.document.get(key, {})
-        assert isinstance(value, Mapping)
-        return value
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def source(self) -> str:
+        """The file the user points at (the last one merged), for error messages."""
+        return self.sources[-1] if self.sources else "(built-in)"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.document.get("max_file_bytes", 1_048_576))
+
+    @property
+    def exclude(self) -> GlobSet:
+        return GlobSet.of(self.document.get("exclude", ()))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateSettings:
+    """The runner's view of one gate section: common keys parsed, the gate's own keys kept."""
+
+    enabled: bool
+    include: GlobSet
+    exclude: GlobSet
+    timeout_s: int
+    severity: Mapping[str, Severity]
+    config: Mapping[str, Any]  # the gate's own keys only
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+Reader = Callable[[str], str | None]  # repo-relative path -> text, or None when absent
+
+
+def shipped_text(name: str) -> str:
+    return (resources.files("gates") / "policies" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def working_tree_reader(root: Path) -> Reader:
+    def read(rel: str) -> str | None:
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8")
+
+    return read
+
+
+def ref_reader(root: Path, ref: str) -> Reader:
+    """Read policy files as they are at `ref` (the trust ref in CI), never the working tree."""
+
+    def read(rel: str) -> str | None:
+        data = git.show_file(root, ref, rel)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    return read
+
+
+def load(
+    root: Path,
+    explicit: str | None,
+    *,
+    reader: Reader | None = None,
+    label_prefix: str = "",
+    validate: bool = True,
+) -> Policy:
+    """Discover and load the policy for `root`. `explicit` is --policy (a path or shipped name).
+
+    With `validate=False` the caller validates (the pipeline does, unless its cache records that
+    these exact files already passed).
+    """
+    policy = _discover(root, explicit, reader or working_tree_reader(root), label_prefix)
+    if validate:
+        validate_policy_layers(policy)
+    return policy
+
+
+def _discover(root: Path, explicit: str | None, read: Reader, label_prefix: str) -> Policy:
+    """Find the policy file, read the extends chain, merge; no schema validation here."""
+    if explicit is not None:
+        if explicit in SHIPPED:
+            return _resolve_chain(root, f"shipped:{explicit}", read, label_prefix)
+        rel = _repo_relative(root, explicit)
+        if rel is None:  # a policy outside the repository: read it as the user named it
+            path = Path(explicit)
+            if not path.is_file():
+                raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
+            return _resolve_chain(root, str(path), read, label_prefix, outside=path)
+        if read(rel) is None:
+            raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
+        return _resolve_chain(root, rel, read, label_prefix)
+    if read(DISCOVERED) is not None:
+        return _resolve_chain(root, DISCOVERED, read, label_prefix)
+    return _resolve_chain(root, f"shipped:{DEFAULT_SHIPPED}", read, label_prefix)
+
+
+def _repo_relative(root: Path, name: str) -> str | None:
+    path = Path(name)
+    full = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    if not full.is_relative_to(root):
+        return None
+    return PurePosixPath(*full.relative_to(root).parts).as_posix()
+
+
+def _resolve_chain(
+    root: Path, start: str, read: Reader, prefix: str, *, outside: Path | None = None
+) -> Policy:
+    docs: list[tuple[str, dict[str, Any]]] = []
+    current: str | None = start
+    seen: set[str] = set()
+    while current is not None:
+        if current in seen or len(docs) >= _MAX_EXTENDS_DEPTH:
+            raise InvalidInput(
+                docs[-1][0],
+                "$.extends",
+                f"extends chain loops or is deeper than {_MAX_EXTENDS_DEPTH}",
+                "make the chain end at a shipped policy",
+            )
+        seen.add(current)
+        found = _read_one(current, read, outside if current == start else None)
+        if found is None:
+            referrer = docs[-1][0] if docs else current
+            raise InvalidInput(
+                referrer,
+                "$.extends" if docs else "$",
+                f"policy file {current} not found",
+                "fix the path (relative to the extending policy) or name a shipped policy",
+            )
+        label, text = found
+        doc = load_yaml(text, prefix + label)
+        if not isinstance(doc, dict):
+            raise InvalidInput(
+                prefix + label, "$", "a policy must be a mapping", "start with `version: 1`"
+            )
+        docs.append((prefix + label, doc))
+        parent = doc.get("extends")
+        current = _parent_location(current, parent, prefix + label) if parent else None
+    merged: dict[str, Any] = {}
+    for _label, doc in reversed(docs):
+        merged = merge(merged, {k: v for k, v in doc.items() if k != "extends"})
+    sources = tuple(label for label, _ in reversed(docs))
+    digest = hashlib.sha256(canonical_json(merged).encode()).hexdigest()
+    fail_on = merged.get("fail_on", "high")
+    return Policy(
+        sources=sources,
+        document=merged,
+        digest=digest,
+        # an invalid value is reported by validation, which always runs before the policy is used
+        fail_on=Severity(fail_on) if fail_on in tuple(Severity) else Severity.HIGH,
+        layers=tuple(reversed(docs)),
+    )
+
+
+def _read_one(location: str, read: Reader, outside: Path | None) -> tuple[str, str] | None:
+    if location.startswith("shipped:"):
+        name = location.removeprefix("shipped:")
+        return f"policies/{name}.yaml (shipped)", shipped_text(name)
+    if outside is not None:
+        return str(outside), outside.read_text(encoding="utf-8")
+    text = read(location)
+    return None if text is None else (location, text)
+
+
+def _parent_location(current: str, parent: object, label: str) -> str:
+    if not isinstance(parent, str):
+        raise InvalidInput(label, "$.extends", "must be a string", "name a shipped policy")
+    if parent in SHIPPED:
+        return f"shipped:{parent}"
+    if current.startswith("shipped:"):
+        raise InvalidInput(
+            label, "$.extends", f"unknown shipped policy {parent!r}", f"use one of {SHIPPED}"
+        )
+    base = PurePosixPath(current).parent
+    rel = (base / parent).as_posix()
+    parts = PurePosixPath(rel).parts
+    if PurePosixPath(parent).is_absolute() or ".." in parts:
+        raise InvalidInput(
+            label,
+            "$.extends",
+            f"{parent!r} leaves the repository or is absolute",
+            f"name a shipped policy ({', '.join(SHIPPED)}) or a file beside this policy",
+        )
+    return rel
+
+
+def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings merge key by key; lists and scalars in `top` replace `base`."""
+    out = copy.deepcopy(dict(base))
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _schema(name: str) -> dict[str, Any]:
+    resource = resources.files("gates") / "schemas" / name
+    data = load_json(resource.read_bytes(), f"gates/schemas/{name}")
+    assert isinstance(data, dict)
+    return data
+
+
+def _optional_schema(name: str) -> dict[str, Any] | None:
+    if not (resources.files("gates") / "schemas" / name).is_file():
+        return None
+    return _schema(name)
+
+
+def json_path(parts: Sequence[object]) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _fix_for(error: jsonschema.ValidationError) -> str:
+    match error.validator:
+        case "additionalProperties":
+            allowed = (
+                sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+            )
+            return (
+                f"remove it or check its spelling (allowed: {', '.join(allowed)})"
+                if allowed
+                else "remove it"
+            )
+        case "required":
+            return "add the missing key"
+        case "type":
+            return f"write a value of type {error.validator_value}"
+        case "enum":
+            return "use one of " + ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]  # enum values are a list
+        case "const":
+            return f"write {error.validator_value!r}"
+        case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
+            return f"use a value within the {error.validator} of {error.validator_value}"
+        case "pattern":
+            return f"match the pattern {error.validator_value}"
+        case _:
+            return "see `gates policy show` and the schema in gates/schemas/"
+
+
+def check_schema(
+    instance: object, schema: Mapping[str, Any], file: str, prefix: Sequence[object] = ()
+) -> None:
+    """Validate; raise InvalidInput for the most relevant error (deterministic choice)."""
+    import jsonschema  # ~100 ms to import: only when a policy is not known to be valid
+
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(
+        validator.iter_errors(instance),
+        key=lambda e: ([str(p) for p in e.absolute_path], str(e.validator)),
+    )
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors) or errors[0]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = (
+            set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        )
+        extra = sorted(k for k in error.instance if k not in allowed)
+        where = (
+            json_path([*prefix, *error.absolute_path, extra[0]])
+            if extra
+            else json_path([*prefix, *error.absolute_path])
+        )
+        raise InvalidInput(file, where, "unknown key", _fix_for(error))
+    raise InvalidInput(
+        file, json_path([*prefix, *error.absolute_path]), error.message, _fix_for(error)
+    )
+
+
+def validate_policy_layers(policy: Policy) -> None:
+    """Each file on its own (so an error names the file that has it), then the merged result."""
+    for label, doc in policy.layers:
+        validate_document(doc, label)
+    validate_document(policy.document, policy.source)
+
+
+def validate_document(doc: Mapping[str, Any], file: str) -> None:
+    check_schema(doc, _schema("policy.schema.json"), file)
+    for key, schema_name in (
+        ("roles", "roles.schema.json"),
+        ("approvals", "approvals.schema.json"),
+    ):
+        schema = _optional_schema(schema_name)
+        if key in doc and schema is not None:
+            check_schema(doc[key], schema, file, (key,))
+
+
+def gate_schema(spec: GateSpec) -> dict[str, Any]:
+    """The gate's own schema with the common keys added and unknown keys forbidden."""
+    schema = copy.deepcopy(dict(spec.config_schema))
+    common = _schema("gate-common.schema.json")["properties"]
+    schema["type"] = "object"
+    schema["properties"] = {**common, **schema.get("properties", {})}
+    schema["additionalProperties"] = False
+    return schema
+
+
+def mentioned_gates(policy: Policy) -> tuple[str, ...]:
+    """Gate ids that appear in the policy's `gates` or `overrides`, sorted."""
+    ids = set(policy.document.get("gates", {}))
+    for ov in policy.document.get("overrides", ()):
+        ids |= set(ov["gates"])
+    return tuple(sorted(ids))
+
+
+def validate_gates(policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str]) -> None:
+    """Check every gate section against its gate's schema, and that every id names a gate."""
+    by_id = {s.id: s for s in specs}
+    sections: list[tuple[Sequence[object], str, Mapping[str, Any]]] = [
+        (("gates", gid), gid, sec) for gid, sec in policy.document.get("gates", {}).items()
+    ]
+    for i, ov in enumerate(policy.document.get("overrides", ())):
+        sections += [(("overrides", i, "gates", gid), gid, sec) for gid, sec in ov["gates"].items()]
+    for where, gid, section in sections:
+        if gid not in installed:
+            raise InvalidInput(
+                policy.source,
+                json_path(where),
+                f"no installed gate is called {gid!r}",
+                f"use one of: {', '.join(installed)}",
+            )
+        spec = by_id.get(gid)
+        if spec is not None:
+            check_schema(section, gate_schema(spec), policy.source, where)
+            _check_severity_rules(section, spec, policy.source, where)
+
+
+def _check_severity_rules(
+    section: Mapping[str, Any], spec: GateSpec, file: str, where: Sequence[object]
+) -> None:
+    known = {r.id for r in spec.rules}
+    for rule in section.get("severity", {}):
+        if rule not in known and not rule.startswith(f"{spec.id}.custom."):
+            raise InvalidInput(
+                file,
+                json_path([*where, "severity", rule]),
+                f"gate {spec.id} has no rule {rule!r}",
+                "see `gates list` for rule ids",
+            )
+
+
+def settings(
+    policy: Policy, spec: GateSpec, overlay: Mapping[str, Any] | None = None
+) -> GateSettings:
+    section = policy.gate_section(spec.id)
+    if overlay:
+        section = merge(section, overlay)
+    return GateSettings(
+        enabled=bool(section.get("enabled", True)),
+        include=GlobSet.of(section.get("paths", ())),
+        exclude=GlobSet.of(section.get("exclude", ())),
+        timeout_s=int(section.get("timeout", spec.default_timeout_s)),
+        severity={rule: Severity(sev) for rule, sev in section.get("severity", {}).items()},
+        config={k: v for k, v in section.items() if k not in COMMON_KEYS},
+    )
+
+
+def overlays(policy: Policy, gate: str) -> tuple[tuple[GlobSet, Mapping[str, Any]], ...]:
+    """The `overrides` that touch `gate`, in order: (file patterns, partial section)."""
+    return tuple(
+        (GlobSet.of(ov["paths"]), ov["gates"][gate])
+        for ov in policy.document.get("overrides", ())
+        if gate in ov["gates"]
+    )

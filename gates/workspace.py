@@ -116,7 +116,9 @@ def _classify(root: Path, path: str, max_bytes: int) -> SkippedFile | None:
     return None
 
 
-def _select(root: Path, candidates: Iterable[str], max_bytes: int) -> tuple[list[str], list[SkippedFile]]:
+def _select(
+    root: Path, candidates: Iterable[str], max_bytes: int
+) -> tuple[list[str], list[SkippedFile]]:
     files: list[str] = []
     skipped: list[SkippedFile] = []
     for path in sorted(set(candidates)):
@@ -138,10 +140,14 @@ def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace
         else:
             candidates.append(entry.path)
     files, more = _select(root, candidates, max_bytes)
-    return Workspace(root=root, files=tuple(files), skipped=tuple(sorted(skipped + more, key=_by_path)))
+    return Workspace(
+        root=root, files=tuple(files), skipped=tuple(sorted(skipped + more, key=_by_path))
+    )
 
 
-def named(root: Path, names: Iterable[str], *, is_git: bool, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+def named(
+    root: Path, names: Iterable[str], *, is_git: bool, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Workspace:
     """The files pre-commit (or a user) named on the command line."""
     rel = [relative_inside(root, n, source="command line") for n in names]
     files, skipped = _select(root, rel, max_bytes)
@@ -150,7 +156,7 @@ def named(root: Path, names: Iterable[str], *, is_git: bool, max_bytes: int = DE
 
 def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
     """Every regular file below a plain directory (no git): VCS and dependency dirs pruned."""
-    candidates = []
+    candidates: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root)
@@ -159,7 +165,9 @@ def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspa
     return Workspace(root=root, files=tuple(files), skipped=tuple(skipped), is_git=False)
 
 
-def at_revision(root: Path, ref: str, path_map: Mapping[str, str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
+def at_revision(
+    root: Path, ref: str, path_map: Mapping[str, str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Workspace:
     """Files as they were at `ref`, presented under their current names (`path_map`: current
     path -> path at ref), so fingerprints of renamed files compare equal across the two sides."""
     wanted = {old: new for new, old in path_map.items()}

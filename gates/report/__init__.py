@@ -1,0 +1,72 @@
+"""Report rendering: one RunResult, any output format, deterministic bytes.
+
+`render(result, fmt)` dispatches to one module per format (imported lazily, so a pre-commit run
+that prints text never imports the XML or SARIF writers). `step_summary(result)` is the Markdown
+the CLI writes to `$GITHUB_STEP_SUMMARY`; the evidence file has its own entry point,
+`gates.report.evidence.render(result, subjects)`, because it needs to know what was gated.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, assert_never
+
+if TYPE_CHECKING:
+    from gates.model import RunResult
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    GITHUB = "github"
+
+    @property
+    def suffix(self) -> str:
+        """File name suffix for `--output` defaults."""
+        match self:
+            case Format.TEXT | Format.GITHUB:
+                return ".txt"
+            case Format.JSON:
+                return ".json"
+            case Format.SARIF:
+                return ".sarif"
+            case Format.JUNIT:
+                return ".xml"
+            case _:
+                assert_never(self)
+
+
+def render(result: RunResult, fmt: Format, *, color: bool = False) -> str:
+    """The report in `fmt`. `color` (ANSI) applies to TEXT only: pass `stream.isatty()`."""
+    match fmt:
+        case Format.TEXT:
+            from gates.report import text
+
+            return text.render(result, color=color)
+        case Format.JSON:
+            from gates.report import json_report
+
+            return json_report.render(result)
+        case Format.SARIF:
+            from gates.report import sarif
+
+            return sarif.render(result)
+        case Format.JUNIT:
+            from gates.report import junit
+
+            return junit.render(result)
+        case Format.GITHUB:
+            from gates.report import github
+
+            return github.render(result)
+        case _:
+            assert_never(fmt)
+
+
+def step_summary(result: RunResult) -> str:
+    """Markdown for `$GITHUB_STEP_SUMMARY`: verdict, a table of gates, findings per gate."""
+    from gates.report import github
+
+    return github.step_summary(result)

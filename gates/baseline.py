@@ -1,0 +1,150 @@
+"""The baseline: accepted pre-existing findings, by fingerprint and count, never by line.
+
+`.release-gates/baseline.json` lists `{gate, rule, path, fingerprint, count}` entries. A finding
+is baselined while its fingerprint has budget left; new = current - baseline (a multiset
+difference). `update` can only shrink the baseline (drop stale entries, lower counts): accepting
+new findings is an explicit `create --force`, never a side effect.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates import __version__
+from gates.atomic import write_text_atomic
+from gates.errors import InvalidInput
+from gates.model import Finding
+from gates.strict_input import load_json
+
+DEFAULT_PATH = ".release-gates/baseline.json"
+FORMAT_VERSION = 1
+_KEYS = {"gate", "rule", "path", "fingerprint", "count"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    gate: str
+    rule: str
+    path: str
+    fingerprint: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline:
+    entries: tuple[Entry, ...] = ()
+
+    def budget(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for e in self.entries:
+            counts[e.fingerprint] += e.count
+        return counts
+
+
+def from_findings(findings: Iterable[Finding]) -> Baseline:
+    counts: Counter[tuple[str, str, str, str]] = Counter(
+        (f.gate, f.rule, f.location.path, f.fingerprint) for f in findings
+    )
+    return Baseline(
+        entries=tuple(
+            Entry(gate=g, rule=r, path=p, fingerprint=fp, count=n)
+            for (g, r, p, fp), n in sorted(counts.items())
+        )
+    )
+
+
+def shrink(old: Baseline, findings: Iterable[Finding]) -> Baseline:
+    """Keep only what is still found, with counts lowered to what is seen; never add."""
+    seen = Counter(f.fingerprint for f in findings)
+    kept = []
+    for entry in old.entries:
+        count = min(entry.count, seen[entry.fingerprint])
+        if count > 0:
+            seen[entry.fingerprint] -= count
+            kept.append(
+                Entry(
+                    gate=entry.gate,
+                    rule=entry.rule,
+                    path=entry.path,
+                    fingerprint=entry.fingerprint,
+                    count=count,
+                )
+            )
+    return Baseline(entries=tuple(kept))
+
+
+def load(path: Path, label: str) -> Baseline:
+    """Read a baseline; a missing file is an empty baseline, a malformed one is InvalidInput."""
+    if not path.exists():
+        return Baseline()
+    doc = load_json(path.read_bytes(), label)
+    if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+        raise InvalidInput(
+            label,
+            "$.version",
+            f"expected version {FORMAT_VERSION}",
+            "recreate it with `gates baseline create --force`",
+        )
+    raw = doc.get("findings")
+    if not isinstance(raw, list):
+        raise InvalidInput(
+            label,
+            "$.findings",
+            "expected a list",
+            "recreate it with `gates baseline create --force`",
+        )
+    entries = []
+    for i, item in enumerate(raw):
+        where = f"$.findings[{i}]"
+        if not isinstance(item, dict) or set(item) != _KEYS:
+            raise InvalidInput(
+                label,
+                where,
+                f"expected exactly the keys {sorted(_KEYS)}",
+                "fix or recreate the entry",
+            )
+        if not all(isinstance(item[k], str) for k in ("gate", "rule", "path", "fingerprint")):
+            raise InvalidInput(
+                label, where, "gate, rule, path and fingerprint must be strings", "fix the entry"
+            )
+        count = item["count"]
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise InvalidInput(
+                label, f"{where}.count", "must be a whole number >= 1", "fix the count"
+            )
+        entries.append(
+            Entry(
+                gate=item["gate"],
+                rule=item["rule"],
+                path=item["path"],
+                fingerprint=item["fingerprint"],
+                count=count,
+            )
+        )
+    return Baseline(entries=tuple(entries))
+
+
+def render(baseline: Baseline) -> str:
+    doc = {
+        "version": FORMAT_VERSION,
+        "generated_by": f"release-gates {__version__}",
+        "findings": [
+            {
+                "gate": e.gate,
+                "rule": e.rule,
+                "path": e.path,
+                "fingerprint": e.fingerprint,
+                "count": e.count,
+            }
+            for e in sorted(baseline.entries, key=lambda e: (e.path, e.gate, e.rule, e.fingerprint))
+        ],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def save(path: Path, baseline: Baseline) -> None:
+    write_text_atomic(path, render(baseline))

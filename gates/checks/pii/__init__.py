@@ -1,0 +1,43 @@
+"""The pii gate: proves no card number, IBAN, national id or personal contact data is committed in
+clear, and that no PII field is passed to a log call.
+
+Rules: pii.pan (critical: Luhn-valid card numbers in an issuer range, plain or grouped with spaces
+or dashes), pii.pan-test (low: public test card numbers), pii.iban (high: registered country length
+and mod-97), pii.ssn (high: US SSN structure; plain nine digits only next to 'SSN'), pii.email and
+pii.phone (medium: in fixture/data paths), pii.field-name (medium: PII-named fields with literal
+values in fixture/data paths), pii.log-field (high: PII fields flowing into stdlib logging or
+structlog calls, found with `ast`), pii.unparsed (low: a Python file its log rule could not read),
+and pii.custom.<id> (policy patterns).
+
+Config keys (policy `gates: pii:`): allow_test_cards_in, fixture_paths, extra_field_names,
+log_sanitizers, extra_patterns (see schema.py). Every value is masked in findings (`4111 11•• ••••
+1111`) and fingerprinted with the keyed hash; `# gates: allow pii` comments are recorded as
+suppression requests and never remove a finding.
+
+This module stays import-light: the scanner, re2 and ast machinery load when the gate runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gates.checks.pii import rules
+from gates.checks.pii.schema import CONFIG_SCHEMA
+from gates.model import Finding
+from gates.registry import GateContext, GateSpec
+
+
+def _run(ctx: GateContext) -> Iterable[Finding]:
+    from gates.checks.pii.gate import run  # lazy: keeps `gates list` fast
+
+    return run(ctx)
+
+
+GATE = GateSpec(
+    id="pii",
+    summary="Card numbers, IBANs, SSNs and personal data in clear, and PII fields in log calls.",
+    config_schema=CONFIG_SCHEMA,
+    rules=rules.ALL,
+    run=_run,
+    default_timeout_s=300,
+)

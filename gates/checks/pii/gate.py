@@ -1,0 +1,98 @@
+"""Running the pii gate over a workspace: config, then every file, in one process or several.
+
+A handful of files (the pre-commit case) is scanned in this process; a big tree is split over
+`ctx.jobs` forked worker processes when this process may have children.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gates.checks.pii import config as pii_config
+from gates.checks.pii.filescan import Plan, scan
+from gates.errors import GateCannotRun
+from gates.fingerprint import FingerprintKey
+from gates.model import Finding
+from gates.registry import GateContext
+from gates.workspace import Workspace
+
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024  # below this, worker start-up costs more than it saves
+
+
+def _scan_files(
+    workspace: Workspace, paths: Sequence[str], cfg: pii_config.PiiConfig, key: FingerprintKey
+) -> list[Finding]:
+    plan = Plan(config=cfg, key=key)
+    found: list[Finding] = []
+    for path in paths:
+        found.extend(scan(path, workspace.read_bytes(path), plan))
+    return found
+
+
+def _total_bytes(ws: Workspace, paths: Sequence[str]) -> int:
+    if ws.ref is not None:
+        return sum(len(ws.contents[p]) for p in paths)
+    return sum((ws.root / p).lstat().st_size for p in paths)
+
+
+def run(ctx: GateContext) -> list[Finding]:
+    cfg = pii_config.parse(ctx.config, source=pii_config.source_name(ctx.policy.sources))
+    files = ctx.files
+    if not files:
+        raise GateCannotRun(
+            "pii",
+            "no files to scan",
+            "check the gate's paths/exclude in the policy, or disable the gate for this repository",
+        )
+    jobs = max(1, ctx.jobs)
+    if jobs == 1 or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES:
+        found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
+    else:
+        found = _scan_parallel(ctx, files, cfg, jobs)
+    return sorted(found, key=Finding.sort_key)
+
+
+def _scan_parallel(
+    ctx: GateContext, files: Sequence[str], cfg: pii_config.PiiConfig, jobs: int
+) -> list[Finding]:
+    import multiprocessing  # lazy: the pre-commit path never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if (
+        multiprocessing.current_process().daemon  # a daemonic worker may not start children
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
+    chunks = [files[i::jobs] for i in range(jobs)]
+    mp = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_die_with_parent) as pool:
+        parts = pool.map(
+            _scan_files,
+            *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
+        )
+        return [f for part in parts for f in part]
+
+
+def _die_with_parent() -> None:
+    """Pool workers must not outlive this process when the runner kills it on a timeout."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # lazy: only pool workers need it
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def scan_text(
+    path: str,
+    text: str | bytes,
+    *,
+    key: FingerprintKey,
+    config: Mapping[str, Any] | None = None,
+) -> list[Finding]:
+    """Findings for one file's content, as the gate reports them (for tests and tools)."""
+    plan = Plan(config=pii_config.parse(config or {}), key=key)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return sorted(scan(path, data, plan), key=Finding.sort_key)

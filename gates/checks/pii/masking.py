@@ -1,0 +1,67 @@
+"""Masked forms of sensitive values: what reports may show instead of the value itself.
+
+PAN: first 6 and last 4 digits at most, grouped in fours (`4111 11•• •••• 1111`); fewer are
+shown for short numbers so at least half the digits stay hidden. IBAN: country, check digits and
+the last 4 (`DE89 •••• •••• •••• ••30 00`). SSN: last 4. E-mail, phone and custom matches keep
+only a few outer characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+BULLET = "•"
+_LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){5,}")
+
+
+def _group4(text: str) -> str:
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def mask_pan(digits: str) -> str:
+    head = 6 if len(digits) >= 15 else 4
+    return _group4(digits[:head] + BULLET * (len(digits) - head - 4) + digits[-4:])
+
+
+def mask_iban(iban: str) -> str:
+    return _group4(iban[:4] + BULLET * (len(iban) - 8) + iban[-4:])
+
+
+def mask_ssn(digits: str) -> str:
+    return f"{BULLET * 3}-{BULLET * 2}-{digits[-4:]}"
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    host, _, tld = domain.rpartition(".")
+    return f"{local[:1]}{BULLET * 3}@{host[:1]}{BULLET * 3}.{tld}"
+
+
+def mask_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    prefix = "+" if phone.startswith("+") else ""
+    return prefix + BULLET * (len(digits) - 2) + digits[-2:]
+
+
+def mask_generic(value: str) -> str:
+    """Custom-pattern matches: length kept, at most the last 2 characters shown."""
+    keep = 2 if len(value) >= 8 else 0
+    return BULLET * (len(value) - keep) + value[len(value) - keep :]
+
+
+def mask_digit_runs(text: str) -> str:
+    """Defence in depth for snippets: hide every run of 6+ digits except its last 2."""
+
+    def hide(m: re.Match[str]) -> str:
+        run = m.group()
+        kept = 0
+        out = []
+        for ch in reversed(run):
+            if ch.isdigit():
+                out.append(ch if kept < 2 else BULLET)
+                kept += 1
+            else:
+                out.append(ch)
+        return "".join(reversed(out))
+
+    return _LONG_DIGITS.sub(hide, text)

@@ -1,0 +1,266 @@
+"""The value scanner: one combined regular expression over a file's bytes, candidates validated.
+
+All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, and in fixtures e-mail
+and phone) are alternatives of ONE pattern run by google-re2 (a linear-time DFA; measured against
+`re` and a hyperscan prefilter in bench/README.md). Matches are rare, so each candidate is then
+checked in Python: token boundaries (a number glued to letters, digits or `_`, or joined by `.`
+or `-` to such a character, is part of a longer token: a version, an order id, a decimal, and is
+never reported), separators, Luhn and issuer range, IBAN country length and mod-97, SSN
+structure. Policy patterns run as extra passes (re2 when it accepts their syntax).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from gates.checks.pii import cards, contact, engine, iban, masking, ssn
+from gates.checks.pii.config import CustomPattern
+from gates.model import Severity
+
+# Groups, in order: 1 IBAN, 2 plain digit run, 3 grouped digits, 4 dashed/spaced SSN,
+# 5 'SSN' + plain nine digits, and in fixtures 6 e-mail, 7 phone.
+
+_BASE = (
+    rb"([A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?))"
+    rb"|([0-9]{13,})"
+    rb"|([0-9]{4}(?:[ -][0-9]{3,6}){2,5})"
+    rb"|([0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4})"
+    rb"|((?i:ssn|social[ _-]*security)[^\n0-9]{0,24}[0-9]{9})"
+)
+_FIXTURE = (
+    rb"|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+    rb"|(\+[0-9]{1,3}(?:[ .-]?\([0-9]{1,4}\))?(?:[ .-]?[0-9]{1,4}){1,5}"
+    rb"|\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-][0-9]{4})"
+)
+_NOT_PLACEHOLDER = re.compile(rb"[0-9A-Za-z]")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """A validated sensitive value at byte offsets [start, end). `value` is the normalised value:
+    it feeds the keyed fingerprint and must never be shown; `masked` is what reports show."""
+
+    rule: str
+    start: int
+    end: int
+    value: str
+    masked: str
+    label: str
+    severity: Severity | None = None  # set for policy patterns; else the rule's default
+    message: str = ""
+
+
+# Bytes that continue a token: ASCII letters, digits, `_`, and any non-ASCII byte (UTF-8 letters).
+_GLUE = frozenset(b"0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") | frozenset(
+    range(0x80, 0x100)
+)
+
+
+def _glued_left(data: bytes, start: int) -> bool:
+    if start == 0:
+        return False
+    prev = data[start - 1]
+    if prev in b".-" and start >= 2:
+        return data[start - 2] in _GLUE
+    return prev in _GLUE
+
+
+def _glued_right(data: bytes, end: int) -> bool:
+    if end >= len(data):
+        return False
+    nxt = data[end]
+    if nxt in b".-" and end + 1 < len(data):
+        return data[end + 1] in _GLUE
+    return nxt in _GLUE
+
+
+def _pan_hit(digits: str, start: int, end: int) -> Hit | None:
+    net = cards.classify(digits)
+    if net is None:
+        return None
+    rule = "pii.pan-test" if cards.is_test_pan(digits) else "pii.pan"
+    return Hit(
+        rule=rule,
+        start=start,
+        end=end,
+        value=digits,
+        masked=masking.mask_pan(digits),
+        label=net.value,
+    )
+
+
+def _grouped_pan(data: bytes, start: int, end: int) -> Hit | None:
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for part in data[start:end].split(data[start + 4 : start + 5]):
+        if not part.isdigit():
+            break  # another separator: the grouped number ends before it
+        spans.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    if _glued_left(data, start):
+        spans = spans[1:]
+    if spans and _glued_right(data, spans[-1][1]):
+        spans = spans[:-1]
+    for i in range(len(spans)):
+        if spans[i][1] - spans[i][0] != 4:
+            continue
+        for j in range(len(spans), i + 1, -1):
+            digits = b"".join(data[s:e] for s, e in spans[i:j]).decode()
+            if 13 <= len(digits) <= 19:
+                hit = _pan_hit(digits, spans[i][0], spans[j - 1][1])
+                if hit is not None:
+                    return hit
+    return None
+
+
+def _iban(data: bytes, start: int, end: int) -> Hit | None:
+    if _glued_left(data, start):
+        return None
+    text = data[start:end].decode()
+    length = iban.LENGTHS.get(text[:2])
+    if length is None:
+        return None
+    if " " not in text:
+        if _glued_right(data, end) or len(text) != length:
+            return None
+        compact, stop = text, end
+    else:
+        compact, stop = "", start
+        for group in text.split(" "):
+            if len(compact) >= length:
+                break
+            compact += group
+            stop += len(group) + (1 if compact != group else 0)
+        if len(compact) != length or _glued_right(data, stop):
+            return None
+    if not iban.is_valid(compact):
+        return None
+    return Hit(
+        rule="pii.iban",
+        start=start,
+        end=stop,
+        value=compact,
+        masked=masking.mask_iban(compact),
+        label=compact[:2],
+    )
+
+
+def _ssn(digits: str, start: int, end: int) -> Hit | None:
+    if not ssn.is_valid(digits):
+        return None
+    return Hit(
+        rule="pii.ssn",
+        start=start,
+        end=end,
+        value=digits,
+        masked=masking.mask_ssn(digits),
+        label="US SSN",
+    )
+
+
+def _email(data: bytes, start: int, end: int) -> Hit | None:
+    address = data[start:end].decode()
+    if _glued_right(data, end) or not contact.is_personal_email(address):
+        return None
+    value = address.lower()
+    return Hit(
+        rule="pii.email",
+        start=start,
+        end=end,
+        value=value,
+        masked=masking.mask_email(address),
+        label="e-mail",
+    )
+
+
+def _phone(data: bytes, start: int, end: int) -> Hit | None:
+    if _glued_left(data, start) or _glued_right(data, end):
+        return None
+    text = data[start:end].decode()
+    digits = contact.phone_digits(text)
+    if digits is None:
+        return None
+    value = ("+" if text.startswith("+") else "") + digits
+    return Hit(
+        rule="pii.phone",
+        start=start,
+        end=end,
+        value=value,
+        masked=masking.mask_phone(value),
+        label="phone",
+    )
+
+
+_Finder = Callable[[bytes], Iterable["engine.Match | re.Match[bytes]"]]
+
+
+class Scanner:
+    """Compiled patterns for one configuration; build one per process (re2 objects don't pickle)."""
+
+    def __init__(self, patterns: tuple[CustomPattern, ...]) -> None:
+        self._base = engine.compile_known(_BASE)
+        self._fixture = engine.compile_known(_BASE + _FIXTURE)
+        self._custom: list[tuple[CustomPattern, _Finder]] = []
+        for pattern in patterns:
+            raw = pattern.regex.encode("utf-8")
+            compiled = engine.compile_bytes(raw, latin1=False)
+            # Syntax re2 lacks (look-around, backreferences) runs on Python's engine instead.
+            finder: _Finder = (
+                compiled.finditer if compiled is not None else re.compile(raw).finditer
+            )
+            self._custom.append((pattern, finder))
+
+    def scan(self, data: bytes, *, fixtures: bool) -> list[Hit]:
+        """Every validated value in `data`, in order of position."""
+        rx = self._fixture if fixtures else self._base
+        hits: list[Hit] = []
+        pos = 0
+        while (m := rx.search(data, pos)) is not None:
+            start, end = m.span()
+            pos = end
+            hit: Hit | None = None
+            match m.lastindex:
+                case 1:
+                    hit = _iban(data, start, end)
+                case 2:
+                    if not (_glued_left(data, start) or _glued_right(data, end)):
+                        hit = _pan_hit(data[start:end].decode(), start, end)
+                case 3:
+                    hit = _grouped_pan(data, start, end)
+                case 4:
+                    if not (_glued_left(data, start) or _glued_right(data, end)):
+                        hit = _ssn(
+                            data[start:end].decode().replace("-", "").replace(" ", ""), start, end
+                        )
+                case 5:
+                    first = end - 9
+                    if not (_glued_left(data, first) or _glued_right(data, end)):
+                        hit = _ssn(data[first:end].decode(), first, end)
+                    else:
+                        pos = first  # the digits may still be another kind of value
+                case 6:
+                    hit = _email(data, start, end)
+                case 7:
+                    hit = _phone(data, start, end)
+            if hit is not None:
+                hits.append(hit)
+        for pattern, finder in self._custom:
+            for cm in finder(data):
+                if cm.end() > cm.start() and _NOT_PLACEHOLDER.search(cm.group()):
+                    value = cm.group().decode("utf-8", "replace")
+                    hits.append(
+                        Hit(
+                            rule=pattern.rule,
+                            start=cm.start(),
+                            end=cm.end(),
+                            value=value,
+                            masked=masking.mask_generic(value),
+                            label=pattern.id,
+                            severity=pattern.severity,
+                            message=pattern.message,
+                        )
+                    )
+        hits.sort(key=lambda h: (h.start, h.end, h.rule))
+        return hits

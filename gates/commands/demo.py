@@ -1,0 +1,92 @@
+"""`gates demo`: every gate on a small payments repository embedded in the package.
+
+The embedded repository (policies/demo/repo) is copied to a temporary directory (or --keep DIR),
+made a git repository with one commit, and scanned with the demo policy. It contains planted
+problems, so the demo shows a blocked release; the command exits 0 when the demo ran as designed
+(the release verdict is in the report), 3 when a gate could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from gates.commands import emit
+from gates.errors import InvalidInput
+from gates.model import ExitCode
+
+_DEMO_TIME = "2026-01-15T09:00:00+00:00"  # fixed commit dates: the demo's output is reproducible
+_NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="run every gate on an embedded payments repository",
+        description="Run every gate on a small payments repository embedded in the package, with planted problems.",
+        epilog="examples:\n  gates demo\n  gates demo --format json --output demo.json --format text\n  gates demo --keep /tmp/demo-repo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the demo repository in DIR (must not exist) and keep it",
+    )
+    emit.add_output_arguments(p)
+    p.set_defaults(handler=run)
+
+
+def build_repo(target: Path) -> None:
+    """Copy the embedded repository to `target` and commit it."""
+    from gates._proc import run_tool
+
+    demo = resources.files("gates") / "policies" / "demo"
+    with resources.as_file(demo) as src:
+        shutil.copytree(src / "repo", target, symlinks=True)
+        shutil.copytree(src / "release-gates", target / ".release-gates", symlinks=True)
+    env = {
+        "GIT_AUTHOR_NAME": "Demo Dev",
+        "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Demo Dev",
+        "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "GIT_AUTHOR_DATE": _DEMO_TIME,
+        "GIT_COMMITTER_DATE": _DEMO_TIME,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+    }
+    for argv in (
+        ("git", "init", "-q", "-b", "main"),
+        ("git", "add", "-A"),
+        ("git", "commit", "-q", "-m", "Demo payments service"),
+    ):
+        run_tool(argv, gate="demo", cwd=target, timeout_s=60, install_hint="install git", env=env)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from gates import pipeline
+
+    pairs = emit.plan_outputs(args.formats, args.outputs)
+    if args.keep:
+        target = Path(args.keep).resolve()
+        if target.exists():
+            raise InvalidInput(
+                "--keep", args.keep, "already exists", "name a directory that does not exist yet"
+            )
+        build_repo(target)
+        result = pipeline.run(
+            pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
+        )
+    else:
+        with tempfile.TemporaryDirectory(prefix="release-gates-demo-") as tmp:
+            target = Path(tmp) / "payments-service"
+            build_repo(target)
+            result = pipeline.run(
+                pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
+            )
+    emit.emit(result, pairs, out, evidence=args.evidence)
+    return ExitCode.GATE_ERROR if result.errors else ExitCode.PASS

@@ -1,0 +1,109 @@
+"""`gates run`: run the gates on a repository, a change, or the files pre-commit names."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, TextIO
+
+from gates.commands import emit
+
+if TYPE_CHECKING:
+    from gates.pipeline import Options
+
+_EPILOG = """\
+examples:
+  gates run                                   every tracked file, the repository's policy
+  gates run --gate pii --gate secrets         only these gates
+  gates run --diff origin/main                only findings new since the merge base
+  gates run --format sarif --output gates.sarif --format text
+  gates run --gate pii src/app.py tests/x.py  pre-commit mode: just these files
+
+policy discovery: --policy P, else .release-gates/policy.yaml, else the shipped fintech-default.
+exit codes: 0 pass, 1 blocked, 2 invalid input, 3 a gate could not run, 130 interrupted
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run the gates",
+        description="Run the release gates and report a verdict.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_run_arguments(p)
+    emit.add_output_arguments(p)
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="scan only these files (pre-commit mode)"
+    )
+    p.set_defaults(handler=run)
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--policy", metavar="P", help="policy file, or a shipped name (fintech-default, pci-strict)"
+    )
+    p.add_argument(
+        "--gate",
+        dest="gates",
+        action="append",
+        metavar="ID",
+        help="run only this gate (repeatable)",
+    )
+    p.add_argument(
+        "--diff", metavar="BASE", help="report only findings new relative to BASE (rename-aware)"
+    )
+    p.add_argument(
+        "--trust-ref",
+        metavar="REF",
+        help="read the policy and trust root from REF (default in GitHub Actions: the PR base)",
+    )
+    p.add_argument(
+        "--baseline", metavar="FILE", help="baseline file (default .release-gates/baseline.json)"
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the warm result cache"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes per gate (default: CPU count)",
+    )
+    p.add_argument(
+        "--now",
+        metavar="TIME",
+        help="evaluate approval expiry at this RFC 3339 time (reproduce a past run)",
+    )
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    from gates.cli import cwd, now_from
+    from gates.pipeline import Options
+
+    return Options(
+        cwd=cwd(),
+        policy=args.policy,
+        gates=tuple(args.gates or ()),
+        files=tuple(getattr(args, "files", ()) or ()),
+        diff=args.diff,
+        trust_ref=args.trust_ref,
+        baseline=args.baseline,
+        use_cache=not args.no_cache,
+        now=now_from(args.now),
+        debug=args.debug,
+        jobs=args.jobs,
+    )
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from gates import pipeline
+
+    pairs = emit.plan_outputs(args.formats, args.outputs)
+    opts = options_from(args)
+    result = pipeline.run(opts)
+    emit.emit(
+        result, pairs, out, evidence=args.evidence, release_commit=pipeline.head_commit(opts.cwd)
+    )
+    return int(result.exit_code)

@@ -1,0 +1,133 @@
+"""The one filtering path: baseline and signed waivers applied to findings, then blocking decided.
+
+Pure: findings, the baseline, verified waivers and approval notes in; reported findings, stale
+baseline entries and approval notes out. Occurrences of one fingerprint are consumed in sort order:
+first the baseline's count, then each waiver's max_occurrences; what is left is new. Expired
+approvals add a blocking `approvals.expired` finding (the findings they covered block again,
+because an expired waiver is never offered here); waivers that matched nothing are reported unused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gates.baseline import Baseline
+from gates.fingerprint import fingerprint
+from gates.model import (
+    ApprovalNote,
+    Finding,
+    Location,
+    ReportedFinding,
+    Severity,
+    Status,
+    Waiver,
+)
+
+APPROVALS_GATE = "approvals"
+EXPIRED_RULE = "approvals.expired"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Filtered:
+    findings: tuple[ReportedFinding, ...]
+    stale_baseline: tuple[str, ...]
+    approvals: tuple[ApprovalNote, ...]
+
+
+def expired_findings(notes: Iterable[ApprovalNote]) -> tuple[Finding, ...]:
+    """One blocking finding per expired approval, located at its statement."""
+    out = []
+    for note in notes:
+        if note.state != "expired":
+            continue
+        path = f".release-gates/approvals/{note.id}/statement.json"
+        out.append(
+            Finding(
+                gate=APPROVALS_GATE,
+                rule=EXPIRED_RULE,
+                severity=Severity.HIGH,
+                message=f"approval {note.id} has expired ({note.reason}); the findings it waived block again",
+                location=Location(path=path),
+                fingerprint=fingerprint(APPROVALS_GATE, EXPIRED_RULE, path, note.id),
+            )
+        )
+    return tuple(out)
+
+
+def apply(
+    findings: Sequence[Finding],
+    baseline: Baseline,
+    waivers: Sequence[Waiver],
+    notes: Sequence[ApprovalNote],
+    *,
+    fail_on: Severity,
+    scanned_paths: frozenset[str] | None = None,
+) -> Filtered:
+    """Decide each finding's status and whether it blocks.
+
+    `scanned_paths`: when only some files were scanned (pre-commit, --diff), baseline entries
+    for other files are not reported stale.
+    """
+    all_findings = sorted([*findings, *expired_findings(notes)], key=Finding.sort_key)
+    budget = baseline.budget()
+    used_baseline: Counter[str] = Counter()
+    waiver_budget: dict[tuple[str, str, str], list[tuple[Waiver, int]]] = defaultdict(list)
+    for waiver in sorted(waivers, key=lambda w: w.id):
+        for entry in waiver.covers:
+            waiver_budget[(entry.gate, entry.rule, entry.fingerprint)].append(
+                (waiver, entry.max_occurrences)
+            )
+    used_waivers: Counter[str] = Counter()
+
+    reported = []
+    for f in all_findings:
+        if used_baseline[f.fingerprint] < budget[f.fingerprint]:
+            used_baseline[f.fingerprint] += 1
+            reported.append(ReportedFinding(finding=f, status=Status.BASELINED, blocking=False))
+            continue
+        slots = waiver_budget.get((f.gate, f.rule, f.fingerprint), [])
+        if slots:
+            waiver, left = slots[0]
+            if left <= 1:
+                slots.pop(0)
+            else:
+                slots[0] = (waiver, left - 1)
+            used_waivers[waiver.id] += 1
+            reported.append(
+                ReportedFinding(
+                    finding=f,
+                    status=Status.WAIVED,
+                    blocking=False,
+                    waiver_id=waiver.id,
+                    justification=f"{waiver.reason} (ticket {waiver.ticket})",
+                    signers=waiver.signers,
+                )
+            )
+            continue
+        reported.append(
+            ReportedFinding(finding=f, status=Status.NEW, blocking=f.severity.at_least(fail_on))
+        )
+
+    stale = sorted(
+        e.fingerprint
+        for e in baseline.entries
+        if used_baseline[e.fingerprint] == 0 and (scanned_paths is None or e.path in scanned_paths)
+    )
+    unused = [
+        ApprovalNote(id=w.id, state="unused", reason="matched no finding in this run")
+        for w in waivers
+        if used_waivers[w.id] == 0
+    ]
+    expiring = [
+        ApprovalNote(id=w.id, state="expiring", reason=f"expires at {w.expires_at}")
+        for w in waivers
+        if w.expiring_soon
+    ]
+    all_notes = sorted([*notes, *unused, *expiring], key=lambda n: (n.id, n.state, n.reason))
+    return Filtered(
+        findings=tuple(reported),
+        stale_baseline=tuple(dict.fromkeys(stale)),
+        approvals=tuple(all_notes),
+    )

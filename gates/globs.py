@@ -1,0 +1,76 @@
+"""Path globs as policies write them: `**` for any depth, `*` within one path segment.
+
+Patterns match repo-relative POSIX paths. A pattern without a `/` matches a file name at any depth
+(as in .gitignore): `*.pem` matches `a/b/key.pem`. A trailing `/` or `/**` matches everything
+below a directory. Compiled once per pattern set into one regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+def _translate(pattern: str) -> str:
+    if pattern.endswith("/"):
+        pattern += "**"
+    if "/" not in pattern:
+        pattern = "**/" + pattern
+    pattern = pattern.removeprefix("./").lstrip("/")
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class GlobSet:
+    """A set of patterns; `matches(path)` is True when any pattern matches the whole path."""
+
+    patterns: tuple[str, ...]
+    _regex: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, patterns: Iterable[str]) -> GlobSet:
+        pats = tuple(patterns)
+        if not pats:
+            return cls(pats, None)
+        return cls(pats, re.compile("|".join(f"(?:{_translate(p)})" for p in pats) + r"\Z"))
+
+    def matches(self, path: str) -> bool:
+        return self._regex is not None and self._regex.match(path) is not None
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+
+def select(paths: Iterable[str], include: GlobSet, exclude: GlobSet) -> tuple[str, ...]:
+    """Paths matching `include` (everything when it is empty) and not `exclude`."""
+    return tuple(p for p in paths if (not include or include.matches(p)) and not exclude.matches(p))

@@ -1,0 +1,174 @@
+"""GitHub Actions output: workflow-command annotations and the Markdown step summary.
+
+Annotations (`::error file=...,line=...,title=...::message`) go to stdout and show on the pull
+request's diff. Only findings a reviewer must act on are annotated: new ones, at a level set by
+severity (critical/high -> error, medium -> warning, low -> notice), blocking ones first because
+GitHub displays only the first few per step; baselined and waived ones are counted in the
+summary instead. A gate error is an `::error` without a file. Values are
+escaped as the Actions toolkit does (`%`, CR, LF in data; also `:` and `,` in properties), so
+text from a scanned file can never end a command early or start a new one.
+
+The step summary (written by the CLI to `$GITHUB_STEP_SUMMARY`) has the verdict, a table of
+gates and a table of findings per gate (capped per gate, with the number left out).
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from gates.model import ReportedFinding, RunResult, Severity, Status, Verdict
+from gates.report import view
+from gates.report.inert import inert
+from gates.report.text import location
+
+SUMMARY_ROWS_PER_GATE = 100
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, properties: dict[str, str] | None = None) -> str:
+    props = ",".join(f"{k}={escape_property(v)}" for k, v in (properties or {}).items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def annotation_level(sev: Severity) -> str:
+    match sev:
+        case Severity.LOW:
+            return "notice"
+        case Severity.MEDIUM:
+            return "warning"
+        case Severity.HIGH | Severity.CRITICAL:
+            return "error"
+        case _:
+            assert_never(sev)
+
+
+def _annotation(rf: ReportedFinding) -> str:
+    f = rf.finding
+    loc = f.location
+    props: dict[str, str] = {"file": loc.path} if loc.path else {}
+    if loc.path and loc.line > 0:
+        props["line"] = str(loc.line)
+        if loc.end_line > loc.line:
+            props["endLine"] = str(loc.end_line)
+        if loc.column > 0:
+            props["col"] = str(loc.column)
+            # GitHub takes column ranges on a single line only
+            if loc.end_line in (0, loc.line) and loc.end_column > loc.column:
+                props["endColumn"] = str(loc.end_column)
+    props["title"] = f"{f.rule} ({f.severity.value}{', blocking' if rf.blocking else ''})"
+    message = inert(f.message)
+    for request in f.suppression_requests:
+        message += f"\nSuppression requested, not applied: {inert(request)}"
+    message += f"\nFingerprint: {f.fingerprint}"
+    return command(annotation_level(f.severity), message, props)
+
+
+def workflow_commands(result: RunResult) -> str:
+    lines = [
+        command(
+            "error",
+            f"{inert(e.reason)}. Fix: {inert(e.fix)}",
+            {"title": f"gate {e.gate} could not run"},
+        )
+        for e in view.sorted_errors(result)
+    ]
+    # GitHub shows only the first few annotations of each level per step: blocking ones first.
+    new = [rf for rf in view.sorted_findings(result) if rf.status is Status.NEW]
+    lines.extend(_annotation(rf) for rf in new if rf.blocking)
+    lines.extend(_annotation(rf) for rf in new if not rf.blocking)
+    return "".join(line + "\n" for line in lines)
+
+
+_MD_SPECIAL = frozenset("\\`*_{}[]<>()#+-!|~&")
+
+
+def md(text: str) -> str:
+    """Text safe inside a Markdown table cell: one line, no markup, no HTML."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in inert(text))
+
+
+def _verdict_mark(verdict: Verdict) -> str:
+    match verdict:
+        case Verdict.PASS:
+            return "✅ pass"
+        case Verdict.BLOCKED:
+            return "❌ blocked"
+        case Verdict.ERROR:
+            return "⛔ error"
+        case _:
+            assert_never(verdict)
+
+
+def step_summary(result: RunResult) -> str:
+    whole = view.total(result)
+    out = [f"## release-gates: {_verdict_mark(result.verdict)}", ""]
+    facts = [
+        view.count_phrase(whole.blocking, "blocking finding"),
+        view.count_phrase(len(result.errors), "gate error"),
+        view.count_phrase(len(whole.findings), "finding") + " in all",
+        view.count_phrase(result.scanned_files, "file") + " scanned",
+        f"fail on {result.fail_on.value}",
+    ]
+    if result.skipped:
+        facts.append(f"{len(result.skipped)} skipped")
+    out += [" · ".join(facts), ""]
+    summaries = view.gate_summaries(result)
+    out += [
+        "| Gate | Verdict | Findings | Blocking | New | Baselined | Waived |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in summaries:
+        by_status = dict(s.by_status)
+        out.append(
+            f"| {md(s.gate)} | {_verdict_mark(s.verdict)} | {len(s.findings)} | {s.blocking} "
+            f"| {by_status[Status.NEW]} | {by_status[Status.BASELINED]} "
+            f"| {by_status[Status.WAIVED]} |"
+        )
+    out.append("")
+    for s in summaries:
+        if not s.findings and not s.errors:
+            continue
+        out += [f"### {md(s.gate)}: {_verdict_mark(s.verdict)}", ""]
+        for err in s.errors:
+            out += [f"**Could not run:** {md(err.reason)}. **Fix:** {md(err.fix)}", ""]
+        if s.findings:
+            out += [
+                "| Severity | Rule | Location | Status | Message |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for rf in s.findings[:SUMMARY_ROWS_PER_GATE]:
+                f = rf.finding
+                out.append(
+                    f"| {f.severity.value} | {md(f.rule)} | {md(location(f.location))} "
+                    f"| {view.status_label(rf)} | {md(f.message)} |"
+                )
+            left = len(s.findings) - SUMMARY_ROWS_PER_GATE
+            if left > 0:
+                out.append(f"\n… and {left} more (see the JSON or SARIF report)")
+            out.append("")
+    extras: list[str] = []
+    if result.skipped:
+        skipped = view.count_phrase(len(result.skipped), "file")
+        extras.append(f"- {skipped} skipped, not scanned (listed in the text and JSON reports)")
+    if result.stale_baseline:
+        stale = view.count_phrase(
+            len(result.stale_baseline), "stale baseline entry", "stale baseline entries"
+        )
+        extras.append(f"- {stale}: run `gates baseline update` to drop them")
+    for note in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason)):
+        extras.append(f"- approval {md(note.id)} {md(note.state)}: {md(note.reason)}")
+    extras.extend(f"- {md(note)}" for note in result.notes)
+    if extras:
+        out += ["### Notes", "", *extras, ""]
+    return "\n".join(out)
+
+
+def render(result: RunResult) -> str:
+    return workflow_commands(result)

@@ -1,0 +1,437 @@
+"""The runner: gates in parallel worker processes, each under a timeout, failing closed.
+
+Each gate (or each per-path slice of a gate, when `overrides` give files different settings) runs
+in a forked worker process. A worker that raises, hangs past its timeout, dies, or returns
+something that is not a well-formed finding of its own gate becomes a GateError, which blocks.
+On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
+In `--diff` mode file-scoped gates also run on the base revision of the changed files, and only
+findings whose fingerprints are new (a multiset difference) are kept.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from gates import filtering, globs
+from gates import policy as policy_mod
+from gates.baseline import Baseline
+from gates.errors import GateCannotRun, InvalidInput
+from gates.fingerprint import FingerprintKey
+from gates.git import Change
+from gates.model import (
+    ApprovalNote,
+    ExitCode,
+    Finding,
+    GateError,
+    RuleInfo,
+    RunResult,
+    Severity,
+    Verdict,
+    Waiver,
+)
+from gates.policy import GateSettings, Policy
+from gates.registry import GateContext, GateSpec, Scope
+from gates.workspace import Workspace
+
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_KILL_GRACE_S = 5.0
+
+EXPIRED_RULE_INFO = RuleInfo(
+    id=filtering.EXPIRED_RULE,
+    name="approval-expired",
+    summary="A signed approval has expired; the findings it waived block again.",
+    help="Renew the approval: create a new statement with `gates approve new` and have it signed, "
+    "or fix the findings it covered.",
+    default_severity=Severity.HIGH,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRequest:
+    policy: Policy
+    specs: tuple[GateSpec, ...]
+    workspace: Workspace
+    key: FingerprintKey
+    now: datetime
+    baseline: Baseline
+    waivers: tuple[Waiver, ...] = ()
+    approval_notes: tuple[ApprovalNote, ...] = ()
+    base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
+    # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
+    # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
+    repository_workspace: Workspace | None = None
+    base_ref: str | None = None
+    changes: tuple[Change, ...] | None = None
+    cache_root: Path | None = None
+    jobs: int = 1
+    partial: bool = False  # only some files scanned (pre-commit names, --diff)
+    debug: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Task:
+    spec: GateSpec
+    settings: GateSettings
+    ctx: GateContext
+    base_side: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TaskResult:
+    task: _Task
+    findings: tuple[Finding, ...] = ()
+    error: GateError | None = None
+    invalid: tuple[str, str, str, str] | None = None  # InvalidInput raised inside a gate: exit 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning: which worker runs which gate on which files with which settings
+
+
+def _file_tasks(req: RunRequest, spec: GateSpec, ws: Workspace, base_side: bool) -> list[_Task]:
+    candidates = [p for p in ws.files if not req.policy.exclude.matches(p)]
+    overlays = policy_mod.overlays(req.policy, spec.id)
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for path in candidates:
+        key = tuple(i for i, (pats, _) in enumerate(overlays) if pats.matches(path))
+        groups.setdefault(key, []).append(path)
+    tasks = []
+    for key, paths in sorted(groups.items()):
+        overlay: dict[str, Any] = {}
+        for i in key:
+            overlay = policy_mod.merge(overlay, overlays[i][1])
+        gs = policy_mod.settings(req.policy, spec, overlay)
+        if not gs.enabled:
+            continue
+        files = globs.select(paths, gs.include, gs.exclude)
+        if not files:
+            continue
+        tasks.append(
+            _Task(
+                spec=spec, settings=gs, ctx=_context(req, spec, gs, ws, files), base_side=base_side
+            )
+        )
+    return tasks
+
+
+def _context(
+    req: RunRequest, spec: GateSpec, gs: GateSettings, ws: Workspace, files: Sequence[str]
+) -> GateContext:
+    return GateContext(
+        gate=spec.id,
+        config=gs.config,
+        workspace=ws,
+        files=tuple(files),
+        policy=req.policy,
+        fingerprint_key=req.key,
+        now=req.now,
+        base_ref=req.base_ref,
+        changed_files=None
+        if req.changes is None
+        else tuple(sorted({c.path for c in req.changes} | {c.old_path for c in req.changes})),
+        cache_dir=None if req.cache_root is None else req.cache_root / spec.id,
+        jobs=req.jobs,
+    )
+
+
+def context_for(req: RunRequest, spec: GateSpec) -> GateContext:
+    """The context a gate gets for the whole workspace with its top-level settings."""
+    gs = policy_mod.settings(req.policy, spec)
+    files = globs.select(req.workspace.files, gs.include, gs.exclude)
+    return _context(req, spec, gs, req.workspace, files)
+
+
+def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
+    """Tasks to run, and the ids of gates the policy disables (reported, never silent)."""
+    tasks: list[_Task] = []
+    disabled: list[str] = []
+    for spec in req.specs:
+        base_settings = policy_mod.settings(req.policy, spec)
+        if spec.scope is Scope.REPOSITORY:
+            if not base_settings.enabled:
+                disabled.append(spec.id)
+                continue
+            whole = req.repository_workspace or req.workspace
+            files = globs.select(
+                [p for p in whole.files if not req.policy.exclude.matches(p)],
+                base_settings.include,
+                base_settings.exclude,
+            )
+            tasks.append(
+                _Task(
+                    spec=spec,
+                    settings=base_settings,
+                    ctx=_context(req, spec, base_settings, whole, files),
+                )
+            )
+            continue
+        gate_tasks = _file_tasks(req, spec, req.workspace, base_side=False)
+        if not base_settings.enabled and not gate_tasks:
+            disabled.append(spec.id)
+            continue
+        tasks += gate_tasks
+        if req.base_workspace is not None:
+            tasks += _file_tasks(req, spec, req.base_workspace, base_side=True)
+    return tasks, disabled
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution
+
+
+def _validate(task: _Task, findings: object) -> tuple[Finding, ...]:
+    spec, ctx = task.spec, task.ctx
+    if not isinstance(findings, tuple):
+        raise GateCannotRun(spec.id, "returned something other than findings", "fix the gate")
+    allowed_paths = set(ctx.files)
+    for f in findings:
+        problem = None
+        if not isinstance(f, Finding):
+            problem = f"returned a {type(f).__name__} instead of a Finding"
+        elif f.gate != spec.id or not f.rule.startswith(spec.id + "."):
+            problem = f"returned a finding of gate {f.gate!r} rule {f.rule!r}"
+        elif not isinstance(_as_object(f.severity), Severity):
+            problem = f"returned severity {f.severity!r}"
+        elif not _FINGERPRINT.match(f.fingerprint):
+            problem = f"returned a malformed fingerprint {f.fingerprint[:20]!r}"
+        elif spec.scope is Scope.FILES and f.location.path not in allowed_paths:
+            problem = f"reported a file it was not given: {f.location.path[:200]!r}"
+        elif f.location.path.startswith("/") or ".." in f.location.path.split("/"):
+            problem = f"reported a path outside the repository: {f.location.path[:200]!r}"
+        if problem:
+            raise GateCannotRun(spec.id, problem, "fix the gate, or disable it in the policy")
+    return findings
+
+
+def _as_object(value: object) -> object:
+    """Widen a declared type: a plugin's values are checked at run time, not trusted."""
+    return value
+
+
+def _worker(task: _Task, conn: Connection, debug: bool) -> None:
+    """Runs in the forked child: never lets an exception escape unreported."""
+
+    def _on_term(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through run_tool, which kills its tool
+
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    spec = task.spec
+    try:
+        findings = _validate(task, tuple(spec.run(task.ctx)))
+        conn.send(("ok", findings))
+    except GateCannotRun as exc:
+        conn.send(("error", GateError(gate=spec.id, reason=exc.reason, fix=exc.fix)))
+    except InvalidInput as exc:
+        conn.send(("invalid", (exc.file, exc.field, exc.problem, exc.fix)))
+    except SystemExit:
+        raise
+    except BaseException as exc:  # a crash is this gate's error: it blocks, it never passes
+        detail = traceback.format_exc() if debug else ""
+        conn.send(
+            (
+                "error",
+                GateError(
+                    gate=spec.id,
+                    reason=f"crashed: {type(exc).__name__}: {exc}"[:500]
+                    + (f"\n{detail}" if detail else ""),
+                    fix="rerun with --debug for the traceback and report it; the release stays blocked",
+                ),
+            )
+        )
+    finally:
+        conn.close()
+
+
+def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]:
+    """Run every task in its own forked worker; collect results in task order."""
+    if not tasks:
+        return []
+    ctx = multiprocessing.get_context("fork")
+    running: dict[Connection, tuple[int, Any, float]] = {}
+    results: dict[int, _TaskResult] = {}
+    start = time.monotonic()
+    try:
+        for i, task in enumerate(tasks):
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_worker, args=(task, child, debug), name=f"gate-{task.spec.id}"
+            )
+            proc.start()
+            child.close()
+            running[parent] = (i, proc, start + task.settings.timeout_s)
+        while running:
+            now = time.monotonic()
+            timeout = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
+            ready = wait(list(running), timeout=timeout)
+            for conn in ready:
+                assert isinstance(conn, Connection)
+                i, proc, _ = running.pop(conn)
+                results[i] = _receive(tasks[i], conn, proc)
+            now = time.monotonic()
+            for conn, (i, proc, deadline) in list(running.items()):
+                if now >= deadline:
+                    running.pop(conn)
+                    _stop(proc)
+                    conn.close()
+                    task = tasks[i]
+                    results[i] = _TaskResult(
+                        task=task,
+                        error=GateError(
+                            gate=task.spec.id,
+                            reason=f"did not finish within its timeout of {task.settings.timeout_s}s",
+                            fix=f"raise gates.{task.spec.id}.timeout in the policy, or narrow its paths",
+                        ),
+                    )
+    except BaseException:
+        for _conn, (_i, proc, _d) in running.items():
+            _stop(proc)
+        raise
+    return [results[i] for i in range(len(tasks))]
+
+
+def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
+    try:
+        kind, payload = conn.recv()
+    except (EOFError, OSError):
+        proc.join(_KILL_GRACE_S)
+        return _TaskResult(
+            task=task,
+            error=GateError(
+                gate=task.spec.id,
+                reason=f"worker process died without an answer (exit code {proc.exitcode})",
+                fix="rerun with --debug; the release stays blocked until the gate runs",
+            ),
+        )
+    finally:
+        conn.close()
+    proc.join(_KILL_GRACE_S)
+    if proc.is_alive():
+        _stop(proc)
+    match kind:
+        case "ok":
+            return _TaskResult(task=task, findings=payload)
+        case "error":
+            return _TaskResult(task=task, error=payload)
+        case _:
+            return _TaskResult(task=task, invalid=payload)
+
+
+def _stop(proc: Any) -> None:
+    if proc.is_alive():
+        proc.terminate()
+        proc.join(_KILL_GRACE_S)
+    if proc.is_alive():
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# Combining
+
+
+def _apply_severity(
+    findings: Sequence[Finding], overrides: Mapping[str, Severity]
+) -> list[Finding]:
+    if not overrides:
+        return list(findings)
+    return [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
+
+
+def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> list[Finding]:
+    """Multiset difference by fingerprint: the first occurrences (in sort order) are the old ones."""
+    old = Counter(f.fingerprint for f in base)
+    out = []
+    for f in sorted(current, key=Finding.sort_key):
+        if old[f.fingerprint] > 0:
+            old[f.fingerprint] -= 1
+        else:
+            out.append(f)
+    return out
+
+
+def run(req: RunRequest) -> RunResult:
+    tasks, disabled = plan(req)
+    results = execute(tasks, debug=req.debug)
+    invalid = sorted(r.invalid for r in results if r.invalid)
+    if invalid:
+        raise InvalidInput(*invalid[0])
+    current: list[Finding] = []
+    base: list[Finding] = []
+    errors: list[GateError] = []
+    for r in results:
+        if r.error is not None:
+            errors.append(r.error)
+            continue
+        adjusted = _apply_severity(r.findings, r.task.settings.severity)
+        (base if r.task.base_side else current).extend(adjusted)
+    if req.base_workspace is not None:
+        current = _new_only(current, base)
+    scanned = frozenset(req.workspace.files) if req.partial else None
+    filtered = filtering.apply(
+        current,
+        req.baseline,
+        req.waivers,
+        req.approval_notes,
+        fail_on=req.policy.fail_on,
+        scanned_paths=scanned,
+    )
+    errors = sorted(set(errors), key=lambda e: (e.gate, e.reason))
+    blocked = any(f.blocking for f in filtered.findings)
+    verdict, code = (
+        (Verdict.ERROR, ExitCode.GATE_ERROR)
+        if errors
+        else (Verdict.BLOCKED, ExitCode.BLOCKED)
+        if blocked
+        else (Verdict.PASS, ExitCode.PASS)
+    )
+    rules = {rule.id: rule for spec in req.specs for rule in spec.rules}
+    rules[EXPIRED_RULE_INFO.id] = EXPIRED_RULE_INFO
+    for rf in filtered.findings:
+        if rf.finding.rule not in rules:  # dynamic rules (policy patterns, tool rules)
+            rules[rf.finding.rule] = RuleInfo(
+                id=rf.finding.rule,
+                name=rf.finding.rule.split(".", 1)[1],
+                summary=rf.finding.message.split(":")[0][:200],
+                help="See the gate's documentation (`gates explain` on the gate's rules).",
+                default_severity=rf.finding.severity,
+            )
+    notes = list(req.notes)
+    notes += [f"gate {gid} is disabled by the policy" for gid in disabled]
+    return RunResult(
+        verdict=verdict,
+        exit_code=code,
+        gates=tuple(s.id for s in req.specs),
+        disabled=tuple(disabled),
+        findings=filtered.findings,
+        errors=tuple(errors),
+        rules=tuple(sorted(rules.values(), key=lambda r: r.id)),
+        skipped=req.workspace.skipped,
+        stale_baseline=filtered.stale_baseline,
+        approvals=filtered.approvals,
+        notes=tuple(notes),
+        tool_versions=(("release-gates", _version()), ("python", sys.version.split()[0])),
+        policy_digest=req.policy.digest,
+        fail_on=req.policy.fail_on,
+        scanned_files=len(req.workspace.files),
+    )
+
+
+def _version() -> str:
+    from gates import __version__
+
+    return __version__

@@ -1,0 +1,115 @@
+"""Test-only gates, registered through the real entry-point group by the `plugin_gates` fixture.
+
+They misbehave on purpose (crash, hang, die, return garbage, reject their input) so the tests can
+show that the runner fails closed, and one (`marker`) behaves, for diff, baseline and override tests.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterable
+
+from gates.errors import InvalidInput
+from gates.fingerprint import fingerprint
+from gates.model import Finding, Location, RuleInfo, Severity
+from gates.registry import GateContext, GateSpec
+
+_RULES = (
+    RuleInfo(
+        id="marker.forbidden",
+        name="forbidden",
+        summary="A FORBIDDEN marker",
+        help="Remove the marker.",
+        default_severity=Severity.HIGH,
+    ),
+    RuleInfo(
+        id="marker.todo",
+        name="todo",
+        summary="A TODO marker",
+        help="Do it.",
+        default_severity=Severity.LOW,
+    ),
+)
+
+
+def _marker(ctx: GateContext) -> Iterable[Finding]:
+    words = {"FORBIDDEN": "marker.forbidden", "TODO": "marker.todo"}
+    severity = {"marker.forbidden": Severity.HIGH, "marker.todo": Severity.LOW}
+    for path in ctx.files:
+        for n, line in enumerate(ctx.workspace.read_text(path).splitlines(), 1):
+            for word, rule in words.items():
+                if word in line:
+                    yield Finding(
+                        gate="marker",
+                        rule=rule,
+                        severity=severity[rule],
+                        message=f"{word} marker",
+                        location=Location(path=path, line=n),
+                        fingerprint=fingerprint("marker", rule, path, line),
+                        snippet=line.strip(),
+                    )
+
+
+def _boom(ctx: GateContext) -> Iterable[Finding]:
+    raise RuntimeError("the gate fell over")
+
+
+def _hang(ctx: GateContext) -> Iterable[Finding]:
+    threading.Event().wait()  # blocks forever: only the runner's timeout ends it
+    return ()
+
+
+def _garbage(ctx: GateContext) -> Iterable[Finding]:
+    return ["this is not a finding"]  # type: ignore[list-item]  # garbage on purpose
+
+
+def _badprint(ctx: GateContext) -> Iterable[Finding]:
+    yield Finding(
+        gate="badprint",
+        rule="badprint.x",
+        severity=Severity.HIGH,
+        message="x",
+        location=Location(path=ctx.files[0]),
+        fingerprint="line-42",
+    )
+
+
+def _dies(ctx: GateContext) -> Iterable[Finding]:
+    os._exit(7)
+
+
+def _interrupt(ctx: GateContext) -> Iterable[Finding]:
+    os.kill(os.getppid(), signal.SIGINT)  # what Ctrl-C in the terminal does to the runner
+    threading.Event().wait()
+    return ()
+
+
+def _badinput(ctx: GateContext) -> Iterable[Finding]:
+    raise InvalidInput("data/events.csv", "$.amount", "not a decimal", "write amounts as strings")
+
+
+def _spec(gate_id: str, run: object, rules: tuple[RuleInfo, ...] = ()) -> GateSpec:
+    return GateSpec(
+        id=gate_id,
+        summary=f"test gate {gate_id}",
+        config_schema={
+            "type": "object",
+            "properties": {"note": {"type": "string", "description": "free text"}},
+        },
+        rules=rules,
+        run=run,  # type: ignore[arg-type]
+        default_timeout_s=30,
+    )
+
+
+MARKER = _spec("marker", _marker, _RULES)
+BOOM = _spec("boom", _boom)
+HANG = _spec("hang", _hang)
+GARBAGE = _spec("garbage", _garbage)
+BADPRINT = _spec("badprint", _badprint)
+DIES = _spec("dies", _dies)
+BADINPUT = _spec("badinput", _badinput)
+INTERRUPT = _spec("interrupt", _interrupt)
+NOT_A_SPEC = "nope"

@@ -1,0 +1,88 @@
+"""No card number or secret reaches a log, a report, the evidence file or the baseline in clear.
+
+Runs the real CLI in a subprocess with the real logging configuration (verbose, JSON logs, debug)
+on a repository with planted values, then reads every byte it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gatekit import make_repo
+
+PAN = "4539148803436467"  # Luhn-valid Visa, not a published test number
+PAN_GROUPED = "4539 1488 0343 6467"
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file itself is not a finding
+IBAN = "DE89370400440532013000"
+SSN = "536-22-1471"
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    return make_repo(
+        tmp_path / "repo",
+        {
+            "payments/charge.py": (
+                "import logging\nlog = logging.getLogger(__name__)\n\n"
+                f"CARD = '{PAN_GROUPED}'\n"
+                f"STRIPE_KEY = '{STRIPE}'\n"
+                "def charge(card_number, amount):\n"
+                "    log.info('charging %s', card_number)\n"
+            ),
+            "fixtures/customers.json": f'{{"iban": "{IBAN}", "ssn": "{SSN}", "card": "{PAN}"}}\n',
+        },
+    )
+
+
+def _secrets_in(text: str) -> list[str]:
+    digits = re.sub(r"[ -]", "", text)
+    found = [v for v in (STRIPE, IBAN, SSN) if v in text]
+    if PAN in digits:
+        found.append(PAN)
+    return found
+
+
+def test_nothing_sensitive_in_any_output(planted: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
+    summary = planted.parent / "summary.md"
+    env["GITHUB_STEP_SUMMARY"] = str(summary)
+    outputs = planted.parent / "out"
+    outputs.mkdir()
+    argv = [
+        sys.executable, "-m", "gates", "--verbose", "--debug", "--log-format", "json",
+        "run", "--no-cache",
+        "--format", "json", "--output", str(outputs / "r.json"),
+        "--format", "sarif", "--output", str(outputs / "r.sarif"),
+        "--format", "junit", "--output", str(outputs / "r.xml"),
+        "--format", "text", "--output", str(outputs / "r.txt"),
+        "--format", "github",
+        "--evidence", str(outputs / "evidence.json"),
+    ]
+    proc = subprocess.run(argv, cwd=planted, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    rules = {line for line in (outputs / "r.txt").read_text().splitlines()}
+    assert rules  # the report exists and has content
+    baseline = subprocess.run(
+        [sys.executable, "-m", "gates", "--verbose", "baseline", "create", "--no-cache"],
+        cwd=planted, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert baseline.returncode == 0, baseline.stderr[-2000:]
+    written = {
+        "stdout": proc.stdout,
+        "stderr": proc.stderr + baseline.stderr,
+        "summary": summary.read_text(),
+        "baseline": (planted / ".release-gates/baseline.json").read_text(),
+        **{p.name: p.read_text() for p in outputs.iterdir()},
+    }
+    leaks = {name: _secrets_in(text) for name, text in written.items() if _secrets_in(text)}
+    assert leaks == {}
+    # and the values were found, masked: the test is not passing because nothing was scanned
+    report = written["r.json"]
+    assert "453914" in report and "6467" in report
+    assert "pii.pan" in report and "pii.iban" in report and "secrets." in report

@@ -1,0 +1,137 @@
+"""What we publish: the pre-commit manifest, the GitHub Action, and the wheel's package data."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gates import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hooks() -> list[dict[str, object]]:
+    data = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert isinstance(data, list)
+    return data
+
+
+def test_every_gate_has_a_hook_and_every_hook_runs_a_gate() -> None:
+    hooks = {str(h["id"]): h for h in _hooks()}
+    builtin = {"pii", "secrets", "sast", "signoff", "reconcile"}
+    assert set(hooks) == builtin | {"release-gates"}
+    for hook_id, hook in hooks.items():
+        assert hook["language"] == "python"
+        expected = "gates run" if hook_id == "release-gates" else f"gates run --gate {hook_id}"
+        assert hook["entry"] == expected
+    assert builtin <= set(registry.available())
+
+
+def test_hook_file_filters_are_known_identify_tags() -> None:
+    from identify import identify
+
+    for hook in _hooks():
+        for key in ("types", "types_or", "exclude_types"):
+            for tag in hook.get(key, []):  # type: ignore[attr-defined]
+                assert tag in identify.ALL_TAGS, (hook["id"], tag)
+
+
+def test_repository_wide_gates_do_not_take_file_names() -> None:
+    hooks = {str(h["id"]): h for h in _hooks()}
+    for hook_id in ("release-gates", "signoff", "reconcile"):
+        assert hooks[hook_id]["pass_filenames"] is False
+        assert hooks[hook_id]["always_run"] is True
+
+
+def test_action_passes_inputs_through_env_never_inline() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    used = set()
+    for step in steps:
+        run = step.get("run", "")
+        assert "${{" not in run, f"expression inside run: {step['name']}"
+        for value in step.get("env", {}).values():
+            used |= set(re.findall(r"inputs\.([a-z-]+)", str(value)))
+    assert used == set(action["inputs"])
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (found,) = out.glob("release_gates-*.whl")
+    return found
+
+
+def test_wheel_ships_schemas_policies_and_demo(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "gates/schemas/policy.schema.json",
+        "gates/schemas/gate-common.schema.json",
+        "gates/policies/fintech-default.yaml",
+        "gates/policies/pci-strict.yaml",
+        "gates/policies/demo/release-gates/policy.yaml",
+        "gates/py.typed",
+    ):
+        assert required in names, required
+    assert any(n.startswith("gates/policies/demo/repo/") for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    for gate in ("pii", "secrets", "sast", "signoff", "reconcile"):
+        assert f"{gate} = gates.checks.{gate}:GATE" in text
+
+
+def test_wheel_runs_policy_commands_from_its_own_files(wheel: Path, tmp_path: Path) -> None:
+    """The installed wheel (not the source tree) finds its policies through importlib.resources."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gates, sys; from gates.cli import main; print(gates.__file__); sys.exit(main(['policy', 'show']))",
+        ],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith(str(target))
+    assert "# resolved from: policies/fintech-default.yaml (shipped)" in proc.stdout

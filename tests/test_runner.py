@@ -1,0 +1,213 @@
+"""The runner through the real entry-point group: fail-closed cases, diff mode, baseline, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gates import pipeline
+from gates.errors import GateCannotRun, InvalidInput
+from gates.model import ExitCode, Severity, Status, Verdict
+from tests.gatekit import NOW, git, make_repo
+
+_BODY = "".join(f"def f{i}(a, b):\n    return a + b * {i}\n" for i in range(10))
+POLICY = """\
+version: 1
+gates:
+  hang: {timeout: 1}
+"""
+
+
+def _run(root: Path, *gates: str, **kw: object) -> pipeline.RunResult:  # type: ignore[name-defined]
+    opts = pipeline.Options(cwd=root, now=NOW, gates=gates, use_cache=False, **kw)  # type: ignore[arg-type]
+    return pipeline.run(opts)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(
+        tmp_path / "repo",
+        {
+            ".release-gates/policy.yaml": POLICY,
+            "app/pay.py": "x = 1  # FORBIDDEN\ny = 2  # TODO\n" + _BODY,
+            "app/ok.py": "z = 3\n",
+        },
+    )
+
+
+@pytest.mark.usefixtures("plugin_gates")
+@pytest.mark.parametrize(
+    ("gate", "reason"),
+    [
+        ("boom", "crashed: RuntimeError: the gate fell over"),
+        ("hang", "did not finish within its timeout of 1s"),
+        ("garbage", "returned a str instead of a Finding"),
+        ("badprint", "returned a malformed fingerprint 'line-42'"),
+        ("dies", "worker process died without an answer (exit code 7)"),
+    ],
+    ids=["crash", "hang", "garbage", "bad-fingerprint", "dies"],
+)
+def test_gate_failures_are_errors_that_block(repo: Path, gate: str, reason: str) -> None:
+    result = _run(repo, "marker", gate)
+    assert result.verdict is Verdict.ERROR
+    assert result.exit_code is ExitCode.GATE_ERROR
+    assert [(e.gate, e.reason) for e in result.errors] == [(gate, reason)]
+    # findings of the gates that did run are still reported
+    assert {rf.finding.rule for rf in result.findings} == {"marker.forbidden", "marker.todo"}
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_invalid_input_inside_a_gate_is_exit_2(repo: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"data/events.csv: \$.amount: not a decimal"):
+        _run(repo, "badinput")
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_plugin_that_is_not_a_gatespec_cannot_run(repo: Path) -> None:
+    with pytest.raises(GateCannotRun, match="is a str, not a GateSpec"):
+        _run(repo, "notaspec")
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_unknown_gate_id_names_the_installed_ones(repo: Path) -> None:
+    with pytest.raises(
+        GateCannotRun, match=r"no installed gate has this id. Fix: use one of: .*marker"
+    ):
+        _run(repo, "markr")
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_blocking_follows_fail_on_and_severity_overrides(repo: Path) -> None:
+    result = _run(repo, "marker")
+    assert result.verdict is Verdict.BLOCKED
+    blocking = {(rf.finding.rule, rf.blocking) for rf in result.findings}
+    assert blocking == {("marker.forbidden", True), ("marker.todo", False)}
+
+    (repo / ".release-gates/policy.yaml").write_text(
+        "version: 1\ngates:\n  marker:\n    severity: {marker.forbidden: medium}\n"
+    )
+    result = _run(repo, "marker")
+    assert result.verdict is Verdict.PASS
+    assert {rf.finding.severity for rf in result.findings} == {Severity.MEDIUM, Severity.LOW}
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_overrides_apply_per_path(repo: Path) -> None:
+    (repo / "legacy").mkdir()
+    (repo / "legacy/old.py").write_text("a = 1  # FORBIDDEN\n")
+    git(repo, "add", "-A")
+    (repo / ".release-gates/policy.yaml").write_text(
+        "version: 1\noverrides:\n  - paths: ['legacy/**']\n    gates:\n      marker: {severity: {marker.forbidden: low}}\n"
+    )
+    result = _run(repo, "marker")
+    sev = {
+        (rf.finding.location.path, rf.finding.rule): rf.finding.severity for rf in result.findings
+    }
+    assert sev == {
+        ("app/pay.py", "marker.forbidden"): Severity.HIGH,
+        ("app/pay.py", "marker.todo"): Severity.LOW,
+        ("legacy/old.py", "marker.forbidden"): Severity.LOW,
+    }
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_disabled_gate_is_reported_not_silent(repo: Path) -> None:
+    (repo / ".release-gates/policy.yaml").write_text(
+        "version: 1\ngates:\n  marker: {enabled: false}\n"
+    )
+    result = _run(repo, "marker")
+    assert result.verdict is Verdict.PASS
+    assert "gate marker is disabled by the policy" in result.notes
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_diff_keeps_only_new_findings_across_moves_and_renames(repo: Path) -> None:
+    git(repo, "mv", "app/pay.py", "app/payments.py")
+    # the old finding moves down a few lines; a new one appears
+    (repo / "app/payments.py").write_text(
+        "import os\n\n\nx = 1  # FORBIDDEN\ny = 2  # TODO\nq = 9  # FORBIDDEN again\n" + _BODY
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "rename and edit")
+    result = _run(repo, "marker", diff="HEAD~1")
+    assert [
+        (rf.finding.location.path, rf.finding.location.line, rf.finding.rule)
+        for rf in result.findings
+    ] == [("app/payments.py", 6, "marker.forbidden")]
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_diff_with_unknown_base_is_invalid_input(repo: Path) -> None:
+    with pytest.raises(InvalidInput, match="--diff: nope: no such commit or branch"):
+        _run(repo, "marker", diff="nope")
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_named_files_are_pre_commit_mode(repo: Path) -> None:
+    result = _run(repo, "marker", files=(str(repo / "app/ok.py"),))
+    assert result.findings == ()
+    assert result.scanned_files == 1
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_named_file_outside_repo_is_refused(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.py"
+    outside.write_text("x = 1\n")
+    with pytest.raises(InvalidInput, match="path is outside the repository"):
+        _run(repo, "marker", files=(str(outside),))
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_baseline_accepts_counted_occurrences_and_reports_stale(repo: Path) -> None:
+    from gates import baseline
+
+    first = _run(repo, "marker")
+    baseline.save(
+        repo / ".release-gates/baseline.json",
+        baseline.from_findings(rf.finding for rf in first.findings),
+    )
+    # a second identical occurrence in the same file shares the fingerprint: only one is accepted
+    (repo / "app/pay.py").write_text("x = 1  # FORBIDDEN\nx = 1  # FORBIDDEN\n")
+    result = _run(repo, "marker")
+    statuses = [(rf.finding.location.line, rf.status) for rf in result.findings]
+    assert statuses == [(1, Status.BASELINED), (2, Status.NEW)]
+    assert len(result.stale_baseline) == 1  # the TODO was fixed
+    assert result.verdict is Verdict.BLOCKED
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_symlinks_and_binaries_and_big_files_are_skipped_and_listed(
+    repo: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("FORBIDDEN outside\n")
+    (repo / "link.py").symlink_to(tmp_path / "secret.txt")
+    (repo / "blob.bin").write_bytes(b"FORBIDDEN\0\1\2")
+    (repo / "big.py").write_text("# FORBIDDEN\n" + "x" * 2_000_000)
+    git(repo, "add", "-A")
+    result = _run(repo, "marker")
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("big.py", "too large (2000012 bytes > 1048576)"),
+        ("blob.bin", "binary"),
+        ("link.py", "symlink (out of the repository), not followed"),
+    ]
+    assert {rf.finding.location.path for rf in result.findings} == {"app/pay.py"}
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_plain_directory_without_git_works_with_a_note(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    (root / "src").mkdir(parents=True)
+    (root / "src/a.py").write_text("a = 1  # FORBIDDEN\n")
+    result = _run(root, "marker")
+    assert [rf.finding.location.path for rf in result.findings] == ["src/a.py"]
+    assert "not a git repository: scanned every regular file below the directory" in result.notes
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_validity_cache_never_hides_a_changed_policy(repo: Path) -> None:
+    opts = pipeline.Options(cwd=repo, now=NOW, gates=("marker",), use_cache=True)
+    assert pipeline.run(opts).verdict is Verdict.BLOCKED  # valid: the marker is written
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
+    with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
+        pipeline.run(opts)
