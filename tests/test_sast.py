@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from gates.checks import sast
 from gates.checks.sast import GATE
+from gates.checks.sast import config as sast_config
 from gates.checks.sast import gate as sast_gate
 from gates.checks.sast import semgrep as sg
 from gates.errors import GateCannotRun, InvalidInput
@@ -193,7 +195,7 @@ def test_semgrep_needs_no_network(repo: Path) -> None:
     """The exact command the gate runs succeeds in a network namespace with no interfaces up."""
     rules = sorted(Path(str(files("gates") / "policies" / "semgrep")).glob("*.yaml"))
     argv = sg.argv(rules, ["shop/views.py"], jobs=1, timeout_per_file=30)
-    exe = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "semgrep")
+    exe = str(Path(sys.executable).parent / "semgrep")
     env = {"PATH": os.environ["PATH"], "HOME": os.environ["HOME"], **sg.ENV}
     proc = subprocess.run(
         ["unshare", "-rn", exe, *argv[1:]], cwd=repo, env=env, capture_output=True, timeout=300
@@ -331,3 +333,23 @@ def test_gate_spec_is_consistent() -> None:
     ids = [r.id for r in GATE.rules]
     assert len(ids) == len(set(ids))
     assert sast.GATE is GATE
+
+
+def test_cache_namespace_tracks_rules_policy_and_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = tmp_path / "r.yaml"
+    rule.write_text("rules: []\n")
+    cfg = sast_config.parse({})
+    base = sast_gate._namespace(cfg, [rule])
+    assert sast_gate._namespace(cfg, [rule]) == base  # stable
+    assert sast_gate._namespace(sast_config.parse({"bandit": {"skip": ["B101"]}}), [rule]) != base
+    rule.write_text("rules: [] # edited\n")
+    edited = sast_gate._namespace(cfg, [rule])
+    assert edited != base
+    fake = tmp_path / "bin" / "semgrep"  # another semgrep executable first on PATH
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    assert sast_gate._namespace(cfg, [rule]) != edited
