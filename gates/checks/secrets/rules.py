@@ -8,8 +8,8 @@ from gates.model import RuleInfo, Severity
 
 _FIX = (
     "Remove it from the code and history, rotate it at the provider (assume it leaked), and read "
-    "it at run time from the environment or a secret manager. If it is not a secret, add "
-    "`# pragma: allowlist secret` on the line or accept it through a signed approval."
+    "it at run time from the environment or a secret manager. If it is not a secret, get a "
+    "signed approval: `# pragma: allowlist secret` is shown as a request but does not unblock."
 )
 
 
