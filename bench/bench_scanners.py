@@ -8,6 +8,8 @@ One run, ratios from that run. Corpus: the payment SDK sources (bench/corpus.py)
 - ours cold: the secrets and sast gates in-process (GateContext, jobs = CPUs), run concurrently as
   the runner does, with an empty cache directory.
 - ours warm: the same again with nothing changed (cache filled by the cold run).
+- CLI cold/warm: `gates run --gate secrets --gate sast --gate pii` in a subprocess, with a fresh
+  XDG_CACHE_HOME, then again (the pii gate is included as the issue asks; it takes well under 1s).
 - secrets alone (no cache) vs `detect-secrets-hook` on all files.
 Findings: the peer's are read from one extra, untimed run of each tool with JSON output and the
 same arguments; the differences are listed with the reason.
@@ -41,6 +43,16 @@ from tests.gatekit import context
 BIN = Path(sys.executable).parent
 README = Path(__file__).resolve().parent / "README.md"
 SECTION = "## secrets and sast"
+NOTE = [
+    "",
+    "Notes: the machine is shared (load average 5-7 from other jobs), so absolute times are",
+    "noisy; the ratios come from this one run. Where the speed comes from: the secrets gate runs",
+    "detect-secrets' own plugins and filters but skips lines that none of the enabled plugins'",
+    "patterns can match (tests/test_secrets_engine.py proves the result equals",
+    "detect-secrets' scan_file), over 2 processes; the sast gate starts semgrep once for all",
+    "files (the pre-commit hook starts it once per batch) and runs bandit beside it; warm runs",
+    "read per-file results keyed by content, rules, policy and tool version.",
+]
 OFFLINE = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 
 
@@ -102,6 +114,18 @@ def run_ours(repo: Path, cache: Path | None, jobs: int) -> list[Finding]:
     with ThreadPoolExecutor(2) as pool:
         parts = pool.map(lambda g: one(g.id, g.run), (SECRETS, SAST))
         return [f for part in parts for f in part]
+
+
+def run_cli(repo: Path, cache_home: Path) -> int:
+    """`gates run --gate secrets --gate sast --gate pii`, as a user runs it, caching under
+    `cache_home`; exit 0 or 1 expected (pass or blocked), anything else aborts the benchmark."""
+    argv = [sys.executable, "-m", "gates", "run", "--gate", "secrets", "--gate", "sast",
+            "--gate", "pii", "--format", "json", "--output", os.devnull]  # fmt: skip
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    proc = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"gates run exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return proc.returncode
 
 
 def tracked(repo: Path) -> list[str]:
@@ -180,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = run_ours(repo, work / "cache", jobs)
         warm_s = time.perf_counter() - start
         assert warm == cold, "warm run must report exactly the cold findings"
+        cli_cold_s, _ = timed(lambda: run_cli(repo, work / "xdg"))
+        cli_warm_s, _ = timed(lambda: run_cli(repo, work / "xdg"))
         ctx = dataclasses.replace(context("secrets", repo), jobs=jobs)
         secrets_s, _ = timed(lambda: list(SECRETS.run(ctx)))
         names = tracked(repo)
@@ -195,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         ("peer: pre-commit (detect-secrets, bandit, semgrep hooks)", peer_s, ""),
         ("ours cold: secrets + sast gates", cold_s, f"{cold_s / peer_s:.2f}x peer (<= 0.5x)"),
         ("ours warm: nothing changed", warm_s, f"{warm_s / cold_s:.3f}x cold (<= 0.1x)"),
+        ("CLI cold: gates run --gate secrets --gate sast --gate pii", cli_cold_s,
+         f"{cli_cold_s / peer_s:.2f}x peer (<= 0.5x)"),
+        ("CLI warm: the same, nothing changed", cli_warm_s,
+         f"{cli_warm_s / cli_cold_s:.3f}x CLI cold (<= 0.1x)"),
         ("detect-secrets-hook, all files", hook_s, ""),
         ("ours: secrets gate alone", secrets_s, f"{hook_s / secrets_s:.1f}x faster (>= 5x)"),
     ]  # fmt: skip
@@ -221,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         diffs += [explain(tool, i, repo, ours=True) for i in sorted(o - p)]
     lines += ["", "Differences:", ""]
     lines += [f"- {d}" for d in diffs] or ["- none"]
+    lines += NOTE
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
