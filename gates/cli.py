@@ -21,17 +21,23 @@ from gates import __version__
 from gates.errors import GateCannotRun, InvalidInput
 from gates.model import ExitCode
 
-# Command modules, each exposing add_parser(sub); imported lazily only to build the parser.
-_COMMANDS = (
-    "gates.commands.run",
-    "gates.commands.demo",
-    "gates.commands.catalog",
-    "gates.commands.policy",
-    "gates.commands.baseline",
-    # "gates.commands.approve",
-    # "gates.commands.signoff",
-    # "gates.commands.reconcile",
-)
+# Command name -> (module exposing add_parser(sub), one-line help). Only the module of the command
+# being run is imported: the others' imports (signature tooling, report loaders) would otherwise
+# cost every pre-commit run hundreds of milliseconds.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("gates.commands.run", "run the gates"),
+    "demo": ("gates.commands.demo", "run every gate on an embedded payments repository"),
+    "list": ("gates.commands.catalog", "list installed gates and their rules"),
+    "explain": ("gates.commands.catalog", "explain a rule"),
+    "policy": ("gates.commands.policy", "validate or show a policy"),
+    "baseline": ("gates.commands.baseline", "manage the baseline of accepted findings"),
+    "report": ("gates.commands.report", "render a saved JSON report in other formats"),
+    "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
+    "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
+    # "reconcile": ("gates.commands.reconcile", "..."),
+}
+_GLOBAL_WITH_VALUE = frozenset({"--log-format"})
+
 
 _EPILOG = """\
 examples:
@@ -45,7 +51,9 @@ exit codes: 0 pass, 1 blocked, 2 invalid input, 3 a gate could not run, 130 inte
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `command`, only that command's module is imported (the others get a
+    placeholder that still shows in `gates --help`)."""
     parser = argparse.ArgumentParser(
         prog="gates",
         description="Release gates for payment and fintech codebases.",
@@ -62,16 +70,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="log rendering on stderr (auto: JSON lines under CI or when stderr is not a terminal)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in _COMMANDS:
-        importlib.import_module(name).add_parser(sub)
+    modules = {m for name, (m, _) in _COMMANDS.items() if command in (None, name)}
+    added: set[str] = set()
+    for name, (module, text) in _COMMANDS.items():
+        if module in modules:
+            if module not in added:
+                importlib.import_module(module).add_parser(sub)
+                added.add(module)
+        else:
+            sub.add_parser(name, help=text)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (skipping global options), when it names a known command."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in _COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     stdout = out or sys.stdout
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(args_list))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: --help exits 0, a usage error exits 2
         return int(exc.code or 0)
     from gates import log

@@ -29,6 +29,15 @@ APPROVALS_GATE = "approvals"
 EXPIRED_RULE = "approvals.expired"
 
 
+@dataclass(slots=True, kw_only=True)
+class _Slot:
+    """A waiver entry's remaining budget (mutable, local to one `apply` call)."""
+
+    waiver: Waiver
+    left: int
+    severity: Severity
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Filtered:
     findings: tuple[ReportedFinding, ...]
@@ -73,11 +82,13 @@ def apply(
     all_findings = sorted([*findings, *expired_findings(notes)], key=Finding.sort_key)
     budget = baseline.budget()
     used_baseline: Counter[str] = Counter()
-    waiver_budget: dict[tuple[str, str, str], list[tuple[Waiver, int]]] = defaultdict(list)
+    # Per (gate, rule, fingerprint): each covering waiver with the occurrences it has left and
+    # the severity its signers approved; a more severe finding is not covered by it.
+    slots: dict[tuple[str, str, str], list[_Slot]] = defaultdict(list)
     for waiver in sorted(waivers, key=lambda w: w.id):
         for entry in waiver.covers:
-            waiver_budget[(entry.gate, entry.rule, entry.fingerprint)].append(
-                (waiver, entry.max_occurrences)
+            slots[(entry.gate, entry.rule, entry.fingerprint)].append(
+                _Slot(waiver=waiver, left=entry.max_occurrences, severity=entry.severity)
             )
     used_waivers: Counter[str] = Counter()
 
@@ -87,13 +98,17 @@ def apply(
             used_baseline[f.fingerprint] += 1
             reported.append(ReportedFinding(finding=f, status=Status.BASELINED, blocking=False))
             continue
-        slots = waiver_budget.get((f.gate, f.rule, f.fingerprint), [])
-        if slots:
-            waiver, left = slots[0]
-            if left <= 1:
-                slots.pop(0)
-            else:
-                slots[0] = (waiver, left - 1)
+        slot = next(
+            (
+                s
+                for s in slots.get((f.gate, f.rule, f.fingerprint), ())
+                if s.left > 0 and s.severity.at_least(f.severity)
+            ),
+            None,
+        )
+        if slot is not None:
+            slot.left -= 1
+            waiver = slot.waiver
             used_waivers[waiver.id] += 1
             reported.append(
                 ReportedFinding(

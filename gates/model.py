@@ -87,6 +87,7 @@ class Finding:
     location: Location
     fingerprint: str
     snippet: str = ""
+    # keys starting with "sensitive." are never rendered in any report
     properties: tuple[tuple[str, str], ...] = ()
     suppression_requests: tuple[str, ...] = ()
 
@@ -144,6 +145,9 @@ class WaiverEntry:
     rule: str
     fingerprint: str
     max_occurrences: int
+    # The severity the signers approved (it set the lifetime cap): a finding more severe than
+    # this is not covered, so a critical finding can't ride on a waiver labelled "low".
+    severity: Severity = Severity.CRITICAL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,8 +181,7 @@ class RunResult:
 
     verdict: Verdict
     exit_code: ExitCode
-    gates: tuple[str, ...]  # ids of the gates that were asked to run, in order
-    disabled: tuple[str, ...] = ()  # of those, the ones the policy disables (reported, not run)
+    gates: tuple[str, ...]  # ids of the gates that ran (a disabled gate is named in `notes`)
     findings: tuple[ReportedFinding, ...]
     errors: tuple[GateError, ...]
     rules: tuple[RuleInfo, ...]  # metadata for every rule that appears in findings

@@ -94,11 +94,12 @@ def select_specs(
     `known_valid` is a cache directory: a marker keyed by the policy's exact contents, our version
     and the gate schemas records a past success, so the common case (an unchanged policy) skips
     JSON Schema validation and its ~100 ms import on every commit."""
-    installed = registry.available()
-    specs = registry.load(list(wanted) if wanted else None)
+    eps = registry.discover()
+    installed = registry.available(eps)
+    specs = registry.load(list(wanted) if wanted else None, eps)
     loaded = {s.id for s in specs}
     extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
-    checked = (*specs, *registry.load(extra))
+    checked = (*specs, *registry.load(extra, eps))
     marker = None
     if known_valid is not None:
         marker = known_valid / "valid-policies" / _validity_key(policy, checked, installed)
@@ -126,9 +127,10 @@ def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence
 
 def validate_policy(policy: Policy) -> None:
     """Check every gate section the policy mentions (used by `gates policy validate|show`)."""
-    installed = registry.available()
+    eps = registry.discover()
+    installed = registry.available(eps)
     mentioned = [g for g in policy_mod.mentioned_gates(policy) if g in installed]
-    policy_mod.validate_gates(policy, registry.load(mentioned), installed)
+    policy_mod.validate_gates(policy, registry.load(mentioned, eps), installed)
 
 
 def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | None]:
@@ -186,6 +188,7 @@ class Workspaces:
     base: workspace.Workspace | None = None  # --diff: the changed files at the merge base
     base_commit: str | None = None
     changes: tuple[git.Change, ...] | None = None
+    named: bool = False  # pre-commit mode: `current` holds the files the user named
 
 
 def build_workspaces(
@@ -199,7 +202,7 @@ def build_workspaces(
             if whole_needed and repo.is_git
             else None
         )
-        return Workspaces(current=named, whole=whole)
+        return Workspaces(current=named, whole=whole, named=True)
     if not repo.is_git:
         if opts.diff:
             raise InvalidInput(
@@ -239,6 +242,16 @@ def build_workspaces(
     )
 
 
+def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
+    """What the change touches: --diff's changes (both rename sides), or the files pre-commit
+    named; None when the whole repository is under review."""
+    if ws.changes is not None:
+        return tuple(sorted({c.path for c in ws.changes} | {c.old_path for c in ws.changes}))
+    if ws.named:
+        return ws.current.files
+    return None
+
+
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
     trust_ref = default_trust_ref(opts.trust_ref) if repo.is_git else None
@@ -275,7 +288,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         approval_notes=notes,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
-        changes=ws.changes,
+        changed_files=_changed_files(ws),
         cache_root=cache,
         jobs=opts.jobs or (os.cpu_count() or 1),
         partial=bool(opts.files) or opts.diff is not None,
@@ -287,6 +300,10 @@ def prepare(opts: Options) -> runner.RunRequest:
 def _approvals(
     repo: Repo, policy: Policy, now: datetime, trust_ref: str | None
 ) -> tuple[tuple[Waiver, ...], tuple[ApprovalNote, ...]]:
+    from gates.approvals import WAIVERS_DIR
+
+    if not (repo.root / WAIVERS_DIR).is_dir():
+        return (), ()  # nothing to verify: spare every commit the verifier's imports
     from gates.approvals.load import load_waivers
 
     approval_set = load_waivers(repo.root, policy, now, trust_ref=trust_ref)

@@ -309,7 +309,9 @@ def check_schema(
     """Validate; raise InvalidInput for the most relevant error (deterministic choice)."""
     import jsonschema  # ~100 ms to import: only when a policy is not known to be valid
 
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     errors = sorted(
         validator.iter_errors(instance),
         key=lambda e: ([str(p) for p in e.absolute_path], str(e.validator)),

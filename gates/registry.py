@@ -78,7 +78,8 @@ class GateSpec:
     tools: tuple[str, ...] = field(default=())  # external executables it needs, for `gates list`
 
 
-def _entry_points() -> dict[str, EntryPoint]:
+def discover() -> dict[str, EntryPoint]:
+    """Every installed gate's entry point by id, without importing any (one metadata scan)."""
     found: dict[str, EntryPoint] = {}
     for ep in entry_points(group=GROUP):
         if ep.name in found and found[ep.name].value != ep.value:
@@ -91,14 +92,18 @@ def _entry_points() -> dict[str, EntryPoint]:
     return found
 
 
-def available() -> tuple[str, ...]:
+def available(eps: Mapping[str, EntryPoint] | None = None) -> tuple[str, ...]:
     """Ids of every installed gate, sorted, without importing them."""
-    return tuple(sorted(_entry_points()))
+    return tuple(sorted(discover() if eps is None else eps))
 
 
-def load(ids: Sequence[str] | None = None) -> tuple[GateSpec, ...]:
-    """Import and check the named gates (all when None), in the order given (else sorted)."""
-    eps = _entry_points()
+def load(
+    ids: Sequence[str] | None = None, eps: Mapping[str, EntryPoint] | None = None
+) -> tuple[GateSpec, ...]:
+    """Import and check the named gates (all when None), in the order given (else sorted).
+
+    `eps` is a `discover()` result to reuse: scanning package metadata costs tens of ms."""
+    eps = discover() if eps is None else eps
     wanted = list(ids) if ids is not None else sorted(eps)
     specs = []
     for gate_id in wanted:

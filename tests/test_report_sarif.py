@@ -93,6 +93,9 @@ def test_one_run_per_gate_including_clean_and_failed_gates() -> None:
         "release-gates/signoff",
     ]
     assert [len(r["results"]) for r in runs] == [2, 1, 1, 0, 0]
+    assert {json.dumps(r["originalUriBaseIds"]) for r in runs} == {
+        '{"%SRCROOT%": {"description": {"text": "The repository root."}}}'
+    }
     assert [r["invocations"][0]["executionSuccessful"] for r in runs] == [
         True,
         True,

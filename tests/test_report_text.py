@@ -87,10 +87,19 @@ def test_colour_only_when_asked() -> None:
         ("two\nlines\r", "two\\nlines\\r"),
         ("admin\u202e txt.exe", "admin\\u202e txt.exe"),
         ("zero\u200bwidth", "zero\\u200bwidth"),
+        ("line\u2028separator", "line\\u2028separator"),
         ("c1\x9bcontrol", "c1\\x9bcontrol"),
         ("bad byte \udcff", "bad byte \\udcff"),
     ],
-    ids=["osc-escape", "newlines", "bidi-override", "zero-width", "c1-csi", "lone-surrogate"],
+    ids=[
+        "osc-escape",
+        "newlines",
+        "bidi-override",
+        "zero-width",
+        "line-separator",
+        "c1-csi",
+        "lone-surrogate",
+    ],
 )
 def test_untrusted_text_is_inert(message: str, shown: str) -> None:
     rf = ReportedFinding(
@@ -115,13 +124,15 @@ def test_multiline_snippet_is_one_quoted_line_each() -> None:
             "a.py",
             1,
             "0" * 64,
-            snippet="x = 1.0\n\x1b[2Jy = 2.0",
+            snippet="x = 1.0\n\x1b[2Jy = 2.0\n\tz = 3.0",
         ),
         status=Status.NEW,
         blocking=False,
     )
     result = dataclasses.replace(reportkit.empty(), gates=("sast",), findings=(rf,))
-    assert "    | x = 1.0\n    | \\x1b[2Jy = 2.0\n" in render(result, Format.TEXT)
+    assert "    | x = 1.0\n    | \\x1b[2Jy = 2.0\n    |     z = 3.0\n" in render(
+        result, Format.TEXT
+    )
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,7 @@ def test_disabled_gate_is_reported_not_silent(repo: Path) -> None:
     result = _run(repo, "marker")
     assert result.verdict is Verdict.PASS
     assert "gate marker is disabled by the policy" in result.notes
+    assert result.gates == ()
 
 
 @pytest.mark.usefixtures("plugin_gates")

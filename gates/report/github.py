@@ -4,7 +4,7 @@ Annotations (`::error file=...,line=...,title=...::message`) go to stdout and sh
 request's diff. Only findings a reviewer must act on are annotated: new ones, at a level set by
 severity (critical/high -> error, medium -> warning, low -> notice), blocking ones first because
 GitHub displays only the first few per step; baselined and waived ones are counted in the
-summary instead. A gate error is an `::error` without a file. Values are
+summary instead. The output ends with the text report's one-line verdict, as plain log text. A gate error is an `::error` without a file. Values are
 escaped as the Actions toolkit does (`%`, CR, LF in data; also `:` and `,` in properties), so
 text from a scanned file can never end a command early or start a new one.
 
@@ -19,7 +19,7 @@ from typing import assert_never
 from gates.model import ReportedFinding, RunResult, Severity, Status, Verdict
 from gates.report import view
 from gates.report.inert import inert
-from gates.report.text import location
+from gates.report.text import location, summary_line
 
 SUMMARY_ROWS_PER_GATE = 100
 
@@ -52,7 +52,8 @@ def annotation_level(sev: Severity) -> str:
 def _annotation(rf: ReportedFinding) -> str:
     f = rf.finding
     loc = f.location
-    props: dict[str, str] = {"file": loc.path} if loc.path else {}
+    # inert: a control character in a file name must not reach the log (it renders ANSI)
+    props: dict[str, str] = {"file": inert(loc.path)} if loc.path else {}
     if loc.path and loc.line > 0:
         props["line"] = str(loc.line)
         if loc.end_line > loc.line:
@@ -62,7 +63,7 @@ def _annotation(rf: ReportedFinding) -> str:
             # GitHub takes column ranges on a single line only
             if loc.end_line in (0, loc.line) and loc.end_column > loc.column:
                 props["endColumn"] = str(loc.end_column)
-    props["title"] = f"{f.rule} ({f.severity.value}{', blocking' if rf.blocking else ''})"
+    props["title"] = f"{inert(f.rule)} ({f.severity.value}{', blocking' if rf.blocking else ''})"
     message = inert(f.message)
     for request in f.suppression_requests:
         message += f"\nSuppression requested, not applied: {inert(request)}"
@@ -83,6 +84,7 @@ def workflow_commands(result: RunResult) -> str:
     new = [rf for rf in view.sorted_findings(result) if rf.status is Status.NEW]
     lines.extend(_annotation(rf) for rf in new if rf.blocking)
     lines.extend(_annotation(rf) for rf in new if not rf.blocking)
+    lines.append(summary_line(result))  # plain log text, not a command: the verdict, last
     return "".join(line + "\n" for line in lines)
 
 

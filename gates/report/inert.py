@@ -1,11 +1,11 @@
 """Untrusted text made inert: what a scanned file wrote can't steer a terminal or a reader.
 
 Messages, snippets and paths come from the code under review. Before a text, JUnit or GitHub
-report shows them, C0/C1 control characters, DEL, and the bidirectional and invisible formatting
-characters used in "Trojan Source" attacks are shown as escapes (`\\x1b`, `\\u202e`), so a
-file can't move the cursor, retitle the terminal, or make a line read differently from what it
-holds. Lone surrogates (bytes that did not decode) are escaped too, so every report encodes as
-UTF-8.
+report shows them, C0/C1 control characters, DEL, the Unicode line and paragraph separators, and
+the bidirectional and invisible formatting characters used in "Trojan Source" attacks are shown
+as escapes (`\\x1b`, `\\u202e`), so a file can't move the cursor, retitle the terminal, break a
+line, or make a line read differently from what it holds. Lone surrogates (bytes that did not
+decode) are escaped too, so every report encodes as UTF-8.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 
 

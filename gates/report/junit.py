@@ -44,10 +44,10 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
 def _details(rf: ReportedFinding) -> str:
     f = rf.finding
     lines = [
-        f"{location(f.location)}: {f.severity.value} {f.rule} [{view.status_label(rf)}]",
+        f"{location(f.location)}: {f.severity.value} {inert(f.rule)} [{view.status_label(rf)}]",
         inert(f.message),
     ]
-    lines.extend("| " + inert(line) for line in f.snippet.splitlines())
+    lines.extend("| " + inert(line.expandtabs(4)) for line in f.snippet.splitlines())
     lines.extend(f"{inert(k)}: {inert(v)}" for k, v in view.public_properties(rf))
     lines.extend(f"suppression requested, not applied: {inert(r)}" for r in f.suppression_requests)
     lines.append(f"fingerprint: {f.fingerprint}")

@@ -271,6 +271,9 @@ def _run(
             }
         },
         "invocations": [invocation],
+        # declared without a uri: where the checkout lives is the consumer's business, and an
+        # absolute path of the scanning machine would make the file differ between machines
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(rf, index[rf.finding.rule]) for rf in kept],
         "properties": {

@@ -76,11 +76,11 @@ def _finding(rf: ReportedFinding, paint: _Paint) -> list[str]:
     status = view.status_label(rf)
     status_txt = paint(f"[{status}]", _BOLD, _RED) if rf.blocking else paint(f"[{status}]", _DIM)
     lines = [
-        f"{location(f.location)}: {paint.severity(f.severity)} {f.rule} {status_txt} "
+        f"{location(f.location)}: {paint.severity(f.severity)} {inert(f.rule)} {status_txt} "
         f"{inert(f.message)}"
     ]
     for snippet_line in f.snippet.splitlines():
-        lines.append("    | " + inert(snippet_line))
+        lines.append("    | " + inert(snippet_line.expandtabs(4)))
     props = view.public_properties(rf)
     if props:
         lines.append("    properties: " + ", ".join(f"{inert(k)}={inert(v)}" for k, v in props))
@@ -105,10 +105,12 @@ def _gate_row(summary: view.GateSummary, width: int, paint: _Paint) -> str:
         detail += ", could not run"
     verdict = paint.verdict(summary.verdict)
     pad = " " * (len("blocked") - len(summary.verdict.value))
-    return f"  {summary.gate.ljust(width)}  {verdict}{pad}  {detail}"
+    return f"  {inert(summary.gate).ljust(width)}  {verdict}{pad}  {detail}"
 
 
-def _summary_line(result: RunResult, paint: _Paint) -> str:
+def summary_line(result: RunResult, *, color: bool = False) -> str:
+    """The one-line verdict that ends the text report (and the GitHub log output)."""
+    paint = _Paint(color)
     whole = view.total(result)
     head: list[str] = []
     if whole.blocking:
@@ -137,7 +139,7 @@ def render(result: RunResult, *, color: bool = False) -> str:
     if result.errors:
         out.append(paint("Gate errors (each blocks the release):", _BOLD))
         for err in view.sorted_errors(result):
-            out.append(f"  {err.gate}: {inert(err.reason)}. Fix: {inert(err.fix)}")
+            out.append(f"  {inert(err.gate)}: {inert(err.reason)}. Fix: {inert(err.fix)}")
         out.append("")
     if result.skipped:
         out.append(paint(f"Skipped files ({len(result.skipped)}, not scanned):", _BOLD))
@@ -154,7 +156,7 @@ def render(result: RunResult, *, color: bool = False) -> str:
     if result.approvals:
         out.append(paint("Approvals:", _BOLD))
         for note in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason)):
-            out.append(f"  {inert(note.id)} {note.state}: {inert(note.reason)}")
+            out.append(f"  {inert(note.id)} {inert(note.state)}: {inert(note.reason)}")
         out.append("")
     if result.notes:
         out.append(paint("Notes:", _BOLD))
@@ -167,8 +169,8 @@ def render(result: RunResult, *, color: bool = False) -> str:
     summaries = view.gate_summaries(result)
     if summaries:
         out.append(paint("Gates:", _BOLD))
-        width = max(len(s.gate) for s in summaries)
+        width = max(len(inert(s.gate)) for s in summaries)
         out.extend(_gate_row(s, width, paint) for s in summaries)
         out.append("")
-    out.append(_summary_line(result, paint))
+    out.append(summary_line(result, color=color))
     return "\n".join(out) + "\n"

@@ -1,0 +1,69 @@
+"""The trust root: the policy's approvals settings and the allowed_signers file they point to.
+
+In CI both come from the base of the change (`--trust-ref`), never from the change under review,
+so a pull request cannot add its own author as a trusted signer. The runner picks the ref
+(`--trust-ref`, else `origin/$GITHUB_BASE_REF` under GitHub Actions: see
+`gates.pipeline.default_trust_ref`); without one (a developer's machine) the working tree is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates import git
+from gates.approvals.config import ApprovalsConfig
+from gates.approvals.files import UnsafeFile, read_regular
+from gates.approvals.signers import MAX_BYTES, AllowedSigners, parse
+from gates.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrustRoot:
+    config: ApprovalsConfig
+    signers: AllowedSigners
+    ref: str | None  # where allowed_signers was read from; None = working tree
+
+
+def read_trusted(root: Path, rel: str, trust_ref: str | None) -> bytes:
+    """A trust-root file's bytes from `trust_ref` (git) or the working tree."""
+    if trust_ref is not None:
+        if git.rev_parse(root, trust_ref) is None:
+            raise InvalidInput(
+                "--trust-ref",
+                trust_ref,
+                "no such commit",
+                "fetch the base branch (git fetch origin <base>) or pass an existing ref",
+            )
+        data = git.show_file(root, trust_ref, rel)
+        if data is None:
+            raise InvalidInput(
+                f"{trust_ref}:{rel}",
+                "$",
+                "the trust root is not in the base ref",
+                "commit allowed_signers to the base branch first (it needs its own review)",
+            )
+        if len(data) > MAX_BYTES:
+            raise InvalidInput(
+                f"{trust_ref}:{rel}", "$", f"larger than {MAX_BYTES} bytes", "trim it"
+            )
+        return data
+    if not (root / rel).parent.resolve().is_relative_to(root.resolve()):
+        raise InvalidInput(
+            rel,
+            "$",
+            "its directory leads out of the repository (symlink?)",
+            "make it a real directory",
+        )
+    try:
+        return read_regular(root / rel, MAX_BYTES, rel)
+    except UnsafeFile as exc:
+        raise InvalidInput(
+            rel, "$", str(exc), 'create it: one `principal namespaces="..." key` line per approver'
+        ) from None
+
+
+def load_trust_root(root: Path, config: ApprovalsConfig, trust_ref: str | None) -> TrustRoot:
+    data = read_trusted(root, config.allowed_signers, trust_ref)
+    label = config.allowed_signers if trust_ref is None else f"{trust_ref}:{config.allowed_signers}"
+    return TrustRoot(config=config, signers=parse(data, label), ref=trust_ref)

@@ -1,0 +1,53 @@
+"""The reconcile gate: replays payment events through the policy's state machine and proves the
+reporting system agrees with them.
+
+What it proves: for every payment, the status, amount and currency customers see in the report
+match what the events imply, the events themselves follow the lifecycle (legal transitions, no
+gaps, no duplicates, nothing stuck past the grace period), and regional rules hold (currencies
+and data-residency regions per country). Rows that cannot be read are counted, never dropped.
+Each discrepancy class over its threshold is one finding; exact definitions: docs/reconcile.md.
+
+Config keys (policy `gates: reconcile:`, schema in config.SCHEMA): events, report, columns,
+amounts, state_machine, sequence_start, as_of, grace_period, geo, thresholds, sample_size, engine.
+Rule ids: reconcile.status_mismatch, reconcile.missing_in_report, reconcile.missing_events,
+reconcile.amount_mismatch, reconcile.currency_mismatch, reconcile.illegal_transition,
+reconcile.out_of_order, reconcile.duplicate_event, reconcile.stuck, reconcile.geo_currency,
+reconcile.geo_residency, reconcile.unreadable.
+
+Interfaces (for engines and sources added beside this package):
+
+- `sources.Source` (Protocol): `kind`, `label` (stable identity) and
+  `bind_duckdb(con, name, columns)`. `sources.parse_source(spec, root=, file=, field=)` builds one
+  from a spec mapping; kinds `postgres`/`kafka` are delegated to `sources_postgres.parse` /
+  `sources_kafka.parse` with the same signature. A bound relation has the raw columns (any type;
+  the plan parses text) and optionally `_rg_error` (non-null: the row is unreadable, the reason).
+- `plan.Plan`: the SQL steps and outputs, built once in the DuckDB dialect by
+  `plan.build_plan(cfg, events_schema, report_schema, as_of=)`; `plan.sql_for("postgres"|"spark")`
+  transpiles it with sqlglot. Canonical columns after mapping: model.EVENT_COLUMNS and
+  model.REPORT_COLUMNS; raw inputs are named `events_raw` and `report_raw`.
+- `engine.Engine` (Protocol): `name`, `bind(source, name, columns) -> SourceSchema` and
+  `execute(plan, sink=) -> {output name: rows}`; `engine.reconcile(engine, cfg, events, report,
+  as_of=, sink=) -> ReconcileResult` is the driver; `results.assemble` shapes rows identically for
+  every engine. `engines.open_engine(name, events=, report=)` returns a context manager; the
+  `postgres` and `spark` modules provide `open_engine(events=, report=)`.
+"""
+
+from __future__ import annotations
+
+from gates.checks.reconcile.config import SCHEMA
+from gates.checks.reconcile.gate import run
+from gates.checks.reconcile.rules import RULES
+from gates.registry import GateSpec, Scope
+
+GATE = GateSpec(
+    id="reconcile",
+    summary="Replay payment events through the policy's state machine and compare with the report",
+    config_schema=SCHEMA,
+    rules=RULES,
+    run=run,
+    scope=Scope.REPOSITORY,
+    default_timeout_s=900,
+    tools=(),
+)
+
+__all__ = ["GATE"]

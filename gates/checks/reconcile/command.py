@@ -1,0 +1,204 @@
+"""`gates reconcile`: reconcile events with the report outside a gate run, writing full outputs.
+
+Reads the `gates: reconcile:` section of the policy (discovered, or --policy), lets --events and
+--report override its sources, runs the chosen engine and writes, under --out: discrepancies.csv,
+discrepancies.parquet, summary.json, audit.json and report.html. Exit 0 when no class is over its
+threshold, 1 when one is, 2 for invalid input, 3 when it could not run. Sources' after_report()
+(Kafka offset commits) runs only after every file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import parse_qsl
+
+from gates.checks.reconcile import config as config_mod
+from gates.checks.reconcile import plan as plan_mod
+from gates.checks.reconcile.engine import reconcile
+from gates.checks.reconcile.engines import open_engine
+from gates.checks.reconcile.html_report import render
+from gates.checks.reconcile.model import DiscrepancyClass
+from gates.checks.reconcile.outputs import (
+    FileSink,
+    blocking,
+    dumps,
+    summary_doc,
+    text_summary,
+    write_json,
+)
+from gates.checks.reconcile.sources import Source, parse_source
+from gates.errors import InvalidInput
+from gates.model import ExitCode
+
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".db": "sqlite",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+}
+_EPILOG = """source syntax (SRC):
+  KIND:PATH[?key=value&...]   e.g. jsonl:data/events/*.jsonl, csv:data/report.csv,
+                              parquet:exports/**/*.parquet, sqlite:data/pay.db?table=report
+  PATH                        kind from the extension (.jsonl .csv .parquet; .db needs ?table=)
+  postgres:?url_env=PG_URL&table=events, kafka:?... (see docs/reconcile.md)
+
+examples:
+  gates reconcile --policy policies/reconcile.yaml
+  gates reconcile --events data/events.jsonl --report data/report.csv --out out/
+  gates reconcile --events 'sqlite:pay.db?table=events' --report 'sqlite:pay.db?query=SELECT * FROM r' \\
+      --as-of 2026-11-25T00:00:00Z --out out/
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "reconcile",
+        help="reconcile payment events with the reporting system",
+        description="Replay payment events through the policy's state machine and compare them "
+        "with what the reporting system shows; write discrepancies, a summary and an HTML report.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--events", metavar="SRC", help="events source (default: the policy's)")
+    p.add_argument("--report", metavar="SRC", help="report source (default: the policy's)")
+    p.add_argument("--policy", metavar="P", help="policy file or shipped policy name")
+    p.add_argument("--out", metavar="DIR", help="write discrepancies, summary, audit and HTML here")
+    p.add_argument(
+        "--as-of", metavar="T", help="judge the data at this RFC 3339 time (default: now)"
+    )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "postgres", "spark"),
+        help="default: the policy's; else postgres when both sources are in one PostgreSQL "
+        "database, else duckdb",
+    )
+    p.add_argument(
+        "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
+    )
+    p.set_defaults(handler=run)
+
+
+def source_spec(text: str) -> dict[str, Any]:
+    """`KIND:PATH?k=v` or a bare path -> a source spec mapping."""
+    kind, sep, rest = text.partition(":")
+    if not sep or len(kind) < 2 or "/" in kind or kind.lower() != kind:
+        ext = Path(text.split("?", 1)[0]).suffix.lower()
+        if ext not in _EXTENSIONS:
+            raise InvalidInput(
+                "--events/--report",
+                text,
+                "cannot tell the source kind",
+                "write KIND:PATH, e.g. jsonl:data/events.jsonl",
+            )
+        kind, rest = _EXTENSIONS[ext], text
+    path, _, query = rest.partition("?")
+    spec: dict[str, Any] = {"kind": kind}
+    if path:
+        spec["path"] = path
+    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        spec[key] = _scalar(value)
+    return spec
+
+
+def _scalar(value: str) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    if value.isdigit():
+        return int(value)
+    return value
+
+
+def progress_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """A progress line only for a person at a terminal: never in CI or when piped."""
+    return stream.isatty() and not env.get("CI")
+
+
+def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str]:
+    from gates import policy as policy_mod
+    from gates.checks.reconcile import GATE
+
+    policy = policy_mod.load(root, args.policy)
+    section = policy.gate_section("reconcile")
+    policy_mod.check_schema(
+        dict(section), policy_mod.gate_schema(GATE), policy.source, ("gates", "reconcile")
+    )
+    if "state_machine" not in section:
+        raise InvalidInput(
+            policy.source,
+            "$.gates.reconcile.state_machine",
+            "the policy has no state machine",
+            "use --policy with a reconcile section, e.g. policies/reconcile-card-lifecycle.yaml",
+        )
+    return {k: v for k, v in section.items() if k not in policy_mod.COMMON_KEYS}, policy.source
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    root = Path(args.root).resolve()
+    section, file = _section(args, root)
+    cfg = config_mod.parse(section, file=file)
+    events_spec = source_spec(args.events) if args.events else cfg.events_source
+    report_spec = source_spec(args.report) if args.report else cfg.report_source
+    if events_spec is None or report_spec is None:
+        raise InvalidInput(
+            file,
+            "$.gates.reconcile",
+            "no events or report source",
+            "pass --events and --report, or set them in the policy",
+        )
+    events = parse_source(
+        events_spec, root=root, file=file if not args.events else "--events", field="events"
+    )
+    report = parse_source(
+        report_spec, root=root, file=file if not args.report else "--report", field="report"
+    )
+    if args.as_of:
+        as_of = config_mod.parse_time(args.as_of, file="--as-of", field="value")
+    else:
+        as_of = cfg.as_of or datetime.now(UTC)
+    engine_name = args.engine or section.get("engine")
+    show = progress_enabled(sys.stderr, os.environ)
+    out_dir = Path(args.out) if args.out else None
+    if show:
+        print("reconcile: reading sources and replaying events…", file=sys.stderr, flush=True)
+    with open_engine(engine_name, events=events, report=report) as engine:
+        if out_dir is not None:
+            with FileSink(out_dir) as sink:
+                result = reconcile(engine, cfg, events, report, as_of=as_of, sink=sink)
+        else:
+            result = reconcile(engine, cfg, events, report, as_of=as_of)
+    evaluated = _evaluated(cfg)
+    summary = summary_doc(
+        result, cfg, as_of=as_of, events=events.label, report=report.label, evaluated=evaluated
+    )
+    if out_dir is not None:
+        write_json(out_dir / "summary.json", summary)
+        write_json(out_dir / "audit.json", summary["audit"])
+        from gates.atomic import write_text_atomic
+
+        write_text_atomic(out_dir / "report.html", render(summary))
+    _after_report(events, report)
+    if show:
+        print("reconcile: done", file=sys.stderr, flush=True)
+    out.write(text_summary(summary))
+    return int(ExitCode.BLOCKED if blocking(result, cfg) else ExitCode.PASS)
+
+
+def _evaluated(cfg: config_mod.ReconcileConfig) -> frozenset[DiscrepancyClass]:
+    return plan_mod.evaluated_classes(cfg)
+
+
+def _after_report(*sources: Source) -> None:
+    for source in sources:
+        source.after_report()
+
+
+__all__ = ["add_parser", "dumps", "run", "source_spec"]

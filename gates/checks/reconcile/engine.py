@@ -1,0 +1,75 @@
+"""The engine contract: what DuckDB, PostgreSQL and Spark each implement to run the one plan.
+
+An engine binds the two sources under the raw names `events_raw` and `report_raw` (reporting their
+column types), then runs a `Plan` (SQL built once, in the DuckDB dialect, transpiled by sqlglot to
+the engine's dialect with `plan.sql_for(dialect)`):
+
+1. execute `plan.steps` in order: each is `(name, select)`; materialise the select as a temporary
+   table/view called `name` (DuckDB/PostgreSQL: CREATE TEMP TABLE name AS select; Spark: a cached
+   temp view);
+2. fetch each of `plan.outputs` (small result sets; column order as documented in plan.py) and give
+   them to `results.assemble(plan, rows)`, which builds the `ReconcileResult` the same way for all;
+3. when a sink is given, stream `plan.discrepancies` (one row per payment and class, ordered) to it
+   as Arrow record batches.
+
+`reconcile()` is the driver every caller uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from gates.checks.reconcile.model import ReconcileResult, SourceSchema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from gates.checks.reconcile.config import ReconcileConfig
+    from gates.checks.reconcile.plan import Plan
+    from gates.checks.reconcile.sources import Source
+
+EVENTS_RAW = "events_raw"
+REPORT_RAW = "report_raw"
+
+
+class DiscrepancySink(Protocol):
+    """Receives the discrepancy rows (schema: plan.DISCREPANCY_COLUMNS) in order."""
+
+    def write(self, batch: pa.RecordBatch) -> None: ...
+
+
+class Engine(Protocol):
+    name: str  # "duckdb" | "postgres" | "spark"
+
+    def bind(self, source: Source, name: str, columns: Sequence[str]) -> SourceSchema:
+        """Make `source` readable as relation `name` with at least the raw `columns`; return the
+        types of the columns it has (all of them, including `_rg_error` when present)."""
+        ...
+
+    def execute(
+        self, plan: Plan, *, sink: DiscrepancySink | None
+    ) -> Mapping[str, list[tuple[object, ...]]]:
+        """Run the steps, return every output's rows by name, stream discrepancies to `sink`."""
+        ...
+
+
+def reconcile(
+    engine: Engine,
+    config: ReconcileConfig,
+    events: Source,
+    report: Source,
+    *,
+    as_of: datetime,
+    sink: DiscrepancySink | None = None,
+) -> ReconcileResult:
+    """Bind both sources, build the plan for their column types, run it, assemble the result."""
+    from gates.checks.reconcile import plan as plan_mod
+    from gates.checks.reconcile import results
+
+    ev_schema = engine.bind(events, EVENTS_RAW, config.events.raw_columns())
+    rp_schema = engine.bind(report, REPORT_RAW, config.report.raw_columns())
+    plan = plan_mod.build_plan(config, ev_schema, rp_schema, as_of=as_of)
+    rows = engine.execute(plan, sink=sink)
+    return results.assemble(plan, rows, engine=engine.name)

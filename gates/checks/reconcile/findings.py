@@ -1,0 +1,70 @@
+"""Reconcile findings: one Finding per discrepancy class over its threshold.
+
+The fingerprint is `fingerprint("reconcile", rule, location, events label + report label)`: it
+names the class and the two sources, never counts or ids, so an approval can target "status
+mismatches between these two sources" and keep covering it while the numbers move.
+"""
+
+from __future__ import annotations
+
+from gates.checks.reconcile.config import ReconcileConfig
+from gates.checks.reconcile.model import ClassSummary, ReconcileResult
+from gates.checks.reconcile.rules import rule_for
+from gates.fingerprint import fingerprint
+from gates.model import Finding, Location
+
+GATE_ID = "reconcile"
+
+
+def money(minor: int, currency: str, exponents: dict[str, int]) -> str:
+    """`12345, USD` -> `123.45 USD`, exactly (integer arithmetic, never floats)."""
+    exp = exponents.get(currency, 2)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**exp)
+    return f"{sign}{whole}.{frac:0{exp}d} {currency}" if exp else f"{sign}{whole} {currency}"
+
+
+def message(summary: ClassSummary, payments: int, exponents: dict[str, int]) -> str:
+    noun = "rows" if summary.cls.value == "unreadable" else "payments"
+    share = f" of {payments}" if noun == "payments" else ""
+    parts = [f"{summary.cls.value}: {summary.count} {noun}{share}"]
+    if summary.amounts:
+        parts.append("at stake " + ", ".join(money(a, c, exponents) for c, a in summary.amounts))
+    if summary.samples:
+        parts.append("e.g. " + ", ".join(summary.samples))
+    return "; ".join(parts)
+
+
+def findings(
+    result: ReconcileResult,
+    cfg: ReconcileConfig,
+    *,
+    location: str,
+    events_label: str,
+    report_label: str,
+) -> list[Finding]:
+    exponents = dict(cfg.exponents)
+    out = []
+    for summary in result.classes:
+        threshold = cfg.threshold(summary.cls)
+        if summary.count == 0 or not threshold.exceeded(summary.count, result.audit.payments):
+            continue
+        rule = rule_for(summary.cls)
+        out.append(
+            Finding(
+                gate=GATE_ID,
+                rule=rule.id,
+                severity=threshold.severity or rule.default_severity,
+                message=message(summary, result.audit.payments, exponents),
+                location=Location(path=location),
+                fingerprint=fingerprint(
+                    GATE_ID, rule.id, location, f"{events_label}\n{report_label}"
+                ),
+                properties=(
+                    ("count", str(summary.count)),
+                    ("payments", str(result.audit.payments)),
+                    ("samples", " ".join(summary.samples)),
+                ),
+            )
+        )
+    return out

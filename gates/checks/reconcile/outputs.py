@@ -1,0 +1,197 @@
+"""Reconcile output files: discrepancies (CSV + Parquet), summary and audit JSON, text summary.
+
+Every file is written to a temporary name in the output directory and renamed into place, so a
+crash never leaves a torn report. JSON is sorted and holds no wall-clock time: the same data and
+`as_of` give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gates.atomic import write_text_atomic
+from gates.checks.reconcile.config import ReconcileConfig
+from gates.checks.reconcile.findings import money
+from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+AUDIT_STATUSES = ("completed", "failed", "refunded")
+
+
+@contextmanager
+def _staged(path: Path) -> Iterator[Path]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class FileSink:
+    """Writes discrepancy batches to `discrepancies.csv` and `discrepancies.parquet` in `out`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._stack = contextlib.ExitStack()
+        self._csv: Any = None
+        self._parquet: Any = None
+        self.rows = 0
+
+    def __enter__(self) -> FileSink:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._csv_tmp = self._stack.enter_context(_staged(self.out / "discrepancies.csv"))
+        self._pq_tmp = self._stack.enter_context(_staged(self.out / "discrepancies.parquet"))
+        return self
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        if self._csv is None:
+            self._csv = pacsv.CSVWriter(str(self._csv_tmp), batch.schema)
+            self._parquet = pq.ParquetWriter(str(self._pq_tmp), batch.schema)
+        self._csv.write_batch(batch)
+        self._parquet.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def __exit__(self, *exc: object) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        if self._csv is None and exc[0] is None:  # no discrepancies: still write valid files
+            schema = pa.schema(
+                [
+                    ("class", pa.string()),
+                    ("payment_id", pa.string()),
+                    ("detail", pa.string()),
+                    ("currency", pa.string()),
+                    ("amount", pa.int64()),
+                    ("country", pa.string()),
+                    ("day", pa.string()),
+                ]
+            )
+            self._csv = pacsv.CSVWriter(str(self._csv_tmp), schema)
+            self._parquet = pq.ParquetWriter(str(self._pq_tmp), schema)
+        if self._csv is not None:
+            self._csv.close()
+            self._parquet.close()
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def blocking(result: ReconcileResult, cfg: ReconcileConfig) -> tuple[DiscrepancyClass, ...]:
+    return tuple(
+        c.cls
+        for c in result.classes
+        if c.count and cfg.threshold(c.cls).exceeded(c.count, result.audit.payments)
+    )
+
+
+def _amounts(pairs: tuple[tuple[str, int], ...], exps: dict[str, int]) -> dict[str, dict[str, Any]]:
+    return {cur: {"minor_units": v, "text": money(v, cur, exps)} for cur, v in pairs}
+
+
+def audit_doc(result: ReconcileResult, cfg: ReconcileConfig) -> dict[str, Any]:
+    exps = dict(cfg.exponents)
+    statuses = dict(result.audit.statuses)
+    return {
+        "payments": result.audit.payments,
+        "events": result.audit.events,
+        "report_rows": result.audit.report_rows,
+        "amounts": _amounts(result.audit.amounts, exps),
+        "final_states": dict(result.audit.final_states),
+        "statuses": statuses,
+        **{s: statuses.get(s, 0) for s in AUDIT_STATUSES},
+    }
+
+
+def summary_doc(
+    result: ReconcileResult,
+    cfg: ReconcileConfig,
+    *,
+    as_of: datetime,
+    events: str,
+    report: str,
+    evaluated: frozenset[DiscrepancyClass],
+) -> dict[str, Any]:
+    exps = dict(cfg.exponents)
+    blocked = blocking(result, cfg)
+    classes = {}
+    for c in result.classes:
+        t = cfg.threshold(c.cls)
+        classes[c.cls.value] = {
+            "count": c.count,
+            "evaluated": c.cls in evaluated,
+            "amounts": _amounts(c.amounts, exps),
+            "samples": list(c.samples),
+            "blocking": c.cls in blocked,
+            "threshold": {"max_count": t.max_count, "max_ratio": t.max_ratio},
+            "severity": (t.severity.value if t.severity else None),
+        }
+    return {
+        "as_of": as_of.isoformat().replace("+00:00", "Z"),
+        "engine": result.engine,
+        "sources": {"events": events, "report": report},
+        "verdict": "blocked" if blocked else "pass",
+        "blocking": [c.value for c in blocked],
+        "classes": classes,
+        "unreadable": [
+            {
+                "side": u.side.value,
+                "reason": u.reason,
+                "count": u.count,
+                "examples": list(u.examples),
+            }
+            for u in result.unreadable
+        ],
+        "timeline": [{"day": d, "class": c, "count": n} for d, c, n in result.timeline],
+        "geo": [{"country": k, "class": c, "count": n} for k, c, n in result.geo],
+        "audit": audit_doc(result, cfg),
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    write_text_atomic(path, dumps(doc))
+
+
+def text_summary(summary: dict[str, Any]) -> str:
+    audit = summary["audit"]
+    lines = [
+        f"reconcile: {audit['payments']} payments, {audit['events']} events, "
+        f"{audit['report_rows']} report rows (as of {summary['as_of']}, {summary['engine']})",
+        f"{'class':<20} {'count':>9}  {'block':<5}  at stake",
+    ]
+    for cls in DiscrepancyClass:
+        name, c = cls.value, summary["classes"][cls.value]
+        if not c["evaluated"]:
+            lines.append(f"{name:<20} {'-':>9}  {'':<5}  (not checked: columns not mapped)")
+            continue
+        stake = ", ".join(a["text"] for a in c["amounts"].values())
+        lines.append(
+            f"{name:<20} {c['count']:>9}  {'yes' if c['blocking'] else '':<5}  {stake}".rstrip()
+        )
+        if c["samples"]:
+            lines.append(f"{'':<20} e.g. {', '.join(c['samples'][:5])}")
+    lines.append(
+        f"verdict: {summary['verdict']}"
+        + (f" ({', '.join(summary['blocking'])})" if summary["blocking"] else "")
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,423 @@
+"""The reconcile plan: every discrepancy check written once, as SQL, for every engine.
+
+The SQL is built in the DuckDB dialect from the policy and the sources' column types, and
+transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the relations
+`events_raw` and `report_raw` (raw column names); the steps produce:
+
+- `rg_ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL);
+- `rg_rp_parsed`  the same for report rows;
+- `rg_ev_pay`     one row per payment with readable events: replay counters, final event type,
+               first event's amount/currency/country, first and last event time;
+- `rg_rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
+- `rg_pay`        the full outer join of both, with the derived final state;
+- `rg_disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
+
+Outputs (name: columns) read by results.assemble:
+`classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample)`,
+`unreadable: (side, reason, count)`, `unreadable_examples: (side, reason, example)`,
+`timeline: (day, class, count)`, `geo: (country, class, count)`,
+`audit_counts: (payments, events, report_rows)`, `audit_amounts: (currency, amount)`,
+`audit_states: (state, count)`.
+`discrepancies` streams DISCREPANCY_COLUMNS ordered by class and payment id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from gates.checks.reconcile.config import ReconcileConfig
+from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
+from gates.checks.reconcile.parse_sql import parsed_select
+from gates.checks.reconcile.sources import quote_literal
+
+DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
+CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    name: str
+    sql: str  # a SELECT
+    materialize: bool  # True: temp table (read more than once / expensive); False: a view
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    dialect: str
+    steps: tuple[Step, ...]
+    outputs: tuple[tuple[str, str], ...]
+    discrepancies: str
+    sample_size: int
+    statuses: tuple[tuple[str, str], ...]  # final state -> the reporting status shown in audit
+    evaluated: frozenset[DiscrepancyClass]  # classes the mapped columns allow to check
+
+    def output(self, name: str) -> str:
+        return next(sql for n, sql in self.outputs if n == name)
+
+    def sql_for(self, dialect: str) -> Plan:
+        """The same plan in another sqlglot dialect ("postgres", "spark"); "duckdb" is as built."""
+        if dialect == self.dialect:
+            return self
+        return self.map_sql(lambda sql: transpile(sql, self.dialect, dialect), dialect)
+
+    def map_sql(self, fn: Callable[[str], str], dialect: str) -> Plan:
+        return replace(
+            self,
+            dialect=dialect,
+            steps=tuple(replace(s, sql=fn(s.sql)) for s in self.steps),
+            outputs=tuple((n, fn(q)) for n, q in self.outputs),
+            discrepancies=fn(self.discrepancies),
+        )
+
+
+def transpile(sql: str, read: str, write: str) -> str:
+    import sqlglot
+
+    out = sqlglot.transpile(sql, read=read, write=write, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    if len(out) != 1:
+        raise AssertionError("one statement in, one out")
+    return out[0]
+
+
+def _lit(value: str) -> str:
+    return quote_literal(value)
+
+
+def _in_list(values: Iterable[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+def _state_of(etype: str, cfg: ReconcileConfig) -> str:
+    whens = " ".join(
+        f"WHEN {_lit(t.event_type)} THEN {_lit(t.target)}" for t in cfg.machine.transitions
+    )
+    return f"CASE {etype} {whens} END"
+
+
+def _allowed(prev_state: str, etype: str, cfg: ReconcileConfig) -> str:
+    whens = " ".join(
+        f"WHEN {_lit(t.event_type)} THEN {prev_state} IN {_in_list(sorted(t.sources))}"
+        for t in cfg.machine.transitions
+    )
+    return f"(CASE {etype} {whens} ELSE FALSE END)"
+
+
+def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """TRUE when `value` is allowed for `country` (countries without a rule allow anything)."""
+    if not rules:
+        return "TRUE"
+    whens = " ".join(f"WHEN {_lit(c)} THEN {value} IN {_in_list(vals)}" for c, vals in rules)
+    return f"(CASE {country} {whens} ELSE TRUE END)"
+
+
+def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
+    """The classes the mapped columns and the policy allow to check."""
+    out = {
+        DiscrepancyClass.STATUS_MISMATCH,
+        DiscrepancyClass.MISSING_IN_REPORT,
+        DiscrepancyClass.MISSING_EVENTS,
+        DiscrepancyClass.ILLEGAL_TRANSITION,
+        DiscrepancyClass.DUPLICATE_EVENT,
+        DiscrepancyClass.STUCK,
+        DiscrepancyClass.UNREADABLE,
+    }
+    if cfg.events.has("amount") and cfg.report.has("amount"):
+        out.add(DiscrepancyClass.AMOUNT_MISMATCH)
+    if cfg.events.has("currency") and cfg.report.has("currency"):
+        out.add(DiscrepancyClass.CURRENCY_MISMATCH)
+    if cfg.events.has("sequence"):
+        out.add(DiscrepancyClass.OUT_OF_ORDER)
+    if cfg.geo_currencies:
+        out.add(DiscrepancyClass.GEO_CURRENCY)
+    if cfg.geo_residency:
+        out.add(DiscrepancyClass.GEO_RESIDENCY)
+    return frozenset(out)
+
+
+def build_plan(
+    cfg: ReconcileConfig,
+    events: SourceSchema,
+    report: SourceSchema,
+    *,
+    as_of: datetime,
+    file: str = "policy",
+) -> Plan:
+    """The plan for these sources (their column types decide how values are parsed)."""
+    machine = cfg.machine
+    has_seq = cfg.events.has("sequence")
+    has_eid = cfg.events.has("event_id")
+    cutoff = (as_of.astimezone(UTC) - cfg.grace).replace(tzinfo=None).isoformat(sep=" ")
+    cutoff_sql = f"CAST({_lit(cutoff)} AS TIMESTAMP)"
+
+    rg_ev_parsed = parsed_select(Side.EVENTS, cfg.events, events, cfg, file, "events_raw")
+    rg_rp_parsed = parsed_select(Side.REPORT, cfg.report, report, cfg, file, "report_raw")
+
+    # Replay order: sequence (when mapped), then time, type and event id as tie-breakers.
+    order = ", ".join((["seq"] if has_seq else []) + ["ts", "etype"] + (["eid"] if has_eid else []))
+    same = "etype = prev_type" + (" AND eid = prev_eid" if has_eid else " AND ts = prev_ts")
+    if has_seq:
+        same += " AND seq = prev_seq"
+    win = f"OVER (PARTITION BY pid ORDER BY {order})"
+    full = (
+        f"OVER (PARTITION BY pid ORDER BY {order} "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+    )
+    # The first row of a payment has no predecessor, the last no successor: their values give the
+    # payment's amount/currency/country and its final event type without extra window frames.
+    lags = [f"LAG(etype) {win} AS prev_type", f"LEAD(etype) {win} AS next_type"]
+    lags += [f"LAG(ts) {win} AS prev_ts"]
+    lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
+    lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
+    # Residency compares every event's region with the payment's country (its first event's).
+    lags += [f"FIRST_VALUE(country) {full} AS f_country"] if cfg.geo_residency else []
+    windowed = (
+        f"SELECT pid, eid, seq, etype, ts, region, amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "FROM rg_ev_parsed WHERE err IS NULL"
+    )
+    prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
+    flagged = (
+        f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"{prev_state} AS prev_state FROM ({windowed}) AS w"
+    )
+    judged = (
+        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_state', 'etype', cfg)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"THEN 1 ELSE 0 END AS bad FROM ({flagged}) AS f"
+    )
+    gap = (
+        f"CASE WHEN rep = 0 AND ((prev_type IS NULL AND seq <> {cfg.sequence_start}) "
+        "OR (prev_type IS NOT NULL AND seq - prev_seq <> 1)) THEN 1 ELSE 0 END"
+        if has_seq
+        else "0"
+    )
+    inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
+    bad_region = (
+        "CASE WHEN region IS NOT NULL AND NOT "
+        f"{_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
+    )
+    rg_ev_pay = (
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "MIN(CASE WHEN bad = 1 THEN prev_state || ' -> ' || etype END) AS illegal_detail, "
+        f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
+        "MAX(CASE WHEN next_type IS NULL THEN etype END) AS l_type, "
+        "MAX(CASE WHEN prev_type IS NULL THEN amt END) AS amt, "
+        "MAX(CASE WHEN prev_type IS NULL THEN cur END) AS cur, "
+        "MAX(CASE WHEN prev_type IS NULL THEN country END) AS country, "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
+        f"FROM ({judged}) AS j GROUP BY pid"
+    )
+    rg_rp_pay = (
+        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
+        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
+        "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
+    )
+    final_state = _state_of("e.l_type", cfg)
+    rg_pay = (
+        "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
+        f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
+        "e.n_bad_region, e.amt AS ev_amt, e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
+        "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
+        "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
+        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
+        f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
+        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
+        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
+    )
+
+    status_ok = " ".join(
+        f"WHEN {_lit(st)} THEN status IN {_in_list(vals)}" for st, vals in machine.statuses
+    )
+    implied = " ".join(f"WHEN {_lit(st)} THEN {_lit(vals[0])}" for st, vals in machine.statuses)
+    terminal = _in_list(sorted(machine.terminal)) if machine.terminal else "('')"
+    evaluated = evaluated_classes(cfg)
+    both_amt = cfg.events.has("amount") and cfg.report.has("amount")
+    both_cur = cfg.events.has("currency") and cfg.report.has("currency")
+    branches: list[tuple[DiscrepancyClass, str, str, str, str]] = [
+        # class, condition, detail, currency, amount at stake
+        (
+            DiscrepancyClass.STATUS_MISMATCH,
+            f"has_ev AND has_rp AND NOT in_flight AND NOT COALESCE(CASE state {status_ok} END, FALSE)",
+            f"'report shows ' || status || ', events imply ' || COALESCE(CASE state {implied} END, '?') || ' (' || state || ')'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.MISSING_IN_REPORT,
+            "has_ev AND NOT in_rp AND NOT in_flight",
+            "'no report row; events end in ' || state",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.MISSING_EVENTS,
+            "in_rp AND NOT has_ev",
+            "'report shows ' || status || ' without events'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.ILLEGAL_TRANSITION,
+            "n_illegal > 0",
+            "CAST(n_illegal AS VARCHAR) || ' illegal: first ' || illegal_detail",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.DUPLICATE_EVENT,
+            "n_rep > 0",
+            "CAST(n_rep AS VARCHAR) || ' repeated event(s)'",
+            "cur",
+            "amt",
+        ),
+        (
+            DiscrepancyClass.STUCK,
+            f"has_ev AND state NOT IN {terminal} AND NOT in_flight",
+            "'in ' || state || ' since ' || CAST(last_ts AS VARCHAR)",
+            "cur",
+            "amt",
+        ),
+    ]
+    if both_amt:
+        same_cur = "(ev_cur IS NULL OR rp_cur IS NULL OR ev_cur = rp_cur)"
+        branches.append(
+            (
+                DiscrepancyClass.AMOUNT_MISMATCH,
+                f"has_ev AND has_rp AND ev_amt IS NOT NULL AND rp_amt IS NOT NULL AND {same_cur} "
+                f"AND ABS(ev_amt - rp_amt) > {cfg.tolerance}",
+                "'report ' || CAST(rp_amt AS VARCHAR) || ', events ' || CAST(ev_amt AS VARCHAR)",
+                "cur",
+                "ABS(ev_amt - rp_amt)",
+            )
+        )
+    if both_cur:
+        branches.append(
+            (
+                DiscrepancyClass.CURRENCY_MISMATCH,
+                "has_ev AND has_rp AND ev_cur IS NOT NULL AND rp_cur IS NOT NULL AND ev_cur <> rp_cur",
+                "'report ' || rp_cur || ', events ' || ev_cur",
+                "ev_cur",
+                "ev_amt",
+            )
+        )
+    if has_seq:
+        branches.append(
+            (
+                DiscrepancyClass.OUT_OF_ORDER,
+                "n_gap + n_inv > 0",
+                "CAST(n_gap AS VARCHAR) || ' gap(s), ' || CAST(n_inv AS VARCHAR) || ' inversion(s)'",
+                "cur",
+                "amt",
+            )
+        )
+    if cfg.geo_currencies:
+        branches.append(
+            (
+                DiscrepancyClass.GEO_CURRENCY,
+                f"country IS NOT NULL AND cur IS NOT NULL AND NOT {_geo_ok('country', 'cur', cfg.geo_currencies)}",
+                "cur || ' is not allowed in ' || country",
+                "cur",
+                "amt",
+            )
+        )
+    if cfg.geo_residency:
+        rp_ok = (
+            f"(rp_region IS NULL OR ({_geo_ok('country', 'rp_region', cfg.geo_residency)} "
+            f"AND {_geo_ok('country', 'rp_region_max', cfg.geo_residency)}))"
+        )
+        branches.append(
+            (
+                DiscrepancyClass.GEO_RESIDENCY,
+                f"country IS NOT NULL AND (COALESCE(n_bad_region, 0) > 0 OR NOT {rp_ok})",
+                "'data stored outside the regions allowed for ' || country",
+                "cur",
+                "amt",
+            )
+        )
+
+    selects = [
+        f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
+        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE {cond}"
+        for cls, cond, detail, cur, amt in branches
+    ]
+    unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
+    rg_bad_rows = (
+        "SELECT 'events' AS side, err AS reason, pid, eid AS ref, src_ref, cur, amt, country, "
+        "CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, "
+        "src_ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed "
+        "WHERE err IS NOT NULL "
+        "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
+        "p.pid, CAST(NULL AS VARCHAR) AS ref, p.src_ref, p.cur, p.amt, p.country, "
+        "CAST(p.ts AS DATE) AS day FROM rg_rp_parsed AS p JOIN rg_rp_pay AS d ON p.pid = d.pid "
+        "WHERE p.err IS NULL AND d.copies > 1"
+    )
+    example = (
+        "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
+        "|| COALESCE(', event ' || ref, '') || COALESCE(', at ' || src_ref, '') || ')'"
+    )
+    selects.append(
+        f"SELECT 'unreadable' AS class, {unread} AS class_order, pid AS payment_id, {example} AS detail, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "cur AS currency, amt AS amount, country, CAST(day AS VARCHAR) AS day, "
+        f"{example} AS sample FROM rg_bad_rows"
+    )
+    rg_disc = " UNION ALL ".join(selects)
+    n = cfg.sample_size
+    outputs = (
+        ("classes", "SELECT class, COUNT(*) AS n FROM rg_disc GROUP BY class ORDER BY class"),
+        (
+            "amounts",
+            "SELECT class, currency, SUM(amount) AS total FROM rg_disc WHERE currency IS NOT NULL AND amount IS NOT NULL GROUP BY class, currency ORDER BY class, currency",
+        ),
+        (
+            "samples",
+            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM rg_disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        ),
+        (
+            "unreadable",
+            "SELECT side, reason, COUNT(*) AS n FROM rg_bad_rows GROUP BY side, reason ORDER BY side, reason",
+        ),
+        (
+            "unreadable_examples",
+            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM rg_bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        ),
+        (
+            "timeline",
+            "SELECT day, class, COUNT(*) AS n FROM rg_disc WHERE day IS NOT NULL GROUP BY day, class ORDER BY day, class",
+        ),
+        (
+            "geo",
+            "SELECT country, class, COUNT(*) AS n FROM rg_disc WHERE class IN ('geo_currency', 'geo_residency') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
+        ),
+        (
+            "audit_counts",
+            "SELECT (SELECT COUNT(*) FROM rg_pay) AS payments, (SELECT COALESCE(SUM(n_rows), 0) FROM rg_ev_pay) AS events, (SELECT COUNT(*) FROM rg_rp_parsed WHERE err IS NULL) AS report_rows",
+        ),
+        (
+            "audit_amounts",
+            "SELECT cur, SUM(amt) AS total FROM rg_pay WHERE cur IS NOT NULL AND amt IS NOT NULL GROUP BY cur ORDER BY cur",
+        ),
+        (
+            "audit_states",
+            "SELECT state, COUNT(*) AS n FROM rg_pay WHERE state IS NOT NULL GROUP BY state ORDER BY state",
+        ),
+    )
+    return Plan(
+        dialect="duckdb",
+        steps=(
+            Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=False),
+            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=True),
+            Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=True),
+            Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=True),
+            Step(name="rg_pay", sql=rg_pay, materialize=True),
+            Step(name="rg_bad_rows", sql=rg_bad_rows, materialize=True),
+            Step(name="rg_disc", sql=rg_disc, materialize=True),
+        ),
+        outputs=outputs,
+        discrepancies=f"SELECT {', '.join(DISCREPANCY_COLUMNS)} FROM rg_disc ORDER BY class_order, payment_id, detail",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        sample_size=n,
+        statuses=tuple((st, vals[0]) for st, vals in machine.statuses),
+        evaluated=evaluated,
+    )

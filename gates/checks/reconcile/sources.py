@@ -1,0 +1,360 @@
+"""Reconcile sources: where events and the report come from, and how DuckDB reads them.
+
+A source spec is a mapping, from the policy or the command line:
+
+    {kind: jsonl,   path: "data/events/*.jsonl"}
+    {kind: csv,     path: "data/report.csv"}
+    {kind: parquet, path: "warehouse/events/**/*.parquet"}
+    {kind: sqlite,  path: "data/payments.db", table: report}      # or query: "SELECT ..."
+    {kind: postgres, ...} / {kind: kafka, ...}                    # sources_postgres / sources_kafka
+
+Paths are relative to the repository root, may be globs, and may not leave the root; a glob that
+matches nothing is an error (empty input fails closed). Reading never modifies a source.
+
+`Source.bind_duckdb(con, name, columns)` creates the relation `name` holding at least the raw
+`columns` (the names the policy's column mapping uses). Every column of a text source is VARCHAR;
+the plan parses and validates values, so a bad value is an unreadable row, not a crash. A source
+may add the column `_rg_error` (VARCHAR): non-null means the row could not be parsed at all (e.g.
+malformed JSON) and holds the reason; such rows are counted as unreadable, never dropped. The
+optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples show it.
+"""
+
+from __future__ import annotations
+
+import glob
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
+
+from gates.errors import GateCannotRun, InvalidInput
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+ERROR_COLUMN = "_rg_error"
+REF_COLUMN = "_rg_ref"  # optional: where a row came from (e.g. topic[partition]@offset)
+SQLITE_BATCH_ROWS = 65_536
+
+
+class SourceKind(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+    KAFKA = "kafka"
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Anything an engine can read events or a report from."""
+
+    @property
+    def kind(self) -> SourceKind: ...
+
+    @property
+    def label(self) -> str:
+        """Stable identity (`jsonl:data/events/*.jsonl`): in fingerprints and reports."""
+        ...
+
+    def bind_duckdb(
+        self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
+    ) -> None:
+        """Create the view or temp table `name` with at least `columns` (raw names)."""
+        ...
+
+    def after_report(self) -> None:
+        """Called by the command once every output is written (Kafka commits offsets here)."""
+        ...
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _path_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileSource:
+    """JSONL, CSV or Parquet files matched by one glob under the repository root."""
+
+    kind: SourceKind
+    pattern: str  # as written, repo-relative
+    paths: tuple[Path, ...]  # resolved, sorted, inside the root
+    root: Path | None = None  # the resolved repository root (names unreadable rows' files)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.value}:{self.pattern}"
+
+    def after_report(self) -> None:
+        """Files are never modified: nothing to do."""
+
+    def bind_duckdb(
+        self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
+    ) -> None:
+        files = _path_list(self.paths)
+        match self.kind:
+            case SourceKind.JSONL:
+                prefix = len(str(self.root)) + 2 if self.root is not None else 1
+                sql = _jsonl_view(files, columns, prefix)
+            case SourceKind.CSV:
+                sql = (
+                    f"SELECT * FROM read_csv({files}, header = true, all_varchar = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+                    "union_by_name = true, auto_detect = true)"
+                )
+            case SourceKind.PARQUET:
+                sql = f"SELECT * FROM read_parquet({files}, union_by_name = true)"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            case SourceKind.SQLITE | SourceKind.POSTGRES | SourceKind.KAFKA:
+                raise AssertionError(f"{self.kind} is not a file source")
+            case _:
+                assert_never(self.kind)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {sql}")
+
+
+def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
+    # Each line is read as text and parsed here, so a malformed line becomes an unreadable row
+    # with a reason instead of aborting the run or being skipped. Values are taken as their JSON
+    # text (`->>`). Integers keep their exact digits; a number with a fraction or an exponent
+    # has already passed through a double, so it makes the row unreadable (money is never a
+    # float: write decimal amounts as strings).
+    paths = [quote_literal("$." + json_key(c)) for c in columns]
+    extract = "".join(
+        f"o ->> {p} AS {quote_ident(c)}, " for p, c in zip(paths, columns, strict=True)
+    )
+    fractions = "".join(
+        f"WHEN json_type(o, {p}) = 'DOUBLE' THEN {quote_literal('JSON number with a fraction in ' + c)} "
+        for p, c in zip(paths, columns, strict=True)
+    )
+    # An unreadable row names its file (repo-relative) in `_rg_ref`.
+    return (
+        f"SELECT * EXCLUDE (filename), CASE WHEN {ERROR_COLUMN} IS NOT NULL "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"THEN substr(filename, {prefix}) END AS {REF_COLUMN} FROM ("
+        f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
+        f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
+        "SELECT filename, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
+        "SELECT filename, CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
+        f"{files}, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', quote = '', escape = '', "
+        "header = false, auto_detect = false, strict_mode = false, filename = true) "
+        "WHERE line IS NOT NULL AND trim(line) <> '')))"
+    )
+
+
+def json_key(name: str) -> str:
+    """A JSONPath member for `name`, quoted so any key (dots, spaces) addresses one member."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SqliteSource:
+    """A table or a read-only query in an SQLite file under the repository root."""
+
+    path: Path
+    display: str  # repo-relative path as written
+    table: str | None = None
+    query: str | None = None
+
+    @property
+    def kind(self) -> SourceKind:
+        return SourceKind.SQLITE
+
+    @property
+    def label(self) -> str:
+        what = f"table={self.table}" if self.table is not None else f"query={self.query}"
+        return f"sqlite:{self.display}?{what}"
+
+    def after_report(self) -> None:
+        """The file is opened read-only: nothing to do."""
+
+    def bind_duckdb(
+        self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
+    ) -> None:
+        # DuckDB's sqlite extension is downloaded on first use, which an offline CI cannot do, so
+        # rows are streamed through the standard library in Arrow batches (values as text; the
+        # plan parses them) into a DuckDB temp table. The file is opened read-only.
+        reader = self._batches()
+        con.register("_rg_sqlite_stream", reader)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM _rg_sqlite_stream"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            )
+        finally:
+            con.unregister("_rg_sqlite_stream")
+
+    def _batches(self) -> pa.RecordBatchReader:
+        import pyarrow as pa
+
+        try:
+            # DuckDB pulls the batches from its own worker thread; the generator is consumed
+            # sequentially, so using the connection from that thread is safe.
+            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise InvalidInput(
+                self.display, "path", f"cannot open as SQLite: {exc}", "check the file"
+            ) from exc
+        sql = (
+            f"SELECT * FROM {quote_ident(self.table)}"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            if self.table is not None
+            else str(self.query)
+        )
+        try:
+            cur = db.execute(sql)
+        except sqlite3.Error as exc:
+            db.close()
+            field = "table" if self.table is not None else "query"
+            raise InvalidInput(
+                self.display, field, f"SQLite refused it: {exc}", f"fix the {field}"
+            ) from exc
+        names = [d[0] for d in cur.description or ()]
+        schema = pa.schema([(n, pa.string()) for n in names])
+
+        def gen() -> Iterator[pa.RecordBatch]:
+            try:
+                while rows := cur.fetchmany(SQLITE_BATCH_ROWS):
+                    cols = list(zip(*rows, strict=True))
+                    yield pa.record_batch(
+                        [pa.array([_text(v) for v in col], pa.string()) for col in cols],
+                        schema=schema,
+                    )
+            finally:
+                db.close()
+
+        return pa.RecordBatchReader.from_batches(schema, gen())
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def parse_source(spec: Mapping[str, Any], *, root: Path, file: str, field: str) -> Source:
+    """Turn a source spec into a Source; errors name `file` and `field` (e.g. `$.events`)."""
+    kind_raw = spec.get("kind")
+    try:
+        kind = SourceKind(str(kind_raw))
+    except ValueError:
+        raise InvalidInput(
+            file,
+            f"{field}.kind",
+            f"unknown source kind {kind_raw!r}",
+            f"use one of: {', '.join(k.value for k in SourceKind)}",
+        ) from None
+    match kind:
+        case SourceKind.JSONL | SourceKind.CSV | SourceKind.PARQUET:
+            _only(spec, {"kind", "path"}, file=file, field=field)
+            pattern = _str(spec, "path", file=file, field=field)
+            return FileSource(
+                kind=kind,
+                pattern=pattern,
+                paths=resolve_glob(root, pattern, file=file, field=f"{field}.path"),
+                root=root.resolve(),
+            )
+        case SourceKind.SQLITE:
+            _only(spec, {"kind", "path", "table", "query"}, file=file, field=field)
+            pattern = _str(spec, "path", file=file, field=field)
+            matches = resolve_glob(root, pattern, file=file, field=f"{field}.path")
+            if len(matches) != 1:
+                raise InvalidInput(
+                    file,
+                    f"{field}.path",
+                    f"{pattern!r} matches {len(matches)} files",
+                    "name one SQLite file",
+                )
+            table, query = spec.get("table"), spec.get("query")
+            if (table is None) == (query is None):
+                raise InvalidInput(
+                    file,
+                    field,
+                    "an sqlite source needs exactly one of table or query",
+                    "add `table: NAME` or `query: SELECT ...`",
+                )
+            for key, value in (("table", table), ("query", query)):
+                if value is not None and (not isinstance(value, str) or not value.strip()):
+                    raise InvalidInput(
+                        file, f"{field}.{key}", "expected a non-empty string", f"write {key}: ..."
+                    )
+            return SqliteSource(path=matches[0], display=pattern, table=table, query=query)
+        case SourceKind.POSTGRES:
+            from gates.checks.reconcile import sources_postgres  # type: ignore[attr-defined,unused-ignore]
+
+            return sources_postgres.parse(spec, root=root, file=file, field=field)  # type: ignore[no-any-return,unused-ignore]
+        case SourceKind.KAFKA:
+            from gates.checks.reconcile import sources_kafka  # type: ignore[attr-defined,unused-ignore]
+
+            return sources_kafka.parse(spec, root=root, file=file, field=field)  # type: ignore[no-any-return,unused-ignore]
+        case _:
+            assert_never(kind)
+
+
+def _only(spec: Mapping[str, Any], allowed: set[str], *, file: str, field: str) -> None:
+    extra = sorted(set(spec) - allowed)
+    if extra:
+        raise InvalidInput(
+            file,
+            f"{field}.{extra[0]}",
+            "unknown key for this source kind",
+            f"use only: {', '.join(sorted(allowed))}",
+        )
+
+
+def _str(spec: Mapping[str, Any], key: str, *, file: str, field: str) -> str:
+    value = spec.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(
+            file, f"{field}.{key}", "expected a non-empty string", f"write {key}: ..."
+        )
+    return value
+
+
+def resolve_glob(root: Path, pattern: str, *, file: str, field: str) -> tuple[Path, ...]:
+    """Files matching a repo-relative glob, resolved and sorted; escapes and no match are errors."""
+    root = root.resolve()
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise InvalidInput(
+            file,
+            field,
+            f"{pattern!r} leaves the repository",
+            "use a path relative to the repository root",
+        )
+    found = []
+    for name in glob.glob(pattern, root_dir=root, recursive=True):
+        full = (root / name).resolve()
+        if not full.is_relative_to(root):
+            raise InvalidInput(
+                file,
+                field,
+                f"{name!r} resolves outside the repository",
+                "remove the symlink or move the data into the repository",
+            )
+        if full.is_file():
+            found.append(full)
+    if not found:
+        raise InvalidInput(
+            file,
+            field,
+            f"{pattern!r} matches no file",
+            "check the path (relative to the repository root)",
+        )
+    return tuple(sorted(set(found)))
+
+
+def require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        raise GateCannotRun(
+            "reconcile", "pyarrow is not installed", "pip install 'release-gates[parquet]'"
+        ) from exc
