@@ -1,0 +1,32 @@
+"""The sast gate: proves the Python code has none of the known-dangerous patterns we check for.
+
+semgrep runs our offline rule pack (policies/semgrep/: Python security basics and payment rules:
+floats for money, unverified webhooks, timing-unsafe signature checks, card data in logs, raw SQL
+on payment tables, DEBUG, CSRF-exempt payment views) plus optional local rule files, in one
+process; bandit runs over the Python files. Both are parsed strictly: any tool error is a gate
+error, never "no findings". `# nosec` / `# nosemgrep` are recorded as suppression requests and
+the finding still blocks. Per-file results are cached by content, rules, policy and tool versions.
+
+Config keys: see config.py (semgrep.enabled/rules/exclude_rules/timeout_per_file,
+bandit.enabled/skip/min_confidence/severity, tool_timeout).
+Rule ids: `sast.<semgrep-rule-id>` (catalog.py) and `sast.bandit.<Bxxx>` (bandit_tests.py).
+"""
+
+from __future__ import annotations
+
+from gates.checks.sast.config import SCHEMA
+from gates.checks.sast.gate import run
+from gates.checks.sast.rules import RULES
+from gates.registry import GateSpec
+
+GATE = GateSpec(
+    id="sast",
+    summary="No dangerous code patterns (bundled semgrep payment/security rules, bandit).",
+    config_schema=SCHEMA,
+    rules=RULES,
+    run=run,
+    default_timeout_s=900,
+    tools=("semgrep", "bandit"),
+)
+
+__all__ = ["GATE"]

@@ -1,0 +1,119 @@
+"""Running bandit with JSON output over Python files and reading it strictly.
+
+`bandit -f json -q --ignore-nosec [-s SKIP] -- ./file ...`: `# nosec` is recorded by us instead of
+obeyed. Exit 0 (clean) and 1 (issues) are expected; anything else, JSON that does not parse or
+has the wrong shape, and every entry in `errors` (a file bandit could not parse is a file nobody
+checked) is GateCannotRun naming the fix. Files are split across `jobs` bandit processes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from gates._proc import run_tool
+from gates.checks.sast.config import SastConfig
+from gates.checks.sast.hits import ToolHit
+from gates.errors import GateCannotRun
+
+GATE = "sast"
+INSTALL = "pip install bandit (release-gates depends on it; reinstall release-gates)"
+_MIN_FILES_PER_PROCESS = 40
+
+
+def argv(files: Sequence[str], skip: Sequence[str]) -> list[str]:
+    out = ["bandit", "-f", "json", "-q", "--ignore-nosec"]
+    if skip:
+        out += ["-s", ",".join(skip)]
+    return [*out, "--", *(f"./{f}" for f in files)]
+
+
+def _fail(reason: str, fix: str) -> GateCannotRun:
+    return GateCannotRun(GATE, f"bandit {reason}", fix)
+
+
+def _path(name: object) -> str:
+    text = str(name)
+    while text.startswith("./"):  # bandit prints "./" before the "./" we pass
+        text = text[2:]
+    return text
+
+
+def parse(stdout: bytes, config: SastConfig) -> list[ToolHit]:
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        raise _fail(
+            f"printed output that is not JSON: {stdout[:120]!r}",
+            "run bandit by hand; reinstall it if it is broken",
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        raise _fail("JSON has no results list", "use the bandit version release-gates supports")
+    errors = doc.get("errors")
+    if not isinstance(errors, list):
+        raise _fail("JSON has no errors list", "use the bandit version release-gates supports")
+    if errors:
+        first = errors[0] if isinstance(errors[0], dict) else {}
+        raise _fail(
+            f"could not check {len(errors)} file(s), e.g. {_path(first.get('filename'))}: "
+            f"{first.get('reason')}",
+            "fix the file (bandit parses it as Python 3) or exclude it in the policy",
+        )
+    return [h for h in (_hit(r, config) for r in doc["results"]) if h is not None]
+
+
+def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
+    try:
+        if not config.confident_enough(str(raw["issue_confidence"])):
+            return None
+        lines = [int(n) for n in raw["line_range"]] or [int(raw["line_number"])]
+        cwe = raw.get("issue_cwe") or {}
+        return ToolHit(
+            tool="bandit",
+            rule=f"sast.bandit.{raw['test_id']}",
+            path=_path(raw["filename"]),
+            line=int(raw["line_number"]),
+            column=int(raw["col_offset"]) + 1,
+            end_line=max(lines),
+            end_column=int(raw.get("end_col_offset", 0)) + 1,
+            severity=config.severity_for(str(raw["issue_severity"])),
+            message=" ".join(str(raw["issue_text"]).split()),
+            properties=(
+                ("bandit_confidence", str(raw["issue_confidence"]).lower()),
+                ("bandit_severity", str(raw["issue_severity"]).lower()),
+                ("cwe", f"CWE-{cwe.get('id')}" if cwe.get("id") else ""),
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(
+            f"result has an unexpected shape ({type(exc).__name__}: {exc})",
+            "use the bandit version release-gates supports",
+        ) from None
+
+
+def _run_one(root: Path, files: Sequence[str], config: SastConfig) -> list[ToolHit]:
+    result = run_tool(
+        argv(files, config.bandit_skip),
+        gate=GATE,
+        cwd=root,
+        timeout_s=config.tool_timeout,
+        ok_codes=(0, 1),
+        install_hint=INSTALL,
+    )
+    return parse(result.stdout, config)
+
+
+def run(root: Path, files: Sequence[str], config: SastConfig, *, jobs: int) -> list[ToolHit]:
+    """bandit over `files` (repo-relative .py paths), split over up to `jobs` processes."""
+    if not files:
+        return []
+    n = max(1, min(jobs, len(files) // _MIN_FILES_PER_PROCESS))
+    groups = [list(files[i::n]) for i in range(n)]
+    if n == 1:
+        return _run_one(root, groups[0], config)
+    with ThreadPoolExecutor(n) as pool:
+        parts = list(pool.map(lambda g: _run_one(root, g, config), groups))
+    return [hit for part in parts for hit in part]

@@ -1,0 +1,151 @@
+"""The sast gate's policy section: JSON Schema and typed form.
+
+Keys (all optional):
+- `semgrep.enabled` (true), `semgrep.rules`: extra local rule files (repo-relative YAML), run
+  with the bundled pack; `semgrep.exclude_rules`: rule ids to leave out; `semgrep.timeout_per_file`:
+  semgrep's per-file, per-rule limit in seconds (30).
+- `bandit.enabled` (true), `bandit.skip`: test ids to skip (`B101`); `bandit.min_confidence`:
+  drop findings below it (`low`); `bandit.severity`: bandit severity -> ours
+  (default low->low, medium->medium, high->high).
+- `tool_timeout`: seconds each tool process may run before the gate fails closed (900).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from gates.errors import InvalidInput
+from gates.model import Severity
+
+_LEVELS = ("low", "medium", "high")
+_SEVERITIES = [s.value for s in Severity]
+
+SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "semgrep": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "semgrep with the bundled offline rule pack (plus local rule files).",
+            "properties": {
+                "enabled": {"type": "boolean", "description": "Run semgrep (default true)."},
+                "rules": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^[^/\\].*\.ya?ml$"},
+                    "uniqueItems": True,
+                    "description": "Extra local semgrep rule files (repo-relative .yaml paths); "
+                    "registry configs (p/...) are not allowed.",
+                },
+                "exclude_rules": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "uniqueItems": True,
+                    "description": "semgrep rule ids to leave out.",
+                },
+                "timeout_per_file": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 3600,
+                    "description": "semgrep's per-file, per-rule timeout in seconds (30); a "
+                    "timeout is a gate error.",
+                },
+            },
+        },
+        "bandit": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "bandit over the Python files.",
+            "properties": {
+                "enabled": {"type": "boolean", "description": "Run bandit (default true)."},
+                "skip": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^B[0-9]{3}$"},
+                    "uniqueItems": True,
+                    "description": "bandit test ids to skip, e.g. B101.",
+                },
+                "min_confidence": {
+                    "enum": list(_LEVELS),
+                    "description": "Drop bandit findings below this confidence (default low).",
+                },
+                "severity": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "description": "Map bandit severities (low/medium/high) to ours.",
+                    "properties": {
+                        level: {"enum": _SEVERITIES, "description": f"Our severity for {level}."}
+                        for level in _LEVELS
+                    },
+                },
+            },
+        },
+        "tool_timeout": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Seconds each semgrep/bandit process may run (900); then a gate error.",
+        },
+    },
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SastConfig:
+    semgrep: bool = True
+    local_rules: tuple[str, ...] = ()
+    exclude_rules: tuple[str, ...] = ()
+    timeout_per_file: int = 30
+    bandit: bool = True
+    bandit_skip: tuple[str, ...] = ()
+    min_confidence: str = "low"
+    severity_map: tuple[tuple[str, Severity], ...] = (
+        ("low", Severity.LOW),
+        ("medium", Severity.MEDIUM),
+        ("high", Severity.HIGH),
+    )
+    tool_timeout: int = 900
+
+    def severity_for(self, bandit_severity: str) -> Severity:
+        return dict(self.severity_map)[bandit_severity.lower()]
+
+    def confident_enough(self, bandit_confidence: str) -> bool:
+        return _LEVELS.index(bandit_confidence.lower()) >= _LEVELS.index(self.min_confidence)
+
+
+def parse(config: Mapping[str, Any], *, source: str = "policy") -> SastConfig:
+    sg = config.get("semgrep", {})
+    bd = config.get("bandit", {})
+    rules = tuple(str(r) for r in sg.get("rules", ()))
+    for i, rule in enumerate(rules):
+        pure = PurePosixPath(rule)
+        if pure.is_absolute() or ".." in pure.parts or re.match(r"^[a-z]+:", rule):
+            raise InvalidInput(
+                source,
+                f"$.gates.sast.semgrep.rules[{i}]",
+                f"{rule!r} is not a repo-relative rule file",
+                "give a path to a .yaml file inside the repository (registry configs are not "
+                "allowed: the gate runs offline)",
+            )
+    mapping = {**{lvl: lvl for lvl in _LEVELS}, **bd.get("severity", {})}
+    parsed = SastConfig(
+        semgrep=bool(sg.get("enabled", True)),
+        local_rules=rules,
+        exclude_rules=tuple(sorted(str(r) for r in sg.get("exclude_rules", ()))),
+        timeout_per_file=int(sg.get("timeout_per_file", 30)),
+        bandit=bool(bd.get("enabled", True)),
+        bandit_skip=tuple(sorted(str(s) for s in bd.get("skip", ()))),
+        min_confidence=str(bd.get("min_confidence", "low")),
+        severity_map=tuple((lvl, Severity(mapping[lvl])) for lvl in _LEVELS),
+        tool_timeout=int(config.get("tool_timeout", 900)),
+    )
+    if not parsed.semgrep and not parsed.bandit:
+        raise InvalidInput(
+            source,
+            "$.gates.sast",
+            "both semgrep and bandit are disabled, so the gate would check nothing",
+            "enable one of them, or disable the sast gate itself",
+        )
+    return parsed

@@ -1,0 +1,179 @@
+"""Running the sast gate: cache lookups, one semgrep and the bandit processes, findings out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import asdict
+from importlib.metadata import version
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from gates._proc import resolve_executable
+from gates.checks.result_cache import ResultCache, canonical_json, digest
+from gates.checks.sast import bandit, semgrep
+from gates.checks.sast.config import SastConfig, parse
+from gates.checks.sast.hits import ToolHit
+from gates.checks.sast.suppressions import requests_for
+from gates.errors import GateCannotRun, InvalidInput
+from gates.fingerprint import fingerprint
+from gates.model import Finding, Location
+from gates.registry import GateContext
+
+GATE_ID = "sast"
+ENGINE_VERSION = "sast-engine-1"  # bump when result handling changes: invalidates the cache
+_LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
+_OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
+
+
+def _opaque(match: re.Match[str]) -> str:
+    token = match.group(0)
+    looks_random = any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+    return "<redacted>" if looks_random else token
+
+
+def redact(line: str) -> str:
+    """A code line safe to show and to hash: long digit runs (card numbers) and long opaque
+    tokens (keys: letters and digits, 20+ characters) replaced, so a plain fingerprint of the
+    line cannot be brute-forced back to a secret and a snippet never shows one."""
+    return _OPAQUE.sub(_opaque, _LONG_DIGITS.sub("<digits>", line))
+
+
+def bundled_rule_files() -> list[str]:
+    """Names of the bundled rule pack files (policies/semgrep/*.yaml, shipped as package data)."""
+    pack = files("gates") / "policies" / "semgrep"
+    return sorted(e.name for e in pack.iterdir() if e.is_file() and e.name.endswith(".yaml"))
+
+
+def _local_rules(ctx: GateContext, cfg: SastConfig) -> list[Path]:
+    root = ctx.workspace.root.resolve()
+    out = []
+    for i, rel in enumerate(cfg.local_rules):
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise InvalidInput(
+                "policy",
+                f"$.gates.sast.semgrep.rules[{i}]",
+                f"{rel} is not a file inside the repository",
+                "give a repo-relative path to an existing .yaml rule file",
+            )
+        out.append(path)
+    return out
+
+
+def _exe_identity(name: str) -> str:
+    exe = resolve_executable(name)
+    if exe is None:
+        return f"{name}:missing"
+    st = os.stat(exe)
+    return f"{exe}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _namespace(cfg: SastConfig, rule_files: Sequence[Path]) -> str:
+    rules = [f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in rule_files]
+    return digest(
+        ENGINE_VERSION,
+        canonical_json(asdict(cfg)),
+        *rules,
+        f"semgrep {version('semgrep')} {_exe_identity('semgrep')}" if cfg.semgrep else "",
+        f"bandit {version('bandit')} {_exe_identity('bandit')}" if cfg.bandit else "",
+    )
+
+
+def _scan(
+    ctx: GateContext, cfg: SastConfig, rule_files: Sequence[Path], todo: Sequence[str]
+) -> list[ToolHit]:
+    python = [p for p in todo if p.endswith(".py")]
+    with ctx.workspace.on_disk(todo) as root, ThreadPoolExecutor(2) as pool:
+        sg = (
+            pool.submit(
+                semgrep.run,
+                root,
+                rule_files,
+                todo,
+                jobs=ctx.jobs,
+                timeout_per_file=cfg.timeout_per_file,
+                exclude_rules=cfg.exclude_rules,
+                timeout_s=cfg.tool_timeout,
+            )
+            if cfg.semgrep
+            else None
+        )
+        bd = pool.submit(bandit.run, root, python, cfg, jobs=ctx.jobs) if cfg.bandit else None
+        # Both are waited for; the first failure (semgrep's first) is raised.
+        results = [f.result() for f in (sg, bd) if f is not None]
+    return [hit for part in results for hit in part]
+
+
+def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
+    first = redact(lines[hit.line - 1]) if 0 < hit.line <= len(lines) else ""
+    requests = requests_for(lines, hit.line, hit.end_line, previous_line=hit.tool == "semgrep")
+    return Finding(
+        gate=GATE_ID,
+        rule=hit.rule,
+        severity=hit.severity,
+        message=redact(hit.message),
+        location=Location(
+            path=hit.path,
+            line=hit.line,
+            column=hit.column,
+            end_line=hit.end_line,
+            end_column=hit.end_column,
+        ),
+        fingerprint=fingerprint(GATE_ID, hit.rule, hit.path, first),
+        snippet=first.strip()[:200],
+        properties=(("tool", hit.tool), *((k, v) for k, v in hit.properties if v)),
+        suppression_requests=requests,
+    )
+
+
+def run(ctx: GateContext) -> Iterator[Finding]:
+    cfg = parse(ctx.config)
+    if not ctx.files:
+        raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
+    with ExitStack() as stack:
+        pack = files("gates") / "policies" / "semgrep"
+        bundled = [stack.enter_context(as_file(pack / name)) for name in bundled_rule_files()]
+        if cfg.semgrep and not bundled:
+            raise GateCannotRun(
+                GATE_ID, "the bundled semgrep rule pack is missing", "reinstall release-gates"
+            )
+        rule_files = [*bundled, *_local_rules(ctx, cfg)] if cfg.semgrep else []
+        cache = (
+            ResultCache(root=ctx.cache_dir, namespace=_namespace(cfg, rule_files))
+            if ctx.cache_dir is not None
+            else None
+        )
+        findings: list[Finding] = []
+        lines: dict[str, list[str]] = {}
+        keys: dict[str, str] = {}
+        todo: list[str] = []
+        for path in ctx.files:
+            data = ctx.workspace.read_bytes(path)
+            if cache is not None:
+                keys[path] = cache.key(path, data)
+                cached = cache.get(keys[path])
+                if cached is not None:
+                    findings.extend(cached)
+                    continue
+            lines[path] = data.decode("utf-8", "replace").splitlines()
+            todo.append(path)
+        hits = _scan(ctx, cfg, rule_files, todo) if todo else []
+    by_path: dict[str, list[Finding]] = {p: [] for p in todo}
+    for hit in hits:
+        if hit.path not in by_path:
+            raise GateCannotRun(
+                GATE_ID,
+                f"{hit.tool} reported a file it was not given: {hit.path}",
+                "report this as a bug in release-gates",
+            )
+        by_path[hit.path].append(to_finding(hit, lines[hit.path]))
+    for path, found in by_path.items():
+        if cache is not None:
+            cache.put(keys[path], found)
+        findings.extend(found)
+    return iter(sorted(findings, key=Finding.sort_key))

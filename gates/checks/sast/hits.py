@@ -1,0 +1,21 @@
+"""A tool's raw finding, before fingerprinting and suppression detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gates.model import Severity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolHit:
+    tool: str  # "semgrep" | "bandit"
+    rule: str  # our rule id: sast.<semgrep-id> or sast.bandit.<Bxxx>
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    severity: Severity
+    message: str
+    properties: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,166 @@
+"""Running semgrep offline, once, over many files, and reading its JSON strictly.
+
+`semgrep scan --metrics=off --disable-version-check --json --disable-nosem --no-rewrite-rule-ids
+--config <each rule file> -- <files>` with SEMGREP_ENABLE_VERSION_CHECK=0 and
+SEMGREP_SEND_METRICS=off: only local rule files are ever passed, so nothing needs the network.
+Anything unexpected is GateCannotRun naming the fix: a non-zero exit, unparsable or wrongly shaped
+JSON, skipped rules, a requested Python file missing from `paths.scanned`, and every `errors`
+entry except one documented benign kind, `PartialParsing` at level `warn`: semgrep recovered from
+a syntax error and matched the rest of the file (bandit, which parses the same file, reports
+the syntax error itself when it runs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gates._proc import run_tool
+from gates.checks.sast.hits import ToolHit
+from gates.errors import GateCannotRun
+from gates.model import Severity
+
+GATE = "sast"
+INSTALL = "pip install semgrep (release-gates depends on it; reinstall release-gates)"
+ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+_BENIGN = frozenset({("PartialParsing", "warn")})
+_SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}
+
+
+def argv(
+    rule_files: Sequence[Path],
+    files: Sequence[str],
+    *,
+    jobs: int,
+    timeout_per_file: int,
+    exclude_rules: Sequence[str] = (),
+) -> list[str]:
+    out = [
+        "semgrep", "scan", "--metrics=off", "--disable-version-check", "--json", "--quiet",
+        "--disable-nosem", "--no-rewrite-rule-ids", "--oss-only", "--no-git-ignore",
+        "--x-ignore-semgrepignore-files", f"--jobs={max(1, jobs)}",
+        f"--timeout={timeout_per_file}", "--timeout-threshold=0", "--max-target-bytes=0",
+    ]  # fmt: skip
+    for rule_file in rule_files:
+        out.append(f"--config={rule_file}")
+    for rule in exclude_rules:
+        out.append(f"--exclude-rule={rule}")
+    return [*out, "--", *files]
+
+
+def _fail(reason: str, fix: str) -> GateCannotRun:
+    return GateCannotRun(GATE, f"semgrep {reason}", fix)
+
+
+def _error_summary(errors: list[Any]) -> str:
+    parts = []
+    for err in errors[:3]:
+        if isinstance(err, dict):
+            kind = err.get("type")
+            kind = kind[0] if isinstance(kind, list) and kind else kind
+            where = err.get("path") or ""
+            message = str(err.get("message") or err.get("long_msg") or "").split("\n")[0]
+            parts.append(f"{kind} {where} {message}".strip())
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(parts)[:600] + more
+
+
+def parse(
+    stdout: bytes, requested: Sequence[str], returncode: int, stderr: str = ""
+) -> list[ToolHit]:
+    """semgrep's JSON as ToolHits; raises GateCannotRun on anything unexpected."""
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        if returncode != 0:
+            raise _fail(
+                f"exited with code {returncode}: {stderr or 'no error output'}",
+                "run semgrep by hand with the same files to see the problem",
+            ) from None
+        raise _fail(
+            f"printed output that is not JSON (exit code {returncode}): {stdout[:120]!r}",
+            "run semgrep by hand; reinstall it if it is broken",
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        raise _fail("JSON has no results list", "use the semgrep version release-gates supports")
+    errors = doc.get("errors")
+    if not isinstance(errors, list):
+        raise _fail("JSON has no errors list", "use the semgrep version release-gates supports")
+    fatal = [e for e in errors if not _benign(e)]
+    if fatal or returncode != 0:
+        raise _fail(
+            f"reported errors (exit code {returncode}): {_error_summary(fatal) or 'none listed'}",
+            "fix the rule or file named (syntax errors: fix or exclude the file in the policy; "
+            "timeouts: raise semgrep.timeout_per_file)",
+        )
+    if doc.get("skipped_rules"):
+        raise _fail(
+            f"skipped rules: {doc['skipped_rules']!r:.200}",
+            "remove rules semgrep OSS cannot run from the local rule files",
+        )
+    paths = doc.get("paths")
+    scanned = paths.get("scanned") if isinstance(paths, dict) else None
+    if not isinstance(scanned, list):
+        raise _fail("JSON has no paths.scanned list", "use a supported semgrep version")
+    missing = sorted({p for p in requested if p.endswith(".py")} - set(scanned))
+    if missing:
+        raise _fail(
+            f"did not scan {len(missing)} requested file(s), e.g. {missing[0]}",
+            "check that the file is readable Python",
+        )
+    return [_hit(r) for r in doc["results"]]
+
+
+def _benign(err: Any) -> bool:
+    if not isinstance(err, dict):
+        return False
+    kind = err.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    return (kind, err.get("level")) in _BENIGN
+
+
+def _hit(raw: Any) -> ToolHit:
+    try:
+        start, end, extra = raw["start"], raw["end"], raw["extra"]
+        rule = str(raw["check_id"])
+        return ToolHit(
+            tool="semgrep",
+            rule=f"sast.{rule}",
+            path=str(raw["path"]),
+            line=int(start["line"]),
+            column=int(start["col"]),
+            end_line=int(end["line"]),
+            end_column=int(end["col"]),
+            severity=_SEVERITY[str(extra["severity"])],
+            message=" ".join(str(extra["message"]).split()),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(
+            f"result has an unexpected shape ({type(exc).__name__}: {exc})",
+            "use the semgrep version release-gates supports",
+        ) from None
+
+
+def run(
+    root: Path,
+    rule_files: Sequence[Path],
+    files: Sequence[str],
+    *,
+    jobs: int,
+    timeout_per_file: int,
+    exclude_rules: Sequence[str],
+    timeout_s: float,
+) -> list[ToolHit]:
+    result = run_tool(
+        argv(rule_files, files, jobs=jobs, timeout_per_file=timeout_per_file,
+             exclude_rules=exclude_rules),
+        gate=GATE,
+        cwd=root,
+        timeout_s=timeout_s,
+        ok_codes=tuple(range(256)),  # the JSON says what went wrong; parse() decides
+        install_hint=INSTALL,
+        env=ENV,
+    )  # fmt: skip
+    return parse(result.stdout, files, result.returncode, result.stderr_tail())

@@ -1,0 +1,34 @@
+"""The secrets gate: proves no credential is hard-coded in the scanned files.
+
+detect-secrets' plugins and heuristic filters run as a library (engine.py), in parallel over files
+(`ctx.jobs` processes), plus our placeholder filter; `.env`, YAML/JSON/INI config, notebooks
+(cell by cell) and private key blocks are covered. A finding carries a keyed fingerprint of the
+secret (HMAC, never the value) and a masked snippet (`sk_l••••••••abcd`). detect-secrets'
+`# pragma: allowlist secret` is recorded as a suppression request and still blocks: only signed
+approvals override. Per-file results are cached in `ctx.cache_dir` by content, settings, tool
+version and fingerprint key.
+
+Config keys: see config.py (plugins, base64_limit, hex_limit, keyword_exclude, disable_filters,
+exclude_secrets, exclude_lines, placeholders).
+Rule ids: `secrets.<kind>`, one per detect-secrets plugin (rules.py), e.g. `secrets.stripe-key`,
+`secrets.private-key`, `secrets.keyword`, `secrets.base64-high-entropy`.
+"""
+
+from __future__ import annotations
+
+from gates.checks.secrets.baseline_import import import_detect_secrets_baseline
+from gates.checks.secrets.config import SCHEMA
+from gates.checks.secrets.gate import run
+from gates.checks.secrets.rules import RULES
+from gates.registry import GateSpec
+
+GATE = GateSpec(
+    id="secrets",
+    summary="No hard-coded credentials (detect-secrets plugins and filters, keyed fingerprints).",
+    config_schema=SCHEMA,
+    rules=RULES,
+    run=run,
+    default_timeout_s=600,
+)
+
+__all__ = ["GATE", "import_detect_secrets_baseline"]

@@ -1,0 +1,131 @@
+"""Running the secrets gate: cache lookups, parallel scanning, hits turned into masked findings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
+
+from gates.checks.result_cache import ResultCache, canonical_json, digest
+from gates.checks.secrets import config, scanner
+from gates.checks.secrets.mask import mask
+from gates.checks.secrets.rules import BY_TYPE, Kind, rule_id
+from gates.checks.secrets.scanner import ALLOWLIST_PRAGMA, Hit, ScanSettings
+from gates.errors import GateCannotRun
+from gates.model import Finding, Location
+from gates.registry import GateContext
+
+GATE_ID = "secrets"
+ENGINE_VERSION = "secrets-engine-1"  # bump when scanning logic changes: invalidates the cache
+_PARALLEL_MIN_FILES = 24
+
+
+def settings_for(ctx: GateContext) -> ScanSettings:
+    cfg = config.parse(ctx.config)
+    return ScanSettings(detect_secrets=cfg.detect_secrets_settings(), placeholders=cfg.placeholders)
+
+
+def _chunks(items: Sequence[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
+    """Split into `n` groups of similar total size (largest first, each to the lightest group)."""
+    groups: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    sizes = [0] * n
+    for item in sorted(items, key=lambda it: (-len(it[1]), it[0])):
+        i = sizes.index(min(sizes))
+        groups[i].append(item)
+        sizes[i] += len(item[1])
+    return [g for g in groups if g]
+
+
+def scan(
+    items: Sequence[tuple[str, str]], settings: ScanSettings, jobs: int
+) -> dict[str, list[Hit]]:
+    """Hits per path; files spread over `jobs` processes when there are enough of them."""
+    # A daemonic worker (how a runner may host the gate) may not start processes of its own.
+    if jobs <= 1 or len(items) < _PARALLEL_MIN_FILES or multiprocessing.current_process().daemon:
+        return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
+    groups = _chunks(items, jobs * 4)
+    out: dict[str, list[Hit]] = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(scanner.scan_many, g, settings) for g in groups]
+        for group, future in zip(groups, futures, strict=True):
+            out.update(zip((p for p, _ in group), future.result(), strict=True))
+    return out
+
+
+def _kind(hit: Hit) -> Kind:
+    kind = BY_TYPE.get(hit.type)
+    if kind is None:
+        raise GateCannotRun(
+            GATE_ID,
+            f"detect-secrets reported an unknown secret type {hit.type!r}",
+            "pin detect-secrets to the version this release supports (1.5.0)",
+        )
+    return kind
+
+
+def to_finding(hit: Hit, ctx: GateContext) -> Finding:
+    kind = _kind(hit)
+    rule = rule_id(kind)
+    masked = mask(hit.value)
+    return Finding(
+        gate=GATE_ID,
+        rule=rule,
+        severity=kind.severity,
+        message=f"{kind.ds_type} hard-coded: {masked}",
+        location=Location(path=hit.path, line=hit.line),
+        fingerprint=ctx.fingerprint_key.sensitive(GATE_ID, rule, hit.path, hit.identity),
+        snippet=masked,
+        properties=(("secret_type", kind.ds_type),),
+        suppression_requests=(ALLOWLIST_PRAGMA,) if hit.allowlisted else (),
+    )
+
+
+def _namespace(ctx: GateContext, settings: ScanSettings) -> str:
+    # The key itself never reaches the cache, only a keyed tag identifying it.
+    key_id = hmac.new(ctx.fingerprint_key.key, b"cache-namespace", hashlib.sha256).hexdigest()
+    return digest(
+        ENGINE_VERSION,
+        version("detect-secrets"),
+        canonical_json(settings.detect_secrets),
+        canonical_json(settings.placeholders),
+        key_id,
+    )
+
+
+def _read(ctx: GateContext, path: str) -> tuple[bytes, str]:
+    data = ctx.workspace.read_bytes(path)
+    return data, data.decode("utf-8", "replace")
+
+
+def run(ctx: GateContext) -> Iterator[Finding]:
+    settings = settings_for(ctx)
+    if not ctx.files:
+        raise GateCannotRun(
+            GATE_ID, "no files to scan", "check the gate's paths/exclude in the policy"
+        )
+    cache = (
+        ResultCache(root=ctx.cache_dir, namespace=_namespace(ctx, settings))
+        if ctx.cache_dir is not None
+        else None
+    )
+    findings: list[Finding] = []
+    todo: list[tuple[str, str]] = []
+    keys: dict[str, str] = {}
+    for path in ctx.files:
+        data, text = _read(ctx, path)
+        if cache is not None:
+            keys[path] = cache.key(path, data)
+            cached = cache.get(keys[path])
+            if cached is not None:
+                findings.extend(cached)
+                continue
+        todo.append((path, text))
+    for path, hits in scan(todo, settings, ctx.jobs).items():
+        found = [to_finding(h, ctx) for h in hits]
+        if cache is not None:
+            cache.put(keys[path], found)
+        findings.extend(found)
+    return iter(sorted(findings, key=Finding.sort_key))

@@ -1,0 +1,123 @@
+"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder filter,
+private-key blocks, notebooks and the allowlist pragma recorded as a suppression request.
+
+Runs inside worker processes; returns `Hit`s holding the secret value, which never leave the gate
+(the gate turns them into masked, keyed-fingerprint findings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.filters.allowlist import is_line_allowlisted
+from detect_secrets.settings import get_settings, transient_settings
+from detect_secrets.util.code_snippet import CodeSnippet
+
+from gates.checks.secrets import engine, notebook
+from gates.checks.secrets.placeholders import is_placeholder
+
+_ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
+_INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we read bytes ourselves
+ALLOWLIST_PRAGMA = "pragma: allowlist secret"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """One secret in one file. `value` is what detect-secrets matched (its baseline hashes it);
+    `identity` is what we fingerprint: the value, or the whole block for a private key."""
+
+    path: str
+    line: int
+    type: str
+    value: str
+    identity: str
+    allowlisted: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanSettings:
+    detect_secrets: dict[str, object]  # transient_settings() configuration
+    placeholders: tuple[str, ...]
+
+
+def _key_block(lines: Sequence[str], start: int) -> str:
+    """The private key block starting at 1-based line `start` (to its END line, at most 200)."""
+    block = []
+    for line in lines[start - 1 : start + 199]:
+        block.append(line.strip())
+        if "END" in line and "PRIVATE KEY" in line:
+            break
+    return "\n".join(block)
+
+
+def _hits(
+    path: str,
+    name: str,
+    lines: Sequence[str],
+    found: Iterable[tuple[PotentialSecret, CodeSnippet]],
+    placeholders: tuple[str, ...],
+    line_map: Sequence[int] | None = None,
+) -> list[Hit]:
+    out = []
+    for secret, snippet in found:
+        value = secret.secret_value or ""
+        line = snippet.target_line
+        if is_placeholder(value, line, placeholders):
+            continue
+        number = secret.line_number
+        identity = _key_block(lines, number) if secret.type == "Private Key" else value
+        out.append(
+            Hit(
+                path=path,
+                line=line_map[number - 1] if line_map is not None else number,
+                type=secret.type,
+                value=value,
+                identity=identity,
+                allowlisted=is_line_allowlisted(filename=name, line=line, context=snippet),
+            )
+        )
+    return out
+
+
+def scan_file(
+    path: str, text: str, settings: ScanSettings, prefilter: engine.Prefilter
+) -> list[Hit]:
+    """Secrets in one file's text (call with detect-secrets configured: see `configured`)."""
+    if path.endswith(".ipynb"):
+        cells = notebook.chunks(text)
+        if cells is not None:
+            hits = []
+            for cell in cells:
+                name = f"{path}{cell.suffix}"
+                found = list(engine.scan_lines(name, cell.lines, prefilter))
+                hits += _hits(path, name, cell.lines, found, settings.placeholders, cell.raw_lines)
+            return hits
+    # `.env` files are KEY=value lines: detect-secrets knows that syntax as a properties file.
+    name = f"{path}.properties" if _is_dotenv(path) else path
+    found = engine.scan_text(name, text, prefilter)
+    return _hits(path, name, text.splitlines(), found, settings.placeholders)
+
+
+def _is_dotenv(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    return base == ".env" or base.startswith(".env.") or base.endswith(".env")
+
+
+def configure(settings: ScanSettings) -> engine.Prefilter:
+    """Configure detect-secrets in this process (a worker's initializer, or inside `configured`)."""
+    ds = get_settings()
+    ds.clear()
+    ds.configure_plugins(settings.detect_secrets["plugins_used"])  # type: ignore[arg-type]  # built by config.py
+    ds.configure_filters(settings.detect_secrets["filters_used"])  # type: ignore[arg-type]  # built by config.py
+    # The pragma becomes a suppression request (recorded, still blocking), not a silent drop.
+    ds.disable_filters(_ALLOWLIST_FILTER, _INVALID_FILE_FILTER)
+    return engine.build_prefilter()
+
+
+def scan_many(items: Sequence[tuple[str, str]], settings: ScanSettings) -> list[list[Hit]]:
+    """Scan (path, text) pairs in this process, leaving detect-secrets' settings as they were."""
+    with transient_settings(settings.detect_secrets):
+        prefilter = configure(settings)
+        return [scan_file(path, text, settings, prefilter) for path, text in items]

@@ -1,0 +1,117 @@
+"""Our detect-secrets driver (with its prefilter) reports what detect-secrets scan_file does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from detect_secrets.core.scan import scan_file
+from detect_secrets.settings import transient_settings
+
+from gates.checks.secrets import config, engine
+from gates.checks.secrets.mask import mask
+from gates.checks.secrets.placeholders import is_placeholder
+
+# One line per plugin family, plus near-misses; the same lines in several file types.
+LINES = [
+    'aws_key = "AKIAIOSFODNN7EXAMPLE"',
+    'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+    "url = 'https://admin:s3cr3tpw@db.internal:5432/payments'",
+    'slack = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"',
+    'hook = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"',
+    'jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.'
+    'dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"',
+    'twilio = "SK0123456789abcdef0123456789abcdef"',
+    'mailchimp = "0123456789abcdef0123456789abcdef-us12"',
+    'sendgrid = "SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"',
+    'stripe_key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"',
+    'restricted = "rk_live_4eC39HqLyjWDarjtT1zdp7dc"',
+    'token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"',
+    'gitlab = "glpat-abcdefghij1234567890"',
+    'square = "sq0csp-0123456789abcdefghijklmnopqrstuvwxyzABCDE"',
+    'password = "correct horse battery staple"',
+    "password: hunter2hunter2",
+    "PASSWORD=hunter2hunter2",
+    'if password == "s3cr3t-value":',
+    'hexy = "a8f5f167f44f4964e6c998dee827110c"',
+    'b64 = "bXlzZWNyZXRrZXlmb3JwYXltZW50cw=="',
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "MIICXgIBAAKBgQC6gGVshvPX5xWZMp41QPaRz2rjHWyhjrk18ut2Yf5+a7G8J9bZ",
+    "-----END RSA PRIVATE KEY-----",
+    'uuid = "123e4567-e89b-12d3-a456-426614174000"',
+    'seq = "abcdefghijklmnopqrstuvwxyz"',
+    "secret = get_secret()",
+    'api_key = os.environ["API_KEY"]',
+    "x = 1  # nothing here",
+    'name = "ordinary words only"',
+    "password = '${DB_PASSWORD}'",
+    "key = 'AKIA' + suffix  # pragma: allowlist secret",
+]
+NAMES = ["app/config.py", "deploy/values.yaml", "conf/app.ini", "notes.txt", "web/app.js"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"plugins": ["KeywordDetector", "HexHighEntropyString"], "hex_limit": 2.0}],
+    ids=["all-plugins", "two-plugins"],
+)
+def test_engine_matches_detect_secrets_scan_file(
+    tmp_path: Path, name: str, settings: dict[str, object]
+) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(LINES) + "\n"
+    path.write_text(text)
+    with transient_settings(config.parse(settings).detect_secrets_settings()):
+        reference = {(s.type, s.line_number, s.secret_hash) for s in scan_file(str(path))}
+        prefilter = engine.build_prefilter()
+        ours = {
+            (s.type, s.line_number, s.secret_hash)
+            for s, _ in engine.scan_text(str(path), text, prefilter)
+        }
+        unfiltered = {
+            (s.type, s.line_number, s.secret_hash)
+            for s, _ in engine.scan_text(str(path), text, engine.Prefilter(None))
+        }
+    assert reference  # the sample must exercise the plugins
+    assert ours == reference
+    assert unfiltered == reference
+
+
+@pytest.mark.parametrize(
+    ("value", "line", "expected"),
+    [
+        ("sk_live_xxx", 'STRIPE = "sk_live_xxx"', True),
+        ("sk_live_XXXXXXXXXXXXXXXXXXXXXXXX", "", True),
+        ("sk_live_...", "", True),
+        ("API_KEY", 'api_key = os.environ["API_KEY"]', True),
+        ("DB_PASS", 'password = os.getenv("DB_PASS")', True),
+        ("${STRIPE_KEY}", "", True),
+        ("%(password)s", "", True),
+        ("<your-key>", "", True),
+        ("changeme", "", True),
+        ("REPLACE_ME", "", True),
+        ("your-api-key-here", "", True),
+        ("********", "", True),
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "", False),
+        ("hunter2hunter2", "", False),
+        ("Tr0ub4dor&3horse", "", False),
+    ],
+    ids=lambda v: str(v)[:24],
+)
+def test_placeholders(value: str, line: str, expected: bool) -> None:
+    assert is_placeholder(value, line) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_l••••••••p7dc"),
+        ("hunter2hunter2", "••••••••"),
+        ("BEGIN RSA PRIVATE KEY", "-----BEGIN RSA PRIVATE KEY-----••••••••"),
+    ],
+    ids=["long", "short", "private-key"],
+)
+def test_mask(value: str, masked: str) -> None:
+    assert mask(value) == masked
