@@ -1,17 +1,27 @@
 """Atomic file writes: a temp file in the same directory, fsynced, then `os.replace`.
 
 A reader (or a crash, or Ctrl-C) sees either the old file or the whole new one, never a torn one.
+A target that is not a regular file (`--output /dev/stdout`, a FIFO, /dev/null) is written in
+place: replacing it would swap a device for a file. A symlink is followed, so the file it points
+to is replaced, not the link.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "wb") as stream:  # a device or pipe: nothing to replace atomically
+                stream.write(data)
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
