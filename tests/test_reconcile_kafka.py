@@ -46,6 +46,7 @@ def test_unreadable_messages_become_rows_with_their_position(kafka_broker: Kafka
             (1, None, b"[1, 2]"),
             (1, None, _event("p2", 7)),
             (1, None, b'{"payment_id": "p3", "seq": 1.5}'),
+            (1, b"p4", b""),
         ],
     )
     rows = _read(sk.KafkaSource(_spec(kafka_broker, "k-mixed")))
@@ -56,6 +57,7 @@ def test_unreadable_messages_become_rows_with_their_position(kafka_broker: Kafka
         (None, None, "not a JSON object", "k-mixed[1]@1"),
         ("p2", "7", None, "k-mixed[1]@2"),
         ("p3", "1.5", "JSON number with a fraction in seq", "k-mixed[1]@3"),
+        (None, None, "empty message", "k-mixed[1]@4"),
     ]
 
 

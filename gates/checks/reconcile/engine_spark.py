@@ -36,16 +36,21 @@ GATE = "reconcile"
 INSTALL_HINT = "pip install 'release-gates[spark]'"
 
 
-def spark_session(master: str = "local[*]") -> SparkSession:
-    """A session for the command line (`--engine spark`): UTC, UI off, quiet."""
+def spark_session(master: str | None = None) -> SparkSession:
+    """A session for the command line (`--engine spark`): UTC, UI off, quiet.
+
+    Without `master`, Spark's own configuration decides where it runs (`spark-defaults.conf`,
+    `PYSPARK_SUBMIT_ARGS="--master spark://... pyspark-shell"`), and `local[*]` otherwise.
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise GateCannotRun(GATE, "pyspark is not installed", INSTALL_HINT) from None
+    builder = SparkSession.builder.appName("release-gates-reconcile")
+    if master is not None:
+        builder = builder.master(master)
     session = (
-        SparkSession.builder.master(master)
-        .appName("release-gates-reconcile")
-        .config("spark.ui.enabled", "false")
+        builder.config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()

@@ -9,7 +9,8 @@ to.
 
 Messages become Arrow record batches of (partition, offset, value) with the value kept as text, so
 JSON is parsed in bulk by the engine (DuckDB's JSON functions), not row by row in Python. A value
-that is not UTF-8 text is kept as a null value with its position, so the engine counts it as an
+that is empty (a tombstone) or not UTF-8 text is kept as a null value with its position and the
+reason, so the engine counts it as an
 unreadable row with an example (`topic[partition]@offset`), never dropping it.
 
 Offsets are never committed while reading. `KafkaSnapshot.commit()` commits the positions just
@@ -69,7 +70,7 @@ _SECRET_WORDS = ("password", "secret", "token", "key")
 
 
 def raw_schema() -> pa.Schema:
-    """The raw messages: position and value (null when empty or not UTF-8 text)."""
+    """The raw messages: position, value, and why the value is null (empty, or not UTF-8)."""
     import pyarrow as pa
 
     return pa.schema(
@@ -77,6 +78,7 @@ def raw_schema() -> pa.Schema:
             pa.field("partition", pa.int32(), nullable=False),
             pa.field("offset", pa.int64(), nullable=False),
             pa.field("value", pa.string()),
+            pa.field("bad", pa.string()),
         ]
     )
 
@@ -388,6 +390,7 @@ def _drain(
         parts: list[int] = []
         offs: list[int] = []
         vals: list[str | None] = []
+        bads: list[str | None] = []
         for msg in msgs:
             err = msg.error()
             partition = msg.partition()
@@ -406,12 +409,19 @@ def _drain(
             assert offset is not None
             parts.append(partition)
             offs.append(offset)
-            vals.append(_text(msg.value()))
+            text, bad = _text(msg.value())
+            vals.append(text)
+            bads.append(bad)
             next_offsets[partition] = offset + 1
         if parts:
             batches.append(
                 pa.RecordBatch.from_arrays(
-                    [pa.array(parts, pa.int32()), pa.array(offs, pa.int64()), pa.array(vals)],
+                    [
+                        pa.array(parts, pa.int32()),
+                        pa.array(offs, pa.int64()),
+                        pa.array(vals, pa.string()),
+                        pa.array(bads, pa.string()),
+                    ],
                     schema=schema,
                 )
             )
@@ -422,15 +432,16 @@ def _drain(
     return KafkaSnapshot(spec=spec, table=table, next_offsets=committed)
 
 
-def _text(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
+def _text(value: bytes | str | None) -> tuple[str | None, str | None]:
+    """The message value as text, or None and why not."""
+    if value is None or len(value) == 0:
+        return None, "empty message"
     if isinstance(value, str):
-        return value
+        return value, None
     try:
-        return value.decode("utf-8")
+        return value.decode("utf-8"), None
     except UnicodeDecodeError:
-        return None
+        return None, "not UTF-8 text"
 
 
 class KafkaSource:
@@ -497,12 +508,12 @@ def json_select(columns: Sequence[str], topic: str) -> str:
     )
     return (
         f"SELECT {extract}"  # noqa: S608 - identifiers and the topic are quoted
-        f"CASE WHEN v IS NULL THEN 'not UTF-8 text' WHEN j IS NULL THEN 'malformed JSON' "
+        f"CASE WHEN v IS NULL THEN bad WHEN j IS NULL THEN 'malformed JSON' "
         f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN}, "
         f"{quote_literal(topic)} || '[' || CAST(p AS VARCHAR) || ']@' || CAST(n AS VARCHAR) "
         f"AS {REF_COLUMN} FROM ("
-        "SELECT v, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o, p, n FROM ("
-        "SELECT value AS v, CASE WHEN json_valid(value) THEN value END AS j, "
+        "SELECT v, bad, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o, p, n FROM ("
+        "SELECT value AS v, bad, CASE WHEN json_valid(value) THEN value END AS j, "
         '"partition" AS p, "offset" AS n FROM _rg_kafka_raw)) '
         "ORDER BY p, n"
     )
