@@ -87,29 +87,59 @@ def load_yaml(text: str, source: str) -> Any:
         raise InvalidInput(source, "$", f"not valid YAML: {exc}", "fix the YAML syntax") from None
 
 
+class JsonRejected(ValueError):
+    """Why strict JSON parsing refused its input; callers word it for their own kind of file."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        duplicate_key: str | None = None,
+        constant: str | None = None,
+        problem: str = "",
+        line: int = 0,
+        column: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.duplicate_key = duplicate_key
+        self.constant = constant
+        self.problem = problem or message
+        self.line = line
+        self.column = column
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r}")
+            raise JsonRejected(f"duplicate key {key!r}", duplicate_key=key)
         out[key] = value
     return out
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise JsonRejected(f"{name} is not valid JSON", constant=name)
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Strict JSON (no duplicate keys, no NaN/Infinity); JsonRejected says why not."""
+    try:
+        return json.loads(
+            data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise JsonRejected(str(exc), problem=exc.msg, line=exc.lineno, column=exc.colno) from None
+    except UnicodeDecodeError as exc:
+        raise JsonRejected(f"not UTF-8 ({exc.reason})") from None
 
 
 def load_json(data: bytes | str, source: str) -> Any:
     """Parse JSON strictly: duplicate keys, NaN/Infinity and oversize input are InvalidInput."""
     _check_size(data, source)
     try:
-        return json.loads(
-            data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            source, f"line {exc.lineno} column {exc.colno}", exc.msg, "fix the JSON syntax"
-        ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(data)
+    except JsonRejected as exc:
+        if exc.line:
+            where = f"line {exc.line} column {exc.column}"
+            raise InvalidInput(source, where, exc.problem, "fix the JSON syntax") from None
         raise InvalidInput(source, "$", str(exc), "write each key once, as valid JSON") from None

@@ -19,6 +19,7 @@ from typing import Any, assert_never
 from gates.approvals import SIGNOFFS_DIR, WAIVERS_DIR
 from gates.approvals.config import valid_principal
 from gates.model import Severity
+from gates.strict_input import JsonRejected, parse_json
 
 MAX_STATEMENT_BYTES = 65_536
 WAIVER_KIND = "release-gates/waiver@v1"
@@ -109,24 +110,17 @@ def load_json(data: bytes) -> Any:
     except UnicodeDecodeError:
         raise StatementRejected("statement is not UTF-8") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
+        return parse_json(text)
+    except JsonRejected as exc:
+        if exc.duplicate_key is not None:
+            raise StatementRejected(f"statement has the key {exc.duplicate_key!r} twice") from None
+        if exc.constant is not None:
+            raise StatementRejected(
+                f"statement contains {exc.constant}, which is not JSON"
+            ) from None
         raise StatementRejected(
-            f"statement is not valid JSON ({exc.msg} at line {exc.lineno})"
+            f"statement is not valid JSON ({exc.problem} at line {exc.line})"
         ) from None
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise StatementRejected(f"statement has the key {key!r} twice")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise StatementRejected(f"statement contains {name}, which is not JSON")
 
 
 def parse_time(value: Any, field: str) -> datetime:

@@ -10,7 +10,6 @@ the repository or an oversized file are InvalidInput naming the field and the fi
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -20,18 +19,10 @@ from gates.checks.secrets.gate import scan, settings_for, to_finding
 from gates.errors import InvalidInput
 from gates.model import Finding
 from gates.registry import GateContext
+from gates.strict_input import JsonRejected, parse_json
 
 MAX_BYTES = 50 * 1024 * 1024
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
 
 
 def _load(path: Path) -> Mapping[str, Any]:
@@ -41,12 +32,12 @@ def _load(path: Path) -> Mapping[str, Any]:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InvalidInput(name, "$", f"file is {size} bytes (limit {MAX_BYTES})", fix)
-        doc = json.loads(path.read_bytes(), object_pairs_hook=_no_duplicates)
+        doc = parse_json(path.read_bytes())
     except OSError as exc:
         raise InvalidInput(
             name, "$", f"cannot read ({exc.strerror})", "pass an existing file"
         ) from None
-    except ValueError as exc:
+    except JsonRejected as exc:
         raise InvalidInput(name, "$", f"not valid JSON ({exc})", fix) from None
     if not isinstance(doc, dict):
         raise InvalidInput(name, "$", "expected a JSON object", fix)
