@@ -65,10 +65,15 @@ def default_trust_ref(options_ref: str | None) -> str | None:
 
 
 def load_policy(
-    repo: Repo, explicit: str | None, trust_ref: str | None, *, validate: bool = True
+    repo: Repo,
+    explicit: str | None,
+    trust_ref: str | None,
+    *,
+    validate: bool = True,
+    parse_cache: Path | None = None,
 ) -> Policy:
     if trust_ref is None or not repo.is_git:
-        return policy_mod.load(repo.root, explicit, validate=validate)
+        return policy_mod.load(repo.root, explicit, validate=validate, parse_cache=parse_cache)
     if git.rev_parse(repo.root, trust_ref) is None:
         raise InvalidInput(
             "--trust-ref",
@@ -82,6 +87,7 @@ def load_policy(
         reader=policy_mod.ref_reader(repo.root, trust_ref),
         label_prefix=f"{trust_ref}:",
         validate=validate,
+        parse_cache=parse_cache,
     )
 
 
@@ -255,8 +261,8 @@ def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
     trust_ref = default_trust_ref(opts.trust_ref) if repo.is_git else None
-    policy = load_policy(repo, opts.policy, trust_ref, validate=False)
     cache = cache_root(repo) if opts.use_cache else None
+    policy = load_policy(repo, opts.policy, trust_ref, validate=False, parse_cache=cache)
     specs = select_specs(policy, opts.gates, known_valid=cache)
     key, key_note = fingerprint_key(repo, policy)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)

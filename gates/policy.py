@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from gates import git
+from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
@@ -117,35 +118,64 @@ def load(
     reader: Reader | None = None,
     label_prefix: str = "",
     validate: bool = True,
+    parse_cache: Path | None = None,
 ) -> Policy:
     """Discover and load the policy for `root`. `explicit` is --policy (a path or shipped name).
 
     With `validate=False` the caller validates (the pipeline does, unless its cache records that
-    these exact files already passed).
+    these exact files already passed). `parse_cache` is a directory remembering parsed files by
+    the hash of their text, so an unchanged policy needs no YAML parser at all.
     """
-    policy = _discover(root, explicit, reader or working_tree_reader(root), label_prefix)
+    read = reader or working_tree_reader(root)
+    policy = _discover(root, explicit, _Parser(read=read, prefix=label_prefix, cache=parse_cache))
     if validate:
         validate_policy_layers(policy)
     return policy
 
 
-def _discover(root: Path, explicit: str | None, read: Reader, label_prefix: str) -> Policy:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parser:
+    read: Reader
+    prefix: str
+    cache: Path | None
+
+    def parse(self, text: str, label: str) -> object:
+        entry = None
+        if self.cache is not None:
+            digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+            entry = self.cache / "parsed-policies" / f"{digest}.json"
+            try:
+                return json.loads(entry.read_bytes())
+            except (OSError, ValueError):
+                pass  # not cached yet, or unreadable: parse the text itself
+        doc = load_yaml(text, label)
+        if entry is not None:
+            try:
+                encoded = json.dumps(doc, sort_keys=True)
+            except (TypeError, ValueError):
+                return doc  # not JSON-shaped (a YAML timestamp, say): validation reports it
+            if json.loads(encoded) == doc:
+                write_bytes_atomic(entry, encoded.encode())
+        return doc
+
+
+def _discover(root: Path, explicit: str | None, parser: _Parser) -> Policy:
     """Find the policy file, read the extends chain, merge; no schema validation here."""
     if explicit is not None:
         if explicit in SHIPPED:
-            return _resolve_chain(root, f"shipped:{explicit}", read, label_prefix)
+            return _resolve_chain(root, f"shipped:{explicit}", parser)
         rel = _repo_relative(root, explicit)
         if rel is None:  # a policy outside the repository: read it as the user named it
             path = Path(explicit)
             if not path.is_file():
                 raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
-            return _resolve_chain(root, str(path), read, label_prefix, outside=path)
-        if read(rel) is None:
+            return _resolve_chain(root, str(path), parser, outside=path)
+        if parser.read(rel) is None:
             raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
-        return _resolve_chain(root, rel, read, label_prefix)
-    if read(DISCOVERED) is not None:
-        return _resolve_chain(root, DISCOVERED, read, label_prefix)
-    return _resolve_chain(root, f"shipped:{DEFAULT_SHIPPED}", read, label_prefix)
+        return _resolve_chain(root, rel, parser)
+    if parser.read(DISCOVERED) is not None:
+        return _resolve_chain(root, DISCOVERED, parser)
+    return _resolve_chain(root, f"shipped:{DEFAULT_SHIPPED}", parser)
 
 
 def _repo_relative(root: Path, name: str) -> str | None:
@@ -157,8 +187,9 @@ def _repo_relative(root: Path, name: str) -> str | None:
 
 
 def _resolve_chain(
-    root: Path, start: str, read: Reader, prefix: str, *, outside: Path | None = None
+    root: Path, start: str, parser: _Parser, *, outside: Path | None = None
 ) -> Policy:
+    prefix = parser.prefix
     docs: list[tuple[str, dict[str, Any]]] = []
     current: str | None = start
     seen: set[str] = set()
@@ -171,7 +202,7 @@ def _resolve_chain(
                 "make the chain end at a shipped policy",
             )
         seen.add(current)
-        found = _read_one(current, read, outside if current == start else None)
+        found = _read_one(current, parser.read, outside if current == start else None)
         if found is None:
             referrer = docs[-1][0] if docs else current
             raise InvalidInput(
@@ -181,7 +212,7 @@ def _resolve_chain(
                 "fix the path (relative to the extending policy) or name a shipped policy",
             )
         label, text = found
-        doc = load_yaml(text, prefix + label)
+        doc = parser.parse(text, prefix + label)
         if not isinstance(doc, dict):
             raise InvalidInput(
                 prefix + label, "$", "a policy must be a mapping", "start with `version: 1`"

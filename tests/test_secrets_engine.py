@@ -115,3 +115,12 @@ def test_placeholders(value: str, line: str, expected: bool) -> None:
 )
 def test_mask(value: str, masked: str) -> None:
     assert mask(value) == masked
+
+
+def test_listed_plugins_are_exactly_what_detect_secrets_discovers() -> None:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    from gates.checks.secrets.config import BUILTIN_PLUGINS
+
+    discovered = sorted(c.__name__ for c in get_mapping_from_secret_type_to_class().values())
+    assert list(BUILTIN_PLUGINS) == discovered

@@ -34,10 +34,19 @@ Interfaces (for engines and sources added beside this package):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from gates.checks.reconcile.config import SCHEMA
-from gates.checks.reconcile.gate import run
 from gates.checks.reconcile.rules import RULES
-from gates.registry import GateSpec, Scope
+from gates.model import Finding
+from gates.registry import GateContext, GateSpec, Scope
+
+
+def run(ctx: GateContext) -> Iterable[Finding]:
+    from gates.checks.reconcile.gate import run as run_gate  # heavy imports only when the gate runs
+
+    return run_gate(ctx)
+
 
 GATE = GateSpec(
     id="reconcile",

@@ -16,11 +16,30 @@ Rule ids: `secrets.<kind>`, one per detect-secrets plugin (rules.py), e.g. `secr
 
 from __future__ import annotations
 
-from gates.checks.secrets.baseline_import import import_detect_secrets_baseline
+from collections.abc import Iterable
+from pathlib import Path
+
 from gates.checks.secrets.config import SCHEMA
-from gates.checks.secrets.gate import run
 from gates.checks.secrets.rules import RULES
-from gates.registry import GateSpec
+from gates.model import Finding
+from gates.registry import GateContext, GateSpec
+
+# detect-secrets is imported only when the gate runs: registering and validating the gate must
+# stay cheap, since every pre-commit run does it for every gate its policy mentions.
+
+
+def run(ctx: GateContext) -> Iterable[Finding]:
+    from gates.checks.secrets.gate import run as run_gate
+
+    return run_gate(ctx)
+
+
+def import_detect_secrets_baseline(path: Path, ctx: GateContext) -> tuple[Finding, ...]:
+    """Our findings for the secrets an existing `.secrets.baseline` accepts (see baseline_import)."""
+    from gates.checks.secrets import baseline_import
+
+    return baseline_import.import_detect_secrets_baseline(path, ctx)
+
 
 GATE = GateSpec(
     id="secrets",

@@ -1,0 +1,48 @@
+"""Gate registration stays cheap: every pre-commit run loads the gates its policy mentions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gates import registry
+
+HEAVY = (
+    "detect_secrets",
+    "bandit",
+    "semgrep",
+    "duckdb",
+    "pyarrow",
+    "sqlglot",
+    "pyspark",
+    "psycopg",
+    "confluent_kafka",
+    "re2",
+    "cryptography",
+    "jsonschema",
+    "structlog",
+)
+
+
+@pytest.mark.parametrize("gate", ["pii", "secrets", "sast", "signoff", "reconcile"])
+def test_loading_a_gate_imports_no_heavy_dependency(gate: str) -> None:
+    code = (
+        "import json, sys\n"
+        "from gates import registry\n"
+        f"registry.load([{gate!r}])\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded = set(json.loads(out.stdout))
+    assert loaded & set(HEAVY) == set()
+
+
+def test_builtin_gates_are_entry_points_with_matching_ids() -> None:
+    specs = registry.load(["pii", "secrets", "sast", "signoff", "reconcile"])
+    assert [s.id for s in specs] == ["pii", "secrets", "sast", "signoff", "reconcile"]
+    for spec in specs:
+        assert spec.rules, spec.id
+        assert all(r.id.startswith(spec.id + ".") for r in spec.rules)
