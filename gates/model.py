@@ -7,7 +7,7 @@ dispatched with `match` + `assert_never`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import assert_never
 
@@ -193,4 +193,3 @@ class RunResult:
     policy_digest: str = ""
     fail_on: Severity = Severity.HIGH
     scanned_files: int = 0
-    extra: tuple[tuple[str, str], ...] = field(default=())

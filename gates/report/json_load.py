@@ -144,7 +144,6 @@ def loads(text: str, *, source: str) -> RunResult:
         policy_digest=doc["policy_digest"],
         fail_on=Severity(doc["fail_on"]),
         scanned_files=doc["scanned_files"],
-        extra=tuple((x["name"], x["value"]) for x in doc["extra"]),
     )
     _check_consistent(doc, result, source)
     return result

@@ -108,7 +108,6 @@ def document(result: RunResult) -> dict[str, object]:
         ],
         "notes": list(result.notes),
         "tool_versions": [{"name": n, "version": v} for n, v in sorted(result.tool_versions)],
-        "extra": [{"name": n, "value": v} for n, v in result.extra],
     }
     return doc
 
