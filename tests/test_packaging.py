@@ -135,3 +135,41 @@ def test_wheel_runs_policy_commands_from_its_own_files(wheel: Path, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith(str(target))
     assert "# resolved from: policies/fintech-default.yaml (shipped)" in proc.stdout
+
+
+def test_demo_runs_every_gate_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    """`gates demo` from the wheel (byte-compiled by pip, as users get it), not the source tree."""
+    import json
+    import os
+
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(target), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gates", "demo", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert doc["verdict"] == "blocked"
+    assert [g["id"] for g in doc["gates"]] == ["pii", "reconcile", "sast", "secrets", "signoff"]
+    assert all(g["verdict"] == "blocked" for g in doc["gates"])
+    assert doc["skipped"] == []  # no byte-compiled demo files copied into the demo repository

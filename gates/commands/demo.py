@@ -47,8 +47,12 @@ def build_repo(target: Path) -> None:
 
     demo = resources.files("gates") / "policies" / "demo"
     with resources.as_file(demo) as src:
-        shutil.copytree(src / "repo", target, symlinks=True)
-        shutil.copytree(src / "release-gates", target / ".release-gates", symlinks=True)
+        # pip byte-compiles the demo's .py files when it installs the package: leave those out
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(src / "repo", target, symlinks=True, ignore=skip)
+        shutil.copytree(
+            src / "release-gates", target / ".release-gates", symlinks=True, ignore=skip
+        )
     env = {
         "GIT_AUTHOR_NAME": "Demo Dev",
         "GIT_AUTHOR_EMAIL": "dev@example.com",
