@@ -134,11 +134,6 @@ def diff_against(root: Path, base: str) -> tuple[Change, ...]:
     return tuple(changes)
 
 
-def untracked(root: Path) -> tuple[str, ...]:
-    out = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
-    return tuple(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
-
-
 def read_blobs(root: Path, blobs: tuple[str, ...]) -> dict[str, bytes]:
     """Contents of many blobs in one `git cat-file --batch` call."""
     if not blobs:

@@ -136,7 +136,3 @@ def _load_one(ep: EntryPoint) -> GateSpec:
             "make the entry point name equal the gate id (lowercase, digits, dashes)",
         )
     return spec
-
-
-def all_rules(specs: Iterable[GateSpec]) -> dict[str, RuleInfo]:
-    return {rule.id: rule for spec in specs for rule in spec.rules}

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import filtering, globs
+from gates import __version__, filtering, globs
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -146,11 +146,13 @@ def _context(
     )
 
 
-def context_for(req: RunRequest, spec: GateSpec) -> GateContext:
-    """The context a gate gets for the whole workspace with its top-level settings."""
-    gs = policy_mod.settings(req.policy, spec)
-    files = globs.select(req.workspace.files, gs.include, gs.exclude)
-    return _context(req, spec, gs, req.workspace, files)
+def context_for(req: RunRequest, spec: GateSpec, gs: GateSettings | None = None) -> GateContext:
+    """The context for a gate over the whole repository (every tracked file, even when only some
+    are scanned) with its top-level settings: repository-scope gates, and `baseline import`."""
+    gs = gs or policy_mod.settings(req.policy, spec)
+    whole = req.repository_workspace or req.workspace
+    candidates = [p for p in whole.files if not req.policy.exclude.matches(p)]
+    return _context(req, spec, gs, whole, globs.select(candidates, gs.include, gs.exclude))
 
 
 def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
@@ -163,19 +165,8 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
             if not base_settings.enabled:
                 disabled.append(spec.id)
                 continue
-            whole = req.repository_workspace or req.workspace
-            files = globs.select(
-                [p for p in whole.files if not req.policy.exclude.matches(p)],
-                base_settings.include,
-                base_settings.exclude,
-            )
-            tasks.append(
-                _Task(
-                    spec=spec,
-                    settings=base_settings,
-                    ctx=_context(req, spec, base_settings, whole, files),
-                )
-            )
+            ctx = context_for(req, spec, base_settings)
+            tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx))
             continue
         gate_tasks = _file_tasks(req, spec, req.workspace, base_side=False)
         if not base_settings.enabled and not gate_tasks:
@@ -433,14 +424,8 @@ def run(req: RunRequest) -> RunResult:
         stale_baseline=filtered.stale_baseline,
         approvals=filtered.approvals,
         notes=tuple(notes),
-        tool_versions=(("release-gates", _version()), ("python", sys.version.split()[0])),
+        tool_versions=(("release-gates", __version__), ("python", sys.version.split()[0])),
         policy_digest=req.policy.digest,
         fail_on=req.policy.fail_on,
         scanned_files=len(req.workspace.files),
     )
-
-
-def _version() -> str:
-    from gates import __version__
-
-    return __version__

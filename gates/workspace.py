@@ -9,7 +9,6 @@ A plain directory without git works too (every regular file below it); the CLI w
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -184,8 +183,3 @@ def at_revision(
 
 def _by_path(s: SkippedFile) -> str:
     return s.path
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    """Copy a directory tree without following symlinks (used by `gates demo`)."""
-    shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)

@@ -7,7 +7,6 @@ sink as Arrow record batches. The session time zone is UTC so naive timestamps m
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -131,7 +130,3 @@ class DuckDBEngine(AbstractContextManager["DuckDBEngine"]):
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def default_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)))
