@@ -152,3 +152,20 @@ def test_explain_unknown_rule_is_exit_2(repo: Path, capsys: pytest.CaptureFixtur
         capsys.readouterr().err
         == "gates: gates explain: pii.nope: no such rule. Fix: see `gates list` for rule ids\n"
     )
+
+
+def test_demo_writes_evidence_bound_to_its_commit(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.json"
+    code, _ = _main(
+        "demo",
+        "--format",
+        "json",
+        "--output",
+        str(tmp_path / "r.json"),
+        "--evidence",
+        str(evidence),
+    )
+    assert code == 0
+    statement = json.loads(evidence.read_text())
+    assert [s["name"] for s in statement["subject"]] == ["release"]
+    assert len(statement["subject"][0]["digest"]["gitCommit"]) == 40

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from gates.commands import emit
 from gates.errors import InvalidInput
-from gates.model import ExitCode
+from gates.model import ExitCode, RunResult
 
 _DEMO_TIME = "2026-01-15T09:00:00+00:00"  # fixed commit dates: the demo's output is reproducible
 _NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
@@ -71,9 +71,17 @@ def build_repo(target: Path) -> None:
         run_tool(argv, gate="demo", cwd=target, timeout_s=60, install_hint="install git", env=env)
 
 
-def run(args: argparse.Namespace, out: TextIO) -> int:
+def _run_in(target: Path, args: argparse.Namespace) -> tuple[RunResult, str | None]:
+    """Build the demo repository at `target`, run every gate; HEAD only when evidence is asked."""
     from gates import pipeline
 
+    build_repo(target)
+    opts = pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
+    result = pipeline.run(opts)
+    return result, pipeline.head_commit(target) if args.evidence else None
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
     pairs = emit.plan_outputs(args.formats, args.outputs)
     if args.keep:
         target = Path(args.keep).resolve()
@@ -81,16 +89,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             raise InvalidInput(
                 "--keep", args.keep, "already exists", "name a directory that does not exist yet"
             )
-        build_repo(target)
-        result = pipeline.run(
-            pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
-        )
+        result, head = _run_in(target, args)
     else:
         with tempfile.TemporaryDirectory(prefix="release-gates-demo-") as tmp:
-            target = Path(tmp) / "payments-service"
-            build_repo(target)
-            result = pipeline.run(
-                pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
-            )
-    emit.emit(result, pairs, out, evidence=args.evidence)
+            result, head = _run_in(Path(tmp) / "payments-service", args)
+    emit.emit(result, pairs, out, evidence=args.evidence, release_commit=head)
     return ExitCode.GATE_ERROR if result.errors else ExitCode.PASS

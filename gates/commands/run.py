@@ -103,7 +103,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     pairs = emit.plan_outputs(args.formats, args.outputs)
     opts = options_from(args)
     result = pipeline.run(opts)
-    emit.emit(
-        result, pairs, out, evidence=args.evidence, release_commit=pipeline.head_commit(opts.cwd)
-    )
+    head = pipeline.head_commit(opts.cwd) if args.evidence else None  # no git call otherwise
+    emit.emit(result, pairs, out, evidence=args.evidence, release_commit=head)
     return int(result.exit_code)
