@@ -148,6 +148,16 @@ def _decimal_re(exp: int) -> str:
     return rf"^-?[0-9]{{1,14}}{frac}$"
 
 
+def type_code(etype: str, cfg: ReconcileConfig) -> str:
+    """The event type as its index in the policy's sorted transitions (NULL when unknown): the
+    replay sorts and compares small integers instead of text, the same way on every engine
+    whatever its collation."""
+    whens = " ".join(
+        f"WHEN {_lit(t.event_type)} THEN {i}" for i, t in enumerate(cfg.machine.transitions)
+    )
+    return f"CAST(CASE {etype} {whens} END AS SMALLINT)"
+
+
 def parsed_select(
     side: Side, cmap: ColumnMap, schema: SourceSchema, cfg: ReconcileConfig, file: str, raw_rel: str
 ) -> str:
@@ -192,6 +202,7 @@ def parsed_select(
         seq = col.get("sequence")
         inner += [
             f"{text('event_type')} AS etype",
+            f"{type_code(text('event_type'), cfg)} AS etc",
             f"{_time(occurred[0], occurred[1], where)} AS ts",
             f"{_integer(seq[0], seq[1], where) if seq else 'CAST(NULL AS BIGINT)'} AS seq",
             f"{text('event_id')} AS eid",

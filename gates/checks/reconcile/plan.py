@@ -4,13 +4,18 @@ The SQL is built in the DuckDB dialect from the policy and the sources' column t
 transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the relations
 `events_raw` and `report_raw` (raw column names); the steps produce:
 
-- `rg_ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL);
+- `rg_ev_parsed`  every event row, canonical columns parsed, `err` = why it is unreadable (or NULL),
+               `etc` = the event type's code (parse_sql.type_code);
 - `rg_rp_parsed`  the same for report rows;
 - `rg_ev_pay`     one row per payment with readable events: replay counters, final event type,
                first event's amount/currency/country, first and last event time;
 - `rg_rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
 - `rg_pay`        the full outer join of both, with the derived final state;
+- `rg_bad_rows`   one row per unreadable row of either side;
 - `rg_disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
+
+The two parsed relations are views, not tables: reading a source twice (the replay, then the
+unreadable rows) costs less time than holding every parsed row, and far less memory.
 
 Outputs (name: columns) read by results.assemble:
 `classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample)`,
@@ -89,19 +94,34 @@ def _in_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
-def _state_of(etype: str, cfg: ReconcileConfig) -> str:
+def _state_of(code: str, cfg: ReconcileConfig) -> str:
+    """The state an event type code (see parse_sql.type_code) leads to; NULL for NULL."""
     whens = " ".join(
-        f"WHEN {_lit(t.event_type)} THEN {_lit(t.target)}" for t in cfg.machine.transitions
+        f"WHEN {i} THEN {_lit(t.target)}" for i, t in enumerate(cfg.machine.transitions)
     )
-    return f"CASE {etype} {whens} END"
+    return f"CASE {code} {whens} END"
 
 
-def _allowed(prev_state: str, etype: str, cfg: ReconcileConfig) -> str:
+def _type_name(code: str, cfg: ReconcileConfig) -> str:
     whens = " ".join(
-        f"WHEN {_lit(t.event_type)} THEN {prev_state} IN {_in_list(sorted(t.sources))}"
-        for t in cfg.machine.transitions
+        f"WHEN {i} THEN {_lit(t.event_type)}" for i, t in enumerate(cfg.machine.transitions)
     )
-    return f"(CASE {etype} {whens} ELSE FALSE END)"
+    return f"CASE {code} {whens} END"
+
+
+def _allowed(prev_code: str, code: str, cfg: ReconcileConfig) -> str:
+    """TRUE when event `code` may follow event `prev_code` (NULL: the payment's first event).
+
+    Resolved here, per pair of event types, so the replay compares integers, not state names;
+    -1 stands for the initial state, and the result is never NULL."""
+    transitions = cfg.machine.transitions
+    whens = []
+    for i, t in enumerate(transitions):
+        after = [j for j, p in enumerate(transitions) if p.target in t.sources]
+        after += [-1] if cfg.machine.initial in t.sources else []
+        test = f"COALESCE({prev_code}, -1) IN ({', '.join(map(str, after))})" if after else "FALSE"
+        whens.append(f"WHEN {i} THEN {test}")
+    return f"(CASE {code} {' '.join(whens)} ELSE FALSE END)"
 
 
 def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
@@ -155,8 +175,8 @@ def build_plan(
     rg_rp_parsed = parsed_select(Side.REPORT, cfg.report, report, cfg, file, "report_raw")
 
     # Replay order: sequence (when mapped), then time, type and event id as tie-breakers.
-    order = ", ".join((["seq"] if has_seq else []) + ["ts", "etype"] + (["eid"] if has_eid else []))
-    same = "etype = prev_type" + (" AND eid = prev_eid" if has_eid else " AND ts = prev_ts")
+    order = ", ".join((["seq"] if has_seq else []) + ["ts", "etc"] + (["eid"] if has_eid else []))
+    same = "etc = prev_etc" + (" AND eid = prev_eid" if has_eid else " AND ts = prev_ts")
     if has_seq:
         same += " AND seq = prev_seq"
     win = f"OVER (PARTITION BY pid ORDER BY {order})"
@@ -166,28 +186,29 @@ def build_plan(
     )
     # The first row of a payment has no predecessor, the last no successor: their values give the
     # payment's amount/currency/country and its final event type without extra window frames.
-    lags = [f"LAG(etype) {win} AS prev_type", f"LEAD(etype) {win} AS next_type"]
+    lags = [f"LAG(etc) {win} AS prev_etc", f"LEAD(etc) {win} AS next_etc"]
     lags += [f"LAG(ts) {win} AS prev_ts"]
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
     # Residency compares every event's region with the payment's country (its first event's).
     lags += [f"FIRST_VALUE(country) {full} AS f_country"] if cfg.geo_residency else []
     windowed = (
-        f"SELECT pid, eid, seq, etype, ts, region, amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT pid, eid, seq, etc, ts, region, amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
-    prev_state = f"COALESCE({_state_of('prev_type', cfg)}, {_lit(machine.initial)})"
     flagged = (
-        f"SELECT *, CASE WHEN prev_type IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-        f"{prev_state} AS prev_state FROM ({windowed}) AS w"
+        f"SELECT *, CASE WHEN prev_etc IS NOT NULL AND {same} THEN 1 ELSE 0 END AS rep "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"FROM ({windowed}) AS w"
     )
     judged = (
-        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_state', 'etype', cfg)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT *, CASE WHEN rep = 0 AND NOT {_allowed('prev_etc', 'etc', cfg)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"THEN 1 ELSE 0 END AS bad FROM ({flagged}) AS f"
     )
+    prev_state = f"COALESCE({_state_of('prev_etc', cfg)}, {_lit(machine.initial)})"
+    illegal = f"{prev_state} || ' -> ' || {_type_name('etc', cfg)}"
     gap = (
-        f"CASE WHEN rep = 0 AND ((prev_type IS NULL AND seq <> {cfg.sequence_start}) "
-        "OR (prev_type IS NOT NULL AND seq - prev_seq <> 1)) THEN 1 ELSE 0 END"
+        f"CASE WHEN rep = 0 AND ((prev_etc IS NULL AND seq <> {cfg.sequence_start}) "
+        "OR (prev_etc IS NOT NULL AND seq - prev_seq <> 1)) THEN 1 ELSE 0 END"
         if has_seq
         else "0"
     )
@@ -198,12 +219,12 @@ def build_plan(
     )
     rg_ev_pay = (
         "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-        "MIN(CASE WHEN bad = 1 THEN prev_state || ' -> ' || etype END) AS illegal_detail, "
+        f"MIN(CASE WHEN bad = 1 THEN {illegal} END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
-        "MAX(CASE WHEN next_type IS NULL THEN etype END) AS l_type, "
-        "MAX(CASE WHEN prev_type IS NULL THEN amt END) AS amt, "
-        "MAX(CASE WHEN prev_type IS NULL THEN cur END) AS cur, "
-        "MAX(CASE WHEN prev_type IS NULL THEN country END) AS country, "
+        "MAX(CASE WHEN next_etc IS NULL THEN etc END) AS l_etc, "
+        "MAX(CASE WHEN prev_etc IS NULL THEN amt END) AS amt, "
+        "MAX(CASE WHEN prev_etc IS NULL THEN cur END) AS cur, "
+        "MAX(CASE WHEN prev_etc IS NULL THEN country END) AS country, "
         "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
         f"FROM ({judged}) AS j GROUP BY pid"
     )
@@ -212,7 +233,7 @@ def build_plan(
         "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
         "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
-    final_state = _state_of("e.l_type", cfg)
+    final_state = _state_of("e.l_etc", cfg)
     rg_pay = (
         "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
@@ -349,10 +370,11 @@ def build_plan(
         "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, "
         "src_ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed "
         "WHERE err IS NOT NULL "
+        # Each copy of a payment the report lists more than once: as a semi-join on the (usually
+        # empty) set of such ids, so the report is read a third time only when there are some.
         "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
-        "p.pid, CAST(NULL AS VARCHAR) AS ref, p.src_ref, p.cur, p.amt, p.country, "
-        "CAST(p.ts AS DATE) AS day FROM rg_rp_parsed AS p JOIN rg_rp_pay AS d ON p.pid = d.pid "
-        "WHERE p.err IS NULL AND d.copies > 1"
+        "pid, CAST(NULL AS VARCHAR) AS ref, src_ref, cur, amt, country, CAST(ts AS DATE) AS day "
+        "FROM rg_rp_parsed WHERE err IS NULL AND pid IN (SELECT pid FROM rg_rp_pay WHERE copies > 1)"
     )
     example = (
         "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
@@ -393,7 +415,7 @@ def build_plan(
         ),
         (
             "audit_counts",
-            "SELECT (SELECT COUNT(*) FROM rg_pay) AS payments, (SELECT COALESCE(SUM(n_rows), 0) FROM rg_ev_pay) AS events, (SELECT COUNT(*) FROM rg_rp_parsed WHERE err IS NULL) AS report_rows",
+            "SELECT (SELECT COUNT(*) FROM rg_pay) AS payments, (SELECT COALESCE(SUM(n_rows), 0) FROM rg_ev_pay) AS events, (SELECT COALESCE(SUM(copies), 0) FROM rg_rp_pay) AS report_rows",
         ),
         (
             "audit_amounts",
@@ -408,7 +430,7 @@ def build_plan(
         dialect="duckdb",
         steps=(
             Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=False),
-            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=True),
+            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=False),
             Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=True),
             Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=True),
             Step(name="rg_pay", sql=rg_pay, materialize=True),
