@@ -262,3 +262,29 @@ def test_fractional_json_number_is_unreadable_never_rounded(tmp_path: Path) -> N
     assert got["unreadable"] == {
         "events: JSON number with a fraction in amount (payment p, event p-1, at data/events/part-1.jsonl)"
     }
+
+
+def test_residency_with_more_region_sets_than_one_mask_holds(tmp_path: Path) -> None:
+    """Each country its own allowed region: 70 distinct sets span two mask columns, and a
+    payment is judged against its own country's set whichever column holds it."""
+    section = card_section()
+    countries = [f"{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(70)]
+    section["geo"] = {"residency": {c: [f"region-{c.lower()}"] for c in countries}}
+    section["sample_size"] = 100
+    events: list[Any] = []
+    report: list[dict[str, str]] = []
+    for i, c in enumerate(countries):
+        good, bad = f"ok{i}", f"bad{i}"
+        events += lifecycle(good, OK, country=c, region=f"region-{c.lower()}")
+        events += lifecycle(bad, OK, country=c, region=f"region-{c.lower()}")
+        events[-1]["region"] = f"region-{countries[(i + 1) % 70].lower()}"  # another's region
+        report += [rep(p, "completed", region=f"region-{c.lower()}") for p in (good, bad)]
+    # The payment's country is its first event's: a later event naming another country with
+    # its own region does not change the set that event's region is judged against.
+    moved = lifecycle("moved", OK, country="AA", region="region-aa")
+    moved[1].update(country="AB", region="region-ab")
+    events += moved
+    report.append(rep("moved", "completed", region="region-aa"))
+    write_data(tmp_path, events, report)
+    res = run_section(tmp_path, section)
+    assert samples(res).get("geo_residency") == {f"bad{i}" for i in range(70)} | {"moved"}

@@ -132,6 +132,39 @@ def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], 
     return f"(CASE {country} {whens} ELSE TRUE END)"
 
 
+MASK_BITS = 62  # allowed-region sets per mask column: bits of a BIGINT, sign bit unused
+
+
+def _region_masks(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    """Per event row, which of the policy's allowed-region sets its region falls outside of.
+
+    Bit k of mask column k // MASK_BITS is set when the region is not NULL and not in the k-th
+    distinct set. Computed before the replay's sort, so rows carry one integer there instead of
+    the region's text, and a payment's verdict needs only BIT_OR of its rows (see _region_bad)."""
+    sets = sorted({vals for _, vals in rules})
+    masks = []
+    for start in range(0, len(sets), MASK_BITS):
+        bits = " + ".join(
+            f"CASE WHEN region IN {_in_list(vals)} THEN 0 ELSE {1 << (k - start)} END"
+            for k, vals in enumerate(sets[start : start + MASK_BITS], start)
+        )
+        masks.append(f"CASE WHEN region IS NULL THEN 0 ELSE {bits} END")
+    return masks
+
+
+def _region_bad(country: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """TRUE when some event's region is outside the set allowed for `country` (the payment's
+    first event's); FALSE for countries without a rule and payments without events."""
+    sets = sorted({vals for _, vals in rules})
+    whens = []
+    for c, vals in rules:
+        k = sets.index(vals)
+        whens.append(f"WHEN {_lit(c)} THEN (rmask{k // MASK_BITS} & {1 << (k % MASK_BITS)}) <> 0")
+    if not whens:
+        return "FALSE"
+    return f"COALESCE(CASE {country} {' '.join(whens)} ELSE FALSE END, FALSE)"
+
+
 def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
     """The classes the mapped columns and the policy allow to check."""
     out = {
@@ -180,10 +213,6 @@ def build_plan(
     if has_seq:
         same += " AND seq = prev_seq"
     win = f"OVER (PARTITION BY pid ORDER BY {order})"
-    full = (
-        f"OVER (PARTITION BY pid ORDER BY {order} "
-        "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
-    )
     # The first row of a payment has no predecessor, the last no successor: their values give the
     # payment's amount/currency/country and its final event type without extra window frames.
     lags = [f"LAG(etc) {win} AS prev_etc", f"LEAD(etc) {win} AS next_etc"]
@@ -191,9 +220,10 @@ def build_plan(
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
     # Residency compares every event's region with the payment's country (its first event's).
-    lags += [f"FIRST_VALUE(country) {full} AS f_country"] if cfg.geo_residency else []
+    masks = _region_masks(cfg.geo_residency)
+    mask_cols = "".join(f"{m} AS rmask{j}, " for j, m in enumerate(masks))
     windowed = (
-        f"SELECT pid, eid, seq, etc, ts, region, amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     flagged = (
@@ -213,14 +243,11 @@ def build_plan(
         else "0"
     )
     inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
-    bad_region = (
-        "CASE WHEN region IS NOT NULL AND NOT "
-        f"{_geo_ok('f_country', 'region', cfg.geo_residency)} THEN 1 ELSE 0 END"
-    )
+    mask_aggs = "".join(f"BIT_OR(rmask{j}) AS rmask{j}, " for j in range(len(masks)))
     rg_ev_pay = (
         "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"MIN(CASE WHEN bad = 1 THEN {illegal} END) AS illegal_detail, "
-        f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, SUM({bad_region}) AS n_bad_region, "
+        f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, {mask_aggs}"
         "MAX(CASE WHEN next_etc IS NULL THEN etc END) AS l_etc, "
         "MAX(CASE WHEN prev_etc IS NULL THEN amt END) AS amt, "
         "MAX(CASE WHEN prev_etc IS NULL THEN cur END) AS cur, "
@@ -238,7 +265,8 @@ def build_plan(
         "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
         f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
-        "e.n_bad_region, e.amt AS ev_amt, e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
+        f"{_region_bad('e.country', cfg.geo_residency)} AS ev_region_bad, e.amt AS ev_amt, "
+        " e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
         "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
         "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
@@ -350,7 +378,7 @@ def build_plan(
         branches.append(
             (
                 DiscrepancyClass.GEO_RESIDENCY,
-                f"country IS NOT NULL AND (COALESCE(n_bad_region, 0) > 0 OR NOT {rp_ok})",
+                f"country IS NOT NULL AND (ev_region_bad OR NOT {rp_ok})",
                 "'data stored outside the regions allowed for ' || country",
                 "cur",
                 "amt",
