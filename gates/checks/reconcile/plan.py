@@ -264,9 +264,10 @@ def build_plan(
     rg_pay = (
         "SELECT COALESCE(e.pid, r.pid) AS pid, e.pid IS NOT NULL AS has_ev, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "r.pid IS NOT NULL AND r.copies = 1 AS has_rp, r.pid IS NOT NULL AS in_rp, "
+        "COALESCE(e.n_rows, 0) AS n_rows, COALESCE(r.copies, 0) AS copies, "
         f"{final_state} AS state, e.n_rep, e.n_illegal, e.illegal_detail, e.n_gap, e.n_inv, "
         f"{_region_bad('e.country', cfg.geo_residency)} AS ev_region_bad, e.amt AS ev_amt, "
-        " e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
+        "e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
         "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
         "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
@@ -402,7 +403,7 @@ def build_plan(
         # empty) set of such ids, so the report is read a third time only when there are some.
         "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
         "pid, CAST(NULL AS VARCHAR) AS ref, src_ref, cur, amt, country, CAST(ts AS DATE) AS day "
-        "FROM rg_rp_parsed WHERE err IS NULL AND pid IN (SELECT pid FROM rg_rp_pay WHERE copies > 1)"
+        "FROM rg_rp_parsed WHERE err IS NULL AND pid IN (SELECT pid FROM rg_pay WHERE copies > 1)"
     )
     example = (
         "side || ': ' || reason || ' (payment ' || COALESCE(pid, '?') "
@@ -443,7 +444,7 @@ def build_plan(
         ),
         (
             "audit_counts",
-            "SELECT (SELECT COUNT(*) FROM rg_pay) AS payments, (SELECT COALESCE(SUM(n_rows), 0) FROM rg_ev_pay) AS events, (SELECT COALESCE(SUM(copies), 0) FROM rg_rp_pay) AS report_rows",
+            "SELECT COUNT(*) AS payments, COALESCE(SUM(n_rows), 0) AS events, COALESCE(SUM(copies), 0) AS report_rows FROM rg_pay",
         ),
         (
             "audit_amounts",
@@ -459,8 +460,8 @@ def build_plan(
         steps=(
             Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=False),
             Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=False),
-            Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=True),
-            Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=True),
+            Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=False),
+            Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=False),
             Step(name="rg_pay", sql=rg_pay, materialize=True),
             Step(name="rg_bad_rows", sql=rg_bad_rows, materialize=True),
             Step(name="rg_disc", sql=rg_disc, materialize=True),
