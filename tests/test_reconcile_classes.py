@@ -288,3 +288,16 @@ def test_residency_with_more_region_sets_than_one_mask_holds(tmp_path: Path) -> 
     write_data(tmp_path, events, report)
     res = run_section(tmp_path, section)
     assert samples(res).get("geo_residency") == {f"bad{i}" for i in range(70)} | {"moved"}
+
+
+def test_edge_spaces_are_trimmed_and_blank_ids_are_missing(tmp_path: Path) -> None:
+    """' p1 ' in the events and 'p1' in the report are one payment; an id of spaces only is a
+    missing id, not a payment called '   '."""
+    events = lifecycle(" sp1", OK) + lifecycle("sp2 ", OK)
+    events[0]["type"] = " created "
+    events.append(ev("   ", 1, "created"))
+    report = [rep("sp1 ", "completed"), rep(" sp2", "completed")]
+    write_data(tmp_path, events, report)
+    res = run_section(tmp_path, card_section())
+    assert samples(res) == {"unreadable": {"events: missing payment id (payment ?, event -1)"}}
+    assert res.audit.payments == 2

@@ -62,7 +62,12 @@ def _col(
 
 def _text(expr: str, typ: ColumnType) -> str:
     inner = expr if typ is ColumnType.STRING else f"CAST({expr} AS VARCHAR)"
-    return f"NULLIF(TRIM({inner}), '')"
+    # TRIM only the values that need it: most have no edge spaces, and the two LIKE tests are
+    # far cheaper than building a trimmed copy of every value (TRIM removes spaces only).
+    trimmed = (
+        f"CASE WHEN {inner} LIKE ' %' OR {inner} LIKE '% ' THEN TRIM({inner}) ELSE {inner} END"
+    )
+    return f"NULLIF({trimmed}, '')"
 
 
 def _time(expr: str, typ: ColumnType, where: str) -> str:
