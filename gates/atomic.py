@@ -12,7 +12,24 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def staged(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` for a writer to fill; renamed onto `path` when the block
+    ends normally, removed when it raises (Ctrl-C included). The file is created 0600."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -23,20 +40,14 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
                 stream.write(data)
             return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with staged(path) as tmp:
         umask = os.umask(0)
         os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any file
-        with os.fdopen(fd, "wb") as fh:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any file
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gates.atomic import staged
 from gates.model import Finding, Location, Severity
 
 _FORMAT = "release-gates-cache-v1"
@@ -112,11 +111,5 @@ class ResultCache:
         doc = {"key": key, "check": digest(canonical_json(body)), "findings": body}
         target = self._file(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(canonical_json(doc))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with staged(target) as tmp:
+            tmp.write_text(canonical_json(doc), encoding="utf-8")

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gates.atomic import write_text_atomic
+from gates.atomic import staged, write_text_atomic
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.findings import money
 from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
@@ -26,19 +22,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 AUDIT_STATUSES = ("completed", "failed", "refunded")
-
-
-@contextmanager
-def _staged(path: Path) -> Iterator[Path]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class FileSink:
@@ -53,8 +36,8 @@ class FileSink:
 
     def __enter__(self) -> FileSink:
         self.out.mkdir(parents=True, exist_ok=True)
-        self._csv_tmp = self._stack.enter_context(_staged(self.out / "discrepancies.csv"))
-        self._pq_tmp = self._stack.enter_context(_staged(self.out / "discrepancies.parquet"))
+        self._csv_tmp = self._stack.enter_context(staged(self.out / "discrepancies.csv"))
+        self._pq_tmp = self._stack.enter_context(staged(self.out / "discrepancies.parquet"))
         return self
 
     def write(self, batch: pa.RecordBatch) -> None:
