@@ -94,19 +94,19 @@ def _in_list(values: Iterable[str]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
-def _state_of(code: str, cfg: ReconcileConfig) -> str:
-    """The state an event type code (see parse_sql.type_code) leads to; NULL for NULL."""
-    whens = " ".join(
-        f"WHEN {i} THEN {_lit(t.target)}" for i, t in enumerate(cfg.machine.transitions)
-    )
+def _by_code(code: str, values: Iterable[str]) -> str:
+    """CASE mapping an event type code (see parse_sql.type_code) to the i-th value; NULL else."""
+    whens = " ".join(f"WHEN {i} THEN {_lit(v)}" for i, v in enumerate(values))
     return f"CASE {code} {whens} END"
+
+
+def _state_of(code: str, cfg: ReconcileConfig) -> str:
+    """The state an event type code leads to; NULL for NULL."""
+    return _by_code(code, (t.target for t in cfg.machine.transitions))
 
 
 def _type_name(code: str, cfg: ReconcileConfig) -> str:
-    whens = " ".join(
-        f"WHEN {i} THEN {_lit(t.event_type)}" for i, t in enumerate(cfg.machine.transitions)
-    )
-    return f"CASE {code} {whens} END"
+    return _by_code(code, (t.event_type for t in cfg.machine.transitions))
 
 
 def _allowed(prev_code: str, code: str, cfg: ReconcileConfig) -> str:
@@ -135,13 +135,18 @@ def _geo_ok(country: str, value: str, rules: tuple[tuple[str, tuple[str, ...]], 
 MASK_BITS = 62  # allowed-region sets per mask column: bits of a BIGINT, sign bit unused
 
 
+def _region_sets(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, ...]]:
+    """The distinct allowed-region sets, in the order that numbers the mask bits."""
+    return sorted({vals for _, vals in rules})
+
+
 def _region_masks(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
     """Per event row, which of the policy's allowed-region sets its region falls outside of.
 
     Bit k of mask column k // MASK_BITS is set when the region is not NULL and not in the k-th
     distinct set. Computed before the replay's sort, so rows carry one integer there instead of
     the region's text, and a payment's verdict needs only BIT_OR of its rows (see _region_bad)."""
-    sets = sorted({vals for _, vals in rules})
+    sets = _region_sets(rules)
     masks = []
     for start in range(0, len(sets), MASK_BITS):
         bits = " + ".join(
@@ -155,7 +160,7 @@ def _region_masks(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
 def _region_bad(country: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     """TRUE when some event's region is outside the set allowed for `country` (the payment's
     first event's); FALSE for countries without a rule and payments without events."""
-    sets = sorted({vals for _, vals in rules})
+    sets = _region_sets(rules)
     whens = []
     for c, vals in rules:
         k = sets.index(vals)
