@@ -18,11 +18,13 @@ from gates import __version__
 from gates.atomic import write_text_atomic
 from gates.errors import InvalidInput
 from gates.model import Finding
+from gates.safe_files import UnsafeFile, exists_at, read_regular
 from gates.strict_input import load_json
 
 DEFAULT_PATH = ".release-gates/baseline.json"
 FORMAT_VERSION = 1
 _KEYS = {"gate", "rule", "path", "fingerprint", "count"}
+MAX_BYTES = 16 << 20  # a large monorepo baseline, never /dev/zero
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,10 +80,22 @@ def shrink(old: Baseline, findings: Iterable[Finding]) -> Baseline:
 
 
 def load(path: Path, label: str) -> Baseline:
-    """Read a baseline; a missing file is an empty baseline, a malformed one is InvalidInput."""
-    if not path.exists():
+    """Read a baseline from disk; a missing file is an empty baseline. A symlink, FIFO, device or
+    oversized file is refused (exit 2), never followed, waited on or read to the end."""
+    if not exists_at(path):
         return Baseline()
-    doc = load_json(path.read_bytes(), label)
+    try:
+        data = read_regular(path, MAX_BYTES, label)
+    except UnsafeFile as exc:
+        raise InvalidInput(
+            label, "$", str(exc), "make it a regular JSON file (gates baseline create)"
+        ) from None
+    return parse(data, label)
+
+
+def parse(data: bytes, label: str) -> Baseline:
+    """A baseline from its bytes; a malformed one is InvalidInput naming the field."""
+    doc = load_json(data, label, limit=MAX_BYTES)
     if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
         raise InvalidInput(
             label,

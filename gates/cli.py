@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -36,7 +35,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
     "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),
 }
-_GLOBAL_WITH_VALUE = frozenset({"--log-format"})
+_GLOBAL_WITH_VALUE = frozenset({"--log-format", "--git-timeout", "--ssh-keygen-timeout"})
 
 
 _EPILOG = """\
@@ -68,6 +67,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         choices=("auto", "console", "json"),
         default="auto",
         help="log rendering on stderr (auto: JSON lines under CI or when stderr is not a terminal)",
+    )
+    parser.add_argument(
+        "--git-timeout",
+        type=_seconds,
+        metavar="S",
+        help="seconds any one git command may take (default 120, or the policy's tool_timeouts)",
+    )
+    parser.add_argument(
+        "--ssh-keygen-timeout",
+        type=_seconds,
+        metavar="S",
+        help="seconds ssh-keygen may take to sign (default 120: a hardware key waits for a touch)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     modules = {m for name, (m, _) in _COMMANDS.items() if command in (None, name)}
@@ -103,15 +114,21 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: --help exits 0, a usage error exits 2
         return int(exc.code or 0)
-    from gates import log
+    from gates import log, tool_timeouts
 
+    timeouts = tool_timeouts.ToolTimeouts()
+    if args.git_timeout is not None or args.ssh_keygen_timeout is not None:
+        timeouts = tool_timeouts.ToolTimeouts(from_cli=True).overridden(
+            git=args.git_timeout, ssh_keygen=args.ssh_keygen_timeout
+        )
     log.configure(
         log.LogFormat(args.log_format),
         verbose=args.verbose or args.debug,
         ci=bool(os.environ.get("CI")),
     )
     try:
-        return int(args.handler(args, stdout))
+        with tool_timeouts.using(timeouts):  # undone on return: main() may be called again
+            return int(args.handler(args, stdout))
     except InvalidInput as exc:
         return _fail(exc, ExitCode.INVALID_INPUT, args.debug)
     except GateCannotRun as exc:
@@ -136,19 +153,14 @@ def _fail(exc: Exception, code: ExitCode, debug: bool) -> int:
     return code
 
 
-def now_from(arg: str | None) -> datetime:
-    """`--now` (RFC 3339) for reproducing a past run; else the clock."""
-    if not arg:
-        return datetime.now(UTC)
+def _seconds(text: str) -> float:
     try:
-        parsed = datetime.fromisoformat(arg.replace("Z", "+00:00"))
+        value = float(text)
     except ValueError:
-        raise InvalidInput(
-            "--now", arg, "not an RFC 3339 timestamp", "write e.g. 2026-01-31T12:00:00Z"
-        ) from None
-    if parsed.tzinfo is None:
-        raise InvalidInput("--now", arg, "timestamp has no time zone", "append Z for UTC")
-    return parsed.astimezone(UTC)
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("expected seconds between 0 and 86400")
+    return value
 
 
 def cwd() -> Path:

@@ -65,6 +65,18 @@ def expired_findings(notes: Iterable[ApprovalNote]) -> tuple[Finding, ...]:
     return tuple(out)
 
 
+def _trust_status(f: Finding, cleared_by: str | None) -> ReportedFinding:
+    if cleared_by is None:
+        return ReportedFinding(finding=f, status=Status.NEW, blocking=True)
+    return ReportedFinding(
+        finding=f,
+        status=Status.WAIVED,
+        blocking=False,
+        waiver_id=cleared_by,
+        justification=f"sign-off {cleared_by} binds the new contents",
+    )
+
+
 def apply(
     findings: Sequence[Finding],
     baseline: Baseline,
@@ -73,12 +85,19 @@ def apply(
     *,
     fail_on: Severity,
     scanned_paths: frozenset[str] | None = None,
+    trust_findings: Sequence[Finding] = (),
+    trust_cleared_by: str | None = None,
 ) -> Filtered:
     """Decide each finding's status and whether it blocks.
 
     `scanned_paths`: when only some files were scanned (pre-commit, --diff), baseline entries
-    for other files are not reported stale.
+    for other files are not reported stale. `trust_findings` (edits to the files that decide the
+    verdict) are never baselined or waived: they block whatever `fail_on` says, unless
+    `trust_cleared_by` names a valid sign-off of the new contents.
     """
+    trusted = [
+        _trust_status(f, trust_cleared_by) for f in sorted(trust_findings, key=Finding.sort_key)
+    ]
     all_findings = sorted([*findings, *expired_findings(notes)], key=Finding.sort_key)
     budget = baseline.budget()
     used_baseline: Counter[str] = Counter()
@@ -92,7 +111,7 @@ def apply(
             )
     used_waivers: Counter[str] = Counter()
 
-    reported = []
+    reported = trusted
     for f in all_findings:
         if used_baseline[f.fingerprint] < budget[f.fingerprint]:
             used_baseline[f.fingerprint] += 1
@@ -142,7 +161,7 @@ def apply(
     ]
     all_notes = sorted([*notes, *unused, *expiring], key=lambda n: (n.id, n.state, n.reason))
     return Filtered(
-        findings=tuple(reported),
+        findings=tuple(sorted(reported, key=lambda rf: rf.finding.sort_key())),
         stale_baseline=tuple(dict.fromkeys(stale)),
         approvals=tuple(all_notes),
     )

@@ -1,40 +1,90 @@
-"""Git access: the few read-only git queries the suite needs, NUL-separated and parsed strictly."""
+"""Git access: the few read-only git queries the suite needs, NUL-separated and parsed strictly.
+
+Fail closed: inside a repository every git failure is a `GitFailed` (exit 3) naming the command
+and git's own words, never "no files" or plain-directory mode. Only answers git gives on purpose
+count as "absent" (not a repository, no such ref, no common history, no commits yet). Every call
+runs with `GIT_OPTIONAL_LOCKS=0`, so git never refreshes or rewrites `.git/index`: a gate run
+leaves the repository byte-identical. The timeout is a setting (`gates.tool_timeouts`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates._proc import run_tool
+from gates import tool_timeouts
+from gates._proc import ToolResult, run_tool
+from gates.errors import GateCannotRun
 
 _HINT = "install git (apt-get install git)"
-_TIMEOUT_S = 120.0
+_ANY_CODE = tuple(range(256))
+# Read-only: no optional locks (no index refresh); no pager, prompt or replaced objects.
+_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
+REGULAR_MODES = frozenset({"100644", "100755"})
 
 
-def _git(root: Path, *args: str, ok: tuple[int, ...] = (0,)) -> bytes:
+class GitFailed(GateCannotRun):
+    """A git command failed where an answer was needed: the run cannot know what it scans."""
+
+    def __init__(self, args: tuple[str, ...], result: ToolResult | None, detail: str = "") -> None:
+        stderr = result.stderr_tail(600) if result is not None else ""
+        code = f"exit {result.returncode}" if result is not None else "failed"
+        words = detail or stderr or "no message"
+        super().__init__(
+            "git",
+            f"`git {' '.join(args)}` {code}: {words}",
+            _fix_for(stderr),
+        )
+
+
+def _fix_for(stderr: str) -> str:
+    if "dubious ownership" in stderr:
+        return (
+            "the checkout belongs to another user; mark it safe with "
+            '`git config --global --add safe.directory "$PWD"` (in GitHub Actions, '
+            "actions/checkout does this), or run as the owner"
+        )
+    if "shallow" in stderr or "bad object" in stderr or "unknown revision" in stderr:
+        return "fetch the full history (actions/checkout with fetch-depth: 0)"
+    return "run that git command by hand in the repository to see and fix the problem"
+
+
+def _run(root: Path, *args: str, stdin: bytes | None = None) -> ToolResult:
     return run_tool(
         ("git", "-c", "core.quotepath=off", *args),
         gate="git",
         cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=ok,
+        timeout_s=tool_timeouts.current().git,
+        ok_codes=_ANY_CODE,
         install_hint=_HINT,
-    ).stdout
+        env=_ENV,
+        stdin=stdin,
+    )
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    result = _run(root, *args, stdin=stdin)
+    if result.returncode != 0:
+        raise GitFailed(args, result)
+    return result.stdout
 
 
 def toplevel(start: Path) -> Path | None:
-    """The repository root containing `start`, or None outside a git work tree."""
-    out = run_tool(
-        ("git", "rev-parse", "--show-toplevel"),
-        gate="git",
-        cwd=start,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 128),
-        install_hint=_HINT,
-    )
-    if out.returncode != 0:
+    """The repository root containing `start`; None only when git says this is no repository
+    and no `.git` lies above. Any other failure (dubious ownership, a broken `.git`) raises."""
+    args = ("rev-parse", "--show-toplevel")
+    result = _run(start, *args)
+    if result.returncode == 0:
+        return Path(result.stdout.decode().strip()).resolve()
+    says_none = "not a git repository" in result.stderr.decode("utf-8", "replace").lower()
+    if says_none and not _git_marker_above(start):
         return None
-    return Path(out.stdout.decode().strip()).resolve()
+    raise GitFailed(args, result)
+
+
+def _git_marker_above(start: Path) -> bool:
+    here = start.resolve()
+    return any((folder / ".git").exists() for folder in (here, *here.parents))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,10 +94,12 @@ class IndexEntry:
     blob: str
 
 
-def ls_files(root: Path) -> tuple[IndexEntry, ...]:
-    """Tracked files with mode and blob id, from `git ls-files -s -z`."""
+def ls_files(root: Path, under: str | None = None) -> tuple[IndexEntry, ...]:
+    """Tracked files with mode and blob id, from `git ls-files -s -z` (only below the
+    repo-relative directory `under`, when given)."""
+    spec = ("--", f":(literal){under}") if under else ()
     entries = []
-    for record in _git(root, "ls-files", "-s", "-z").split(b"\0"):
+    for record in _git(root, "ls-files", "-s", "-z", *spec).split(b"\0"):
         if not record:
             continue
         meta, _, path = record.partition(b"\t")
@@ -74,40 +126,39 @@ def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEnt
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
-    out = run_tool(
-        ("git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 1, 128),
-        install_hint=_HINT,
-    )
-    return out.stdout.decode().strip() if out.returncode == 0 else None
+    """The commit `rev` names, or None when there is no such commit (git exits 1)."""
+    args = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    result = _run(root, *args)
+    if result.returncode == 0:
+        return result.stdout.decode().strip()
+    if result.returncode == 1:
+        return None
+    raise GitFailed(args, result)
 
 
 def merge_base(root: Path, a: str, b: str) -> str | None:
-    out = run_tool(
-        ("git", "merge-base", a, b),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 1, 128),
-        install_hint=_HINT,
-    )
-    return out.stdout.decode().strip() if out.returncode == 0 else None
+    """The merge base of two commits, or None when they share no history (git exits 1)."""
+    args = ("merge-base", "--end-of-options", a, b)
+    result = _run(root, *args)
+    if result.returncode == 0:
+        return result.stdout.decode().strip()
+    if result.returncode == 1:
+        return None
+    raise GitFailed(args, result)
 
 
 def root_commit(root: Path) -> str | None:
-    out = run_tool(
-        ("git", "rev-list", "--max-parents=0", "HEAD"),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 128),
-        install_hint=_HINT,
-    )
-    lines = out.stdout.decode().split()
-    return sorted(lines)[0] if out.returncode == 0 and lines else None
+    """The oldest root commit of HEAD (sorted for determinism); None before the first commit."""
+    if rev_parse(root, "HEAD") is None:
+        return None
+    lines = _git(root, "rev-list", "--max-parents=0", "HEAD").decode().split()
+    return sorted(lines)[0] if lines else None
+
+
+def commit_time(root: Path, rev: str) -> int:
+    """The committer timestamp (seconds since the epoch) of a commit."""
+    out = _git(root, "show", "-s", "--format=%ct", "--end-of-options", f"{rev}^{{commit}}")
+    return int(out.decode().strip())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,7 +170,9 @@ class Change:
 
 def diff_against(root: Path, base: str) -> tuple[Change, ...]:
     """Changes from commit `base` to the working tree, rename-aware (`-M`)."""
-    out = _git(root, "diff", "--no-ext-diff", "--name-status", "-z", "-M", base, "--")
+    out = _git(
+        root, "diff", "--no-ext-diff", "--no-textconv", "--name-status", "-z", "-M", base, "--"
+    )
     fields = [f.decode("utf-8", "surrogateescape") for f in out.split(b"\0")]
     changes = []
     i = 0
@@ -134,52 +187,60 @@ def diff_against(root: Path, base: str) -> tuple[Change, ...]:
     return tuple(changes)
 
 
+def dirty(root: Path) -> bool:
+    """Whether tracked files differ from HEAD (the working tree is what gets scanned)."""
+    out = _git(
+        root, "status", "--porcelain", "-z", "--untracked-files=no", "--ignore-submodules=none"
+    )
+    return bool(out.strip(b"\0"))
+
+
 def read_blobs(root: Path, blobs: tuple[str, ...]) -> dict[str, bytes]:
     """Contents of many blobs in one `git cat-file --batch` call."""
     if not blobs:
         return {}
-    result = run_tool(
-        ("git", "cat-file", "--batch"),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        install_hint=_HINT,
-        stdin=("\n".join(blobs) + "\n").encode(),
-    )
-    data = result.stdout
+    data = _git(root, "cat-file", "--batch", stdin=("\n".join(blobs) + "\n").encode())
     out: dict[str, bytes] = {}
     pos = 0
     for blob in blobs:
-        nl = data.index(b"\n", pos)
-        header = data[pos:nl].decode().split(" ")
-        if len(header) != 3:
-            raise ValueError(f"git cat-file: unexpected header {header!r} for {blob}")
+        nl = data.find(b"\n", pos)
+        header = data[pos:nl].decode("utf-8", "replace").split(" ") if nl >= 0 else []
+        if len(header) != 3 or header[1] != "blob":
+            raise GitFailed(
+                ("cat-file", "--batch"), None, f"unexpected answer {header!r} for {blob}"
+            )
         size = int(header[2])
         out[blob] = data[nl + 1 : nl + 1 + size]
         pos = nl + 1 + size + 1
     return out
 
 
-def show_file(root: Path, ref: str, path: str) -> bytes | None:
-    """A file's bytes at `ref`, or None when it does not exist there."""
-    out = run_tool(
-        ("git", "show", f"{ref}:{path}"),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 128),
-        install_hint=_HINT,
-    )
-    return out.stdout if out.returncode == 0 else None
+def entry_at(root: Path, ref: str, path: str) -> IndexEntry | None:
+    """The tree entry for exactly `path` at `ref` (any mode: file, symlink, tree, submodule),
+    or None when `ref` has nothing at that path."""
+    out = _git(root, "ls-tree", "-z", "--full-tree", "--end-of-options", ref, "--", path)
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, _kind, blob = meta.decode().split(" ")
+        if name.decode("utf-8", "surrogateescape") == path:
+            return IndexEntry(path=path, mode=mode, blob=blob)
+    return None
+
+
+def blob_size(root: Path, blob: str) -> int:
+    return int(_git(root, "cat-file", "-s", blob).decode().strip())
 
 
 def head_author_email(root: Path) -> str | None:
-    out = run_tool(
-        ("git", "log", "-1", "--format=%ae"),
-        gate="git",
-        cwd=root,
-        timeout_s=_TIMEOUT_S,
-        ok_codes=(0, 128),
-        install_hint=_HINT,
-    )
-    return out.stdout.decode().strip() or None if out.returncode == 0 else None
+    """HEAD's author e-mail; None before the first commit."""
+    if rev_parse(root, "HEAD") is None:
+        return None
+    return _git(root, "log", "-1", "--format=%ae").decode().strip() or None
+
+
+def authors_since(root: Path, base: str) -> frozenset[str]:
+    """Author e-mails of every non-merge commit in `base..HEAD`."""
+    out = _git(root, "log", "-z", "--no-merges", "--format=%ae", f"{base}..HEAD", "--")
+    return frozenset(e for e in out.decode("utf-8", "replace").split("\0") if e.strip())

@@ -193,3 +193,6 @@ class RunResult:
     policy_digest: str = ""
     fail_on: Severity = Severity.HIGH
     scanned_files: int = 0
+    clock: str = ""  # the time approval expiry was judged at (RFC 3339, UTC)
+    clock_source: str = ""  # "system clock" or "--now"
+    tree_state: str = ""  # evidence runs: "clean" or "dirty" (tracked files differ from HEAD)

@@ -15,14 +15,16 @@ from datetime import datetime
 from pathlib import Path
 
 from gates import baseline as baseline_mod
-from gates import git, registry, runner, workspace
+from gates import clock, git, registry, runner, tool_timeouts, trust, workspace
 from gates import policy as policy_mod
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
-from gates.model import ApprovalNote, RunResult, Waiver
+from gates.globs import GlobSet
+from gates.model import ApprovalNote, Finding, RunResult, Waiver
 from gates.policy import Policy
 from gates.registry import GateSpec, Scope
+from gates.trust_source import TrustSource
 
 KEY_ENV = "RELEASE_GATES_FINGERPRINT_KEY"
 _MIN_KEY_BYTES = 16
@@ -39,8 +41,10 @@ class Options:
     baseline: str | None = None
     use_cache: bool = True
     now: datetime
+    clock_source: str = clock.CALLER  # the CLI says clock.SYSTEM or clock.FLAG (`--now`)
     debug: bool = False
     jobs: int = 0  # 0: one per CPU
+    allow_empty: bool = False  # zero files selected is an error unless the user says it is fine
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,8 +76,15 @@ def load_policy(
     validate: bool = True,
     parse_cache: Path | None = None,
 ) -> Policy:
-    if trust_ref is None or not repo.is_git:
+    if trust_ref is None:
         return policy_mod.load(repo.root, explicit, validate=validate, parse_cache=parse_cache)
+    if not repo.is_git:
+        raise InvalidInput(
+            "--trust-ref",
+            trust_ref,
+            "this directory is not a git repository",
+            "run inside the repository's clone (or drop --trust-ref)",
+        )
     if git.rev_parse(repo.root, trust_ref) is None:
         raise InvalidInput(
             "--trust-ref",
@@ -248,6 +259,99 @@ def build_workspaces(
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Empty:
+    """Why nothing (or a policy glob's nothing) would be scanned."""
+
+    file: str
+    field: str
+    problem: str
+    fix: str
+
+
+def require_coverage(
+    ws: Workspaces, opts: Options, policy: Policy, specs: Sequence[GateSpec]
+) -> str | None:
+    """Fail closed on an empty selection: zero files is a mistake (a wrong path, a glob typo, a
+    repository without commits), never a pass. Returns a note for the report when the selection
+    is legitimately empty (a change that only deletes files) or `--allow-empty` accepted it."""
+    if ws.changes is not None and ws.changes and not ws.current.files:
+        return "the change only deletes files: no changed file to scan"
+    empty = _emptiness(ws, opts, policy, specs)
+    if empty is None:
+        return None
+    if opts.allow_empty:
+        return f"{empty.problem}; --allow-empty accepted it"
+    raise InvalidInput(empty.file, empty.field, empty.problem, empty.fix)
+
+
+def _emptiness(
+    ws: Workspaces, opts: Options, policy: Policy, specs: Sequence[GateSpec]
+) -> _Empty | None:
+    current = ws.current
+    if ws.changes is not None and not ws.changes:
+        return _Empty(
+            file="--diff",
+            field=str(opts.diff),
+            problem="the working tree equals the merge base: no change to review",
+            fix="commit the change first, or pass --allow-empty",
+        )
+    if not current.files and not current.skipped:
+        if ws.named:
+            problem = "none of the named paths holds a file to scan"
+        elif current.is_git:
+            problem = "the repository tracks no files (no commit or `git add` yet?)"
+        else:
+            problem = "the directory holds no regular files"
+        return _Empty(
+            file="gates run",
+            field="files",
+            problem=problem,
+            fix="name existing files, add files to the repository, or pass --allow-empty",
+        )
+    if not any(s.scope is Scope.FILES for s in specs) or not current.files:
+        return None
+    if all(policy.exclude.matches(p) for p in current.files):
+        return _Empty(
+            file=policy.source,
+            field="$.exclude",
+            problem=f"excludes every one of the {len(current.files)} selected files",
+            fix="narrow the exclude globs",
+        )
+    whole = ws.whole.files if ws.whole is not None else () if ws.named else current.files
+    for spec in specs:
+        if spec.scope is Scope.FILES and whole:
+            found = _unmatched_paths(policy, spec, whole)
+            if found is not None:
+                return found
+    return None
+
+
+def _unmatched_paths(policy: Policy, spec: GateSpec, files: Sequence[str]) -> _Empty | None:
+    """A gate's `paths` (or an override's) that match no tracked file: a typo that would scan
+    nothing while the report says PASS."""
+    fix = "fix the glob (repo-relative; `**` spans directories; a name without / matches anywhere)"
+    gs = policy_mod.settings(policy, spec)
+    if gs.enabled and gs.include and not any(gs.include.matches(p) for p in files):
+        return _Empty(
+            file=policy.source,
+            field=f"$.gates.{spec.id}.paths",
+            problem=f"matches none of the {len(files)} tracked files, so {spec.id} would scan nothing",
+            fix=fix,
+        )
+    for i, ov in enumerate(policy.document.get("overrides", ())):
+        if spec.id in ov.get("gates", {}):
+            pats = GlobSet.of(ov.get("paths", ()))
+            if not any(pats.matches(p) for p in files):
+                return _Empty(
+                    file=policy.source,
+                    field=f"$.overrides[{i}].paths",
+                    problem=f"matches none of the {len(files)} tracked files",
+                    fix=fix,
+                )
+    return None
+
+
 def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
     """What the change touches: --diff's changes (both rename sides), or the files pre-commit
     named; None when the whole repository is under review."""
@@ -260,20 +364,41 @@ def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
 
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
-    trust_ref = default_trust_ref(opts.trust_ref) if repo.is_git else None
+    trust_ref = default_trust_ref(opts.trust_ref)
     cache = cache_root(repo) if opts.use_cache else None
     policy = load_policy(repo, opts.policy, trust_ref, validate=False, parse_cache=cache)
+    tool_timeouts.apply_policy(policy.section("tool_timeouts"))
+    run_clock = clock.Clock(now=opts.now, source=opts.clock_source)
+    clock.check(
+        run_clock,
+        policy.document,
+        ci=clock.under_ci(),
+        trust_commit_time=git.commit_time(repo.root, trust_ref) if trust_ref else None,
+        trust_ref=trust_ref,
+    )
     specs = select_specs(policy, opts.gates, known_valid=cache)
     key, key_note = fingerprint_key(repo, policy)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
     ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)
-    baseline_label = opts.baseline or baseline_mod.DEFAULT_PATH
-    baseline_path = (
-        repo.root / baseline_label
-        if not Path(baseline_label).is_absolute()
-        else Path(baseline_label)
-    )
-    baseline = baseline_mod.load(baseline_path, baseline_label)
+    coverage_note = require_coverage(ws, opts, policy, specs)
+    baseline_rel = _baseline_path(repo, opts.baseline)
+    baseline = _load_baseline(repo, baseline_rel, trust_ref)
+    compared_with = trust_ref or ws.base_commit
+    trust_findings: tuple[Finding, ...] = ()
+    cleared_by = None
+    if compared_with is not None:
+        files = trust.trust_files(
+            policy.document,
+            policy.sources,
+            baseline=baseline_rel,
+            explicit_policy=_repo_relative_policy(repo, opts.policy),
+        )
+        changed = trust.changes(
+            files, TrustSource(root=repo.root, ref=compared_with), TrustSource(root=repo.root)
+        )
+        trust_findings = trust.findings(changed, trust_ref or f"the merge base with {opts.diff}")
+        if trust_findings:
+            cleared_by = _valid_signoff(repo, policy, opts.now, trust_ref)
     waivers, notes = _approvals(repo, policy, opts.now, trust_ref)
     run_notes = []
     if not repo.is_git:
@@ -281,7 +406,16 @@ def prepare(opts: Options) -> runner.RunRequest:
     if key_note:
         run_notes.append(key_note)
     if trust_ref:
-        run_notes.append(f"policy and trust root read from {trust_ref}")
+        run_notes.append(
+            f"policy, signers and baseline read from {trust_ref}; trust files compared with it"
+        )
+    elif compared_with:
+        run_notes.append(
+            f"no trust ref: the policy and baseline come from the working tree; trust files "
+            f"compared with the merge base {compared_with[:12]}"
+        )
+    if coverage_note:
+        run_notes.append(coverage_note)
     return runner.RunRequest(
         policy=policy,
         specs=specs,
@@ -289,9 +423,12 @@ def prepare(opts: Options) -> runner.RunRequest:
         repository_workspace=ws.whole,
         key=key,
         now=opts.now,
+        clock_source=opts.clock_source,
         baseline=baseline,
         waivers=waivers,
         approval_notes=notes,
+        trust_findings=trust_findings,
+        trust_cleared_by=cleared_by,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
         changed_files=_changed_files(ws),
@@ -301,6 +438,57 @@ def prepare(opts: Options) -> runner.RunRequest:
         debug=opts.debug,
         notes=tuple(run_notes),
     )
+
+
+_BASELINE_FIX = (
+    "make the baseline a regular JSON file inside the repository (gates baseline create)"
+)
+
+
+def _baseline_path(repo: Repo, given: str | None) -> str:
+    """The baseline's repo-relative path: a baseline can relax the verdict, so it must live in
+    the repository (where the trust ref governs it), never in a file the runner happens to have."""
+    label = given or baseline_mod.DEFAULT_PATH
+    full = Path(label) if Path(label).is_absolute() else repo.root / label
+    rel = _relative_to(repo.root, full)
+    if rel is None:
+        raise InvalidInput(
+            "--baseline", label, "the baseline lies outside the repository", _BASELINE_FIX
+        )
+    return rel
+
+
+def _relative_to(root: Path, full: Path) -> str | None:
+    """`full` as a repo-relative POSIX path (directories resolved, the file itself not)."""
+    parent = full.parent.resolve()
+    if not parent.is_relative_to(root):
+        return None
+    rel = (parent / full.name).relative_to(root)
+    return rel.as_posix() if rel.parts and ".." not in rel.parts else None
+
+
+def _repo_relative_policy(repo: Repo, explicit: str | None) -> str | None:
+    if explicit is None or explicit in policy_mod.SHIPPED:
+        return None
+    full = Path(explicit) if Path(explicit).is_absolute() else Path.cwd() / explicit
+    return _relative_to(repo.root, full)
+
+
+def _load_baseline(repo: Repo, rel: str, trust_ref: str | None) -> baseline_mod.Baseline:
+    """The baseline as the trust ref has it (in CI), else the working tree's."""
+    source = TrustSource(root=repo.root, ref=trust_ref)
+    data = source.read(rel, baseline_mod.MAX_BYTES, _BASELINE_FIX)
+    if data is None:
+        return baseline_mod.Baseline()
+    return baseline_mod.parse(data, source.label(rel))
+
+
+def _valid_signoff(repo: Repo, policy: Policy, now: datetime, trust_ref: str | None) -> str | None:
+    """The id of a valid sign-off for the current tree (it binds the trust files' contents too),
+    or None: only a sign-off clears `trust.changed`."""
+    from gates.checks.signoff.clearance import valid_signoff
+
+    return valid_signoff(repo.root, policy, now, trust_ref if repo.is_git else None)
 
 
 def _approvals(
@@ -314,6 +502,23 @@ def _approvals(
 
     approval_set = load_waivers(repo.root, policy, now, trust_ref=trust_ref)
     return approval_set.waivers, approval_set.notes
+
+
+def scanned_digest(ws: workspace.Workspace) -> str:
+    """sha256 over the sorted `path NUL sha256(bytes) LF` of every file the gates were given: the
+    evidence names what was actually scanned, not only HEAD (the working tree may differ)."""
+    h = hashlib.sha256()
+    for path in sorted(ws.files):
+        content = hashlib.sha256(ws.read_bytes(path)).hexdigest()
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
+    return h.hexdigest()
+
+
+def tree_state(ws: workspace.Workspace) -> str:
+    """ "dirty" when tracked files differ from HEAD (what was scanned is not the commit)."""
+    if not ws.is_git:
+        return "not a git repository"
+    return "dirty" if git.dirty(ws.root) else "clean"
 
 
 def head_commit(cwd: Path) -> str | None:

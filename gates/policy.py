@@ -18,13 +18,14 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from gates import git
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
 from gates.registry import GateSpec
+from gates.safe_files import UnsafeFile, exists_at, read_regular
 from gates.strict_input import load_json, load_yaml
+from gates.trust_source import TrustSource
 
 if TYPE_CHECKING:
     import jsonschema
@@ -91,24 +92,35 @@ def shipped_text(name: str) -> str:
     return (resources.files("gates") / "policies" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def working_tree_reader(root: Path) -> Reader:
+_POLICY_LIMIT = 1_048_576
+_POLICY_FIX = "make the policy a regular file (no symlink, directory or FIFO) under 1 MiB"
+
+
+def source_reader(source: TrustSource) -> Reader:
+    """Read policy files from a trust source: a symlink, directory or FIFO where a policy file
+    should be is an error (exit 2), never "no policy" and so the shipped default."""
+
     def read(rel: str) -> str | None:
-        path = (root / rel).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            return None
-        return path.read_text(encoding="utf-8")
+        data = source.read(rel, _POLICY_LIMIT, _POLICY_FIX)
+        return None if data is None else _decode(data, source.label(rel))
 
     return read
+
+
+def working_tree_reader(root: Path) -> Reader:
+    return source_reader(TrustSource(root=root))
 
 
 def ref_reader(root: Path, ref: str) -> Reader:
     """Read policy files as they are at `ref` (the trust ref in CI), never the working tree."""
+    return source_reader(TrustSource(root=root, ref=ref))
 
-    def read(rel: str) -> str | None:
-        data = git.show_file(root, ref, rel)
-        return None if data is None else data.decode("utf-8", "replace")
 
-    return read
+def _decode(data: bytes, label: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(label, "$", f"not UTF-8 ({exc.reason})", "save it as UTF-8") from None
 
 
 def load(
@@ -167,7 +179,7 @@ def _discover(root: Path, explicit: str | None, parser: _Parser) -> Policy:
         rel = _repo_relative(root, explicit)
         if rel is None:  # a policy outside the repository: read it as the user named it
             path = Path(explicit)
-            if not path.is_file():
+            if not exists_at(path):
                 raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
             return _resolve_chain(root, str(path), parser, outside=path)
         if parser.read(rel) is None:
@@ -241,7 +253,11 @@ def _read_one(location: str, read: Reader, outside: Path | None) -> tuple[str, s
         name = location.removeprefix("shipped:")
         return f"policies/{name}.yaml (shipped)", shipped_text(name)
     if outside is not None:
-        return str(outside), outside.read_text(encoding="utf-8")
+        try:
+            data = read_regular(outside, _POLICY_LIMIT, str(outside))
+        except UnsafeFile as exc:
+            raise InvalidInput(str(outside), "$", str(exc), _POLICY_FIX) from None
+        return str(outside), _decode(data, str(outside))
     text = read(location)
     return None if text is None else (location, text)
 

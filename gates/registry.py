@@ -17,7 +17,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gates.errors import GateCannotRun
+from gates.errors import GateCannotRun, InvalidInput
 from gates.model import Finding, RuleInfo
 
 if TYPE_CHECKING:
@@ -108,8 +108,9 @@ def load(
     specs = []
     for gate_id in wanted:
         ep = eps.get(gate_id)
-        if ep is None:
-            raise GateCannotRun(
+        if ep is None:  # a typo on the command line or in a hook: the user's input, exit 2
+            raise InvalidInput(
+                "--gate",
                 gate_id,
                 "no installed gate has this id",
                 f"use one of: {', '.join(sorted(eps)) or '(none installed)'}",

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, filtering, globs
+from gates import __version__, filtering, globs, trust
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -65,9 +65,13 @@ class RunRequest:
     workspace: Workspace
     key: FingerprintKey
     now: datetime
+    clock_source: str = "given by the caller"
     baseline: Baseline
     waivers: tuple[Waiver, ...] = ()
     approval_notes: tuple[ApprovalNote, ...] = ()
+    # Edits to the files that decide the verdict (gates.trust): block unless a sign-off clears them
+    trust_findings: tuple[Finding, ...] = ()
+    trust_cleared_by: str | None = None
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -390,6 +394,8 @@ def run(req: RunRequest) -> RunResult:
         req.approval_notes,
         fail_on=req.policy.fail_on,
         scanned_paths=scanned,
+        trust_findings=req.trust_findings,
+        trust_cleared_by=req.trust_cleared_by,
     )
     errors = sorted(set(errors), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
@@ -402,6 +408,8 @@ def run(req: RunRequest) -> RunResult:
     )
     rules = {rule.id: rule for spec in req.specs for rule in spec.rules}
     rules[EXPIRED_RULE_INFO.id] = EXPIRED_RULE_INFO
+    if req.trust_findings:
+        rules[trust.RULE_INFO.id] = trust.RULE_INFO
     for rf in filtered.findings:
         if rf.finding.rule not in rules:  # dynamic rules (policy patterns, tool rules)
             rules[rf.finding.rule] = RuleInfo(
@@ -428,4 +436,6 @@ def run(req: RunRequest) -> RunResult:
         policy_digest=req.policy.digest,
         fail_on=req.policy.fail_on,
         scanned_files=len(req.workspace.files),
+        clock=req.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        clock_source=req.clock_source,
     )

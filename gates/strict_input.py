@@ -14,10 +14,10 @@ from gates.errors import InvalidInput
 MAX_BYTES = 1_048_576
 
 
-def _check_size(data: bytes | str, source: str) -> None:
-    if len(data) > MAX_BYTES:
+def _check_size(data: bytes | str, source: str, limit: int = MAX_BYTES) -> None:
+    if len(data) > limit:
         raise InvalidInput(
-            source, "$", f"file is {len(data)} bytes, over the {MAX_BYTES}-byte limit", "shrink it"
+            source, "$", f"file is {len(data)} bytes, over the {limit}-byte limit", "shrink it"
         )
 
 
@@ -78,9 +78,9 @@ def parse_json(data: bytes | str) -> Any:
         raise JsonRejected(f"not UTF-8 ({exc.reason})") from None
 
 
-def load_json(data: bytes | str, source: str) -> Any:
+def load_json(data: bytes | str, source: str, *, limit: int = MAX_BYTES) -> Any:
     """Parse JSON strictly: duplicate keys, NaN/Infinity and oversize input are InvalidInput."""
-    _check_size(data, source)
+    _check_size(data, source, limit)
     try:
         return parse_json(data)
     except JsonRejected as exc:

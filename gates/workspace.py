@@ -147,10 +147,55 @@ def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace
 def named(
     root: Path, names: Iterable[str], *, is_git: bool, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> Workspace:
-    """The files pre-commit (or a user) named on the command line."""
-    rel = [relative_inside(root, n, source="command line") for n in names]
-    files, skipped = _select(root, rel, max_bytes)
-    return Workspace(root=root, files=tuple(files), skipped=tuple(skipped), is_git=is_git)
+    """The files pre-commit (or a user) named on the command line. A directory stands for its
+    tracked files (every regular file below it, without git); a name with nothing behind it is
+    an error (exit 2), never "0 files scanned"."""
+    rel: list[str] = []
+    skipped: list[SkippedFile] = []
+    for name in names:
+        full = Path(name) if Path(name).is_absolute() else Path.cwd() / name
+        if full.is_dir() and not full.is_symlink():
+            below, subs = _below(root, full, name, is_git)
+            rel += below
+            skipped += subs
+            continue
+        path = relative_inside(root, name, source="command line")
+        if not os.path.lexists(root / path):
+            raise InvalidInput(
+                "command line", name, "no such file or directory", "check the path you passed"
+            )
+        rel.append(path)
+    files, more = _select(root, rel, max_bytes)
+    return Workspace(
+        root=root,
+        files=tuple(files),
+        skipped=tuple(sorted({*skipped, *more}, key=_by_path)),
+        is_git=is_git,
+    )
+
+
+def _below(
+    root: Path, folder: Path, name: str, is_git: bool
+) -> tuple[list[str], list[SkippedFile]]:
+    """The files a directory argument stands for: tracked ones in git, else every regular file."""
+    resolved = folder.resolve()
+    if not resolved.is_relative_to(root):
+        raise InvalidInput(
+            "command line", name, "path is outside the repository", "pass paths inside it"
+        )
+    rel_dir = PurePosixPath(*resolved.relative_to(root).parts).as_posix()
+    if not is_git:
+        sub = directory(resolved, max_bytes=DEFAULT_MAX_FILE_BYTES)
+        prefix = "" if rel_dir in ("", ".") else rel_dir + "/"
+        return [prefix + f for f in sub.files] + [prefix + s.path for s in sub.skipped], []
+    files: list[str] = []
+    subs: list[SkippedFile] = []
+    for entry in git.ls_files(root, None if rel_dir in ("", ".") else rel_dir):
+        if entry.mode == "160000":
+            subs.append(SkippedFile(path=entry.path, reason="submodule, not scanned"))
+        else:
+            files.append(entry.path)
+    return files, subs
 
 
 def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:

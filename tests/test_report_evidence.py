@@ -126,6 +126,8 @@ def test_predicate_records_the_decision() -> None:
         "approvalNotes": [{"id": "W-2026-003", "state": "unused", "reason": "matched no finding"}],
         "baseline": {"accepted": 1, "stale": 1},
         "scannedFiles": 42,
+        "clock": {"time": "", "source": ""},
+        "workingTree": "unknown",
         "skippedFiles": 1,
         "report": {
             "mediaType": "application/json",

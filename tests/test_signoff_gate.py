@@ -211,21 +211,21 @@ CASES: list[tuple[str, list[Step], tuple[str, ...] | None, str | None, set[tuple
         [add_dave],
         (SIGNERS,),
         "HEAD",
-        {("signoff.trust-root-changed", SIGNERS)},
+        set(),  # trust files are the run's `trust.changed` (see the runner tests below)
     ),
     (
         "policy-changed",
         [edit(POLICY, yaml.safe_dump(policy_doc()) + "# tweak\n")],
         (POLICY,),
         "HEAD",
-        {("signoff.trust-root-changed", POLICY)},
+        set(),
     ),
     (
         "policy-and-protected-changed",
         [edit(POLICY, yaml.safe_dump(policy_doc()) + "# tweak\n")],
         (POLICY, PAY),
         "HEAD",
-        {("signoff.trust-root-changed", POLICY), ("signoff.missing", PAY)},
+        {("signoff.missing", PAY)},
     ),
     (
         "trust-root-change-signed-off",
@@ -239,7 +239,7 @@ CASES: list[tuple[str, list[Step], tuple[str, ...] | None, str | None, set[tuple
         [signed("alice", "bob"), add_dave],
         (SIGNERS,),
         "HEAD",
-        {("signoff.trust-root-changed", SIGNERS)},
+        set(),
     ),
     (
         "change-unknown-protected-files-exist",
@@ -441,8 +441,8 @@ def test_plain_directory_digest_matches_git(tmp_path: Path, keys: dict[str, Key]
 @pytest.mark.parametrize(
     ("edited", "rules"),
     [
-        (SIGNERS, {("signoff.trust-root-changed", SIGNERS)}),
-        (POLICY, {("signoff.trust-root-changed", POLICY)}),
+        (SIGNERS, {("trust.changed", SIGNERS)}),
+        (POLICY, {("trust.changed", POLICY)}),
         (PAY, {("signoff.missing", PAY)}),
         ("README.md", set()),
     ],
@@ -498,3 +498,46 @@ def test_authors_of_the_change_do_not_count(tmp_path: Path, keys: dict[str, Key]
     assert (
         "compliance 0/1 (alice@example.com does not count (a commit author))" in rf.finding.message
     )
+
+
+@pytest.mark.parametrize(
+    ("steps", "status"),
+    [
+        ([add_dave], "new"),
+        ([add_dave, signed("alice", "bob")], "waived"),
+        ([signed("alice", "bob"), add_dave], "new"),  # edited after the sign-off: stale
+        ([add_dave, signed("alice")], "new"),  # quorum not met
+    ],
+    ids=["unsigned", "signed-off", "edited-after-signoff", "short-of-quorum"],
+)
+def test_only_a_valid_signoff_clears_a_trust_change(
+    tmp_path: Path,
+    keys: dict[str, Key],
+    steps: list[Callable[[Path, dict[str, Key]], None]],
+    status: str,
+) -> None:
+    from datetime import UTC, datetime
+
+    from gates import pipeline
+    from gates.model import Status
+
+    root = repo(tmp_path, keys)
+    git(root, "checkout", "-q", "-b", "change")
+    for step in steps:
+        step(root, keys)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "change the trust root")
+    opts = pipeline.Options(
+        cwd=root,
+        gates=("signoff",),
+        trust_ref="main",  # no --diff: the trust files are compared all the same
+        now=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        use_cache=False,
+    )
+    result = pipeline.run(opts)
+    (rf,) = [rf for rf in result.findings if rf.finding.rule == "trust.changed"]
+    assert rf.finding.location.path == SIGNERS
+    assert rf.status is Status(status)
+    assert rf.blocking is (status == "new")
+    if status == "waived":
+        assert rf.waiver_id == "S-1"

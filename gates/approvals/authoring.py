@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gates import tool_timeouts
 from gates._proc import run_tool
 from gates.approvals.bundle import SIG_SUFFIX, STATEMENT
 from gates.approvals.config import valid_principal
@@ -31,8 +32,6 @@ from gates.approvals.statements import (
 )
 from gates.approvals.trust import TrustRoot
 from gates.errors import GateCannotRun, InvalidInput
-
-_SIGN_TIMEOUT_S = 120.0  # a hardware key waits for a touch
 
 
 def statement_id(prefix: str, doc: Mapping[str, Any]) -> str:
@@ -105,14 +104,25 @@ def sign(
             str(target.relative_to(root)), "$", "already signed by this principal", "nothing to do"
         )
     key_path = Path(key).expanduser().resolve()  # ssh-keygen runs in the repository root
+    key_fix = "pass your SSH private key (e.g. --key ~/.ssh/id_ed25519) or its .pub with an agent"
+    if not key_path.is_file():
+        raise InvalidInput("--key", key, "no such key file", key_fix)
     result = run_tool(
         ("ssh-keygen", "-Y", "sign", "-n", kind.namespace, "-f", str(key_path)),
         gate="signing",
         cwd=root,
-        timeout_s=_SIGN_TIMEOUT_S,
+        timeout_s=tool_timeouts.current().ssh_keygen,  # a hardware key waits for a touch
         install_hint="install OpenSSH 8.1 or later (apt-get install openssh-client)",
         stdin=data,
+        ok_codes=tuple(range(256)),
     )
+    if result.returncode != 0:
+        said = result.stderr_tail()
+        if any(w in said.lower() for w in ("load", "invalid format", "no such file", "passphrase")):
+            raise InvalidInput("--key", key, f"ssh-keygen cannot use this key: {said}", key_fix)
+        raise GateCannotRun(
+            "signing", f"ssh-keygen exited with code {result.returncode}: {said}", key_fix
+        )
     try:
         signer_key = verify_detached(result.stdout, data, kind.namespace)
     except SignatureRejected as exc:

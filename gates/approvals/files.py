@@ -8,31 +8,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from gates.safe_files import UnsafeFile, read_regular
 
-class UnsafeFile(ValueError):
-    """A file we refuse to read (symlink, not a regular file, too large); the message says why."""
-
-
-def read_regular(path: Path, limit: int, label: str) -> bytes:
-    """Bytes of a regular file, never through a symlink, at most `limit` bytes."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        raise UnsafeFile(f"{label} is missing") from None
-    except OSError as exc:
-        if os.path.islink(path):
-            raise UnsafeFile(f"{label} is a symlink") from None
-        raise UnsafeFile(f"{label} cannot be read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFile(f"{label} is not a regular file")
-        if st.st_size > limit:
-            raise UnsafeFile(f"{label} is {st.st_size} bytes (limit {limit})")
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise UnsafeFile(f"{label} is larger than {limit} bytes")
-    return data
+__all__ = ["UnsafeFile", "read_regular", "real_dir", "write_new"]
 
 
 def real_dir(path: Path) -> bool:

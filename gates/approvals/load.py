@@ -18,6 +18,7 @@ from gates.approvals import bundle, config, quorum, signatures, statements
 from gates.approvals.authors import change_authors
 from gates.approvals.statements import Kind, StatementRejected, WaiverStatement, format_time
 from gates.approvals.trust import TrustRoot, load_trust_root
+from gates.clock import SKEW
 from gates.model import ApprovalNote, Severity, Waiver, WaiverEntry
 from gates.policy import Policy
 
@@ -129,7 +130,7 @@ def _check_terms(st: WaiverStatement, cfg: config.ApprovalsConfig, now: datetime
             f"reason is {len(st.reason.strip())} characters; the policy needs at least "
             f"{cfg.min_reason_length}"
         )
-    if st.issued_at > now:
+    if st.issued_at > now + SKEW:  # an honest signer's clock may run a little ahead of ours
         raise _Rejected(f"not valid yet: issued_at {format_time(st.issued_at)} is in the future")
     worst = max((e.severity for e in st.findings), key=lambda s: s.rank, default=Severity.LOW)
     cap = cfg.max_lifetime_days[worst]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from gates import git
 from gates.approvals.config import ApprovalsConfig
-from gates.approvals.files import UnsafeFile, read_regular
 from gates.approvals.signers import MAX_BYTES, AllowedSigners, parse
 from gates.errors import InvalidInput
+from gates.trust_source import TrustSource
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,41 +26,28 @@ class TrustRoot:
 
 
 def read_trusted(root: Path, rel: str, trust_ref: str | None) -> bytes:
-    """A trust-root file's bytes from `trust_ref` (git) or the working tree."""
-    if trust_ref is not None:
-        if git.rev_parse(root, trust_ref) is None:
+    """A trust-root file's bytes from `trust_ref` (git) or the working tree: a regular file only
+    (never a symlink, FIFO or directory), within the size limit."""
+    if trust_ref is not None and git.rev_parse(root, trust_ref) is None:
+        raise InvalidInput(
+            "--trust-ref",
+            trust_ref,
+            "no such commit",
+            "fetch the base branch (git fetch origin <base>) or pass an existing ref",
+        )
+    source = TrustSource(root=root, ref=trust_ref)
+    fix = 'create it: one `principal namespaces="..." key` line per approver'
+    data = source.read(rel, MAX_BYTES, fix)
+    if data is None:
+        if trust_ref is not None:
             raise InvalidInput(
-                "--trust-ref",
-                trust_ref,
-                "no such commit",
-                "fetch the base branch (git fetch origin <base>) or pass an existing ref",
-            )
-        data = git.show_file(root, trust_ref, rel)
-        if data is None:
-            raise InvalidInput(
-                f"{trust_ref}:{rel}",
+                source.label(rel),
                 "$",
                 "the trust root is not in the base ref",
                 "commit allowed_signers to the base branch first (it needs its own review)",
             )
-        if len(data) > MAX_BYTES:
-            raise InvalidInput(
-                f"{trust_ref}:{rel}", "$", f"larger than {MAX_BYTES} bytes", "trim it"
-            )
-        return data
-    if not (root / rel).parent.resolve().is_relative_to(root.resolve()):
-        raise InvalidInput(
-            rel,
-            "$",
-            "its directory leads out of the repository (symlink?)",
-            "make it a real directory",
-        )
-    try:
-        return read_regular(root / rel, MAX_BYTES, rel)
-    except UnsafeFile as exc:
-        raise InvalidInput(
-            rel, "$", str(exc), 'create it: one `principal namespaces="..." key` line per approver'
-        ) from None
+        raise InvalidInput(rel, "$", f"{rel} is missing", fix)
+    return data
 
 
 def load_trust_root(root: Path, config: ApprovalsConfig, trust_ref: str | None) -> TrustRoot:

@@ -80,6 +80,7 @@ def emit(
     *,
     evidence: str | None = None,
     release_commit: str | None = None,
+    scanned: str | None = None,
 ) -> None:
     """Render everything first, then write: a rendering error leaves no file behind."""
     from gates import report
@@ -101,6 +102,10 @@ def emit(
                 "run inside a git repository with a commit",
             )
         subjects = [evidence_mod.git_commit("release", release_commit)]
+        if scanned is not None:  # what the gates read: the working tree may differ from HEAD
+            subjects.append(
+                evidence_mod.Subject(name="scanned-files", digest=(("sha256", scanned),))
+            )
         rendered.append((evidence, evidence_mod.render(result, subjects)))
     for target, text in rendered:
         if target is None:

@@ -74,14 +74,22 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--now",
         metavar="TIME",
-        help="evaluate approval expiry at this RFC 3339 time (reproduce a past run)",
+        help="evaluate approval expiry at this RFC 3339 time (reproduce a past run; refused "
+        "under CI unless the policy sets unsafe_allow_now_in_ci)",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="pass when no file is selected (by default zero files is an error, exit 2)",
     )
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    from gates.cli import cwd, now_from
+    from gates import clock
+    from gates.cli import cwd
     from gates.pipeline import Options
 
+    run_clock = clock.parse(args.now)
     return Options(
         cwd=cwd(),
         policy=args.policy,
@@ -91,18 +99,28 @@ def options_from(args: argparse.Namespace) -> Options:
         trust_ref=args.trust_ref,
         baseline=args.baseline,
         use_cache=not args.no_cache,
-        now=now_from(args.now),
+        now=run_clock.now,
+        clock_source=run_clock.source,
+        allow_empty=bool(getattr(args, "allow_empty", False)),
         debug=args.debug,
         jobs=args.jobs,
     )
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from gates import pipeline
+    from dataclasses import replace
+
+    from gates import pipeline, runner
 
     pairs = emit.plan_outputs(args.formats, args.outputs)
     opts = options_from(args)
-    result = pipeline.run(opts)
-    head = pipeline.head_commit(opts.cwd) if args.evidence else None  # no git call otherwise
-    emit.emit(result, pairs, out, evidence=args.evidence, release_commit=head)
+    req = pipeline.prepare(opts)
+    result = runner.run(req)
+    head = None
+    scanned = None
+    if args.evidence:  # no git call and no second read of the files otherwise
+        head = pipeline.head_commit(opts.cwd)
+        scanned = pipeline.scanned_digest(req.workspace)
+        result = replace(result, tree_state=pipeline.tree_state(req.workspace))
+    emit.emit(result, pairs, out, evidence=args.evidence, release_commit=head, scanned=scanned)
     return int(result.exit_code)

@@ -151,6 +151,8 @@ def predicate(result: RunResult) -> dict[str, object]:
             "stale": len(result.stale_baseline),
         },
         "scannedFiles": result.scanned_files,
+        "clock": {"time": result.clock, "source": result.clock_source},
+        "workingTree": result.tree_state or "unknown",
         "skippedFiles": len(result.skipped),
         "report": {
             "mediaType": "application/json",

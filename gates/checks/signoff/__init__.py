@@ -4,9 +4,9 @@ Proves: when the change touches the policy's protected paths (or, when the chang
 any protected file exists), a sign-off statement under `.release-gates/signoffs/<ID>/` binds the
 digest of every protected file at the tree being released (see digest.py) and is signed in
 namespace `release-gates-signoff@v1` by the required quorum, verified against the trust root read
-from the change's base (`ctx.base_ref`) when there is one. A change to the trust root itself (the
-policy file or allowed_signers) is a finding of its own, which only a valid sign-off (whose
-digest then covers the new trust-root files) clears.
+from the change's base (`ctx.base_ref`) when there is one. The digest also covers every trust file
+(policy, allowed_signers, baseline, ignore and rule files: `gates.trust`), so a valid sign-off is
+what clears the run's `trust.changed` findings (see clearance.py).
 
 Config (`gates.signoff`): `protected_paths` (globs, default payments/** and migrations/**),
 `required` ({role: count}, default {compliance: 1}); roles, repository, allowed_signers,
@@ -15,8 +15,7 @@ Without them a protected change blocks with signoff.missing naming the configura
 written wrongly, they are invalid input (exit 2).
 A plain directory without git is digested from its files on disk.
 
-Rules: signoff.missing, signoff.stale, signoff.quorum, signoff.rejected,
-signoff.trust-root-changed.
+Rules: signoff.missing, signoff.stale, signoff.quorum, signoff.rejected.
 """
 
 from __future__ import annotations

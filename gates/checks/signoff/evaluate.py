@@ -20,6 +20,7 @@ from gates.approvals.authors import change_authors
 from gates.approvals.statements import Kind, StatementRejected, format_time
 from gates.approvals.trust import TrustRoot
 from gates.checks.signoff.settings import SignoffSettings
+from gates.clock import SKEW
 
 
 class State(StrEnum):
@@ -85,7 +86,7 @@ def _one(
         )
     if st.id in cfg.revoked_ids:
         return verdict(State.REJECTED, f"sign-off id {st.id} is revoked by the policy")
-    if st.issued_at > now:
+    if st.issued_at > now + SKEW:  # an honest signer's clock may run a little ahead of ours
         return verdict(State.REJECTED, f"not valid yet: issued_at {issued} is in the future")
     checked = signatures.check(item.statement, item.signatures, Kind.SIGNOFF, trust, now)
     if checked.problems:

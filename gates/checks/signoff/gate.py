@@ -34,15 +34,15 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     ws = ctx.workspace
     if ctx.changed_files is not None:
         touched = select(ctx.changed_files, patterns)
-        trust_touched = tuple(sorted(set(ctx.changed_files) & set(trust_paths)))
     else:  # change unknown: every protected file counts as touched
         if not ws.is_git:
             every: Iterable[str] = ws.files
         else:
             every = (e.path for e in (ls_tree(root, ws.ref) if ws.ref else ls_files(root)))
         touched = select(every, patterns)
-        trust_touched = ()
-    if not touched and not trust_touched:
+    # Edits to the trust files themselves are the run's `trust.changed` findings (gates.trust),
+    # cleared by the same sign-off: its digest below covers them.
+    if not touched:
         return
     if ws.is_git:
         current = protected.compute(root, ws.ref, patterns, trust_paths)
@@ -51,23 +51,12 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     if not approvers_configured(ctx.policy):
         # Blocks like any missing sign-off (none can be valid), with the configuration as the fix;
         # a policy that names approvers wrongly is still invalid input (exit 2).
-        yield from _unconfigured(touched, trust_touched, current.digest)
+        yield _unconfigured(touched, current.digest)
         return
     settings = parse(ctx.policy, ctx.config, root)
     trust = load_trust_root(root, settings.approvals, ctx.base_ref if ws.is_git else None)
     verdicts = evaluate_all(root, settings, trust, current.digest, ctx.now)
     if any(v.state is State.VALID for v in verdicts):
-        return
-    for path in trust_touched:
-        yield _finding(
-            "signoff.trust-root-changed",
-            Severity.CRITICAL,
-            f"{path} is part of the trust root and this change edits it; it was checked against "
-            f"{ctx.base_ref or 'the working tree'} and needs a sign-off. Fix: {SIGNOFF_FIX}",
-            path,
-            current.digest,
-        )
-    if not touched:
         return
     where = touched[0]
     what = f"{len(touched)} protected file{'s' if len(touched) != 1 else ''} changed ({where}"
@@ -76,33 +65,22 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     yield _from_verdict(best, what, where, current.digest)
 
 
-def _unconfigured(
-    touched: tuple[str, ...], trust_touched: tuple[str, ...], digest: str
-) -> Iterator[Finding]:
+def _unconfigured(touched: tuple[str, ...], digest: str) -> Finding:
     why = (
         "the policy names no approvers (no approvals: and roles: sections), so no sign-off can "
         "be valid. Fix: add approvals: {repository: ..., allowed_signers: ...} and roles: "
         "{compliance: [...]} to the policy (on the base branch), then "
         + SIGNOFF_FIX.removeprefix("run ")
     )
-    for path in trust_touched:
-        yield _finding(
-            "signoff.trust-root-changed",
-            Severity.CRITICAL,
-            f"{path} changed and {why}",
-            path,
-            digest,
-        )
-    if touched:
-        n = len(touched)
-        yield _finding(
-            "signoff.missing",
-            Severity.HIGH,
-            f"{n} protected file{'s' if n != 1 else ''} changed ({touched[0]}{', ...' if n > 1 else ''}) "
-            f"and {why}",
-            touched[0],
-            digest,
-        )
+    n = len(touched)
+    return _finding(
+        "signoff.missing",
+        Severity.HIGH,
+        f"{n} protected file{'s' if n != 1 else ''} changed ({touched[0]}{', ...' if n > 1 else ''}) "
+        f"and {why}",
+        touched[0],
+        digest,
+    )
 
 
 def _from_verdict(best: Verdict | None, what: str, where: str, digest: str) -> Finding:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gates import trust
 from gates.approvals import config as approvals_config
-from gates.approvals.config import DEFAULT_ALLOWED_SIGNERS, ApprovalsConfig
+from gates.approvals.config import ApprovalsConfig
 from gates.checks.signoff.spec import DEFAULT_PROTECTED, DEFAULT_REQUIRED
 from gates.errors import InvalidInput
 from gates.policy import Policy
@@ -44,14 +45,10 @@ def approvers_configured(policy: Policy) -> bool:
 
 
 def trust_files(policy: Policy, root: Path) -> tuple[str, ...]:
-    """Repo paths of the trust root: the policy files merged, and allowed_signers."""
-    signers = policy.section("approvals").get("allowed_signers", DEFAULT_ALLOWED_SIGNERS)
-    found = {signers} if isinstance(signers, str) else set()
-    for src in policy.sources:
-        rel = _repo_relative(root, src)
-        if rel is not None:
-            found.add(rel)
-    return tuple(sorted(found))
+    """Repo paths of every file that can relax the verdict (`gates.trust`): the sign-off's digest
+    binds them, so a sign-off approves their contents along with the protected code."""
+    del root  # kept for callers; trust files are named relative to the repository
+    return tuple(tf.path for tf in trust.trust_files(policy.document, policy.sources))
 
 
 def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSettings:
@@ -71,24 +68,3 @@ def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSett
         approvals=approvals,
         trust_files=trust_files(policy, root),
     )
-
-
-def _repo_relative(root: Path, source: str) -> str | None:
-    """A policy source label as a repo path, or None for shipped policies and files outside.
-
-    Labels read from a trust ref look like `origin/main:.release-gates/policy.yaml` (git refs
-    cannot contain `:`); shipped ones end in ` (shipped)`.
-    """
-    if source.startswith("shipped:") or source.endswith("(shipped)") or "\0" in source:
-        return None
-    if ":" in source and not Path(source).is_absolute():
-        source = source.split(":", 1)[1]
-    path = Path(source)
-    if path.is_absolute():
-        try:
-            return path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return None
-    if ".." in path.parts:
-        return None
-    return path.as_posix()

@@ -80,14 +80,4 @@ RULES = (
         default_severity=Severity.HIGH,
         tags=("CWE-347",),
     ),
-    RuleInfo(
-        id="signoff.trust-root-changed",
-        name="trust-root-changed",
-        summary="The change edits the policy or allowed_signers",
-        help="Who may approve is itself protected: a change to the policy or the signer list is "
-        "verified against the base branch and needs a sign-off by the current approvers. "
-        "Fix: " + SIGNOFF_FIX + ".",
-        default_severity=Severity.CRITICAL,
-        tags=("CWE-284",),
-    ),
 )
