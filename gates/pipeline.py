@@ -18,7 +18,7 @@ from gates import baseline as baseline_mod
 from gates import clock, git, registry, runner, tool_timeouts, trust, workspace
 from gates import policy as policy_mod
 from gates.atomic import write_bytes_atomic
-from gates.errors import InvalidInput
+from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
 from gates.globs import GlobSet
 from gates.model import ApprovalNote, Finding, RunResult, Waiver
@@ -103,10 +103,10 @@ def load_policy(
 
 
 def select_specs(
-    policy: Policy, wanted: Sequence[str], *, known_valid: Path | None = None
+    policy: Policy, wanted: Sequence[str], *, known_valid: Path | None = None, root: Path
 ) -> tuple[GateSpec, ...]:
-    """The gates to run (`wanted`, else every installed one), after validating the policy: its
-    files, and every gate section it mentions with that gate's own schema.
+    """The gates to run (`wanted`, else every installed one), after checking the policy with the
+    same `check_policy` that `gates policy validate` uses.
 
     `known_valid` is a cache directory: a marker keyed by the policy's exact contents, our version
     and the gate schemas records a past success, so the common case (an unchanged policy) skips
@@ -122,11 +122,35 @@ def select_specs(
         marker = known_valid / "valid-policies" / _validity_key(policy, checked, installed)
         if marker.exists():
             return specs
-    policy_mod.validate_policy_layers(policy)
-    policy_mod.validate_gates(policy, checked, installed)
+    check_policy(policy, checked, installed, root)
     if marker is not None:
         write_bytes_atomic(marker, b"")
     return specs
+
+
+def check_policy(
+    policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str], root: Path
+) -> None:
+    """Everything about a policy that can be wrong before a gate runs: each file and the merged
+    result against the schema, each gate section against its gate's schema and its gate's own
+    check (regexes, files it names, sources), and the approvals and roles. One function, so
+    `gates policy validate` reports every error `gates run` would."""
+    policy_mod.validate_policy_layers(policy)
+    policy_mod.validate_gates(policy, specs, installed)
+    for spec in sorted(specs, key=lambda s: s.id):  # the same first error, however called
+        if spec.check_config is None:
+            continue
+        base = policy_mod.settings(policy, spec)
+        if base.enabled:
+            spec.check_config(base.config, policy.source, root)
+        for _pats, overlay in policy_mod.overlays(policy, spec.id):
+            merged = policy_mod.settings(policy, spec, overlay)
+            if merged.enabled:
+                spec.check_config(merged.config, policy.source, root)
+    if "approvals" in policy.document or "roles" in policy.document:
+        from gates.approvals import config as approvals_config
+
+        approvals_config.parse(policy.document, policy.source)
 
 
 def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str]) -> str:
@@ -142,12 +166,29 @@ def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence
     return hashlib.sha256(policy_mod.canonical_json(material).encode()).hexdigest()
 
 
-def validate_policy(policy: Policy) -> None:
-    """Check every gate section the policy mentions (used by `gates policy validate|show`)."""
+def validate_policy(policy: Policy, repo: Repo) -> None:
+    """`gates policy validate|show`: `check_policy` for every installed gate, the
+    fingerprint key it names, and its path globs against the tracked files (the checks `gates
+    run` makes before scanning)."""
     eps = registry.discover()
     installed = registry.available(eps)
     mentioned = [g for g in policy_mod.mentioned_gates(policy) if g in installed]
-    policy_mod.validate_gates(policy, registry.load(mentioned, eps), installed)
+    specs = list(registry.load(mentioned, eps))
+    for gid in installed:  # the rest run with their defaults when `gates run` has no --gate
+        if gid not in mentioned:
+            try:
+                specs += registry.load([gid], eps)
+            except GateCannotRun:
+                continue  # a broken plugin is `gates run`'s exit 3, not an error in this policy
+    check_policy(policy, specs, installed, repo.root)
+    fingerprint_key(repo, policy)
+    if repo.is_git:
+        files = workspace.tracked(repo.root, max_bytes=policy.max_file_bytes).files
+        for spec in specs:
+            if spec.scope is Scope.FILES and files:
+                found = _unmatched_paths(policy, spec, files)
+                if found is not None:
+                    raise InvalidInput(found.file, found.field, found.problem, found.fix)
 
 
 def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | None]:
@@ -376,7 +417,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         trust_commit_time=git.commit_time(repo.root, trust_ref) if trust_ref else None,
         trust_ref=trust_ref,
     )
-    specs = select_specs(policy, opts.gates, known_valid=cache)
+    specs = select_specs(policy, opts.gates, known_valid=cache, root=repo.root)
     key, key_note = fingerprint_key(repo, policy)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
     ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)

@@ -76,6 +76,9 @@ class GateSpec:
     scope: Scope = Scope.FILES
     default_timeout_s: int = 300
     tools: tuple[str, ...] = field(default=())  # external executables it needs, for `gates list`
+    # Checks what the schema cannot (regexes compile, named files exist, roles line up): raises
+    # InvalidInput. `gates run` and `gates policy validate` both call it, so they agree.
+    check_config: Callable[[Mapping[str, Any], str, Path], None] | None = None
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -470,6 +470,18 @@ CASES: list[Case] = [
         NONE,
     ),
     (
+        "statement-issued-within-clock-skew",  # the signer's clock runs 4 minutes ahead
+        stmt(issued_at="2026-11-25T12:04:00Z"),
+        VALID,
+        NONE,
+    ),
+    (
+        "statement-issued-beyond-clock-skew",
+        stmt(issued_at="2026-11-25T12:06:00Z"),
+        ("rejected", "not valid yet: issued_at 2026-11-25T12:06:00Z is in the future"),
+        NONE,
+    ),
+    (
         "statement-not-yet-valid",
         stmt(issued_at="2026-11-26T00:00:00Z", expires_at="2026-12-20T00:00:00Z"),
         ("rejected", "not valid yet: issued_at 2026-11-26T00:00:00Z is in the future"),

@@ -42,7 +42,7 @@ def _load(explicit: str | None) -> Policy:
 
     repo = pipeline.find_repo(Path.cwd())
     pol = pipeline.load_policy(repo, explicit, None)
-    pipeline.validate_policy(pol)
+    pipeline.validate_policy(pol, repo)
     return pol
 
 

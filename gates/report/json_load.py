@@ -144,6 +144,8 @@ def loads(text: str, *, source: str) -> RunResult:
         policy_digest=doc["policy_digest"],
         fail_on=Severity(doc["fail_on"]),
         scanned_files=doc["scanned_files"],
+        clock=doc.get("clock", {}).get("time", ""),  # reports from before the clock was recorded
+        clock_source=doc.get("clock", {}).get("source", ""),
     )
     _check_consistent(doc, result, source)
     return result

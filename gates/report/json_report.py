@@ -107,6 +107,7 @@ def document(result: RunResult) -> dict[str, object]:
             for a in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason))
         ],
         "notes": list(result.notes),
+        "clock": {"time": result.clock, "source": result.clock_source},
         "tool_versions": [{"name": n, "version": v} for n, v in sorted(result.tool_versions)],
     }
     return doc

@@ -166,6 +166,9 @@ def render(result: RunResult, *, color: bool = False) -> str:
         tools = ", ".join(f"{inert(n)} {inert(v)}" for n, v in sorted(result.tool_versions))
         out.append(f"Tools: {tools}")
         out.append("")
+    if result.clock:
+        out.append(f"Clock: {inert(result.clock)} ({inert(result.clock_source)})")
+        out.append("")
     summaries = view.gate_summaries(result)
     if summaries:
         out.append(paint("Gates:", _BOLD))

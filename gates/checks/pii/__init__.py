@@ -19,7 +19,9 @@ This module stays import-light: the scanner, re2 and ast machinery load when the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from gates.checks.pii import rules
 from gates.checks.pii.schema import CONFIG_SCHEMA
@@ -33,6 +35,12 @@ def _run(ctx: GateContext) -> Iterable[Finding]:
     return run(ctx)
 
 
+def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
+    from gates.checks.pii import config as pii_config
+
+    pii_config.parse(config, source=source)
+
+
 GATE = GateSpec(
     id="pii",
     summary="Card numbers, IBANs, SSNs and personal data in clear, and PII fields in log calls.",
@@ -40,4 +48,5 @@ GATE = GateSpec(
     rules=rules.ALL,
     run=_run,
     default_timeout_s=300,
+    check_config=_check,
 )

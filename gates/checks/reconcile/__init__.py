@@ -34,7 +34,9 @@ Interfaces (for engines and sources added beside this package):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from gates.checks.reconcile.config import SCHEMA
 from gates.checks.reconcile.rules import RULES
@@ -48,6 +50,13 @@ def run(ctx: GateContext) -> Iterable[Finding]:
     return run_gate(ctx)
 
 
+def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
+    # The data sources' existence is the data's business, checked when the gate runs.
+    from gates.checks.reconcile import config as config_mod
+
+    config_mod.parse(config, file=source, field="$.gates.reconcile")
+
+
 GATE = GateSpec(
     id="reconcile",
     summary="Replay payment events through the policy's state machine and compare with the report",
@@ -57,6 +66,7 @@ GATE = GateSpec(
     scope=Scope.REPOSITORY,
     default_timeout_s=900,
     tools=(),
+    check_config=_check,
 )
 
 __all__ = ["GATE"]

@@ -14,7 +14,9 @@ Rule ids: `sast.<semgrep-rule-id>` (catalog.py) and `sast.bandit.<Bxxx>` (bandit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from gates.checks.sast.config import SCHEMA
 from gates.checks.sast.rules import RULES
@@ -28,6 +30,13 @@ def run(ctx: GateContext) -> Iterable[Finding]:
     return run_gate(ctx)
 
 
+def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
+    from gates.checks.sast.config import parse
+    from gates.checks.sast.gate import local_rule_paths
+
+    local_rule_paths(root, parse(config, source=source), source)
+
+
 GATE = GateSpec(
     id="sast",
     summary="No dangerous code patterns (bundled semgrep payment/security rules, bandit).",
@@ -36,6 +45,7 @@ GATE = GateSpec(
     run=run,
     default_timeout_s=900,
     tools=("semgrep", "bandit"),
+    check_config=_check,
 )
 
 __all__ = ["GATE"]

@@ -50,13 +50,19 @@ def bundled_rule_files() -> list[str]:
 
 
 def _local_rules(ctx: GateContext, cfg: SastConfig) -> list[Path]:
-    root = ctx.workspace.root.resolve()
+    sources = ctx.policy.sources
+    return local_rule_paths(ctx.workspace.root, cfg, sources[-1] if sources else "policy")
+
+
+def local_rule_paths(root: Path, cfg: SastConfig, source: str) -> list[Path]:
+    """The policy's extra rule files, each a regular file inside the repository."""
+    root = root.resolve()
     out = []
     for i, rel in enumerate(cfg.local_rules):
         path = (root / rel).resolve()
         if not path.is_relative_to(root) or not path.is_file():
             raise InvalidInput(
-                "policy",
+                source,
                 f"$.gates.sast.semgrep.rules[{i}]",
                 f"{rel} is not a file inside the repository",
                 "give a repo-relative path to an existing .yaml rule file",
@@ -132,7 +138,7 @@ def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
 
 
 def run(ctx: GateContext) -> Iterator[Finding]:
-    cfg = parse(ctx.config)
+    cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
     if not ctx.files:
         raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
     with ExitStack() as stack:

@@ -16,8 +16,9 @@ Rule ids: `secrets.<kind>`, one per detect-secrets plugin (rules.py), e.g. `secr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from gates.checks.secrets.config import SCHEMA
 from gates.checks.secrets.rules import RULES
@@ -41,6 +42,12 @@ def import_detect_secrets_baseline(path: Path, ctx: GateContext) -> tuple[Findin
     return baseline_import.import_detect_secrets_baseline(path, ctx)
 
 
+def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
+    from gates.checks.secrets import config as secrets_config
+
+    secrets_config.parse(config, source=source)
+
+
 GATE = GateSpec(
     id="secrets",
     summary="No hard-coded credentials (detect-secrets plugins and filters, keyed fingerprints).",
@@ -48,6 +55,7 @@ GATE = GateSpec(
     rules=RULES,
     run=run,
     default_timeout_s=600,
+    check_config=_check,
 )
 
 __all__ = ["GATE", "import_detect_secrets_baseline"]

@@ -24,7 +24,9 @@ _PARALLEL_MIN_FILES = 24
 
 
 def settings_for(ctx: GateContext) -> ScanSettings:
-    cfg = config.parse(ctx.config)
+    cfg = config.parse(
+        ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy"
+    )
     return ScanSettings(detect_secrets=cfg.detect_secrets_settings(), placeholders=cfg.placeholders)
 
 

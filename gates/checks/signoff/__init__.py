@@ -20,7 +20,9 @@ Rules: signoff.missing, signoff.stale, signoff.quorum, signoff.rejected.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from gates.checks.signoff.spec import CONFIG_SCHEMA, RULES
 from gates.model import Finding
@@ -33,6 +35,12 @@ def run(ctx: GateContext) -> Iterable[Finding]:
     return run_gate(ctx)
 
 
+def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
+    from gates.checks.signoff.settings import protected_paths
+
+    protected_paths(config, source)
+
+
 GATE = GateSpec(
     id="signoff",
     summary="Changes to protected payment code need a current compliance sign-off.",
@@ -42,4 +50,5 @@ GATE = GateSpec(
     scope=Scope.REPOSITORY,
     default_timeout_s=120,
     tools=("git",),
+    check_config=_check,
 )
