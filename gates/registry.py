@@ -76,6 +76,9 @@ class GateSpec:
     scope: Scope = Scope.FILES
     default_timeout_s: int = 300
     tools: tuple[str, ...] = field(default=())  # external executables it needs, for `gates list`
+    # True: the gate is also given binary and large files (`Workspace.raw_files`) and reads them
+    # with `Workspace.open_raw` (printable strings, streamed chunks); False: they are skipped.
+    reads_raw: bool = False
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, filtering, globs
+from gates import __version__, coverage, filtering, globs
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -103,7 +103,8 @@ class _TaskResult:
 
 
 def _file_tasks(req: RunRequest, spec: GateSpec, ws: Workspace, base_side: bool) -> list[_Task]:
-    candidates = [p for p in ws.files if not req.policy.exclude.matches(p)]
+    names = sorted((*ws.files, *ws.raw_files())) if spec.reads_raw else ws.files
+    candidates = [p for p in names if not req.policy.exclude.matches(p)]
     overlays = policy_mod.overlays(req.policy, spec.id)
     groups: dict[tuple[int, ...], list[str]] = {}
     for path in candidates:
@@ -391,7 +392,8 @@ def run(req: RunRequest) -> RunResult:
         fail_on=req.policy.fail_on,
         scanned_paths=scanned,
     )
-    errors = sorted(set(errors), key=lambda e: (e.gate, e.reason))
+    gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
+    errors = sorted(set(errors + gaps), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
         (Verdict.ERROR, ExitCode.GATE_ERROR)
@@ -411,7 +413,7 @@ def run(req: RunRequest) -> RunResult:
                 help="See the gate's documentation (`gates explain` on the gate's rules).",
                 default_severity=rf.finding.severity,
             )
-    notes = list(req.notes)
+    notes = [*req.notes, *gap_notes]
     notes += [f"gate {gid} is disabled by the policy" for gid in disabled]
     return RunResult(
         verdict=verdict,

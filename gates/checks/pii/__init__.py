@@ -40,4 +40,5 @@ GATE = GateSpec(
     rules=rules.ALL,
     run=_run,
     default_timeout_s=300,
+    reads_raw=True,  # printable strings of binaries, large files streamed
 )

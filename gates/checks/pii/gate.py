@@ -1,7 +1,8 @@
 """Running the pii gate over a workspace: config, then every file, in one process or several.
 
 A handful of files (the pre-commit case) is scanned in this process; a big tree is split over
-`ctx.jobs` forked worker processes when this process may have children.
+`ctx.jobs` forked worker processes when this process may have children. Binary files (their
+printable strings) and files over `max_file_bytes` (streamed) are scanned by `rawscan`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,17 @@ def _scan_files(
     workspace: Workspace, paths: Sequence[str], cfg: pii_config.PiiConfig, key: FingerprintKey
 ) -> list[Finding]:
     plan = Plan(config=cfg, key=key)
+    raw = workspace.raw_files()  # binary and large files: streamed, never read whole
     found: list[Finding] = []
     for path in paths:
-        found.extend(scan(path, workspace.read_bytes(path), plan))
+        kind = raw.get(path)
+        if kind is None:
+            found.extend(scan(path, workspace.read_bytes(path), plan))
+        else:
+            from gates.checks.pii import rawscan  # lazy: only repositories with such files
+
+            with workspace.open_raw(path) as fh:
+                found.extend(rawscan.scan(path, fh, kind, plan))
     return found
 
 

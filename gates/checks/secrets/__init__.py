@@ -48,6 +48,7 @@ GATE = GateSpec(
     rules=RULES,
     run=run,
     default_timeout_s=600,
+    reads_raw=True,  # printable strings of binaries, large files streamed
 )
 
 __all__ = ["GATE", "import_detect_secrets_baseline"]

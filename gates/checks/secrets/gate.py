@@ -1,4 +1,8 @@
-"""Running the secrets gate: cache lookups, parallel scanning, hits turned into masked findings."""
+"""Running the secrets gate: cache lookups, parallel scanning, hits turned into masked findings.
+
+Binary files (their printable strings) and files over `max_file_bytes` (streamed) are scanned
+in this process by `rawscan`, outside the cache.
+"""
 
 from __future__ import annotations
 
@@ -70,15 +74,17 @@ def to_finding(hit: Hit, ctx: GateContext) -> Finding:
     kind = _kind(hit)
     rule = rule_id(kind)
     masked = mask(hit.value)
+    where = f" at byte offset {hit.offset} of a binary file" if hit.offset >= 0 else ""
     return Finding(
         gate=GATE_ID,
         rule=rule,
         severity=kind.severity,
-        message=f"{kind.ds_type} hard-coded: {masked}",
+        message=f"{kind.ds_type} hard-coded: {masked}{where}",
         location=Location(path=hit.path, line=hit.line),
         fingerprint=ctx.fingerprint_key.sensitive(GATE_ID, rule, hit.path, hit.identity),
         snippet=masked,
-        properties=(("secret_type", kind.ds_type),),
+        properties=(("secret_type", kind.ds_type),)
+        + ((("byte_offset", str(hit.offset)),) if hit.offset >= 0 else ()),
         suppression_requests=(ALLOWLIST_PRAGMA,) if hit.allowlisted else (),
     )
 
@@ -114,7 +120,15 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     findings: list[Finding] = []
     todo: list[tuple[str, str]] = []
     keys: dict[str, str] = {}
+    raw = ctx.workspace.raw_files()  # binary and large files: streamed, never cached
     for path in ctx.files:
+        kind = raw.get(path)
+        if kind is not None:
+            from gates.checks.secrets import rawscan  # lazy: only repositories with such files
+
+            with ctx.workspace.open_raw(path) as fh:
+                findings += [to_finding(h, ctx) for h in rawscan.scan(path, fh, kind, settings)]
+            continue
         data, text = _read(ctx, path)
         if cache is not None:
             keys[path] = cache.key(path, data)
