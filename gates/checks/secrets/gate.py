@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
+from gates._proc import die_with_parent, stop_pool
 from gates.checks.result_cache import ResultCache, canonical_json, digest
 from gates.checks.secrets import config, scanner
 from gates.checks.secrets.mask import mask
@@ -51,11 +53,23 @@ def scan(
     if jobs <= 1 or len(items) < _PARALLEL_MIN_FILES or multiprocessing.current_process().daemon:
         return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
     groups = _chunks(items, jobs * 4)
+    workers = min(jobs, len(groups), os.cpu_count() or 1)  # never more processes than CPUs
     out: dict[str, list[Hit]] = {}
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,  # a worker must not outlive this process (timeout, kill)
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = [pool.submit(scanner.scan_many, g, settings) for g in groups]
         for group, future in zip(groups, futures, strict=True):
             out.update(zip((p for p, _ in group), future.result(), strict=True))
+    except BaseException:
+        # Interrupted (SIGTERM on timeout) or a worker died: don't wait for queued work.
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     return out
 
 
