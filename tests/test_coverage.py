@@ -193,3 +193,19 @@ def test_printable_runs_keep_byte_offsets() -> None:
     ]
     text = printable.strings(data)
     assert text.locate(text.text.index(b"text")) == (text.runs[2], 29 + 5 * 2)
+
+
+@pytest.mark.parametrize(
+    ("added", "code"), [(b"", 0), (b"4526018159087\x00", 1)], ids=["old-card", "new-card"]
+)
+def test_diff_mode_compares_binaries_with_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, added: bytes, code: int
+) -> None:
+    old = b"\x00hdr\x00" + PAN.encode() + b"\x00"
+    root = make_repo(tmp_path / "r", {"dump.bin": old, "a.py": "x = 1\n"})
+    git(root, "checkout", "-q", "-b", "change")
+    (root / "dump.bin").write_bytes(old + b"\x00more rows\x00" + added)
+    git(root, "commit", "-qam", "grow the dump")
+    got, doc = _run(root, monkeypatch, "--gate", "pii", "--diff", "main")
+    assert got == code
+    assert len(doc["findings"]) == code  # type: ignore[arg-type]  # a list, from the JSON report

@@ -150,6 +150,15 @@ def test_jobs_are_capped_at_the_cpu_count_with_a_note(
     assert f"--jobs 3000 capped at {cpus} (the CPU count)" in out.getvalue()
 
 
+@pytest.mark.parametrize("jobs", ["0", "-3", "many"], ids=["zero", "negative", "word"])
+def test_jobs_below_one_is_a_usage_error(
+    spawn_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    monkeypatch.chdir(spawn_repo)
+    assert main(["run", "--gate", "pii", f"--jobs={jobs}"], out=io.StringIO()) == 2
+    assert "--jobs: expected" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("requested", "expected"),
     [(1, (1, None)), (4, (4, None)), (3000, (4, "--jobs 3000 capped at 4 (the CPU count)"))],
