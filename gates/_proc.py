@@ -1,8 +1,10 @@
 """The one subprocess helper: every external tool (git, semgrep, bandit, ssh-keygen) runs through it.
 
 Argument lists only (never a shell), the executable resolved first (missing -> GateCannotRun with
-the install command), an explicit environment, and the whole process group killed on timeout
-(semgrep forks workers that would otherwise outlive us).
+the install command), an explicit environment. Every tool runs in its own process group, which is
+killed on timeout, Ctrl-C or SIGTERM of the worker (semgrep forks workers that would otherwise
+outlive us); on Linux the tool also gets a parent-death signal, and the run's reaper
+(`gates._reaper`) kills the group if the whole run is killed outright.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import sysconfig
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+from gates import _reaper
 from gates.errors import GateCannotRun
+
+_PR_SET_PDEATHSIG = 1
 
 # What a tool may see of our environment: enough to run, nothing that could leak credentials.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "SSH_AUTH_SOCK")
@@ -45,6 +52,43 @@ def resolve_executable(name: str) -> str | None:
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return str(candidate)
     return None
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; elsewhere a no-op).
+
+    Call in a forked Python child (a gate worker, a pool worker). `parent` is the pid the child
+    expects as its parent: if it already died before the request was made, the child exits.
+    """
+    _pdeathsig(_prctl(), parent)
+
+
+def _prctl() -> Callable[[int, int], int] | None:
+    """libc's prctl, resolved before fork: the child between fork and exec may take no lock."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes  # lazy: only where a child is started
+
+    fn: Callable[[int, int], int] = ctypes.CDLL(None, use_errno=True).prctl
+    return fn
+
+
+def _pdeathsig(prctl: Callable[[int, int], int] | None, parent: int) -> None:
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def stop_pool(pool: Executor) -> None:
+    """Kill a process pool's workers now (the gate is being stopped): no waiting for the task
+    each is running, which `shutdown` would do, however long it takes."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # The pool keeps its processes in a private mapping; if a future Python drops it, the
+    # workers still die of their parent-death signal when this process exits.
+    for worker in dict(getattr(pool, "_processes", None) or {}).values():
+        with contextlib.suppress(OSError, ValueError):
+            worker.kill()
 
 
 def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -77,6 +121,7 @@ def run_tool(
     if exe is None:
         raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
     full = (exe, *argv[1:])
+    me, prctl = os.getpid(), _prctl()
     try:
         proc = subprocess.Popen(  # noqa: S603 - argument list, executable resolved above
             full,
@@ -86,9 +131,30 @@ def run_tool(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # own process group, so a timeout kills its children too
+            # Dies with the thread that started it; a prctl call, no lock taken before exec.
+            preexec_fn=lambda: _pdeathsig(prctl, me),
         )
     except OSError as exc:
         raise GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint) from exc
+    _reaper.register(proc.pid)
+    try:
+        return _finish(
+            proc, argv, full, gate=gate, timeout_s=timeout_s, ok_codes=ok_codes, stdin=stdin
+        )
+    finally:
+        _reaper.unregister(proc.pid)
+
+
+def _finish(
+    proc: subprocess.Popen[bytes],
+    argv: Sequence[str],
+    full: tuple[str, ...],
+    *,
+    gate: str,
+    timeout_s: float,
+    ok_codes: Sequence[int],
+    stdin: bytes | None,
+) -> ToolResult:
     try:
         out, err = proc.communicate(input=stdin, timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -99,8 +165,11 @@ def run_tool(
             "raise the gate's timeout in the policy, or narrow its paths",
         ) from None
     except BaseException:
-        _kill_group(proc)  # Ctrl-C: leave no orphaned tool behind
+        _kill_group(proc)  # Ctrl-C, SIGTERM of the worker: leave no orphaned tool behind
         raise
+    # The leader is done; anything it left running in its group goes with it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
     result = ToolResult(argv=full, returncode=proc.returncode, stdout=out, stderr=err)
     if proc.returncode not in ok_codes:
         raise GateCannotRun(

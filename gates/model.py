@@ -169,10 +169,29 @@ class ReportedFinding:
     signers: tuple[str, ...] = ()
 
 
+class Unscanned(StrEnum):
+    """Why a tracked file is listed as not (fully) scanned.
+
+    BINARY and LARGE files still reach the gates that read raw bytes (`GateSpec.reads_raw`: pii
+    and secrets scan a binary's printable strings and stream a large text file); every other
+    gate skips them. SUBMODULE is never scanned; the policy's `unscanned.submodules` decides
+    whether that blocks.
+    """
+
+    BINARY = "binary"
+    LARGE = "large"
+    SUBMODULE = "submodule"
+    OTHER = "other"
+
+
+RAW_KINDS = frozenset({Unscanned.BINARY, Unscanned.LARGE})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SkippedFile:
     path: str
-    reason: str  # "binary", "too large (3.2 MB > 1 MB)", "symlink out of repository"
+    reason: str  # "binary: ...", "large (3.2 MB > 1 MB): ...", "symlink out of repository"
+    kind: Unscanned = Unscanned.OTHER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

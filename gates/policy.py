@@ -65,6 +65,11 @@ class Policy:
         return int(self.document.get("max_file_bytes", 1_048_576))
 
     @property
+    def unscanned_submodules(self) -> str:
+        """`unscanned.submodules`: "block" or "warn" (validated by the schema)."""
+        return str(self.section("unscanned").get("submodules", "warn"))
+
+    @property
     def exclude(self) -> GlobSet:
         return GlobSet.of(self.document.get("exclude", ()))
 

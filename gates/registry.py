@@ -79,6 +79,9 @@ class GateSpec:
     # Checks what the schema cannot (regexes compile, named files exist, roles line up): raises
     # InvalidInput. `gates run` and `gates policy validate` both call it, so they agree.
     check_config: Callable[[Mapping[str, Any], str, Path], None] | None = None
+    # True: the gate is also given binary and large files (`Workspace.raw_files`) and reads them
+    # with `Workspace.open_raw` (printable strings, streamed chunks); False: they are skipped.
+    reads_raw: bool = False
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -18,14 +18,15 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, filtering, globs, trust
+from gates import __version__, _proc, _reaper, coverage, filtering, globs, trust
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -107,7 +108,8 @@ class _TaskResult:
 
 
 def _file_tasks(req: RunRequest, spec: GateSpec, ws: Workspace, base_side: bool) -> list[_Task]:
-    candidates = [p for p in ws.files if not req.policy.exclude.matches(p)]
+    names = sorted((*ws.files, *ws.raw_files())) if spec.reads_raw else ws.files
+    candidates = [p for p in names if not req.policy.exclude.matches(p)]
     overlays = policy_mod.overlays(req.policy, spec.id)
     groups: dict[tuple[int, ...], list[str]] = {}
     for path in candidates:
@@ -215,7 +217,7 @@ def _as_object(value: object) -> object:
     return value
 
 
-def _worker(task: _Task, conn: Connection, debug: bool) -> None:
+def _worker(task: _Task, conn: Connection, debug: bool, parent: int) -> None:
     """Runs in the forked child: never lets an exception escape unreported."""
 
     def _on_term(signum: int, frame: object) -> None:
@@ -224,6 +226,7 @@ def _worker(task: _Task, conn: Connection, debug: bool) -> None:
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
+    _proc.die_with_parent(parent)  # `kill -9` of the run takes its workers along
     spec = task.spec
     try:
         findings = _validate(task, tuple(spec.run(task.ctx)))
@@ -252,9 +255,32 @@ def _worker(task: _Task, conn: Connection, debug: bool) -> None:
 
 
 def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]:
-    """Run every task in its own forked worker; collect results in task order."""
+    """Run every task in its own forked worker; collect results in task order.
+
+    Nothing outlives the run: workers die with this process (parent-death signal), are stopped
+    on timeout, Ctrl-C and SIGTERM, and the reaper kills every tool group still running.
+    """
     if not tasks:
         return []
+    with _reaper.watching(), _terminated_as_interrupt():
+        return _execute(tasks, debug=debug)
+
+
+@contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled) unwinds like Ctrl-C: workers and their tools are stopped."""
+
+    def _on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
     results: dict[int, _TaskResult] = {}
@@ -264,7 +290,9 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
         for i, task in enumerate(tasks):
             parent, child = ctx.Pipe(duplex=False)
             proc = ctx.Process(
-                target=_worker, args=(task, child, debug), name=f"gate-{task.spec.id}"
+                target=_worker,
+                args=(task, child, debug, os.getpid()),
+                name=f"gate-{task.spec.id}",
             )
             # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
             # an unrecorded worker (it ignores SIGINT) would keep the interpreter waiting at exit.
@@ -369,7 +397,19 @@ def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> list[Findi
     return out
 
 
+def cap_jobs(requested: int, cpus: int | None = None) -> tuple[int, str | None]:
+    """`--jobs` bounded by the CPU count (each gate may start that many processes), and the
+    note saying so when a request was lowered."""
+    limit = max(1, cpus or os.cpu_count() or 1)
+    if requested > limit:
+        return limit, f"--jobs {requested} capped at {limit} (the CPU count)"
+    return max(1, requested), None
+
+
 def run(req: RunRequest) -> RunResult:
+    jobs, jobs_note = cap_jobs(req.jobs)
+    if jobs != req.jobs:
+        req = replace(req, jobs=jobs, notes=(*req.notes, *([jobs_note] if jobs_note else [])))
     tasks, disabled = plan(req)
     results = execute(tasks, debug=req.debug)
     invalid = sorted(r.invalid for r in results if r.invalid)
@@ -397,7 +437,8 @@ def run(req: RunRequest) -> RunResult:
         trust_findings=req.trust_findings,
         trust_cleared_by=req.trust_cleared_by,
     )
-    errors = sorted(set(errors), key=lambda e: (e.gate, e.reason))
+    gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
+    errors = sorted(set(errors + gaps), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
         (Verdict.ERROR, ExitCode.GATE_ERROR)
@@ -419,7 +460,7 @@ def run(req: RunRequest) -> RunResult:
                 help="See the gate's documentation (`gates explain` on the gate's rules).",
                 default_severity=rf.finding.severity,
             )
-    notes = list(req.notes)
+    notes = [*req.notes, *gap_notes]
     notes += [f"gate {gid} is disabled by the policy" for gid in disabled]
     return RunResult(
         verdict=verdict,

@@ -1,13 +1,16 @@
 """The workspace: which files a run scans, and how their bytes are read.
 
 Three selections: every tracked file (`git ls-files`), the names pre-commit passes, or a git
-revision's files (used to scan the base side in `--diff` mode). Symlinks are never followed,
-binaries and files over the size limit are skipped and listed, and no path may leave the root.
+revision's files (used to scan the base side in `--diff` mode). Symlinks are never followed and no
+path may leave the root. Every file not fully scanned is listed with the reason: binaries and
+files over the size limit are "raw" files, which only gates that read raw bytes see (pii and
+secrets scan a binary's printable strings and stream a large file); submodules are named.
 A plain directory without git works too (every regular file below it); the CLI warns.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
@@ -15,10 +18,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from gates import git
 from gates.errors import InvalidInput
-from gates.model import SkippedFile
+from gates.model import RAW_KINDS, SkippedFile, Unscanned
 
 DEFAULT_MAX_FILE_BYTES = 1_048_576
 _SNIFF = 8192
@@ -48,6 +52,17 @@ class Workspace:
     def read_text(self, path: str) -> str:
         return self.read_bytes(path).decode("utf-8", "replace")
 
+    def open_raw(self, path: str) -> BinaryIO:
+        """A binary or large file as a stream, so it is read in bounded chunks."""
+        if self.ref is not None:
+            return io.BytesIO(self.contents[path])
+        fd = os.open(self.root / path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        return os.fdopen(fd, "rb")
+
+    def raw_files(self) -> dict[str, Unscanned]:
+        """Binary and large files (kind by path): only gates that read raw bytes scan them."""
+        return {s.path: s.kind for s in self.skipped if s.kind in RAW_KINDS}
+
     @contextmanager
     def on_disk(self, paths: Iterable[str] | None = None) -> Iterator[Path]:
         """A directory holding the files, for external tools: the root itself for the working
@@ -67,7 +82,7 @@ class Workspace:
         return Workspace(
             root=self.root,
             files=tuple(p for p in self.files if p in keep),
-            skipped=self.skipped,
+            skipped=tuple(s for s in self.skipped if s.kind not in RAW_KINDS or s.path in keep),
             is_git=self.is_git,
             ref=self.ref,
             contents={p: b for p, b in self.contents.items() if p in keep},
@@ -107,11 +122,27 @@ def _classify(root: Path, path: str, max_bytes: int) -> SkippedFile | None:
         return SkippedFile(path=path, reason=f"symlink ({where}), not followed")
     if not stat.S_ISREG(st.st_mode):
         return SkippedFile(path=path, reason="not a regular file")
-    if st.st_size > max_bytes:
-        return SkippedFile(path=path, reason=f"too large ({st.st_size} bytes > {max_bytes})")
     with open(full, "rb") as fh:
-        if b"\0" in fh.read(_SNIFF):
-            return SkippedFile(path=path, reason="binary")
+        head = fh.read(_SNIFF)
+    return raw_kind(path, head, st.st_size, max_bytes)
+
+
+def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile | None:
+    """A binary (a NUL byte in its first 8 KiB) or large file's listing, or None for text."""
+    if b"\0" in head[:_SNIFF]:
+        return SkippedFile(
+            path=path,
+            reason=f"binary ({size} bytes): only pii and secrets scan it, "
+            "in its printable strings (ASCII, UTF-8, UTF-16LE)",
+            kind=Unscanned.BINARY,
+        )
+    if size > max_bytes:
+        return SkippedFile(
+            path=path,
+            reason=f"large ({size} bytes > max_file_bytes {max_bytes}): only pii and secrets "
+            "scan it, streamed in chunks",
+            kind=Unscanned.LARGE,
+        )
     return None
 
 
@@ -135,7 +166,11 @@ def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace
     skipped = []
     for entry in git.ls_files(root):
         if entry.mode == "160000":
-            skipped.append(SkippedFile(path=entry.path, reason="submodule, not scanned"))
+            skipped.append(
+                SkippedFile(
+                    path=entry.path, reason="submodule, not scanned", kind=Unscanned.SUBMODULE
+                )
+            )
         else:
             candidates.append(entry.path)
     files, more = _select(root, candidates, max_bytes)
@@ -219,11 +254,22 @@ def at_revision(
     regular = [e for e in entries if e.mode in ("100644", "100755")]
     blobs = git.read_blobs(root, tuple(sorted({e.blob for e in regular})))
     contents: dict[str, bytes] = {}
+    raw: list[SkippedFile] = []
     for entry in regular:
         data = blobs[entry.blob]
-        if len(data) <= max_bytes and b"\0" not in data[:_SNIFF]:
-            contents[wanted[entry.path]] = data
-    return Workspace(root=root, files=tuple(sorted(contents)), ref=ref, contents=contents)
+        name = wanted[entry.path]
+        contents[name] = data
+        kind = raw_kind(name, data, len(data), max_bytes)
+        if kind is not None:
+            raw.append(kind)
+    raw_names = {s.path for s in raw}
+    return Workspace(
+        root=root,
+        files=tuple(sorted(p for p in contents if p not in raw_names)),
+        skipped=tuple(sorted(raw, key=_by_path)),
+        ref=ref,
+        contents=contents,
+    )
 
 
 def _by_path(s: SkippedFile) -> str:

@@ -13,7 +13,17 @@ import pytest
 # Real servers (PostgreSQL, a Kafka-protocol broker, Spark) for the reconcile tests, session-scoped.
 pytest_plugins = ["tests.reconcile_servers"]
 
-FAKE_GATES = ("marker", "boom", "hang", "garbage", "badprint", "dies", "badinput", "interrupt")
+FAKE_GATES = (
+    "marker",
+    "boom",
+    "hang",
+    "garbage",
+    "badprint",
+    "dies",
+    "badinput",
+    "interrupt",
+    "spawn",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Test-only gates, registered through the real entry-point group by the `plugin_gates` fixture.
 
-They misbehave on purpose (crash, hang, die, return garbage, reject their input) so the tests can
-show that the runner fails closed, and one (`marker`) behaves, for diff, baseline and override tests.
+They misbehave on purpose (crash, hang, die, return garbage, reject their input, start a tool
+that forks and never ends) so the tests can show that the runner fails closed, and one (`marker`)
+behaves, for diff, baseline and override tests.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import signal
 import threading
 from collections.abc import Iterable
 
+from gates._proc import run_tool
 from gates.errors import InvalidInput
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
@@ -86,6 +88,18 @@ def _interrupt(ctx: GateContext) -> Iterable[Finding]:
     return ()
 
 
+def _spawn(ctx: GateContext) -> Iterable[Finding]:
+    # A tool that forks, as semgrep does: a child of the tool is no child of ours.
+    run_tool(
+        ["sh", "-c", "sleep 600 & sleep 600; wait"],
+        gate="spawn",
+        cwd=ctx.workspace.root,
+        timeout_s=600,
+        install_hint="install a POSIX shell",
+    )
+    return ()
+
+
 def _badinput(ctx: GateContext) -> Iterable[Finding]:
     raise InvalidInput("data/events.csv", "$.amount", "not a decimal", "write amounts as strings")
 
@@ -112,4 +126,5 @@ BADPRINT = _spec("badprint", _badprint)
 DIES = _spec("dies", _dies)
 BADINPUT = _spec("badinput", _badinput)
 INTERRUPT = _spec("interrupt", _interrupt)
+SPAWN = _spec("spawn", _spawn)
 NOT_A_SPEC = "nope"

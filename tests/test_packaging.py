@@ -42,6 +42,21 @@ def test_hook_file_filters_are_known_identify_tags() -> None:
                 assert tag in identify.ALL_TAGS, (hook["id"], tag)
 
 
+def test_pii_and_secrets_hooks_are_given_binary_files(tmp_path: Path) -> None:
+    # A card number in a database dump is still a card number: pre-commit must pass binaries.
+    from identify import identify
+
+    dump = tmp_path / "cards.sqlite"
+    dump.write_bytes(b"SQLite format 3\x00" + b"4301661318609135\x00")
+    tags = identify.tags_from_path(str(dump))
+    assert "binary" in tags
+    hooks = {str(h["id"]): h for h in _hooks()}
+    for hook_id in ("pii", "secrets"):
+        hook = hooks[hook_id]
+        assert set(hook.get("types", [])) <= tags, hook_id  # type: ignore[arg-type]
+        assert not set(hook.get("exclude_types", [])) & tags, hook_id  # type: ignore[arg-type]
+
+
 def test_repository_wide_gates_do_not_take_file_names() -> None:
     hooks = {str(h["id"]): h for h in _hooks()}
     for hook_id in ("release-gates", "signoff", "reconcile"):

@@ -384,9 +384,9 @@ def test_allowed_test_cards_stay_masked_in_other_snippets(tmp_path: Path) -> Non
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
 def test_pool_workers_die_with_the_gate_process() -> None:
     code = (
-        "import ctypes, sys\n"
-        "from gates.checks.pii.gate import _die_with_parent\n"
-        "_die_with_parent()\n"
+        "import ctypes, os\n"
+        "from gates._proc import die_with_parent\n"
+        "die_with_parent(os.getppid())\n"
         "sig = ctypes.c_int()\n"
         "ctypes.CDLL(None).prctl(2, ctypes.byref(sig))  # PR_GET_PDEATHSIG\n"
         "print(sig.value)\n"

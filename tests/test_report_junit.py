@@ -22,13 +22,19 @@ def test_suites_cases_and_counts() -> None:
     assert root.tag == "testsuites"
     assert dict(root.attrib) == {
         "name": "release-gates",
-        "tests": "9",
+        "tests": "10",
         "failures": "1",
         "errors": "1",
-        "skipped": "2",
+        "skipped": "3",
     }
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert list(suites) == ["pii", "secrets", "sast", "audit-log", "signoff"]
+    assert list(suites) == ["pii", "secrets", "sast", "audit-log", "signoff", "unscanned files"]
+    # Every file not scanned is listed, with the reason, as in every other format.
+    unscanned = [
+        (c.get("name"), [(k.tag, k.get("message")) for k in c])
+        for c in suites["unscanned files"].findall("testcase")
+    ]
+    assert unscanned == [("assets/logo.png", [("skipped", "binary")])]
     table = {
         name: (s.get("tests"), s.get("failures"), s.get("errors"), s.get("skipped"))
         for name, s in suites.items()
@@ -39,6 +45,7 @@ def test_suites_cases_and_counts() -> None:
         "sast": ("2", "0", "0", "1"),
         "audit-log": ("1", "0", "1", "0"),
         "signoff": ("1", "0", "0", "0"),
+        "unscanned files": ("1", "0", "0", "1"),
     }
     cases = [
         (c.get("classname"), c.get("name"), [child.tag for child in c])
@@ -55,6 +62,7 @@ def test_suites_cases_and_counts() -> None:
         ("sast", "completed", []),
         ("audit-log", "gate could not run", ["error"]),
         ("signoff", "completed", []),
+        ("unscanned", "assets/logo.png", ["skipped"]),
     ]
     failure = suites["pii"].find("testcase/failure")
     assert failure is not None

@@ -188,10 +188,19 @@ def test_symlinks_and_binaries_and_big_files_are_skipped_and_listed(
     git(repo, "add", "-A")
     result = _run(repo, "marker")
     assert [(s.path, s.reason) for s in result.skipped] == [
-        ("big.py", "too large (2000012 bytes > 1048576)"),
-        ("blob.bin", "binary"),
+        (
+            "big.py",
+            "large (2000012 bytes > max_file_bytes 1048576): only pii and secrets scan it, "
+            "streamed in chunks",
+        ),
+        (
+            "blob.bin",
+            "binary (12 bytes): only pii and secrets scan it, in its printable strings "
+            "(ASCII, UTF-8, UTF-16LE)",
+        ),
         ("link.py", "symlink (out of the repository), not followed"),
     ]
+    # The marker gate does not read raw files: they stay listed, and it never sees them.
     assert {rf.finding.location.path for rf in result.findings} == {"app/pay.py"}
 
 

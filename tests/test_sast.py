@@ -267,6 +267,16 @@ def test_bandit_policy(
     assert {(f.rule, f.severity) for f in GATE.run(context("sast", root, full))} == expected
 
 
+def test_bandit_scans_files_its_default_excludes_would_drop(tmp_path: Path) -> None:
+    # bandit's own default excludes (.tox, .eggs, CVS, ... as substrings of the path) silently
+    # dropped files we named on its command line: each of these held an eval() nobody checked.
+    src = "y = eval(input())\n"
+    paths = ("shop/legacy_CVS.py", "shop/.tox/hook.py", "shop/my.eggs/pay.py", "shop/ok.py")
+    root = make_repo(tmp_path / "r", dict.fromkeys(paths, src))
+    found = GATE.run(context("sast", root, {"semgrep": {"enabled": False}}))
+    assert {(f.rule, f.location.path) for f in found} == {("sast.bandit.B307", p) for p in paths}
+
+
 def test_unparsable_python_fails_closed(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"ok.py": "x = 1\n", "broken.py": "def (:\n"})
     with pytest.raises(
@@ -282,6 +292,8 @@ def test_no_files_fails_closed(tmp_path: Path) -> None:
 
 
 NOTHING_SCANNED = '{"results": [], "errors": [], "paths": {"scanned": []}}'
+BANDIT_SKIPPED = '{"results": [], "errors": [], "metrics": {"_totals": {}}}'
+BANDIT_EMPTY_1 = '{"results": [], "errors": [], "metrics": {"./a.py": {}, "_totals": {}}}'
 BAD_SHAPE = '{"results": [{"test_id": "B101"}], "errors": []}'
 SG_TIMEOUT = "semgrep reported errors (exit code 0): Timeout a.py rule float-money timed out"
 FAKE_JSON_ERROR = (
@@ -302,9 +314,12 @@ FAKE_JSON_ERROR = (
         ("bandit", "echo garbage; exit 1", {}, "bandit printed output that is not JSON"),
         ("bandit", f"echo '{BAD_SHAPE}'; exit 1", {}, "bandit result has an unexpected shape"),
         ("bandit", "sleep 30", {"tool_timeout": 1}, "bandit did not finish within 1s"),
+        ("bandit", f"echo '{BANDIT_SKIPPED}'", {}, "bandit did not scan 1 requested file(s): a.py"),
+        ("bandit", f"echo '{BANDIT_EMPTY_1}'; exit 1", {}, "bandit exited with code 1 but"),
     ],
     ids=["sg-exit-2", "sg-garbage", "sg-json-error", "sg-missing-file", "sg-timeout",
-         "bandit-exit-2", "bandit-garbage", "bandit-bad-shape", "bandit-timeout"],
+         "bandit-exit-2", "bandit-garbage", "bandit-bad-shape", "bandit-timeout",
+         "bandit-dropped-file", "bandit-exit-1-no-results"],
 )  # fmt: skip
 def test_broken_tools_fail_closed(
     tmp_path: Path,

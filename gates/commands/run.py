@@ -66,10 +66,10 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--jobs",
-        type=int,
+        type=_jobs,
         default=0,
         metavar="N",
-        help="worker processes per gate (default: CPU count)",
+        help="worker processes per gate (default and maximum: the CPU count)",
     )
     p.add_argument(
         "--now",
@@ -82,6 +82,16 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="pass when no file is selected (by default zero files is an error, exit 2)",
     )
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
 
 
 def options_from(args: argparse.Namespace) -> Options:

@@ -3,8 +3,9 @@
 One `<testsuite>` per gate. Each finding is a `<testcase>`: a `<failure>` when it blocks, a
 `<skipped>` when it is waived or baselined, passing (with the finding in `<system-out>`) when it
 is new but below `fail_on`. A gate error is a testcase with an `<error>`; a gate that ran gets a
-passing `completed` testcase, so a clean gate never shows as an empty suite. No timestamps or
-durations are written (deterministic bytes). Text from scanned files is made inert first (see
+passing `completed` testcase, so a clean gate never shows as an empty suite. Files not (fully)
+scanned get a last suite, `unscanned files`: one skipped testcase each, with the reason. No
+timestamps or durations are written (deterministic bytes). Text from scanned files is made inert first (see
 inert.py), and any character XML 1.0 cannot carry (most C0 controls, lone surrogates,
 U+FFFE/U+FFFF) is written as a visible escape; markup characters are escaped by the serializer.
 """
@@ -82,6 +83,19 @@ def _testcase(suite: ET.Element, rf: ReportedFinding) -> tuple[int, int]:
             assert_never(rf.status)
 
 
+def _unscanned(root: ET.Element, result: RunResult) -> tuple[int, int, int, int]:
+    """Files not (fully) scanned, one skipped test case each with the reason."""
+    suite = _el(root, "testsuite", name="unscanned files")
+    items = sorted(result.skipped, key=lambda s: (s.path, s.reason))
+    for item in items:
+        case = _el(suite, "testcase", classname="unscanned", name=inert(item.path))
+        _el(case, "skipped", message=inert(item.reason))
+    counts = (len(items), 0, 0, len(items))
+    for name, value in zip(("tests", "failures", "errors", "skipped"), counts, strict=True):
+        suite.set(name, str(value))
+    return counts
+
+
 def render(result: RunResult) -> str:
     root = ET.Element("testsuites", {"name": view.TOOL_NAME})
     totals = [0, 0, 0, 0]  # tests, failures, errors, skipped
@@ -108,6 +122,8 @@ def render(result: RunResult) -> str:
         for name, value in zip(("tests", "failures", "errors", "skipped"), counts, strict=True):
             suite.set(name, str(value))
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
+    if result.skipped:
+        totals = [a + b for a, b in zip(totals, _unscanned(root, result), strict=True)]
     for name, value in zip(("tests", "failures", "errors", "skipped"), totals, strict=True):
         root.set(name, str(value))
     ET.indent(root)

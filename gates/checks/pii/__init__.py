@@ -14,6 +14,10 @@ log_sanitizers, extra_patterns (see schema.py). Every value is masked in finding
 1111`) and fingerprinted with the keyed hash; `# gates: allow pii` comments are recorded as
 suppression requests and never remove a finding.
 
+Coverage: binary files are scanned in their printable strings (ASCII/UTF-8 and UTF-16LE runs; a
+finding names its byte offset) and files over `max_file_bytes` are streamed in overlapping chunks
+(rawscan.py); in those only values are looked for, not field names or log calls.
+
 This module stays import-light: the scanner, re2 and ast machinery load when the gate runs.
 """
 
@@ -49,4 +53,5 @@ GATE = GateSpec(
     run=_run,
     default_timeout_s=300,
     check_config=_check,
+    reads_raw=True,  # printable strings of binaries, large files streamed
 )

@@ -1,16 +1,17 @@
 """Running the pii gate over a workspace: config, then every file, in one process or several.
 
 A handful of files (the pre-commit case) is scanned in this process; a big tree is split over
-`ctx.jobs` forked worker processes when this process may have children.
+`ctx.jobs` forked worker processes when this process may have children. Binary files (their
+printable strings) and files over `max_file_bytes` (streamed) are scanned by `rawscan`.
 """
 
 from __future__ import annotations
 
-import signal
-import sys
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gates._proc import die_with_parent, stop_pool
 from gates.checks.pii import config as pii_config
 from gates.checks.pii.filescan import Plan, scan
 from gates.errors import GateCannotRun
@@ -26,9 +27,17 @@ def _scan_files(
     workspace: Workspace, paths: Sequence[str], cfg: pii_config.PiiConfig, key: FingerprintKey
 ) -> list[Finding]:
     plan = Plan(config=cfg, key=key)
+    raw = workspace.raw_files()  # binary and large files: streamed, never read whole
     found: list[Finding] = []
     for path in paths:
-        found.extend(scan(path, workspace.read_bytes(path), plan))
+        kind = raw.get(path)
+        if kind is None:
+            found.extend(scan(path, workspace.read_bytes(path), plan))
+        else:
+            from gates.checks.pii import rawscan  # lazy: only repositories with such files
+
+            with workspace.open_raw(path) as fh:
+                found.extend(rawscan.scan(path, fh, kind, plan))
     return found
 
 
@@ -47,7 +56,7 @@ def run(ctx: GateContext) -> list[Finding]:
             "no files to scan",
             "check the gate's paths/exclude in the policy, or disable the gate for this repository",
         )
-    jobs = max(1, ctx.jobs)
+    jobs = max(1, min(ctx.jobs, os.cpu_count() or 1, len(files)))
     if jobs == 1 or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES:
         found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
     else:
@@ -68,21 +77,24 @@ def _scan_parallel(
         return _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
     chunks = [files[i::jobs] for i in range(jobs)]
     mp = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_die_with_parent) as pool:
-        parts = pool.map(
-            _scan_files,
-            *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=mp,
+        initializer=die_with_parent,  # pool workers must not outlive this process (a timeout)
+        initargs=(os.getpid(),),
+    )
+    try:
+        parts = list(
+            pool.map(
+                _scan_files,
+                *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
+            )
         )
-        return [f for part in parts for f in part]
-
-
-def _die_with_parent() -> None:
-    """Pool workers must not outlive this process when the runner kills it on a timeout."""
-    if sys.platform.startswith("linux"):
-        import ctypes  # lazy: only pool workers need it
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except BaseException:
+        stop_pool(pool)  # stopped (timeout, Ctrl-C): don't wait for the chunks in progress
+        raise
+    pool.shutdown(wait=True)
+    return [f for part in parts for f in part]
 
 
 def scan_text(

@@ -2,8 +2,10 @@
 
 `bandit -f json -q --ignore-nosec [-s SKIP] -- ./file ...`: `# nosec` is recorded by us instead of
 obeyed. Exit 0 (clean) and 1 (issues) are expected; anything else, JSON that does not parse or
-has the wrong shape, and every entry in `errors` (a file bandit could not parse is a file nobody
-checked) is GateCannotRun naming the fix. Files are split across `jobs` bandit processes.
+has the wrong shape, every entry in `errors` (a file bandit could not parse is a file nobody
+checked), exit 1 without issues, and a file we passed that is missing from bandit's `metrics`
+(`-x ""` turns off its default excludes, which match `.tox`, `CVS`, ... anywhere in a path) are
+GateCannotRun naming the fix. Files are split across `jobs` bandit processes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ _MIN_FILES_PER_PROCESS = 40
 
 
 def argv(files: Sequence[str], skip: Sequence[str]) -> list[str]:
-    out = ["bandit", "-f", "json", "-q", "--ignore-nosec"]
+    # `-x ""`: bandit's default excludes (.svn, CVS, .tox, .eggs, ... matched as substrings of
+    # the path) would silently drop files our workspace selected, e.g. `shop/legacy_CVS.py`.
+    out = ["bandit", "-f", "json", "-q", "--ignore-nosec", "-x", ""]
     if skip:
         out += ["-s", ",".join(skip)]
     return [*out, "--", *(f"./{f}" for f in files)]
@@ -42,7 +46,15 @@ def _path(name: object) -> str:
     return text
 
 
-def parse(stdout: bytes, config: SastConfig) -> list[ToolHit]:
+def parse(
+    stdout: bytes,
+    config: SastConfig,
+    *,
+    expected: Sequence[str] | None = None,
+    returncode: int = 0,
+) -> list[ToolHit]:
+    """Hits from bandit's JSON; `expected` (the files we passed) must all appear in its metrics,
+    and exit 1 ("issues found") must come with issues."""
     try:
         doc = json.loads(stdout)
     except ValueError:
@@ -62,7 +74,29 @@ def parse(stdout: bytes, config: SastConfig) -> list[ToolHit]:
             f"{first.get('reason')}",
             "fix the file (bandit parses it as Python 3) or exclude it in the policy",
         )
-    return [h for h in (_hit(r, config) for r in doc["results"]) if h is not None]
+    hits = [h for h in (_hit(r, config) for r in doc["results"]) if h is not None]
+    if returncode != 0 and not doc["results"]:
+        raise _fail(
+            f"exited with code {returncode} but reported no issue",
+            "run bandit by hand on the files to see what went wrong",
+        )
+    if expected is not None:
+        _check_scanned(doc.get("metrics"), expected)
+    return hits
+
+
+def _check_scanned(metrics: object, expected: Sequence[str]) -> None:
+    """Every file we passed must be in bandit's per-file metrics: a file it dropped (an exclude,
+    a filter) is a file nobody checked."""
+    if not isinstance(metrics, dict):
+        raise _fail("JSON has no metrics", "use the bandit version release-gates supports")
+    scanned = {_path(name) for name in metrics if name != "_totals"}
+    missing = [f for f in expected if f not in scanned]
+    if missing:
+        raise _fail(
+            f"did not scan {len(missing)} requested file(s): {', '.join(missing[:5])}",
+            "report this as a bug in release-gates (bandit filtered files it was given)",
+        )
 
 
 def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
@@ -103,7 +137,7 @@ def _run_one(root: Path, files: Sequence[str], config: SastConfig) -> list[ToolH
         ok_codes=(0, 1),
         install_hint=INSTALL,
     )
-    return parse(result.stdout, config)
+    return parse(result.stdout, config, expected=files, returncode=result.returncode)
 
 
 def run(root: Path, files: Sequence[str], config: SastConfig, *, jobs: int) -> list[ToolHit]:

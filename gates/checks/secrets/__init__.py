@@ -6,7 +6,9 @@ detect-secrets' plugins and heuristic filters run as a library (engine.py), in p
 secret (HMAC, never the value) and a masked snippet (`sk_l••••••••abcd`). detect-secrets'
 `# pragma: allowlist secret` is recorded as a suppression request and still blocks: only signed
 approvals override. Per-file results are cached in `ctx.cache_dir` by content, settings, tool
-version and fingerprint key.
+version and fingerprint key. Binary files are scanned in their printable strings (a finding names
+its byte offset) and files over `max_file_bytes` are streamed in overlapping chunks (rawscan.py),
+uncached. Pool workers die with the gate process and never outnumber the CPUs.
 
 Config keys: see config.py (plugins, base64_limit, hex_limit, keyword_exclude, disable_filters,
 exclude_secrets, exclude_lines, placeholders).
@@ -56,6 +58,7 @@ GATE = GateSpec(
     run=run,
     default_timeout_s=600,
     check_config=_check,
+    reads_raw=True,  # printable strings of binaries, large files streamed
 )
 
 __all__ = ["GATE", "import_detect_secrets_baseline"]

@@ -1,14 +1,20 @@
-"""Running the secrets gate: cache lookups, parallel scanning, hits turned into masked findings."""
+"""Running the secrets gate: cache lookups, parallel scanning, hits turned into masked findings.
+
+Binary files (their printable strings) and files over `max_file_bytes` (streamed) are scanned
+in this process by `rawscan`, outside the cache.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
+from gates._proc import die_with_parent, stop_pool
 from gates.checks.result_cache import ResultCache, canonical_json, digest
 from gates.checks.secrets import config, scanner
 from gates.checks.secrets.mask import mask
@@ -49,11 +55,23 @@ def scan(
     if jobs <= 1 or len(items) < _PARALLEL_MIN_FILES or multiprocessing.current_process().daemon:
         return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
     groups = _chunks(items, jobs * 4)
+    workers = min(jobs, len(groups), os.cpu_count() or 1)  # never more processes than CPUs
     out: dict[str, list[Hit]] = {}
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,  # a worker must not outlive this process (timeout, kill)
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = [pool.submit(scanner.scan_many, g, settings) for g in groups]
         for group, future in zip(groups, futures, strict=True):
             out.update(zip((p for p, _ in group), future.result(), strict=True))
+    except BaseException:
+        # Interrupted (SIGTERM on timeout) or a worker died: don't wait for queued work.
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
     return out
 
 
@@ -72,15 +90,17 @@ def to_finding(hit: Hit, ctx: GateContext) -> Finding:
     kind = _kind(hit)
     rule = rule_id(kind)
     masked = mask(hit.value)
+    where = f" at byte offset {hit.offset} of a binary file" if hit.offset >= 0 else ""
     return Finding(
         gate=GATE_ID,
         rule=rule,
         severity=kind.severity,
-        message=f"{kind.ds_type} hard-coded: {masked}",
+        message=f"{kind.ds_type} hard-coded: {masked}{where}",
         location=Location(path=hit.path, line=hit.line),
         fingerprint=ctx.fingerprint_key.sensitive(GATE_ID, rule, hit.path, hit.identity),
         snippet=masked,
-        properties=(("secret_type", kind.ds_type),),
+        properties=(("secret_type", kind.ds_type),)
+        + ((("byte_offset", str(hit.offset)),) if hit.offset >= 0 else ()),
         suppression_requests=(ALLOWLIST_PRAGMA,) if hit.allowlisted else (),
     )
 
@@ -116,7 +136,15 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     findings: list[Finding] = []
     todo: list[tuple[str, str]] = []
     keys: dict[str, str] = {}
+    raw = ctx.workspace.raw_files()  # binary and large files: streamed, never cached
     for path in ctx.files:
+        kind = raw.get(path)
+        if kind is not None:
+            from gates.checks.secrets import rawscan  # lazy: only repositories with such files
+
+            with ctx.workspace.open_raw(path) as fh:
+                findings += [to_finding(h, ctx) for h in rawscan.scan(path, fh, kind, settings)]
+            continue
         data, text = _read(ctx, path)
         if cache is not None:
             keys[path] = cache.key(path, data)

@@ -34,6 +34,7 @@ class Hit:
     value: str
     identity: str
     allowlisted: bool
+    offset: int = -1  # byte offset in a binary file (then `line` is 0); -1 for a text file
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,56 @@
+"""Chunked reading: a large file as overlapping windows, so memory stays bounded.
+
+Each window holds up to `chunk + overlap` bytes and *owns* its first `owned` bytes: a match is
+reported by the window that owns its start, so a value that spans a chunk boundary is still found
+whole (it lies in the overlap) and is never reported twice. A window ends after a newline when one
+falls in the second half of the chunk, so line-based scanners (detect-secrets) see whole lines and
+line numbers stay exact (`Window.line` counts the newlines before the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+CHUNK_BYTES = 1024 * 1024
+OVERLAP_BYTES = 64 * 1024  # far longer than any value a gate looks for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    offset: int  # byte offset of data[0] in the file
+    data: bytes
+    owned: int  # matches starting in data[:owned] belong to this window
+    line: int  # newlines in the file before `offset`
+
+    def owns(self, start: int) -> bool:
+        """Whether a match starting at `start` (an offset into `data`) belongs to this window."""
+        return start < self.owned
+
+
+def windows(
+    fh: BinaryIO, *, chunk: int = CHUNK_BYTES, overlap: int = OVERLAP_BYTES
+) -> Iterator[Window]:
+    """The file as overlapping windows, first to last (an empty file is one empty window)."""
+    if chunk < 2 or overlap < 1:
+        raise ValueError("chunk must be >= 2 and overlap >= 1")
+    buf = b""
+    offset = line = 0
+    eof = False
+    while True:
+        while not eof and len(buf) < chunk + overlap:
+            more = fh.read(chunk + overlap - len(buf))
+            if more:
+                buf += more
+            else:
+                eof = True
+        if eof and len(buf) <= chunk + overlap:
+            yield Window(offset=offset, data=buf, owned=len(buf), line=line)
+            return
+        newline = buf.rfind(b"\n", chunk // 2, chunk)
+        owned = newline + 1 if newline != -1 else chunk
+        yield Window(offset=offset, data=buf, owned=owned, line=line)
+        line += buf.count(b"\n", 0, owned)
+        offset += owned
+        buf = buf[owned:]
