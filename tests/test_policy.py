@@ -25,7 +25,7 @@ MALFORMED = [
     (
         "unknown-top-key",
         "version: 1\nfial_on: high\n",
-        "$.fial_on: unknown key. Fix: remove it or check its spelling (allowed: approvals, exclude, extends, fail_on, fingerprint_key_file, gates, max_file_bytes, overrides, roles, tool_timeouts, unscanned, unsafe_allow_now_in_ci, version)",
+        "$.fial_on: unknown key. Fix: remove it or check its spelling (allowed: approvals, exclude, extends, fail_on, fingerprint_key_file, gates, max_file_bytes, overrides, roles, tool_timeouts, unsafe_allow_now_in_ci, unscanned, version)",
     ),
     (
         "bad-severity",
