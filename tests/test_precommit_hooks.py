@@ -4,10 +4,10 @@ The hooks repository is a snapshot commit of this working tree. pre-commit build
 environment itself through pip, which reads pip's own configuration (the local package index), so
 no test needs the network. `pre-commit try-repo` (all hooks at once) runs on a repository where
 every hook must fail, naming its rule, and on one where every hook must pass; try-repo builds its
-environments in a throwaway store, so each of those runs builds them once. The core environment
-(the pii, secrets and signoff hooks) is also built once per session under a `PRE_COMMIT_HOME` in
-a session temp dir, to measure it (at most 60 MB: the heavy engines are extras) and to show that a
-heavy gate without its engine fails closed.
+environments in a throwaway store, so each of those runs builds them once. Every hook's
+environment is also built once per session (`pre-commit install-hooks` with a `PRE_COMMIT_HOME` in
+a session temp dir), to measure them (the pii hook's at most 60 MB: the heavy engines are extras)
+and to show that a heavy gate without its engine fails closed in the core environment.
 """
 
 from __future__ import annotations
@@ -173,20 +173,35 @@ def try_repo(
 
 
 @pytest.fixture(scope="session")
-def core_env(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pii hook's environment, built by `pre-commit install-hooks` in a session PRE_COMMIT_HOME."""
+def hook_envs(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every hook's environment by hook id, built once by `pre-commit install-hooks` in a session
+    PRE_COMMIT_HOME (hooks with the same dependencies share one, as pre-commit does)."""
     home = tmp_path_factory.mktemp("pre-commit-home")
     rev = git(hooks_repo, "rev-parse", "HEAD").strip()
-    config = {"repos": [{"repo": str(hooks_repo), "rev": rev, "hooks": [{"id": "pii"}]}]}
+    hooks = _hooks()
+    config = {"repos": [{"repo": str(hooks_repo), "rev": rev, "hooks": [{"id": h} for h in hooks]}]}
     repo = make_repo(
-        tmp_path_factory.mktemp("core"), {".pre-commit-config.yaml": yaml.safe_dump(config)}
+        tmp_path_factory.mktemp("envs"), {".pre-commit-config.yaml": yaml.safe_dump(config)}
     )
     proc = _pre_commit(["install-hooks"], repo, home)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with sqlite3.connect(home / "db.db") as db:
-        ((path,),) = db.execute("SELECT path FROM repos").fetchall()
-    (env,) = Path(path).glob("py_env-*")
-    return env
+        rows = db.execute("SELECT repo, path FROM repos").fetchall()
+    by_deps: dict[tuple[str, ...], Path] = {}
+    for name, path in rows:  # pre-commit's key: "<repo>" or "<repo>:<dep>,<dep>"
+        deps = name.removeprefix(str(hooks_repo)).removeprefix(":")
+        (env,) = Path(path).glob("py_env-*")
+        by_deps[tuple(sorted(d for d in deps.split(",") if d))] = env
+    return {
+        hook: by_deps[tuple(sorted(h.get("additional_dependencies", ())))]  # type: ignore[call-overload]
+        for hook, h in hooks.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def core_env(hook_envs: dict[str, Path]) -> Path:
+    """The pii hook's environment: the core package only."""
+    return hook_envs["pii"]
 
 
 def _size(path: Path) -> int:
@@ -252,14 +267,35 @@ def test_hook_passes_the_negative_sample(
     assert status == "Passed", output[-3000:] + proc.stderr[-2000:]
 
 
-def test_pii_hook_environment_is_small(core_env: Path) -> None:
-    size = _size(core_env)
-    assert size <= PII_ENV_LIMIT, f"pii hook environment is {size / MB:.1f} MB"
-    site = next(core_env.glob("lib/python*/site-packages"))
-    assert (site / "detect_secrets").is_dir()
-    assert any(site.glob("re2*"))
-    for heavy in ("semgrep", "bandit", "duckdb", "pyarrow", "sqlglot"):
-        assert not (site / heavy).exists(), heavy
+def test_hook_environment_sizes(hook_envs: dict[str, Path]) -> None:
+    sizes = {hook: _size(env) for hook, env in hook_envs.items()}
+    shown = ", ".join(f"{hook} {size / MB:.0f} MB" for hook, size in sorted(sizes.items()))
+    assert sizes["pii"] <= PII_ENV_LIMIT, shown
+    assert hook_envs["pii"] == hook_envs["secrets"] == hook_envs["signoff"]  # one core env
+    for heavy in ("sast", "reconcile", "release-gates"):
+        assert sizes[heavy] > 2 * sizes["pii"], shown  # the weight is in the extras
+
+
+@pytest.mark.parametrize(
+    ("hook", "present", "absent"),
+    [
+        (
+            "pii",
+            ("detect_secrets", "re2", "cryptography"),
+            ("semgrep", "bandit", "duckdb", "pyarrow", "sqlglot"),
+        ),
+        ("sast", ("semgrep", "bandit"), ("duckdb", "pyarrow", "sqlglot")),
+        ("reconcile", ("duckdb", "pyarrow", "sqlglot"), ("semgrep", "bandit")),
+        ("release-gates", ("semgrep", "bandit", "duckdb", "pyarrow", "sqlglot"), ()),
+    ],
+    ids=["pii", "sast", "reconcile", "release-gates"],
+)
+def test_hook_environments_hold_what_their_gates_import(
+    hook_envs: dict[str, Path], hook: str, present: tuple[str, ...], absent: tuple[str, ...]
+) -> None:
+    site = next(hook_envs[hook].glob("lib/python*/site-packages"))
+    assert [m for m in present if not (site / m).is_dir()] == []
+    assert [m for m in absent if (site / m).exists()] == []
 
 
 @pytest.mark.parametrize(
@@ -287,3 +323,18 @@ def test_a_gate_without_its_engine_fails_closed(
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert f"{modules} not installed (the '{extra}' extra of release-gates)" in proc.stdout
     assert f"pip install 'release-gates[{extra}]'" in proc.stdout
+
+
+def test_core_environment_lists_every_gate(core_env: Path, tmp_path: Path) -> None:
+    """`gates list` needs no engine: the catalogue is data, so the core lists heavy gates too."""
+    proc = subprocess.run(
+        [str(core_env / "bin" / "gates"), "list"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^  sast\.bandit\.B602 +high ", proc.stdout, re.M)
+    assert re.search(r"^  reconcile\.status_mismatch ", proc.stdout, re.M)
