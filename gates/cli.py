@@ -34,6 +34,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
     "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),
+    "init": (
+        "gates.commands.init",
+        "write a starter policy, signers, pre-commit and workflow files",
+    ),
 }
 _GLOBAL_WITH_VALUE = frozenset({"--log-format", "--git-timeout", "--ssh-keygen-timeout"})
 

@@ -61,10 +61,13 @@ def find_repo(cwd: Path) -> Repo:
 
 
 def default_trust_ref(options_ref: str | None) -> str | None:
-    """`--trust-ref`, else the pull request's base branch under GitHub Actions."""
+    """`--trust-ref`, else the pull request's base branch under GitHub Actions, else the merge
+    request's target branch under GitLab CI."""
     if options_ref:
         return options_ref
-    base = os.environ.get("GITHUB_BASE_REF")
+    base = os.environ.get("GITHUB_BASE_REF") or os.environ.get(
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    )
     return f"origin/{base}" if base else None
 
 

@@ -1,7 +1,8 @@
 """Policies: load YAML strictly, resolve `extends`, validate with JSON Schema, expose typed values.
 
-Discovery: `--policy P`, else `.release-gates/policy.yaml` in the repository, else the shipped
-`fintech-default`. `extends:` names a shipped policy or a file beside the policy; mappings merge
+Discovery: `--policy P`, else `.release-gates/policy.yaml` in the repository, else the
+`[tool.release-gates]` table of `pyproject.toml` (pyproject_policy.py; both at once is an error),
+else the shipped `fintech-default`. `extends:` names a shipped policy or a file beside the policy; mappings merge
 deeply, lists and scalars replace. Every file is validated on its own (so an error names the file
 that has it) and the merged result again. Each gate's section is validated with the gate's own
 schema plus the common keys, and unknown keys are errors: a typo never silently disables a check.
@@ -18,6 +19,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from gates import pyproject_policy
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 DISCOVERED = ".release-gates/policy.yaml"
+PYPROJECT = pyproject_policy.PYPROJECT  # its [tool.release-gates] table: see pyproject_policy.py
 SHIPPED = ("fintech-default", "pci-strict", "reconcile-card-lifecycle")
 DEFAULT_SHIPPED = "fintech-default"
 COMMON_KEYS = ("enabled", "paths", "exclude", "timeout", "severity")
@@ -157,6 +160,8 @@ class _Parser:
     cache: Path | None
 
     def parse(self, text: str, label: str) -> object:
+        if pyproject_policy.is_pyproject(label):
+            return pyproject_policy.parse(text, label)
         entry = None
         if self.cache is not None:
             digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
@@ -190,8 +195,13 @@ def _discover(root: Path, explicit: str | None, parser: _Parser) -> Policy:
         if parser.read(rel) is None:
             raise InvalidInput(explicit, "$", "no such policy file", "check the --policy path")
         return _resolve_chain(root, rel, parser)
+    in_pyproject = pyproject_policy.configures(parser.read(PYPROJECT), parser.prefix + PYPROJECT)
     if parser.read(DISCOVERED) is not None:
+        if in_pyproject:
+            raise pyproject_policy.ambiguous(parser.prefix + DISCOVERED, parser.prefix + PYPROJECT)
         return _resolve_chain(root, DISCOVERED, parser)
+    if in_pyproject:
+        return _resolve_chain(root, PYPROJECT, parser)
     return _resolve_chain(root, f"shipped:{DEFAULT_SHIPPED}", parser)
 
 

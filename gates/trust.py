@@ -11,11 +11,14 @@ each file against the working tree's.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from gates import pyproject_policy
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
 from gates.trust_source import TrustSource
@@ -47,6 +50,9 @@ RULE_INFO = RuleInfo(
 class TrustFile:
     path: str  # repo-relative POSIX
     role: str  # what it decides: "policy", "allowed_signers", "baseline", ...
+    # Only part of the file decides (pyproject.toml's [tool.release-gates]): compare that part,
+    # so a dependency bump in the same file is not a trust change.
+    table: str | None = None
 
 
 def policy_paths(sources: Iterable[str]) -> tuple[str, ...]:
@@ -100,7 +106,16 @@ def trust_files(
         add(rel, "ignore file")
     for rule_file in _rule_files(document):
         add(rule_file, "rule file")
-    return tuple(TrustFile(path=p, role=r) for p, r in sorted(found.items()))
+    found.pop(pyproject_policy.PYPROJECT, None)  # always listed below, by its table only
+    files = [TrustFile(path=p, role=r) for p, r in found.items()]
+    files.append(
+        TrustFile(
+            path=pyproject_policy.PYPROJECT,
+            role=f"policy table [{pyproject_policy.TABLE}]",
+            table=pyproject_policy.TABLE,
+        )
+    )
+    return tuple(sorted(files, key=lambda tf: tf.path))
 
 
 def _rule_files(document: Mapping[str, Any]) -> list[object]:
@@ -131,11 +146,28 @@ def changes(
     """The trust files whose content differs between the trust ref and the working tree."""
     out = []
     for tf in files:
-        before = trusted.digest(tf.path)
-        after = current.digest(tf.path)
+        before = _digest(trusted, tf)
+        after = _digest(current, tf)
         if before != after:
             out.append(TrustChange(file=tf, before=before, after=after))
     return tuple(out)
+
+
+def _digest(source: TrustSource, tf: TrustFile) -> str | None:
+    if tf.table is None:
+        return source.digest(tf.path)
+    data = source.read(tf.path, _TABLE_FILE_LIMIT, "make pyproject.toml a regular file")
+    if data is None:
+        return None
+    text = data.decode("utf-8", "replace")
+    if not pyproject_policy.configures(text, source.label(tf.path)):
+        return None  # no table: as if absent, for the trust boundary
+    table = pyproject_policy.parse(text, source.label(tf.path))
+    canonical = json.dumps(table, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_TABLE_FILE_LIMIT = 1_048_576
 
 
 def findings(found: Iterable[TrustChange], ref: str) -> tuple[Finding, ...]:

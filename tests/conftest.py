@@ -66,6 +66,10 @@ def _isolated_env(
         "RELEASE_GATES_FINGERPRINT_KEY",
         "CI",
         "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+        "CI_PIPELINE_CREATED_AT",
+        "CI_COMMIT_SHA",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

@@ -249,12 +249,18 @@ def test_every_documented_code_is_covered() -> None:
 
 
 PARITY = [
-    ("secrets-regex", "version: 1\nextends: fintech-default\ngates: {secrets: {exclude_lines: ['(']}}\n"),
+    (
+        "secrets-regex",
+        "version: 1\nextends: fintech-default\ngates: {secrets: {exclude_lines: ['(']}}\n",
+    ),
     (
         "pii-regex",
         "version: 1\nextends: fintech-default\ngates: {pii: {extra_patterns: [{id: x, regex: '(', message: m}]}}\n",
     ),
-    ("sast-rule-file", "version: 1\nextends: fintech-default\ngates: {sast: {semgrep: {rules: [nofile.yaml]}}}\n"),
+    (
+        "sast-rule-file",
+        "version: 1\nextends: fintech-default\ngates: {sast: {semgrep: {rules: [nofile.yaml]}}}\n",
+    ),
     ("key-file", "version: 1\nextends: fintech-default\nfingerprint_key_file: nokey\n"),
     ("paths-typo", "version: 1\nextends: fintech-default\ngates: {pii: {paths: ['srcc/**']}}\n"),
     (
@@ -265,9 +271,15 @@ PARITY = [
         "roles",
         "version: 1\nextends: fintech-default\napprovals: {repository: x, required: {a: 1}}\nroles: {b: [b@example.com]}\n",
     ),
-    ("signoff-paths", "version: 1\nextends: fintech-default\ngates: {signoff: {protected_paths: []}}\n"),
+    (
+        "signoff-paths",
+        "version: 1\nextends: fintech-default\ngates: {signoff: {protected_paths: []}}\n",
+    ),
     ("reconcile-enabled-unconfigured", "version: 1\n"),
-    ("reconcile-machine", "version: 1\nextends: fintech-default\ngates: {reconcile: {state_machine: {states: []}}}\n"),
+    (
+        "reconcile-machine",
+        "version: 1\nextends: fintech-default\ngates: {reconcile: {state_machine: {states: []}}}\n",
+    ),
     ("now-flag-type", "version: 1\nextends: fintech-default\nunsafe_allow_now_in_ci: 'yes'\n"),
     ("tool-timeouts", "version: 1\nextends: fintech-default\ntool_timeouts: {git: 0}\n"),
 ]

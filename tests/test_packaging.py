@@ -108,6 +108,8 @@ def test_wheel_ships_schemas_policies_and_demo(wheel: Path) -> None:
         "gates/policies/fintech-default.yaml",
         "gates/policies/pci-strict.yaml",
         "gates/policies/demo/release-gates/policy.yaml",
+        "gates/policies/init/policy.yaml",  # gates init's templates
+        "gates/policies/init/github-workflow.yml",
         "gates/py.typed",
     ):
         assert required in names, required

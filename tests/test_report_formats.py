@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gates.commands.emit import FORMATS
 from gates.model import (
     ApprovalNote,
     GateError,
@@ -45,7 +46,10 @@ def test_every_format_renders(fmt: Format) -> None:
 
 
 def test_format_values_are_the_cli_names() -> None:
-    assert [f.value for f in Format] == ["text", "json", "sarif", "junit", "github"]
+    assert [f.value for f in Format] == [
+        "text", "json", "sarif", "junit", "github", "gitlab-sast", "gitlab-secrets", "codequality"
+    ]  # fmt: skip
+    assert tuple(f.value for f in Format) == FORMATS
 
 
 def test_rendering_twice_gives_identical_bytes() -> None:

@@ -72,7 +72,8 @@ def test_plugin_that_is_not_a_gatespec_cannot_run(repo: Path) -> None:
 @pytest.mark.usefixtures("plugin_gates")
 def test_unknown_gate_id_names_the_installed_ones(repo: Path) -> None:
     with pytest.raises(
-        InvalidInput, match=r"--gate: markr: no installed gate has this id. Fix: use one of: .*marker"
+        InvalidInput,
+        match=r"--gate: markr: no installed gate has this id. Fix: use one of: .*marker",
     ):
         _run(repo, "markr")
 

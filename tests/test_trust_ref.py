@@ -230,3 +230,22 @@ def test_trust_ref_outside_git_is_an_error(
     code, _, _ = run(plain, "--gate", "pii", "--trust-ref", "main")
     assert code == 2
     assert "not a git repository" in _stderr_of(capsys)
+
+
+def test_pyproject_table_is_a_trust_file_but_the_rest_of_the_file_is_not(base: Path) -> None:
+    (base / "pyproject.toml").write_text('[project]\nname = "shop"\ndependencies = ["a"]\n')
+    commit_all(base, "a pyproject without our table")
+    git(base, "checkout", "-q", "main")
+    git(base, "merge", "-q", "pr")
+    git(base, "checkout", "-q", "pr")
+    (base / "pyproject.toml").write_text('[project]\nname = "shop"\ndependencies = ["a", "b"]\n')
+    commit_all(base, "dependency bump")
+    code, _, report = run(base, "--gate", "pii", "--trust-ref", "main")
+    assert code == 0, report
+    (base / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\n\n[tool.release-gates]\nversion = 1\nfail_on = "critical"\n'
+    )
+    commit_all(base, "the PR configures the gates in pyproject")
+    code, _, report = run(base, "--gate", "pii", "--trust-ref", "main")
+    assert code == 1  # main's policy applies; the table the PR adds is a trust change
+    assert ("trust.changed", "pyproject.toml", "new") in rules(report)

@@ -16,7 +16,7 @@ from gates.atomic import write_text_atomic
 from gates.errors import InvalidInput
 from gates.model import RunResult
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-sast", "gitlab-secrets", "codequality")  # fmt: skip
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:

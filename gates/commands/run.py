@@ -56,7 +56,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--trust-ref",
         metavar="REF",
-        help="read the policy and trust root from REF (default in GitHub Actions: the PR base)",
+        help="read the policy and trust root from REF (default: the PR base in GitHub Actions, "
+        "the MR target in GitLab CI)",
     )
     p.add_argument(
         "--baseline", metavar="FILE", help="baseline file (default .release-gates/baseline.json)"

@@ -18,7 +18,8 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trust-ref",
         help="read the policy and allowed_signers from this git ref (default under GitHub "
-        "Actions: origin/$GITHUB_BASE_REF; else the working tree)",
+        "Actions: origin/$GITHUB_BASE_REF; GitLab CI: origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME; "
+        "else the working tree)",
     )
     parser.add_argument(
         "--now", help=argparse.SUPPRESS

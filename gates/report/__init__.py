@@ -1,13 +1,15 @@
 """Report rendering: one RunResult, any output format, deterministic bytes.
 
 `render(result, fmt)` dispatches to one module per format (imported lazily, so a pre-commit run
-that prints text never imports the XML or SARIF writers). `step_summary(result)` is the Markdown
+that prints text never imports the XML or SARIF writers). The GitLab formats (gitlab.py,
+codequality.py) take the pipeline time and commit from GitLab CI's variables, read here. `step_summary(result)` is the Markdown
 the CLI writes to `$GITHUB_STEP_SUMMARY`; the evidence file has its own entry point,
 `gates.report.evidence.render(result, subjects)`, because it needs to know what was gated.
 """
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import TYPE_CHECKING, assert_never
 
@@ -21,6 +23,9 @@ class Format(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
+    GITLAB_SAST = "gitlab-sast"
+    GITLAB_SECRETS = "gitlab-secrets"
+    CODEQUALITY = "codequality"
 
     @property
     def suffix(self) -> str:
@@ -28,7 +33,7 @@ class Format(StrEnum):
         match self:
             case Format.TEXT | Format.GITHUB:
                 return ".txt"
-            case Format.JSON:
+            case Format.JSON | Format.GITLAB_SAST | Format.GITLAB_SECRETS | Format.CODEQUALITY:
                 return ".json"
             case Format.SARIF:
                 return ".sarif"
@@ -61,6 +66,16 @@ def render(result: RunResult, fmt: Format, *, color: bool = False) -> str:
             from gates.report import github
 
             return github.render(result)
+        case Format.GITLAB_SAST | Format.GITLAB_SECRETS:
+            from gates.report import gitlab
+
+            kind = gitlab.Kind.SAST if fmt is Format.GITLAB_SAST else gitlab.Kind.SECRET_DETECTION
+            scan_at, commit = gitlab.scan_time(os.environ), os.environ.get("CI_COMMIT_SHA")
+            return gitlab.render(result, kind, scan_at=scan_at, commit=commit or gitlab.NO_COMMIT)
+        case Format.CODEQUALITY:
+            from gates.report import codequality
+
+            return codequality.render(result)
         case _:
             assert_never(fmt)
 

@@ -40,11 +40,15 @@ from typing import Any
 
 from gates.checks.reconcile.config import SCHEMA
 from gates.checks.reconcile.rules import RULES
+from gates.extras import require
 from gates.model import Finding
 from gates.registry import GateContext, GateSpec, Scope
 
+ENGINE_MODULES = ("duckdb", "pyarrow", "sqlglot")  # the `reconcile` extra
+
 
 def run(ctx: GateContext) -> Iterable[Finding]:
+    require("reconcile", "reconcile", ENGINE_MODULES)  # fail closed, naming the install command
     from gates.checks.reconcile.gate import run as run_gate  # heavy imports only when the gate runs
 
     return run_gate(ctx)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
+from gates.checks.reconcile import ENGINE_MODULES
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import plan as plan_mod
 from gates.checks.reconcile.engine import reconcile
@@ -34,6 +35,7 @@ from gates.checks.reconcile.outputs import (
 )
 from gates.checks.reconcile.sources import Source, parse_source
 from gates.errors import InvalidInput
+from gates.extras import require
 from gates.model import ExitCode
 
 _EXTENSIONS = {
@@ -142,6 +144,7 @@ def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], s
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
+    require("reconcile", "reconcile", ENGINE_MODULES)
     root = Path(args.root).resolve()
     section, file = _section(args, root)
     cfg = config_mod.parse(section, file=file)

@@ -20,9 +20,10 @@ from gates._proc import run_tool
 from gates.checks.sast.config import SastConfig
 from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
+from gates.extras import install_command
 
 GATE = "sast"
-INSTALL = "pip install bandit (release-gates depends on it; reinstall release-gates)"
+INSTALL = install_command("sast")  # bandit comes with the sast extra
 _MIN_FILES_PER_PROCESS = 40
 
 

@@ -20,6 +20,7 @@ from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
 from gates.checks.sast.suppressions import requests_for
 from gates.errors import GateCannotRun, InvalidInput
+from gates.extras import require
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location
 from gates.registry import GateContext
@@ -137,8 +138,14 @@ def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
     )
 
 
+def engines(cfg: SastConfig) -> tuple[str, ...]:
+    """The Python packages the enabled tools come from (the `sast` extra)."""
+    return (*(("semgrep",) if cfg.semgrep else ()), *(("bandit",) if cfg.bandit else ()))
+
+
 def run(ctx: GateContext) -> Iterator[Finding]:
     cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
+    require(GATE_ID, "sast", engines(cfg))
     if not ctx.files:
         raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
     with ExitStack() as stack:

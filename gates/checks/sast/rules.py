@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.catalog import BUNDLED
-from gates.model import RuleInfo, Severity
+from gates.checks.sast.config import SastConfig
+from gates.model import RuleInfo
+
+_DEFAULT = SastConfig()  # the catalogue shows the default bandit -> severity mapping
 
 
-def _bandit_rule(test_id: str, name: str, cwe: int, section: str) -> RuleInfo:
+def _bandit_rule(
+    test_id: str, name: str, cwe: int, section: str, severity: str, confidence: str
+) -> RuleInfo:
     if section == "plugins":
         url = f"https://bandit.readthedocs.io/en/latest/plugins/{test_id.lower()}_{name}.html"
     else:
@@ -15,13 +20,18 @@ def _bandit_rule(test_id: str, name: str, cwe: int, section: str) -> RuleInfo:
     return RuleInfo(
         id=f"sast.bandit.{test_id}",
         name=f"bandit-{name}",
-        summary=f"bandit {test_id}: {name.replace('_', ' ')}",
+        summary=(
+            f"bandit {test_id}: {name.replace('_', ' ')} "
+            f"(bandit: {severity} severity, {confidence} confidence)"
+        ),
         help=(
-            f"bandit's {name} check found a risky construct (CWE-{cwe}). Why it matters and how "
+            f"bandit's {name} check found a risky construct (CWE-{cwe}); bandit rates it "
+            f"{severity} severity at {confidence} confidence (the policy's bandit.severity maps "
+            "it, bandit.min_confidence filters it). Why it matters and how "
             f"to fix it: {url}. Rewrite the code; a `# nosec` comment is recorded but does not "
             "unblock, only a signed approval does."
         ),
-        default_severity=Severity.MEDIUM,  # bandit gives each issue its own severity
+        default_severity=_DEFAULT.severity_for(severity),  # bandit's own level for the test
         tags=(f"CWE-{cwe}",) if cwe else (),
     )
 

@@ -20,10 +20,11 @@ from typing import Any
 from gates._proc import run_tool
 from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
+from gates.extras import install_command
 from gates.model import Severity
 
 GATE = "sast"
-INSTALL = "pip install semgrep (release-gates depends on it; reinstall release-gates)"
+INSTALL = install_command("sast")  # semgrep comes with the sast extra
 ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 _BENIGN = frozenset({("PartialParsing", "warn")})
 _SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}

@@ -1,8 +1,9 @@
 """The secrets gate: proves no credential is hard-coded in the scanned files.
 
 detect-secrets' plugins and heuristic filters run as a library (engine.py), in parallel over files
-(`ctx.jobs` processes), plus our placeholder filter; `.env`, YAML/JSON/INI config, notebooks
-(cell by cell) and private key blocks are covered. A finding carries a keyed fingerprint of the
+(`ctx.jobs` processes), plus our placeholder filter and a pinned-digest filter (git object ids and
+checksums under `rev:`/`sha:`/`checksum:`-like keys or in lockfiles are not secrets; digests.py);
+`.env`, YAML/JSON/INI config, notebooks (cell by cell) and private key blocks are covered. A finding carries a keyed fingerprint of the
 secret (HMAC, never the value) and a masked snippet (`sk_l••••••••abcd`). detect-secrets'
 `# pragma: allowlist secret` is recorded as a suppression request and still blocks: only signed
 approvals override. Per-file results are cached in `ctx.cache_dir` by content, settings, tool

@@ -25,7 +25,7 @@ from gates.model import Finding, Location
 from gates.registry import GateContext
 
 GATE_ID = "secrets"
-ENGINE_VERSION = "secrets-engine-1"  # bump when scanning logic changes: invalidates the cache
+ENGINE_VERSION = "secrets-engine-2"  # bump when scanning logic changes: invalidates the cache
 _PARALLEL_MIN_FILES = 24
 
 

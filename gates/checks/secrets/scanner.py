@@ -1,5 +1,6 @@
-"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder filter,
-private-key blocks, notebooks and the allowlist pragma recorded as a suppression request.
+"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder and pinned-digest
+filters (placeholders.py, digests.py), private-key blocks, notebooks and the allowlist pragma
+recorded as a suppression request.
 
 Runs inside worker processes; returns `Hit`s holding the secret value, which never leave the gate
 (the gate turns them into masked, keyed-fingerprint findings).
@@ -16,10 +17,14 @@ from detect_secrets.settings import get_settings, transient_settings
 from detect_secrets.util.code_snippet import CodeSnippet
 
 from gates.checks.secrets import engine, notebook
+from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
 from gates.checks.secrets.placeholders import is_placeholder
 
 _ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we read bytes ourselves
+# detect-secrets skips whole lockfiles; we scan them and drop only pinned digests (digests.py), so
+# a token in a lockfile's registry URL is still found.
+_LOCK_FILE_FILTER = "detect_secrets.filters.heuristic.is_lock_file"
 ALLOWLIST_PRAGMA = "pragma: allowlist secret"
 
 
@@ -65,7 +70,7 @@ def _hits(
     for secret, snippet in found:
         value = secret.secret_value or ""
         line = snippet.target_line
-        if is_placeholder(value, line, placeholders):
+        if is_placeholder(value, line, placeholders) or is_pinned_digest(path, line, value):
             continue
         number = secret.line_number
         identity = _key_block(lines, number) if secret.type == "Private Key" else value
@@ -96,7 +101,10 @@ def scan_file(
                 hits += _hits(path, name, cell.lines, found, settings.placeholders, cell.raw_lines)
             return hits
     # `.env` files are KEY=value lines: detect-secrets knows that syntax as a properties file.
+    # Lockfiles: detect-secrets skips `.lock`/`.sum` files by extension; scanned as plain text.
     name = f"{path}.properties" if _is_dotenv(path) else path
+    if is_lockfile(path):
+        name = f"{path}.txt"
     found = engine.scan_text(name, text, prefilter)
     return _hits(path, name, text.splitlines(), found, settings.placeholders)
 
@@ -113,7 +121,7 @@ def configure(settings: ScanSettings) -> engine.Prefilter:
     ds.configure_plugins(settings.detect_secrets["plugins_used"])  # type: ignore[arg-type]  # built by config.py
     ds.configure_filters(settings.detect_secrets["filters_used"])  # type: ignore[arg-type]  # built by config.py
     # The pragma becomes a suppression request (recorded, still blocking), not a silent drop.
-    ds.disable_filters(_ALLOWLIST_FILTER, _INVALID_FILE_FILTER)
+    ds.disable_filters(_ALLOWLIST_FILTER, _INVALID_FILE_FILTER, _LOCK_FILE_FILTER)
     return engine.build_prefilter()
 
 

@@ -47,8 +47,22 @@ def approvers_configured(policy: Policy) -> bool:
 def trust_files(policy: Policy, root: Path) -> tuple[str, ...]:
     """Repo paths of every file that can relax the verdict (`gates.trust`): the sign-off's digest
     binds them, so a sign-off approves their contents along with the protected code."""
-    del root  # kept for callers; trust files are named relative to the repository
-    return tuple(tf.path for tf in trust.trust_files(policy.document, policy.sources))
+    return tuple(
+        tf.path
+        for tf in trust.trust_files(policy.document, policy.sources)
+        if tf.table is None or _configures(root, tf.path)
+    )
+
+
+def _configures(root: Path, rel: str) -> bool:
+    """pyproject.toml binds a sign-off only while it holds the policy table: a dependency bump
+    in a project that configures release-gates elsewhere must not invalidate sign-offs."""
+    from gates import pyproject_policy
+
+    path = root / rel
+    if not path.is_file() or path.is_symlink():
+        return False
+    return pyproject_policy.configures(path.read_text(encoding="utf-8", errors="replace"), rel)
 
 
 def parse(policy: Policy, section: Mapping[str, Any], root: Path) -> SignoffSettings:
