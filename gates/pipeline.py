@@ -427,7 +427,7 @@ def prepare(opts: Options) -> runner.RunRequest:
     coverage_note = require_coverage(ws, opts, policy, specs)
     baseline_rel = _baseline_path(repo, opts.baseline)
     baseline = _load_baseline(repo, baseline_rel, trust_ref)
-    compared_with = trust_ref or ws.base_commit
+    compared_with = _change_base(repo, trust_ref) or ws.base_commit
     trust_findings: tuple[Finding, ...] = ()
     cleared_by = None
     if compared_with is not None:
@@ -525,6 +525,17 @@ def _load_baseline(repo: Repo, rel: str, trust_ref: str | None) -> baseline_mod.
     if data is None:
         return baseline_mod.Baseline()
     return baseline_mod.parse(data, source.label(rel))
+
+
+def _change_base(repo: Repo, trust_ref: str | None) -> str | None:
+    """What the change started from: the merge base of HEAD with the trust ref. A trust file the
+    change did not touch equals its version there, even when the base branch has moved on since
+    (the gates read the trust ref's newer version anyway, so nothing is relaxed)."""
+    if trust_ref is None:
+        return None
+    if git.rev_parse(repo.root, "HEAD") is None:
+        return trust_ref
+    return git.merge_base(repo.root, trust_ref, "HEAD") or trust_ref
 
 
 def _valid_signoff(repo: Repo, policy: Policy, now: datetime, trust_ref: str | None) -> str | None:

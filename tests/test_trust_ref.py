@@ -249,3 +249,22 @@ def test_pyproject_table_is_a_trust_file_but_the_rest_of_the_file_is_not(base: P
     code, _, report = run(base, "--gate", "pii", "--trust-ref", "main")
     assert code == 1  # main's policy applies; the table the PR adds is a trust change
     assert ("trust.changed", "pyproject.toml", "new") in rules(report)
+
+
+def test_trust_files_the_base_changed_after_the_branch_point_are_not_the_prs(base: Path) -> None:
+    """pull_request_target checks out the PR head, which may lag the base: only the PR's own
+    edits to trust files count."""
+    (base / "app/other.py").write_text("X = 2\n")
+    commit_all(base, "ordinary change")
+    git(base, "checkout", "-q", "main")
+    (base / POLICY).write_text("version: 1\nextends: fintech-default\nfail_on: medium\n")
+    commit_all(base, "maintainers tighten the policy")
+    git(base, "checkout", "-q", "pr")
+    code, _, report = run(base, "--gate", "pii", "--trust-ref", "main")
+    assert code == 0, report
+    assert not [r for r in rules(report) if r[0] == "trust.changed"]
+    (base / POLICY).write_text("version: 1\nextends: fintech-default\nfail_on: critical\n")
+    commit_all(base, "and the PR relaxes it")
+    code, _, report = run(base, "--gate", "pii", "--trust-ref", "main")
+    assert code == 1
+    assert ("trust.changed", POLICY, "new") in rules(report)
