@@ -58,6 +58,11 @@ def create_text_atomic(path: Path, text: str) -> None:
     """Write a new file atomically, never replacing one: FileExistsError if `path` exists, even
     if it appears while we write (the staged file is hard-linked into place, which fails on an
     existing name, where a rename would overwrite it)."""
+    create_bytes_atomic(path, text.encode("utf-8"))
+
+
+def create_bytes_atomic(path: Path, data: bytes) -> None:
+    """`create_text_atomic` for bytes (signatures, statements: never rewritten once signed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -65,7 +70,7 @@ def create_text_atomic(path: Path, text: str) -> None:
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fh.fileno(), 0o666 & ~umask)  # mkstemp makes 0600; these are repo files
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.link(tmp, path)

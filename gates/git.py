@@ -127,18 +127,18 @@ def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEnt
 
 def rev_parse(root: Path, rev: str) -> str | None:
     """The commit `rev` names, or None when there is no such commit (git exits 1)."""
-    args = ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-    result = _run(root, *args)
-    if result.returncode == 0:
-        return result.stdout.decode().strip()
-    if result.returncode == 1:
-        return None
-    raise GitFailed(args, result)
+    return _answer_or_none(
+        root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+    )
 
 
 def merge_base(root: Path, a: str, b: str) -> str | None:
     """The merge base of two commits, or None when they share no history (git exits 1)."""
-    args = ("merge-base", "--end-of-options", a, b)
+    return _answer_or_none(root, "merge-base", "--end-of-options", a, b)
+
+
+def _answer_or_none(root: Path, *args: str) -> str | None:
+    """git's one-line answer; None when git exits 1 ("no such thing"); any other code raises."""
     result = _run(root, *args)
     if result.returncode == 0:
         return result.stdout.decode().strip()

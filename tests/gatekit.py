@@ -71,3 +71,20 @@ def context(
         changed_files=changed_files,
         cache_dir=cache_dir,
     )
+
+
+def run_cli(root: Path, *argv: str) -> tuple[int, str]:
+    """`gates ARGV` run in `root` as a user would: (exit code, stdout). stderr goes to capsys."""
+    import io
+    import os
+
+    from gates.cli import main
+
+    out = io.StringIO()
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        code = main(list(argv), out=out)
+    finally:
+        os.chdir(old)
+    return code, out.getvalue()

@@ -10,29 +10,20 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from gates.cli import main
-from tests.gatekit import git, make_repo
+from tests.gatekit import git, make_repo, run_cli
 
 PAN = "4539 1488 0343 6467"
 POLICY = ".release-gates/policy.yaml"
 
 
 def run(root: Path, *argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        code = main(list(argv), out=out)
-    finally:
-        os.chdir(old)
-    return code, out.getvalue()
+    return run_cli(root, *argv)
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ gate or git could not run, 130 interrupted. Invalid input is never 3 and a failu
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from gates.cli import main
-from tests.gatekit import make_repo
+from tests.gatekit import make_repo, run_cli
 
 PAN = "4539 1488 0343 6467"
 POLICY = ".release-gates/policy.yaml"
@@ -213,19 +211,13 @@ def test_exit_code(
     message: str,
 ) -> None:
     setup(repo)
-    out = io.StringIO()
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        got = main(list(argv), out=out)
-    finally:
-        os.chdir(old)
+    got, out = run_cli(repo, *argv)
     err = capsys.readouterr().err
-    assert got == code, (out.getvalue(), err)
+    assert got == code, (out, err)
     assert message in err
     if code == 2:
         assert "Traceback" not in err
-        assert out.getvalue() == ""  # no report for a run that could not start
+        assert out == ""  # no report for a run that could not start
 
 
 @pytest.mark.usefixtures("plugin_gates")
@@ -236,12 +228,7 @@ def test_exit_code(
 def test_gate_outcomes_map_to_codes(repo: Path, gate: str, code: int) -> None:
     (repo / ".release-gates").mkdir()
     (repo / POLICY).write_text("version: 1\ngates:\n  hang: {timeout: 1}\n")
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        assert main(["run", "--gate", gate], out=io.StringIO()) == code
-    finally:
-        os.chdir(old)
+    assert run_cli(repo, "run", "--gate", gate)[0] == code
 
 
 def test_every_documented_code_is_covered() -> None:
@@ -292,14 +279,9 @@ def test_policy_validate_reports_what_run_would(
     """One validator: `gates policy validate` fails exactly where `gates run` would."""
     (repo / ".release-gates").mkdir()
     (repo / POLICY).write_text(policy)
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        run_code = main(["run", "--no-cache"], out=io.StringIO())
-        run_err = capsys.readouterr().err
-        validate_code = main(["policy", "validate", POLICY], out=io.StringIO())
-        validate_err = capsys.readouterr().err
-    finally:
-        os.chdir(old)
+    run_code, _ = run_cli(repo, "run", "--no-cache")
+    run_err = capsys.readouterr().err
+    validate_code, _ = run_cli(repo, "policy", "validate", POLICY)
+    validate_err = capsys.readouterr().err
     assert (run_code, validate_code) == (2, 2), (run_err, validate_err)
     assert validate_err == run_err

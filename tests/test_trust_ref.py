@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gates.cli import main
-from tests.gatekit import git, make_repo
+from tests.gatekit import git, make_repo, run_cli
 
 PAN = "4539 1488 0343 6467"  # Luhn-valid Visa, not a published test number
 POLICY = ".release-gates/policy.yaml"
@@ -23,14 +23,7 @@ BASELINE = ".release-gates/baseline.json"
 
 def run(root: Path, *argv: str) -> tuple[int, str, dict[str, object]]:
     """`gates run` in `root` with a JSON report; returns (exit code, stderr-free text, report)."""
-    out = io.StringIO()
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        code = main(["run", "--format", "json", *argv], out=out)
-    finally:
-        os.chdir(old)
-    text = out.getvalue()
+    code, text = run_cli(root, "run", "--format", "json", *argv)
     return code, text, json.loads(text) if text.strip().startswith("{") else {}
 
 
