@@ -81,9 +81,12 @@ def emit(
     evidence: str | None = None,
     release_commit: str | None = None,
 ) -> None:
-    """Render everything first, then write: a rendering error leaves no file behind."""
-    from gates import report
+    """Render everything first, then write: a rendering error leaves no file behind. Every
+    renderer gets the masked view of the run, and every string written passes the masker."""
+    from gates import log, redact, report
 
+    masker, result = redact.masked_view(result)
+    log.learn(masker)
     color = out.isatty() and not os.environ.get("NO_COLOR")
     rendered: list[tuple[str | None, str]] = []
     for fmt, target in pairs:
@@ -102,7 +105,8 @@ def emit(
             )
         subjects = [evidence_mod.git_commit("release", release_commit)]
         rendered.append((evidence, evidence_mod.render(result, subjects)))
-    for target, text in rendered:
+    for target, raw in rendered:
+        text = masker.text(raw)
         if target is None:
             out.write(text)
         else:
