@@ -71,6 +71,8 @@ def mask_ssn(value: str) -> str:
 
 def mask_secret(value: str, kind: str = "secret") -> str:
     """The type and, for values long enough that 4 characters give nothing away, the last 4."""
+    if "PRIVATE KEY" in value:
+        return "[private-key ••••]"
     tail = value.strip()[-4:] if len(value.strip()) >= 16 else ""
     label = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-") or "secret"
     return f"[{label} {BULLET * 4}{tail}]"
