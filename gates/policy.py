@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from gates import git
+from gates import git, redact
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
@@ -154,7 +154,9 @@ class _Parser:
                 encoded = json.dumps(doc, sort_keys=True)
             except (TypeError, ValueError):
                 return doc  # not JSON-shaped (a YAML timestamp, say): validation reports it
-            if json.loads(encoded) == doc:
+            # a cache never holds a value in clear: a policy with a card- or key-shaped value
+            # (gates.redact) is simply parsed again next time
+            if json.loads(encoded) == doc and redact.DEFAULT.text(encoded) == encoded:
                 write_bytes_atomic(entry, encoded.encode())
         return doc
 
