@@ -74,7 +74,7 @@ def configure(
     out = stream or sys.stderr
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and (ci or not out.isatty()))
     _pending[:] = [_Settings(use_json=use_json, stream=out, verbose=verbose)]
-    _route_stdlib(out, verbose)
+    _route_stdlib(stream, verbose)
     if "structlog" in sys.modules:
         _apply()
 
@@ -85,10 +85,19 @@ class _MaskingFormatter(logging.Formatter):
 
 
 class _MaskingHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in stubs
-    """Standard-library log records (libraries we call) on stderr, masked like our own."""
+    """Standard-library log records (libraries we call) on stderr, masked like our own. With no
+    explicit stream it writes to whatever `sys.stderr` is at the time of the record."""
+
+    def __init__(self, target: TextIO | None) -> None:
+        super().__init__(target or sys.stderr)
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = self.target or sys.stderr
+        super().emit(record)
 
 
-def _route_stdlib(stream: TextIO, verbose: bool) -> None:
+def _route_stdlib(stream: TextIO | None, verbose: bool) -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _MaskingHandler)]:
         root.removeHandler(old)
