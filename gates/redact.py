@@ -385,3 +385,27 @@ def masked_view(result: _T) -> tuple[Masker, _T]:
     property gone, and the masker to pass the rendered text through once more."""
     masker = for_result(result)
     return masker, masker.value(result)
+
+
+# What `gates explain` shows for rules whose findings carry a value: (rule id -> example).
+_EXAMPLES: dict[str, tuple[str, str]] = {
+    "pii.pan": ("4539148803436467", "pan"),
+    "pii.pan-test": ("4111111111111111", "pan"),
+    "pii.iban": ("DE89370400440532013000", "iban"),
+    "pii.ssn": ("536-22-1471", "ssn"),
+    "pii.email": ("jane.roe@example.com", "pii"),
+    "pii.phone": ("+44 20 7946 0958", "pii"),
+    "pii.field-name": ("Jane Roe-Smith", "pii"),
+    "pii.custom": ("EMP-00412345", "pii"),
+}
+
+
+def example(rule: str) -> str | None:
+    """How a value found by `rule` looks in every report, log line, error and cache entry."""
+    if rule in _EXAMPLES:
+        value, kind = _EXAMPLES[rule]
+        return mask_known(value, kind)
+    gate, _, name = rule.partition(".")
+    if gate == "secrets" and name != "cache-rejected":
+        return mask_secret("x" * 12 + "p7dc", name)
+    return None

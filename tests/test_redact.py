@@ -182,3 +182,32 @@ def test_masker_value_walks_dataclasses_and_drops_sensitive_properties() -> None
 )
 def test_masked_forms(value: str, kind: str, masked: str) -> None:
     assert redact.mask_known(value, kind) == masked
+
+
+@pytest.mark.parametrize(
+    ("rule", "shown"),
+    [
+        ("pii.pan", "4539 14•• •••• 6467"),
+        ("pii.ssn", "•••-••-1471"),
+        ("pii.iban", "DE89 •••• •••• •••• ••30 00"),
+        ("secrets.stripe-key", "[stripe-key ••••p7dc]"),
+    ],
+)
+def test_explain_shows_what_a_masked_value_looks_like(
+    rule: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gates.cli import main
+
+    assert main(["explain", rule]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        "masked: the value is never shown in clear; reports, logs, errors and caches show it as "
+        + shown
+    )
+
+
+def test_explain_adds_nothing_for_rules_without_a_value(capsys: pytest.CaptureFixture[str]) -> None:
+    from gates.cli import main
+
+    assert main(["explain", "sast.float-money"]) == 0
+    assert "masked:" not in capsys.readouterr().out
