@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gates import cachekey
 from gates.checks import result_cache
 from gates.cli import main
 from tests.gatekit import make_repo
@@ -87,7 +88,7 @@ def test_entries_of_another_machine_key_are_plain_misses(
 ) -> None:
     """A cache restored on a fresh runner (a different key) is rescanned, not reported."""
     code, report = _run(repo, monkeypatch)
-    monkeypatch.setenv(result_cache.KEY_ENV, "another machine")
+    monkeypatch.setenv(cachekey.KEY_ENV, "another machine")
     assert _run(repo, monkeypatch) == (code, report)
 
 
@@ -123,3 +124,28 @@ def test_a_warm_hit_still_teaches_the_masker_the_value(
     assert warm == cold
     values = {dict(f.properties).get("sensitive.value") for f in warm}
     assert STRIPE in values
+
+
+def test_a_forged_parsed_policy_is_not_enforced(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse cache is keyed by the policy text's digest; a forged document under that
+    digest (a policy that blocks nothing) must not replace the real one."""
+    (repo / ".release-gates").mkdir()
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\nextends: fintech-default\n")
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "release-gates"
+    entries = sorted(root.rglob("parsed-policies/*.json"))
+    assert entries
+    lenient = {"version": 1, "extends": "fintech-default", "gates": {"secrets": {"enabled": False}}}
+    for entry in entries:
+        doc = json.loads(entry.read_text())
+        if doc.get("doc", doc).get("extends") == "fintech-default":
+            entry.write_text(json.dumps(lenient))  # the unauthenticated format
+    assert _run(repo, monkeypatch) == (code, report)
+    for entry in entries:
+        doc = json.loads(entry.read_text())
+        if doc.get("doc", doc).get("extends") == "fintech-default":
+            entry.write_text(json.dumps({"doc": lenient, "mac": "0" * 64}))
+    assert _run(repo, monkeypatch) == (code, report)

@@ -268,6 +268,7 @@ def test_warm_cache_reuses_and_rejects_corrupt_entries(
 def test_cache_hit_does_not_depend_on_the_scanner(tmp_path: Path, repo: Path) -> None:
     """An entry written under the machine key is used as is: proves warm runs skip scanning
     (and that only the authenticated writer can make one, see tests/test_result_cache.py)."""
+    from gates import cachekey
     from gates.checks import result_cache
 
     cache = tmp_path / "cache"
@@ -275,9 +276,7 @@ def test_cache_hit_does_not_depend_on_the_scanner(tmp_path: Path, repo: Path) ->
     entry = next(p for p in cache.rglob("*.json") if "deploy/values.yaml" in p.read_text())
     doc = json.loads(entry.read_text())
     assert len(doc["findings"]) == 1
-    writer = result_cache.ResultCache(
-        root=cache, namespace="unused", secret=result_cache.machine_key()
-    )
+    writer = result_cache.ResultCache(root=cache, namespace="unused", secret=cachekey.machine_key())
     writer.put(doc["key"], [], "")
     warm = list(GATE.run(context("secrets", repo, cache_dir=cache)))
     assert "deploy/values.yaml" not in {f.location.path for f in warm}

@@ -9,8 +9,8 @@ id): any change there is a different key, never a stale hit.
 
 **Authenticated.** A cache on a shared runner is writable by more people than the code is, and a
 forged entry holding no findings would turn a blocked run into a pass. Every entry carries an
-HMAC-SHA256 over its key and body under a per-machine secret (`machine_key`: created 0600 on first
-use outside the cache directory, or given by `RELEASE_GATES_CACHE_KEY`). An entry made under
+HMAC-SHA256 over its key and body under the per-machine key (`gates.cachekey`: created 0600 on
+first use outside the cache directory, or given by `RELEASE_GATES_CACHE_KEY`). An entry made under
 another key is a plain miss (a cache restored on a fresh runner); an entry claiming our key whose
 MAC fails, or that cannot be read, is **rejected**: ignored, the file rescanned and rewritten,
 and the gate reports a `<gate>.cache-rejected` finding for it, so tampering is counted in every
@@ -29,7 +29,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,11 +36,11 @@ from typing import Any
 
 from gates import __version__, redact
 from gates.atomic import staged
+from gates.cachekey import machine_key
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
 
 _FORMAT = "release-gates-cache-v2"
-KEY_ENV = "RELEASE_GATES_CACHE_KEY"
 REJECTED = "cache-rejected"
 
 
@@ -56,31 +55,6 @@ def digest(*parts: str) -> str:
 
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def machine_key(env: Mapping[str, str] | None = None) -> bytes:
-    """The per-machine HMAC secret: `RELEASE_GATES_CACHE_KEY`, else a random key kept in
-    `$XDG_STATE_HOME/release-gates/cache.key` (created 0600 in a 0700 directory on first use).
-    It lives outside the cache directory, so restoring a cache never restores its key."""
-    env = os.environ if env is None else env
-    given = env.get(KEY_ENV, "")
-    if given:
-        return hashlib.sha256(b"release-gates cache key\x1f" + given.encode()).digest()
-    state = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    folder = state / "release-gates"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
-    path = folder / "cache.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        if len(key) < 32:
-            raise ValueError(f"{path}: cache key too short") from None
-        return key
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
