@@ -2,7 +2,8 @@
 
 Every command is `handler(args, out) -> int`; `main(argv)` maps errors to exit codes once:
 InvalidInput -> 2, GateCannotRun (or any bug of ours) -> 3, Ctrl-C -> 130. Messages are one line,
-with the traceback only under `--debug`.
+with the traceback only under `--debug`; both pass the masking boundary (`gates.redact`), so an
+error that quotes a card number or a key from a policy, a baseline or a data file shows it masked.
 """
 
 from __future__ import annotations
@@ -142,18 +143,23 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return ExitCode.INTERRUPTED
     except Exception as exc:  # our own bug: fail closed with exit 3, never a silent pass
         if args.debug:
-            traceback.print_exc()
-        print(
-            f"gates: internal error: {type(exc).__name__}: {exc}. Fix: rerun with --debug and report it",
-            file=sys.stderr,
+            _print_masked(traceback.format_exc())
+        _print_masked(
+            f"gates: internal error: {type(exc).__name__}: {exc}. Fix: rerun with --debug and report it"
         )
         return ExitCode.GATE_ERROR
 
 
+def _print_masked(text: str) -> None:
+    from gates import log
+
+    print(log.masker().text(text.rstrip("\n")), file=sys.stderr)
+
+
 def _fail(exc: Exception, code: ExitCode, debug: bool) -> int:
     if debug:
-        traceback.print_exc()
-    print(f"gates: {exc}", file=sys.stderr)
+        _print_masked(traceback.format_exc())
+    _print_masked(f"gates: {exc}")
     return code
 
 

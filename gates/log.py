@@ -1,9 +1,11 @@
 """Logging set-up: structlog to stderr, with redaction as the last processor before rendering.
 
 Console rendering on a TTY, JSON lines under CI or with `--log-format json`. The redaction
-processor masks card numbers (Luhn-valid 13-19 digit runs, grouped or not), well-known credential
-shapes and `password=`-style values in every string of every event, after exception formatting,
-so nothing a gate or a library logs reaches stderr in clear.
+processor passes every string of every event (keys' values, nested ones, the formatted
+exception) through the masking boundary, `gates.redact`, after exception formatting: card
+numbers, IBANs, credential shapes and every value the run's gates found, so nothing a gate or a
+library logs reaches stderr in clear. Standard-library logging (what detect-secrets, semgrep's
+Python wrappers or urllib3 use) is routed through the same masker.
 
 structlog is imported and configured on the first `get()`, not in `configure()`: importing it
 costs ~130 ms (it pulls in rich when installed), which every pre-commit run would otherwise pay
@@ -13,12 +15,13 @@ even when nothing is logged.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
+
+from gates.redact import DEFAULT, Masker, mask_mapping
 
 
 class LogFormat(StrEnum):
@@ -27,59 +30,31 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
-_PAN = re.compile(r"(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d])")
-_TOKEN = re.compile(
-    r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{8,}"  # Stripe-style keys
-    r"|\bAKIA[0-9A-Z]{16}\b"  # AWS access key ids
-    r"|\bgh[pousr]_[0-9A-Za-z]{20,}"  # GitHub tokens
-    r"|\bxox[abprs]-[0-9A-Za-z-]{10,}"  # Slack tokens
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
-)
-_ASSIGNED = re.compile(
-    r"(?i)\b(password|passwd|secret|token|api[_-]?key|authorization)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
-)
+# Values the run found, learned after the gates finished (see `learn`): later log lines and
+# error messages mask them too. Before that, the generic shapes of `gates.redact` apply.
+_known: list[Masker] = []
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+def learn(masker: Masker) -> None:
+    """Called by the report writer with the run's masker: later lines mask its known values."""
+    _known[:] = [masker]
 
 
-def _mask_pan(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = re.sub(r"\D", "", text)
-    if not 13 <= len(digits) <= 19 or not _luhn_ok(digits):
-        return text
-    return digits[:6] + "•" * (len(digits) - 10) + digits[-4:]
+def masker() -> Masker:
+    """The masker for anything printed to stderr now (log lines, error messages)."""
+    return _known[0] if _known else DEFAULT
 
 
 def redact_text(text: str) -> str:
-    """Mask anything that looks like a card number or a credential."""
-    text = _PAN.sub(_mask_pan, text)
-    text = _TOKEN.sub(lambda m: m.group(0)[:4] + "••••", text)
-    return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}••••", text)
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {k: _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_redact_value(v) for v in value)
-    return value
+    """Mask every card number, IBAN, credential and known value in `text` (`gates.redact`)."""
+    return masker().text(text)
 
 
 def redact(
     logger: Any, method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: the last one before the renderer."""
-    return {k: _redact_value(v) for k, v in event_dict.items()}
+    return mask_mapping(masker(), event_dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,8 +74,37 @@ def configure(
     out = stream or sys.stderr
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and (ci or not out.isatty()))
     _pending[:] = [_Settings(use_json=use_json, stream=out, verbose=verbose)]
+    _route_stdlib(stream, verbose)
     if "structlog" in sys.modules:
         _apply()
+
+
+class _MaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return masker().text(super().format(record))
+
+
+class _MaskingHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in stubs
+    """Standard-library log records (libraries we call) on stderr, masked like our own. With no
+    explicit stream it writes to whatever `sys.stderr` is at the time of the record."""
+
+    def __init__(self, target: TextIO | None) -> None:
+        super().__init__(target or sys.stderr)
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = self.target or sys.stderr
+        super().emit(record)
+
+
+def _route_stdlib(stream: TextIO | None, verbose: bool) -> None:
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _MaskingHandler)]:
+        root.removeHandler(old)
+    handler = _MaskingHandler(stream)
+    handler.setFormatter(_MaskingFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(handler)
 
 
 def _apply() -> None:

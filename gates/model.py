@@ -87,7 +87,8 @@ class Finding:
     location: Location
     fingerprint: str
     snippet: str = ""
-    # keys starting with "sensitive." are never rendered in any report
+    # keys starting with "sensitive." are never rendered in any report; `sensitive.value` and
+    # `sensitive.kind` hand the raw value to the masking boundary (gates.redact), memory only
     properties: tuple[tuple[str, str], ...] = ()
     suppression_requests: tuple[str, ...] = ()
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from gates import pyproject_policy
+from gates import cachekey, pyproject_policy, redact
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
@@ -160,25 +162,40 @@ class _Parser:
     cache: Path | None
 
     def parse(self, text: str, label: str) -> object:
+        """The parsed document of `text`; from the parse cache when a valid entry is there.
+
+        Entries are authenticated (HMAC under the machine key, `gates.cachekey`): a forged entry
+        would otherwise swap the policy a run enforces. Policies holding a card- or key-shaped
+        value are never cached, so the cache holds nothing in clear."""
         if pyproject_policy.is_pyproject(label):
             return pyproject_policy.parse(text, label)
         entry = None
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
         if self.cache is not None:
-            digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
             entry = self.cache / "parsed-policies" / f"{digest}.json"
             try:
-                return json.loads(entry.read_bytes())
-            except (OSError, ValueError):
-                pass  # not cached yet, or unreadable: parse the text itself
+                stored = json.loads(entry.read_bytes())
+                body = json.dumps(stored["doc"], sort_keys=True)
+                if hmac.compare_digest(stored["mac"], cachekey.tag(_key(), digest, body)):
+                    return stored["doc"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # not cached yet, unreadable or not ours: parse the text itself
         doc = load_yaml(text, label)
         if entry is not None:
             try:
                 encoded = json.dumps(doc, sort_keys=True)
             except (TypeError, ValueError):
                 return doc  # not JSON-shaped (a YAML timestamp, say): validation reports it
-            if json.loads(encoded) == doc:
-                write_bytes_atomic(entry, encoded.encode())
+            if json.loads(encoded) == doc and redact.DEFAULT.text(encoded) == encoded:
+                mac = cachekey.tag(_key(), digest, encoded)
+                record = json.dumps({"doc": doc, "mac": mac}, sort_keys=True)
+                write_bytes_atomic(entry, record.encode())
+                os.chmod(entry, 0o600)
         return doc
+
+
+def _key() -> bytes:
+    return cachekey.machine_key()
 
 
 def _discover(root: Path, explicit: str | None, parser: _Parser) -> Policy:

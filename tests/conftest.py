@@ -55,6 +55,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One "machine" per session: the warm cache's key file lives here, never in the real home
+    (session-scoped so module-scoped fixtures that fill a cache see it too)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        mp.delenv("RELEASE_GATES_CACHE_KEY", raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory

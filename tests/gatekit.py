@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from gates import workspace
 from gates.fingerprint import FingerprintKey
-from gates.model import Severity
+from gates.model import Finding, Severity
 from gates.policy import Policy
 from gates.registry import GateContext
 
@@ -71,6 +72,13 @@ def context(
         changed_files=changed_files,
         cache_dir=cache_dir,
     )
+
+
+def shown(finding: Finding) -> Finding:
+    """The finding as reports may show it: without the in-memory `sensitive.` properties (the
+    raw value the masking boundary learns from; never rendered, never cached)."""
+    public = tuple(p for p in finding.properties if not p[0].startswith("sensitive."))
+    return dataclasses.replace(finding, properties=public)
 
 
 def run_cli(root: Path, *argv: str) -> tuple[int, str]:

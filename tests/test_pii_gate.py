@@ -18,7 +18,7 @@ from gates.checks.pii import gate as pii_gate
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey
 from gates.model import Finding
-from tests.gatekit import context, make_repo
+from tests.gatekit import context, make_repo, shown
 
 BILLING = """\
 import structlog
@@ -126,10 +126,13 @@ RAW_VALUES = (
 
 
 def test_no_value_in_clear_in_any_field(tmp_path: Path) -> None:
+    """Every field a report can show; the raw value only in the in-memory `sensitive.`
+    properties, which no report renders and the masking boundary learns from."""
     found = _run(_repo(tmp_path), config={})
     assert found
+    assert any(dict(f.properties).get("sensitive.value") for f in found)
     for finding in found:
-        text = repr(finding)  # every field: message, snippet, properties, requests, location
+        text = repr(shown(finding))  # every field: message, snippet, properties, requests, location
         for raw in RAW_VALUES:
             assert raw not in text, (raw, finding.rule)
 

@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gates.checks.pii.gate import scan_text
-from tests.gatekit import TEST_KEY
+from tests.gatekit import TEST_KEY, shown
 
 CASES: list[tuple[str, str, str, set[str]]] = [
     # id, path, text, expected rules
@@ -164,9 +164,9 @@ def test_any_visa_is_found_masked_and_fingerprinted_by_digits(
     (f,) = scan_text("app/a.py", text, key=TEST_KEY)
     assert f.rule in ("pii.pan", "pii.pan-test")
     assert f.location.line == line + 1
-    assert pan not in repr(f)
-    assert written not in repr(f)
-    assert pan[6:12] not in repr(f).replace(" ", "")  # the hidden middle stays hidden
+    assert pan not in repr(shown(f))
+    assert written not in repr(shown(f))
+    assert pan[6:12] not in repr(shown(f)).replace(" ", "")  # the hidden middle stays hidden
     (plain,) = scan_text("app/a.py", f"card = '{pan}'\n", key=TEST_KEY)
     assert plain.fingerprint == f.fingerprint
 

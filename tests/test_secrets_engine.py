@@ -105,16 +105,16 @@ def test_placeholders(value: str, line: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "masked"),
+    ("value", "kind", "masked"),
     [
-        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_l••••••••p7dc"),
-        ("hunter2hunter2", "••••••••"),
-        ("BEGIN RSA PRIVATE KEY", "-----BEGIN RSA PRIVATE KEY-----••••••••"),
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe-key", "[stripe-key ••••p7dc]"),
+        ("hunter2hunter2", "keyword", "[keyword ••••]"),
+        ("BEGIN RSA PRIVATE KEY", "private-key", "[private-key ••••]"),
     ],
     ids=["long", "short", "private-key"],
 )
-def test_mask(value: str, masked: str) -> None:
-    assert mask(value) == masked
+def test_mask(value: str, kind: str, masked: str) -> None:
+    assert mask(value, kind) == masked
 
 
 def test_listed_plugins_are_exactly_what_detect_secrets_discovers() -> None:

@@ -1,27 +1,47 @@
-"""Warm result cache: per-file findings keyed by content, rules/policy digest and tool version.
+"""Warm result cache: per-file findings, authenticated, keyed by everything that decides them.
 
 A scanner whose findings for a file depend only on that file's bytes (detect-secrets, semgrep
 without cross-file analysis, bandit) stores them here, so a rerun with nothing changed rescans
-nothing. The key is `sha256(namespace ‖ path ‖ sha256(content))`, where the namespace digest covers
-everything else the answer depends on (rules, policy section, tool versions, fingerprint key id):
-any change there is a different key, never a stale hit. Entries are written atomically and carry
-their own key and a checksum; anything unreadable, mismatched or malformed is a miss (and gets
-rewritten), never trusted.
+nothing. The key is `sha256(format ‖ gate ‖ release-gates version ‖ policy digest ‖ namespace ‖
+path ‖ sha256(content))`, where the gate's namespace digest covers everything else the answer
+depends on (rule pack bytes, the gate's policy section, engine and tool versions, fingerprint key
+id): any change there is a different key, never a stale hit.
+
+**Authenticated.** A cache on a shared runner is writable by more people than the code is, and a
+forged entry holding no findings would turn a blocked run into a pass. Every entry carries an
+HMAC-SHA256 over its key and body under the per-machine key (`gates.cachekey`: created 0600 on
+first use outside the cache directory, or given by `RELEASE_GATES_CACHE_KEY`). An entry made under
+another key is a plain miss (a cache restored on a fresh runner); an entry claiming our key whose
+MAC fails, or that cannot be read, is **rejected**: ignored, the file rescanned and rewritten,
+and the gate reports a `<gate>.cache-rejected` finding for it, so tampering is counted in every
+report.
+
+**Nothing in clear.** Entries store fingerprints and masked renderings only: every string passes
+the masking boundary (`gates.redact`) and `sensitive.` properties are dropped. A finding's raw
+value (`sensitive.value`, which teaches the report masker) is stored as its offset in the file
+and a keyed MAC of it, and restored from the file's own bytes on a hit. Directories are 0700,
+files 0600 (written atomically).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gates import __version__, redact
 from gates.atomic import staged
-from gates.model import Finding, Location, Severity
+from gates.cachekey import machine_key
+from gates.fingerprint import fingerprint
+from gates.model import Finding, Location, RuleInfo, Severity
 
-_FORMAT = "release-gates-cache-v1"
+_FORMAT = "release-gates-cache-v2"
+REJECTED = "cache-rejected"
 
 
 def digest(*parts: str) -> str:
@@ -80,12 +100,61 @@ def _str(value: object) -> str:
     return value
 
 
+def rejected_rule(gate: str) -> RuleInfo:
+    """The rule a gate reports a rejected cache entry under (add it to the gate's rules)."""
+    return RuleInfo(
+        id=f"{gate}.{REJECTED}",
+        name=REJECTED,
+        summary="A warm-cache entry failed authentication and was ignored; the file was rescanned.",
+        help="Someone or something changed the result cache on this machine (a forged or "
+        "corrupted entry). The file was scanned again, so the verdict does not depend on the "
+        "entry. Find out who can write the cache directory; delete it to start afresh.",
+        default_severity=Severity.MEDIUM,
+        tags=("CWE-345",),
+    )
+
+
+def rejected_finding(gate: str, path: str) -> Finding:
+    rule = f"{gate}.{REJECTED}"
+    return Finding(
+        gate=gate,
+        rule=rule,
+        severity=Severity.MEDIUM,
+        message="the warm-cache entry for this file failed authentication and was ignored",
+        location=Location(path=path),
+        fingerprint=fingerprint(gate, rule, path, REJECTED),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lookup:
+    """A cache answer: the findings on a hit, None on a miss; `rejected` when an entry was there
+    but failed authentication or could not be read (it is a miss too)."""
+
+    findings: tuple[Finding, ...] | None
+    rejected: bool = False
+
+
+_MISS = Lookup(findings=None)
+_REJECTED = Lookup(findings=None, rejected=True)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResultCache:
     """Findings per (path, content) under one namespace digest, stored below `root`."""
 
     root: Path
-    namespace: str  # digest of rules + policy section + tool versions + key id
+    namespace: str  # digest of gate, version, policy digest, rules, section, tool versions, key id
+    secret: bytes
+
+    @classmethod
+    def open(cls, root: Path, *, gate: str, policy_digest: str, namespace: str) -> ResultCache:
+        """The cache of one gate, under the machine key."""
+        return cls(
+            root=root,
+            namespace=digest(_FORMAT, gate, __version__, policy_digest, namespace),
+            secret=machine_key(),
+        )
 
     def key(self, path: str, content: bytes) -> str:
         return digest(_FORMAT, self.namespace, path, hashlib.sha256(content).hexdigest())
@@ -93,23 +162,113 @@ class ResultCache:
     def _file(self, key: str) -> Path:
         return self.root / key[:2] / f"{key[2:]}.json"
 
-    def get(self, key: str) -> tuple[Finding, ...] | None:
-        """The cached findings, or None on a miss or any corrupt/mismatched entry."""
-        try:
-            raw = json.loads(self._file(key).read_text(encoding="utf-8"))
-            if not isinstance(raw, dict) or raw.get("key") != key:
-                return None
-            body = raw["findings"]
-            if raw.get("check") != digest(canonical_json(body)) or not isinstance(body, list):
-                return None
-            return tuple(finding_from_json(item) for item in body)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+    def _mac(self, *parts: str) -> str:
+        return hmac.new(self.secret, digest(*parts).encode(), hashlib.sha256).hexdigest()
 
-    def put(self, key: str, findings: Iterable[Finding]) -> None:
-        body = [finding_to_json(f) for f in findings]
-        doc = {"key": key, "check": digest(canonical_json(body)), "findings": body}
+    def _key_id(self) -> str:
+        return self._mac("key-id")
+
+    def lookup(self, key: str, text: str) -> Lookup:
+        """The cached findings of the file whose decoded content is `text`."""
         target = self._file(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with staged(target) as tmp:
+        try:
+            raw_text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return _MISS
+        except (OSError, ValueError):
+            return _REJECTED
+        try:
+            raw = json.loads(raw_text)
+            if not isinstance(raw, dict):
+                return _REJECTED
+            if raw.get("key_id") != self._key_id():
+                return _MISS  # written under another machine's key: not ours to judge
+            body = raw["findings"]
+            expected = self._mac("entry", key, canonical_json(body))
+            mac = raw.get("mac")
+            if not isinstance(mac, str) or not hmac.compare_digest(mac, expected):
+                return _REJECTED
+            if raw.get("key") != key or not isinstance(body, list):
+                return _REJECTED
+            found = tuple(self._restore(item, text) for item in body)
+        except (ValueError, KeyError, TypeError):
+            return _REJECTED
+        return Lookup(findings=found)
+
+    def _restore(self, item: Mapping[str, Any], text: str) -> Finding:
+        finding = finding_from_json(item["finding"])
+        span = item.get("value")
+        if span is None:
+            return finding
+        offset, length, kind, mac = span
+        value = text[offset : offset + length]
+        if not hmac.compare_digest(mac, self._mac("value", value)):
+            raise ValueError("the file does not hold the cached value")
+        props = (*finding.properties, (redact.VALUE_KEY, value), (redact.KIND_KEY, _str(kind)))
+        return replace(finding, properties=props)
+
+    def put(self, key: str, findings: Iterable[Finding], text: str) -> tuple[Finding, ...]:
+        """Store the findings of the file whose decoded content is `text`; returns them as a
+        later hit will read them (masked strings, the raw value restored from the file)."""
+        body = [self._entry(f, text) for f in findings]
+        doc = {
+            "key": key,
+            "key_id": self._key_id(),
+            "mac": self._mac("entry", key, canonical_json(body)),
+            "findings": body,
+        }
+        target = self._file(key)
+        for folder in (self.root.parent, self.root, target.parent):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(folder, 0o700)
+        with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")
+        return tuple(self._restore(item, text) for item in body)
+
+    def _entry(self, f: Finding, text: str) -> dict[str, Any]:
+        props = dict(f.properties)
+        value = props.get(redact.VALUE_KEY, "")
+        masker = redact.Masker.from_findings([f])
+        masked = replace(
+            f,
+            message=masker.text(f.message),
+            snippet=masker.text(f.snippet),
+            properties=tuple(
+                (k, masker.text(v))
+                for k, v in f.properties
+                if not k.startswith(redact.SENSITIVE_PREFIX)
+            ),
+            suppression_requests=tuple(masker.text(s) for s in f.suppression_requests),
+        )
+        entry: dict[str, Any] = {"finding": finding_to_json(masked)}
+        offset = text.find(value) if value else -1
+        if offset >= 0:
+            kind = props.get(redact.KIND_KEY, "pii")
+            entry["value"] = [offset, len(value), kind, self._mac("value", value)]
+        return entry
+
+
+def scan_through(
+    cache: ResultCache | None,
+    paths: Sequence[str],
+    read: Callable[[str], tuple[bytes, str]],
+) -> tuple[list[Finding], dict[str, tuple[str, str]], list[str]]:
+    """Split `paths` into cached findings, files to scan ({path: (key, text)}) and the paths
+    whose entries were rejected. `read(path) -> (bytes, text)`."""
+    found: list[Finding] = []
+    todo: dict[str, tuple[str, str]] = {}
+    rejected: list[str] = []
+    for path in paths:
+        data, text = read(path)
+        if cache is None:
+            todo[path] = ("", text)
+            continue
+        key = cache.key(path, data)
+        answer = cache.lookup(key, text)
+        if answer.findings is not None:
+            found.extend(answer.findings)
+            continue
+        if answer.rejected:
+            rejected.append(path)
+        todo[path] = (key, text)
+    return found, todo, rejected

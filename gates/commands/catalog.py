@@ -57,4 +57,12 @@ def explain(args: argparse.Namespace, out: TextIO) -> int:
     if rule.tags:
         out.write(f"tags: {', '.join(rule.tags)}\n")
     out.write(f"\n{rule.summary}\n\n{rule.help}\n")
+    from gates.redact import example
+
+    masked = example(rule.id)
+    if masked is not None:
+        out.write(
+            f"\nmasked: the value is never shown in clear; reports, logs, errors and caches show "
+            f"it as {masked}\n"
+        )
     return 0

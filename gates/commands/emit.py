@@ -82,9 +82,12 @@ def emit(
     release_commit: str | None = None,
     scanned: str | None = None,
 ) -> None:
-    """Render everything first, then write: a rendering error leaves no file behind."""
-    from gates import report
+    """Render everything first, then write: a rendering error leaves no file behind. Every
+    renderer gets the masked view of the run, and every string written passes the masker."""
+    from gates import log, redact, report
 
+    masker, result = redact.masked_view(result)
+    log.learn(masker)
     color = out.isatty() and not os.environ.get("NO_COLOR")
     rendered: list[tuple[str | None, str]] = []
     for fmt, target in pairs:
@@ -107,7 +110,8 @@ def emit(
                 evidence_mod.Subject(name="scanned-files", digest=(("sha256", scanned),))
             )
         rendered.append((evidence, evidence_mod.render(result, subjects)))
-    for target, text in rendered:
+    for target, raw in rendered:
+        text = masker.text(raw)
         if target is None:
             out.write(text)
         else:

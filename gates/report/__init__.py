@@ -5,6 +5,10 @@ that prints text never imports the XML or SARIF writers). The GitLab formats (gi
 codequality.py) take the pipeline time and commit from GitLab CI's variables, read here. `step_summary(result)` is the Markdown
 the CLI writes to `$GITHUB_STEP_SUMMARY`; the evidence file has its own entry point,
 `gates.report.evidence.render(result, subjects)`, because it needs to know what was gated.
+
+Masking boundary: `render` and `step_summary` hand every writer an already-masked view of the run
+(`gates.redact.masked_view`: known values and generic PAN/secret shapes masked, `sensitive.`
+properties dropped) and pass the rendered text through the same masker once more.
 """
 
 from __future__ import annotations
@@ -44,7 +48,14 @@ class Format(StrEnum):
 
 
 def render(result: RunResult, fmt: Format, *, color: bool = False) -> str:
-    """The report in `fmt`. `color` (ANSI) applies to TEXT only: pass `stream.isatty()`."""
+    """The report in `fmt`, masked. `color` (ANSI) applies to TEXT only: pass `stream.isatty()`."""
+    from gates import redact
+
+    masker, view = redact.masked_view(result)
+    return masker.text(_render(view, fmt, color=color))
+
+
+def _render(result: RunResult, fmt: Format, *, color: bool) -> str:
     match fmt:
         case Format.TEXT:
             from gates.report import text
@@ -82,6 +93,8 @@ def render(result: RunResult, fmt: Format, *, color: bool = False) -> str:
 
 def step_summary(result: RunResult) -> str:
     """Markdown for `$GITHUB_STEP_SUMMARY`: verdict, a table of gates, findings per gate."""
+    from gates import redact
     from gates.report import github
 
-    return github.step_summary(result)
+    masker, view = redact.masked_view(result)
+    return masker.text(github.step_summary(view))

@@ -5,7 +5,9 @@ Every writer renders from these helpers, so the formats agree on order (findings
 and on how a waiver's justification reads.
 
 Sensitive properties: a gate marks a property as never-to-be-rendered by prefixing its key with
-`sensitive.` (e.g. `sensitive.value_hmac`). Keys naming a raw secret or PII value (`secret`,
+`sensitive.`. `sensitive.value` / `sensitive.kind` carry the raw value a finding is about, in
+memory only: the masking boundary (`gates.redact`) learns them and masks that value in every
+string of every report, then drops every `sensitive.` property before any writer sees the run. Keys naming a raw secret or PII value (`secret`,
 `password`, `pan`, `cvv`, `ssn`, `iban`, `token`, `raw`, ...) are withheld as well, as a second
 line of defence: gates should never put such values into properties in the first place.
 """

@@ -16,6 +16,7 @@ from gates.checks.pii.suppress import PREFILTER, requests_by_line
 from gates.fingerprint import FingerprintKey, fingerprint
 from gates.globs import GlobSet
 from gates.model import Finding, Location
+from gates.redact import KIND_KEY, VALUE_KEY
 
 if TYPE_CHECKING:
     from gates.checks.pii.datafields import FieldValue
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 GATE = "pii"
 _SNIPPET_MAX = 160
 _SEVERITY = {r.id: r.default_severity for r in rules.ALL}
+# How the masking boundary shows each rule's value (gates.redact.mask_known)
+_KIND = {rules.PAN.id: "pan", rules.PAN_TEST.id: "pan", rules.IBAN.id: "iban", rules.SSN.id: "ssn"}
 _PYTHON = (".py", ".pyi", ".pyw")
 
 
@@ -186,7 +189,12 @@ def _value_finding(
         ),
         fingerprint=plan.key.sensitive(GATE, hit.rule, path, hit.value),
         snippet=snippet(line),
-        properties=(("kind", hit.label),),
+        # the raw value, in memory only: teaches the report masker (never rendered or cached)
+        properties=(
+            ("kind", hit.label),
+            (VALUE_KEY, lines.data[hit.start : hit.end].decode("utf-8", "replace")),
+            (KIND_KEY, _KIND.get(hit.rule, "pii")),
+        ),
         suppression_requests=_requested(requests, line),
     )
 
@@ -215,7 +223,7 @@ def _data_fields(
                 GATE, rules.FIELD_NAME.id, path, f"{fieldnames.normalise(fv.field)}={fv.value}"
             ),
             snippet=snippet(fv.line),
-            properties=(("field", fv.field),),
+            properties=(("field", fv.field), (VALUE_KEY, fv.value), (KIND_KEY, "pii")),
             suppression_requests=_requested(requests, fv.line),
         )
         for fv in values

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
+from gates import redact
 from gates.checks.reconcile import ENGINE_MODULES
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import plan as plan_mod
@@ -29,6 +30,7 @@ from gates.checks.reconcile.outputs import (
     FileSink,
     blocking,
     dumps,
+    masked,
     summary_doc,
     text_summary,
     write_json,
@@ -179,19 +181,21 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         else:
             result = reconcile(engine, cfg, events, report, as_of=as_of)
     evaluated = _evaluated(cfg)
-    summary = summary_doc(
-        result, cfg, as_of=as_of, events=events.label, report=report.label, evaluated=evaluated
+    summary = masked(  # the masking boundary: nothing below sees a value in clear
+        summary_doc(
+            result, cfg, as_of=as_of, events=events.label, report=report.label, evaluated=evaluated
+        )
     )
     if out_dir is not None:
         write_json(out_dir / "summary.json", summary)
         write_json(out_dir / "audit.json", summary["audit"])
         from gates.atomic import write_text_atomic
 
-        write_text_atomic(out_dir / "report.html", render(summary))
+        write_text_atomic(out_dir / "report.html", redact.DEFAULT.text(render(summary)))
     _after_report(events, report)
     if show:
         print("reconcile: done", file=sys.stderr, flush=True)
-    out.write(text_summary(summary))
+    out.write(redact.DEFAULT.text(text_summary(summary)))
     return int(ExitCode.BLOCKED if blocking(result, cfg) else ExitCode.PASS)
 
 

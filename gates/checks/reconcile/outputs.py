@@ -3,6 +3,11 @@
 Every file is written to a temporary name in the output directory and renamed into place, so a
 crash never leaves a torn report. JSON is sorted and holds no wall-clock time: the same data and
 `as_of` give the same bytes.
+
+Masking boundary: payment ids, references and details come from data that may hold card numbers
+or keys (a card-shaped payment id, a PAN in a reference). Every string column of every
+discrepancy batch (CSV and Parquet) and every string of the summary documents (JSON, HTML, text)
+passes `gates.redact`; only values with a candidate shape take the Python path.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gates import redact
 from gates.atomic import staged, write_text_atomic
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.findings import money
@@ -44,6 +50,7 @@ class FileSink:
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
 
+        batch = mask_batch(batch)
         if self._csv is None:
             self._csv = pacsv.CSVWriter(str(self._csv_tmp), batch.schema)
             self._parquet = pq.ParquetWriter(str(self._pq_tmp), batch.schema)
@@ -74,6 +81,41 @@ class FileSink:
             self._csv.close()
             self._parquet.close()
         self._stack.__exit__(*exc)  # type: ignore[arg-type]
+
+
+# A digit run of 12+ (maybe grouped), a long opaque token or an IBAN start: what may need masking
+_CANDIDATE = (
+    r"\d{4}[ -]?\d{4}[ -]?\d{4}|[0-9A-Za-z+/_-]{16,}|[A-Z]{2}\d{2}|://"
+    r"|(?i:bearer|key|pass|pwd|secret|token)"
+)
+
+
+def mask_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with every string value masked (a vectorised prefilter finds the candidates)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    changed = False
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            hits = pc.match_substring_regex(column, _CANDIDATE)
+            if pc.any(hits).as_py():
+                values = column.to_pylist()
+                flags = hits.to_pylist()
+                masked = [
+                    redact.DEFAULT.text(v) if f and v is not None else v
+                    for v, f in zip(values, flags, strict=True)
+                ]
+                column = pa.array(masked, type=column.type)
+                changed = True
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema) if changed else batch
+
+
+def masked(doc: dict[str, Any]) -> dict[str, Any]:
+    """A summary or audit document with every string masked."""
+    return redact.DEFAULT.value(doc)
 
 
 def blocking(result: ReconcileResult, cfg: ReconcileConfig) -> tuple[DiscrepancyClass, ...]:
@@ -152,7 +194,7 @@ def dumps(doc: dict[str, Any]) -> str:
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
-    write_text_atomic(path, dumps(doc))
+    write_text_atomic(path, redact.DEFAULT.text(dumps(masked(doc))))
 
 
 def text_summary(summary: dict[str, Any]) -> str:

@@ -14,7 +14,13 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from gates._proc import resolve_executable
-from gates.checks.result_cache import ResultCache, canonical_json, digest
+from gates.checks.result_cache import (
+    ResultCache,
+    canonical_json,
+    digest,
+    rejected_finding,
+    scan_through,
+)
 from gates.checks.sast import bandit, semgrep
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
@@ -157,24 +163,23 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             )
         rule_files = [*bundled, *_local_rules(ctx, cfg)] if cfg.semgrep else []
         cache = (
-            ResultCache(root=ctx.cache_dir, namespace=_namespace(cfg, rule_files))
+            ResultCache.open(
+                ctx.cache_dir,
+                gate=GATE_ID,
+                policy_digest=ctx.policy.digest,
+                namespace=_namespace(cfg, rule_files),
+            )
             if ctx.cache_dir is not None
             else None
         )
-        findings: list[Finding] = []
-        lines: dict[str, list[str]] = {}
-        keys: dict[str, str] = {}
-        todo: list[str] = []
-        for path in ctx.files:
+
+        def read(path: str) -> tuple[bytes, str]:
             data = ctx.workspace.read_bytes(path)
-            if cache is not None:
-                keys[path] = cache.key(path, data)
-                cached = cache.get(keys[path])
-                if cached is not None:
-                    findings.extend(cached)
-                    continue
-            lines[path] = data.decode("utf-8", "replace").splitlines()
-            todo.append(path)
+            return data, data.decode("utf-8", "replace")
+
+        findings, pending, rejected = scan_through(cache, ctx.files, read)
+        todo = list(pending)
+        lines = {path: text.splitlines() for path, (_, text) in pending.items()}
         hits = _scan(ctx, cfg, rule_files, todo) if todo else []
     by_path: dict[str, list[Finding]] = {p: [] for p in todo}
     for hit in hits:
@@ -187,6 +192,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         by_path[hit.path].append(to_finding(hit, lines[hit.path]))
     for path, found in by_path.items():
         if cache is not None:
-            cache.put(keys[path], found)
+            key, text = pending[path]
+            found = list(cache.put(key, found, text))
         findings.extend(found)
+    findings.extend(rejected_finding(GATE_ID, path) for path in rejected)
     return iter(sorted(findings, key=Finding.sort_key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gates.checks.result_cache import rejected_rule
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.catalog import BUNDLED
 from gates.checks.sast.config import SastConfig
@@ -37,4 +38,4 @@ def _bandit_rule(
 
 
 BANDIT: tuple[RuleInfo, ...] = tuple(_bandit_rule(*row) for row in TESTS)
-RULES: tuple[RuleInfo, ...] = BUNDLED + BANDIT
+RULES: tuple[RuleInfo, ...] = (*BUNDLED, *BANDIT, rejected_rule("sast"))

@@ -15,13 +15,20 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
 from gates._proc import die_with_parent, stop_pool
-from gates.checks.result_cache import ResultCache, canonical_json, digest
+from gates.checks.result_cache import (
+    ResultCache,
+    canonical_json,
+    digest,
+    rejected_finding,
+    scan_through,
+)
 from gates.checks.secrets import config, scanner
 from gates.checks.secrets.mask import mask
 from gates.checks.secrets.rules import BY_TYPE, Kind, rule_id
 from gates.checks.secrets.scanner import ALLOWLIST_PRAGMA, Hit, ScanSettings
 from gates.errors import GateCannotRun
 from gates.model import Finding, Location
+from gates.redact import KIND_KEY, VALUE_KEY
 from gates.registry import GateContext
 
 GATE_ID = "secrets"
@@ -89,7 +96,7 @@ def _kind(hit: Hit) -> Kind:
 def to_finding(hit: Hit, ctx: GateContext) -> Finding:
     kind = _kind(hit)
     rule = rule_id(kind)
-    masked = mask(hit.value)
+    masked = mask(hit.value, kind.slug)
     where = f" at byte offset {hit.offset} of a binary file" if hit.offset >= 0 else ""
     return Finding(
         gate=GATE_ID,
@@ -99,7 +106,13 @@ def to_finding(hit: Hit, ctx: GateContext) -> Finding:
         location=Location(path=hit.path, line=hit.line),
         fingerprint=ctx.fingerprint_key.sensitive(GATE_ID, rule, hit.path, hit.identity),
         snippet=masked,
-        properties=(("secret_type", kind.ds_type),)
+        # The raw value stays in memory only: it teaches the report masker (gates.redact) to
+        # mask it in every other finding and log line; no report renders a `sensitive.` key.
+        properties=(
+            ("secret_type", kind.ds_type),
+            (VALUE_KEY, hit.identity),
+            (KIND_KEY, f"secret:{kind.slug}"),
+        )
         + ((("byte_offset", str(hit.offset)),) if hit.offset >= 0 else ()),
         suppression_requests=(ALLOWLIST_PRAGMA,) if hit.allowlisted else (),
     )
@@ -129,14 +142,17 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             GATE_ID, "no files to scan", "check the gate's paths/exclude in the policy"
         )
     cache = (
-        ResultCache(root=ctx.cache_dir, namespace=_namespace(ctx, settings))
+        ResultCache.open(
+            ctx.cache_dir,
+            gate=GATE_ID,
+            policy_digest=ctx.policy.digest,
+            namespace=_namespace(ctx, settings),
+        )
         if ctx.cache_dir is not None
         else None
     )
-    findings: list[Finding] = []
-    todo: list[tuple[str, str]] = []
-    keys: dict[str, str] = {}
     raw = ctx.workspace.raw_files()  # binary and large files: streamed, never cached
+    findings: list[Finding] = []
     for path in ctx.files:
         kind = raw.get(path)
         if kind is not None:
@@ -144,18 +160,15 @@ def run(ctx: GateContext) -> Iterator[Finding]:
 
             with ctx.workspace.open_raw(path) as fh:
                 findings += [to_finding(h, ctx) for h in rawscan.scan(path, fh, kind, settings)]
-            continue
-        data, text = _read(ctx, path)
-        if cache is not None:
-            keys[path] = cache.key(path, data)
-            cached = cache.get(keys[path])
-            if cached is not None:
-                findings.extend(cached)
-                continue
-        todo.append((path, text))
-    for path, hits in scan(todo, settings, ctx.jobs).items():
+    text_files = [p for p in ctx.files if p not in raw]
+    cached, todo, rejected = scan_through(cache, text_files, lambda p: _read(ctx, p))
+    findings += cached
+    items = [(path, text) for path, (_, text) in todo.items()]
+    for path, hits in scan(items, settings, ctx.jobs).items():
         found = [to_finding(h, ctx) for h in hits]
         if cache is not None:
-            cache.put(keys[path], found)
+            key, text = todo[path]
+            found = list(cache.put(key, found, text))
         findings.extend(found)
+    findings.extend(rejected_finding(GATE_ID, path) for path in rejected)
     return iter(sorted(findings, key=Finding.sort_key))

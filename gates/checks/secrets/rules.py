@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gates.checks.result_cache import rejected_rule
 from gates.model import RuleInfo, Severity
 
 _FIX = (
@@ -203,14 +204,17 @@ def rule_id(kind: Kind) -> str:
     return f"secrets.{kind.slug}"
 
 
-RULES: tuple[RuleInfo, ...] = tuple(
-    RuleInfo(
-        id=rule_id(k),
-        name=k.slug,
-        summary=f"{k.ds_type} in the code",
-        help=f"{k.why} {_FIX}",
-        default_severity=k.severity,
-        tags=(k.cwe,),
-    )
-    for k in KINDS
+RULES: tuple[RuleInfo, ...] = (
+    *(
+        RuleInfo(
+            id=rule_id(k),
+            name=k.slug,
+            summary=f"{k.ds_type} in the code",
+            help=f"{k.why} {_FIX}",
+            default_severity=k.severity,
+            tags=(k.cwe,),
+        )
+        for k in KINDS
+    ),
+    rejected_rule("secrets"),
 )

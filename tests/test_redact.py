@@ -1,0 +1,213 @@
+"""The masking boundary: what it hides, how a masked value looks, and what it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from gates import redact
+from gates.model import Finding, Location, Severity
+
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file is not itself a finding
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+AWS_ID = "AKIA" + "IOSFODNN7EXAMPLE"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+JWT = (
+    "eyJhbGciOiJIUzI1NiJ9."
+    + "eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+)
+SLACK = "xoxb-" + "123456789012-abcdefABCDEF"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("card 4539148803436467 ok", "card 4539 14•• •••• 6467 ok"),
+        ("4539 1488 0343 6467", "4539 14•• •••• 6467"),
+        ("4539-1488-0343-6467", "4539 14•• •••• 6467"),
+        ("amex 3714 496353 98431", "amex 3714 49•• •••8 431"),
+        ("id=5555555555554444;", "id=5555 55•• •••• 4444;"),
+        ("DE89370400440532013000", "DE89 •••• •••• •••• ••30 00"),
+        ("iban: GB82 WEST 1234 5698 7654 32", "iban: GB82 •••• •••• •••• ••54 32"),
+        (f"key={STRIPE}", "key=[stripe-key ••••p7dc]"),
+        (f"token {GITHUB}", "token [github-token ••••q7R8]"),
+        (f"id {AWS_ID}", "id [aws-access-key ••••MPLE]"),
+        (f"aws {AWS_SECRET}", "aws [high-entropy ••••EKEY]"),
+        (f"jwt {JWT}", "jwt [jwt ••••sR8U]"),
+        (f"slack {SLACK}", "slack [slack-token ••••CDEF]"),
+        ('password = "hunter22x"', 'password = "[secret ••••]"'),
+        ("DB_PASSWORD: 'correct-horse-battery'", "DB_PASSWORD: '[secret ••••tery]'"),
+        ("Authorization: Bearer abcDEF1234567890xyzQ", "Authorization: Bearer [secret ••••xyzQ]"),
+        ("postgres://app:s3cretpw@db:5432/x", "postgres://app:[secret ••••]@db:5432/x"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+            "[private-key ••••]",
+        ),
+    ],
+    ids=lambda v: v[:24],
+)
+def test_generic_shapes_are_masked(text: str, masked: str) -> None:
+    assert redact.generic(text) == masked
+    assert redact.DEFAULT.text(text) == masked
+
+
+# Values that look a little like a card number or a secret but are neither: left exactly alone.
+NEAR_MISSES = [
+    "date 2026-12-14",
+    "timestamp 2026-12-14T10:30:00Z",
+    "2026-12-14 10:30:00.123456+00:00",
+    "time 23:59:59",
+    "uuid 550e8400-e29b-41d4-a716-446655440000",
+    "UUID 123e4567-e89b-12d3-a456-426614174000",
+    "amount 1,234,567.89 EUR",
+    "amount 1234567890123.45",
+    "amount 12345678901234.00",
+    "€1.000.000,00",
+    "line 1234567 column 80",
+    "src/app.py:120:7",
+    "version 1.2.3-rc.4+build.2026",
+    "python 3.11.9",
+    "semgrep 1.96.0",
+    "git 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==",
+    "md5 d41d8cd98f00b204e9800998ecf8427e",
+    "commit a1bd590",
+    "epoch 1733400000",
+    "epoch ms 1733400000000",
+    "epoch ns 1733400000000000000",
+    "order 20261205143000123",
+    "phone +1 415 555 2671",
+    "phone +44 20 7946 0958",
+    "4111 1111 1111 1112 fails Luhn",
+    "4539148803436468 fails Luhn",
+    "1234567812345670 Luhn-valid, no issuer",
+    "9999999999999995 Luhn-valid, no issuer",
+    "ip 192.168.100.200",
+    "port 127.0.0.1:54321",
+    "zip 94105-1234",
+    "ssn-looking 123-45-6789 unknown",
+    "ReconcileEngineDuckDB2Adapter",
+    "gates/checks/reconcile/engine_duckdb.py",
+    "tests/data/reconcile/Events2024Q3Part1.jsonl",
+    "HTTP_X_FORWARDED_FOR_HEADER_NAME",
+    "payment_intent_status_changed_to_succeeded",
+    "fingerprint 3f2a9c4e5b6d7081a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819",
+    "secret_type=Stripe Access Key",
+    "password: str = field(default='')",
+    "token = os.environ['API_TOKEN']",
+    "password_hash=argon2",
+    "CVE-2024-3094 and CWE-798",
+    "ticket PAY-1234567",
+    "IBAN-like DE00370400440532013000 fails mod-97",
+    "at 13:45:01.000123 on 12/14/2026",
+    "50 findings in 1234 files (0.75 s)",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES, ids=lambda t: t[:30])
+def test_near_misses_are_left_alone(text: str) -> None:
+    assert redact.DEFAULT.text(text) == text
+
+
+def test_the_near_miss_table_is_large_enough() -> None:
+    assert len(NEAR_MISSES) >= 40
+
+
+def _finding(value: str, kind: str) -> Finding:
+    return Finding(
+        gate="pii",
+        rule="pii.x",
+        severity=Severity.HIGH,
+        message="m",
+        location=Location(path="a.py", line=1),
+        fingerprint="0" * 64,
+        properties=((redact.VALUE_KEY, value), (redact.KIND_KEY, kind)),
+    )
+
+
+def test_known_values_from_findings_are_masked_in_any_string() -> None:
+    masker = redact.Masker.from_findings(
+        [
+            _finding("536-22-1471", "ssn"),
+            _finding("hunter2hunter2", "secret:password"),
+            _finding("jane.doe@corp.example", "pii"),
+        ]
+    )
+    text = "ssn 536-22-1471 / 536221471, pw=hunter2hunter2, mail jane.doe@corp.example"
+    out = masker.text(text)
+    assert out == ("ssn •••-••-1471 / •••-••-1471, pw=[password ••••], mail •••••••••••••••••••le")
+
+
+def test_known_secret_is_masked_in_encoded_forms() -> None:
+    import base64
+    import urllib.parse
+
+    value = "Zq8+x/y0pV==k9Lm"
+    masker = redact.Masker.of([(value, "secret:custom")])
+    encoded = base64.b64encode(value.encode()).decode().rstrip("=")
+    for form in (value, urllib.parse.quote(value, safe=""), encoded):
+        assert form not in masker.text(f"x {form} y")
+
+
+def test_masker_value_walks_dataclasses_and_drops_sensitive_properties() -> None:
+    f = _finding("4539148803436467", "pan")
+    f = Finding(
+        gate=f.gate,
+        rule=f.rule,
+        severity=f.severity,
+        message="card 4539148803436467",
+        location=f.location,
+        fingerprint=f.fingerprint,
+        snippet="CARD = '4539148803436467'",
+        properties=(("kind", "Visa"), *f.properties),
+    )
+    masked = redact.Masker.from_findings([f]).value(f)
+    assert masked.message == "card 4539 14•• •••• 6467"
+    assert masked.snippet == "CARD = '4539 14•• •••• 6467'"
+    assert masked.properties == (("kind", "Visa"),)
+    assert masked.severity is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "masked"),
+    [
+        ("4539148803436467", "pan", "4539 14•• •••• 6467"),
+        ("DE89370400440532013000", "iban", "DE89 •••• •••• •••• ••30 00"),
+        ("536-22-1471", "ssn", "•••-••-1471"),
+        (STRIPE, "secret:Stripe Access Key", "[stripe-access-key ••••p7dc]"),
+        ("short-pw", "secret:password", "[password ••••]"),
+    ],
+    ids=["pan", "iban", "ssn", "secret", "short-secret"],
+)
+def test_masked_forms(value: str, kind: str, masked: str) -> None:
+    assert redact.mask_known(value, kind) == masked
+
+
+@pytest.mark.parametrize(
+    ("rule", "shown"),
+    [
+        ("pii.pan", "4539 14•• •••• 6467"),
+        ("pii.ssn", "•••-••-1471"),
+        ("pii.iban", "DE89 •••• •••• •••• ••30 00"),
+        ("secrets.stripe-key", "[stripe-key ••••p7dc]"),
+    ],
+)
+def test_explain_shows_what_a_masked_value_looks_like(
+    rule: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gates.cli import main
+
+    assert main(["explain", rule]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        "masked: the value is never shown in clear; reports, logs, errors and caches show it as "
+        + shown
+    )
+
+
+def test_explain_adds_nothing_for_rules_without_a_value(capsys: pytest.CaptureFixture[str]) -> None:
+    from gates.cli import main
+
+    assert main(["explain", "sast.float-money"]) == 0
+    assert "masked:" not in capsys.readouterr().out

@@ -1,0 +1,151 @@
+"""The warm result cache cannot be forged into a pass, and holds nothing in clear."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from gates import cachekey
+from gates.checks import result_cache
+from gates.cli import main
+from tests.gatekit import make_repo
+
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file is not itself a finding
+
+
+def _run(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, object]]:
+    monkeypatch.chdir(repo)
+    out = io.StringIO()
+    code = main(["run", "--gate", "secrets", "--format", "json"], out=out)
+    return code, json.loads(out.getvalue())
+
+
+def _entries() -> list[Path]:
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "release-gates"
+    return sorted(p for p in root.rglob("*.json") if "/secrets/" in p.as_posix())
+
+
+def _rules(report: dict[str, object]) -> list[str]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return sorted(f["rule"] for f in findings)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(
+        tmp_path / "repo",
+        {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n', "app/ok.py": "x = 1\n"},
+    )
+
+
+def test_a_forged_entry_does_not_turn_a_block_into_a_pass(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    blocked = _rules(report)
+    assert "secrets.stripe-key" in blocked
+    # The attack: rewrite every entry to hold no findings, consistently (key and checksum as the
+    # writer computes them), the way anyone with write access to the cache directory can.
+    forged = 0
+    for entry in _entries():
+        doc = json.loads(entry.read_text())
+        if doc["findings"]:
+            doc["findings"] = []
+            body = result_cache.canonical_json([])
+            doc["check"] = result_cache.digest(body)
+            doc["mac"] = result_cache.digest("entry", doc["key"], body)
+            entry.write_text(json.dumps(doc))
+            forged += 1
+    assert forged == 1
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    assert _rules(report) == sorted([*blocked, "secrets.cache-rejected"])
+    # the rejected entry was rewritten: the next run trusts it again, and counts nothing
+    code, report = _run(repo, monkeypatch)
+    assert (code, _rules(report)) == (1, blocked)
+
+
+def test_unreadable_entry_is_rejected_and_counted(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(repo, monkeypatch)
+    for entry in _entries():
+        entry.write_text("{not json")
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    assert _rules(report).count("secrets.cache-rejected") == 2
+
+
+def test_entries_of_another_machine_key_are_plain_misses(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache restored on a fresh runner (a different key) is rescanned, not reported."""
+    code, report = _run(repo, monkeypatch)
+    monkeypatch.setenv(cachekey.KEY_ENV, "another machine")
+    assert _run(repo, monkeypatch) == (code, report)
+
+
+def test_cache_holds_no_clear_value_and_is_private(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(repo, monkeypatch)
+    entries = _entries()
+    assert entries
+    for entry in entries:
+        raw = entry.read_bytes()
+        assert STRIPE.encode() not in raw
+        assert STRIPE[8:].encode() not in raw
+        assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+        assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(entry.parent.parent.stat().st_mode) == 0o700
+    key = Path(os.environ["XDG_STATE_HOME"]) / "release-gates" / "cache.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert not key.is_relative_to(Path(os.environ["XDG_CACHE_HOME"]))
+
+
+def test_a_warm_hit_still_teaches_the_masker_the_value(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The value is restored from the file on a hit, so other strings still mask it."""
+    from gates.checks.secrets import GATE
+    from tests.gatekit import context
+
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "direct"
+    cold = list(GATE.run(context("secrets", repo, cache_dir=cache)))
+    warm = list(GATE.run(context("secrets", repo, cache_dir=cache)))
+    assert warm == cold
+    values = {dict(f.properties).get("sensitive.value") for f in warm}
+    assert STRIPE in values
+
+
+def test_a_forged_parsed_policy_is_not_enforced(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse cache is keyed by the policy text's digest; a forged document under that
+    digest (a policy that blocks nothing) must not replace the real one."""
+    (repo / ".release-gates").mkdir()
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\nextends: fintech-default\n")
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "release-gates"
+    entries = sorted(root.rglob("parsed-policies/*.json"))
+    assert entries
+    lenient = {"version": 1, "extends": "fintech-default", "gates": {"secrets": {"enabled": False}}}
+    for entry in entries:
+        doc = json.loads(entry.read_text())
+        if doc.get("doc", doc).get("extends") == "fintech-default":
+            entry.write_text(json.dumps(lenient))  # the unauthenticated format
+    assert _run(repo, monkeypatch) == (code, report)
+    for entry in entries:
+        doc = json.loads(entry.read_text())
+        if doc.get("doc", doc).get("extends") == "fintech-default":
+            entry.write_text(json.dumps({"doc": lenient, "mac": "0" * 64}))
+    assert _run(repo, monkeypatch) == (code, report)
