@@ -215,7 +215,7 @@ def test_the_suite_saw_every_position(written: dict[str, bytes]) -> None:
         ("bad-policy", 2),
         ("bad-baseline", 2),
         ("bad-now", 2),
-        ("bad-gate", 3),
+        ("bad-gate", 2),
         ("bad-output", 2),
         ("bad-report", 2),
     ],

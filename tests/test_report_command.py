@@ -54,7 +54,7 @@ def test_clean_report_exits_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_files_and_evidence(saved: Path, tmp_path: Path) -> None:
     sarif_path, ev_path = tmp_path / "run.sarif", tmp_path / "evidence.json"
-    argv = [str(saved), "--format", "sarif", "--output", str(sarif_path)]
+    argv = [str(saved), "--format", f"sarif={sarif_path}"]
     argv += ["--format", "github", "--evidence", str(ev_path), "--commit", COMMIT]
     code, stdout = _run(argv)
     assert code == 3
@@ -100,5 +100,5 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
         _parser().parse_args(["report", "--help"])
     assert info.value.code == 0
     text = capsys.readouterr().out
-    assert "gates report run.json --format sarif --output run.sarif --format github" in text
+    assert "gates report run.json --format sarif=run.sarif --format github" in text
     assert "exit codes: the saved run's" in text

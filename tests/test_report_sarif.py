@@ -83,6 +83,7 @@ def test_one_run_per_gate_including_clean_and_failed_gates() -> None:
         "toolVersions": {"bandit": "1.8.0", "semgrep": "1.100.0"},
         "approvalNotes": [{"id": "W-2026-003", "state": "unused", "reason": "matched no finding"}],
         "staleBaseline": ["f6" * 32],
+        "clock": {"time": "", "source": ""},
     }
     runs = doc["runs"]
     assert [r["tool"]["driver"]["name"] for r in runs] == [
@@ -226,7 +227,7 @@ def _one(loc: Location, *, requests: tuple[str, ...] = ()) -> RunResult:
 @pytest.mark.parametrize(
     ("loc", "uri", "region"),
     [
-        (Location(path="README.md"), "README.md", None),
+        (Location(path="README.md"), "README.md", {"startLine": 1}),  # GH1003: never none
         (Location(path="a b/ü#1?.py", line=2), "a%20b/%C3%BC%231%3F.py", {"startLine": 2}),
         (Location(path="c:x.py", line=1), "c%3Ax.py", {"startLine": 1}),
         (Location(path="caf\udce9.py", line=1), "caf%E9.py", {"startLine": 1}),

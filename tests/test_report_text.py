@@ -12,13 +12,13 @@ from gates.report import Format, render, text
 from tests import reportkit
 
 EXPECTED = """\
-config/settings.py:4: high secrets.aws-key [baselined] AWS access key AKIA••••••••••••MPLE
-    fingerprint: b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2
 src/billing/charge.py:12:9: critical pii.pan [new, blocking] Visa card number 4111 11•• •••• 1111
     | card = "4111 11•• •••• 1111"
     properties: issuer=visa
     suppression requested, not applied: # gates: allow pii
     fingerprint: a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
+config/settings.py:4: high secrets.aws-key [baselined] AWS access key AKIA••••••••••••MPLE
+    fingerprint: b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2
 src/billing/charge.py:30: medium sast.float-money [waived] amount is a float
     suppression requested, not applied: # nosec
     waived: Legacy report export, replaced in Q1 (PAY-1234); waiver W-2026-007; \

@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "demo",
         help="run every gate on an embedded payments repository",
         description="Run every gate on a small payments repository embedded in the package, with planted problems.",
-        epilog="examples:\n  gates demo\n  gates demo --format json --output demo.json --format text\n  gates demo --keep /tmp/demo-repo",
+        epilog="examples:\n  gates demo\n  gates demo --format json=demo.json --format text\n  gates demo --keep /tmp/demo-repo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(

@@ -1,7 +1,10 @@
 """Writing a run's reports: each requested format to its file (atomically) or to stdout.
 
-`--format` may repeat; the i-th `--output` belongs to the i-th `--format`. At most one format goes
-to stdout. Files are written only after the run has finished, so an interrupted run leaves none.
+`--format` may repeat, and names its file itself: `--format sarif=gates.sarif`. A plain
+`--format F` goes to stdout (at most one may). The older `--output FILE` still pairs with the
+`--format` in the same position, but only when that cannot be misread (every format has its
+`--output`): `--format github --format sarif --output X` once wrote annotations into the SARIF
+file, so a mix of paired and unpaired formats is refused (exit 2) with the `F=PATH` fix. Files are written only after the run has finished, so an interrupted run leaves none.
 """
 
 from __future__ import annotations
@@ -24,16 +27,16 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         dest="formats",
         action="append",
-        choices=FORMATS,
-        metavar="FORMAT",
-        help=f"report format, repeatable: {', '.join(FORMATS)} (default: text)",
+        metavar="FORMAT[=FILE]",
+        help=f"report format, repeatable, optionally with its file: {', '.join(FORMATS)} "
+        "(default: text to stdout); e.g. --format sarif=gates.sarif --format text",
     )
     parser.add_argument(
         "--output",
         dest="outputs",
         action="append",
         metavar="FILE",
-        help="write the matching --format to FILE instead of stdout (repeatable, in order)",
+        help="older form: the file of the --format in the same position (prefer FORMAT=FILE)",
     )
     parser.add_argument(
         "--evidence", metavar="FILE", help="also write an in-toto evidence statement"
@@ -43,26 +46,42 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 def plan_outputs(
     formats: Sequence[str] | None, outputs: Sequence[str] | None
 ) -> list[tuple[str, str | None]]:
-    fmts = list(formats or ["text"])
+    """(format, file or None for stdout) pairs; InvalidInput (exit 2) for anything ambiguous."""
+    pairs = [_split(f) for f in (formats or ["text"])]
     outs = list(outputs or [])
-    if len(outs) > len(fmts):
-        raise InvalidInput(
-            "--output",
-            outs[len(fmts)],
-            "more --output files than --format options",
-            "add a --format for each --output",
-        )
-    pairs: list[tuple[str, str | None]] = [
-        (f, outs[i] if i < len(outs) else None) for i, f in enumerate(fmts)
-    ]
+    if outs:
+        if any(target is not None for _, target in pairs):
+            raise InvalidInput(
+                "--output", outs[0], "mixed with --format FORMAT=FILE", "use FORMAT=FILE only"
+            )
+        if len(outs) != len(pairs):
+            raise InvalidInput(
+                "--output",
+                ",".join(outs),
+                f"{len(outs)} --output for {len(pairs)} --format: which file gets which report "
+                "is ambiguous",
+                "name each file with its format: --format sarif=gates.sarif --format github",
+            )
+        pairs = [(fmt, out) for (fmt, _), out in zip(pairs, outs, strict=True)]
     if sum(1 for _, o in pairs if o is None) > 1:
         raise InvalidInput(
             "--format",
-            ",".join(fmts),
+            ",".join(f for f, _ in pairs),
             "only one format can go to stdout",
-            "give an --output for the others",
+            "give the others a file: --format sarif=gates.sarif",
         )
     return pairs
+
+
+def _split(spec: str) -> tuple[str, str | None]:
+    fmt, sep, target = spec.partition("=")
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            "--format", spec, f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}"
+        )
+    if sep and not target:
+        raise InvalidInput("--format", spec, "no file after '='", f"write {fmt}=PATH")
+    return fmt, (target or None)
 
 
 def append_step_summary(path: Path, markdown: str) -> None:

@@ -1,6 +1,6 @@
 """`gates report`: render a saved JSON report again, in any format, without scanning again.
 
-A CI job runs the gates once with `--format json --output run.json`; later steps turn that file
+A CI job runs the gates once with `--format json=run.json`; later steps turn that file
 into SARIF for code scanning, JUnit for the test view, GitHub annotations and step summary, or
 an evidence statement bound to the released commit. The report is loaded strictly (see
 gates.report.json_load): an edited or malformed file is invalid input (exit 2). The exit code
@@ -18,9 +18,9 @@ from gates.commands import emit
 
 _EXAMPLES = """\
 examples:
-  gates run --format json --output run.json        # scan once
+  gates run --format json=run.json                 # scan once
   gates report run.json                            # read it as text
-  gates report run.json --format sarif --output run.sarif --format github
+  gates report run.json --format sarif=run.sarif --format github
   gates report run.json --evidence evidence.json --commit "$(git rev-parse HEAD)"
 
 exit codes: the saved run's (0 pass, 1 blocked, 3 a gate could not run); 2 if the file is not

@@ -15,7 +15,7 @@ examples:
   gates run                                   every tracked file, the repository's policy
   gates run --gate pii --gate secrets         only these gates
   gates run --diff origin/main                only findings new since the merge base
-  gates run --format sarif --output gates.sarif --format text
+  gates run --format sarif=gates.sarif --format text
   gates run --gate pii src/app.py tests/x.py  pre-commit mode: just these files
 
 policy discovery: --policy P, else .release-gates/policy.yaml, else the shipped fintech-default.

@@ -2,8 +2,9 @@
 
 Annotations (`::error file=...,line=...,title=...::message`) go to stdout and show on the pull
 request's diff. Only findings a reviewer must act on are annotated: new ones, at a level set by
-severity (critical/high -> error, medium -> warning, low -> notice), blocking ones first because
-GitHub displays only the first few per step; baselined and waived ones are counted in the
+severity (critical/high -> error, medium -> warning, low -> notice), ordered blocking first, then
+by severity, then path, because GitHub displays only 10 per level and step (past that, one
+annotation says how many more and where to find them); baselined and waived ones are counted in the
 summary instead. The output ends with the text report's one-line verdict, as plain log text. A gate error is an `::error` without a file. Values are
 escaped as the Actions toolkit does (`%`, CR, LF in data; also `:` and `,` in properties), so
 text from a scanned file can never end a command early or start a new one.
@@ -22,6 +23,7 @@ from gates.report.inert import inert
 from gates.report.text import location, summary_line
 
 SUMMARY_ROWS_PER_GATE = 100
+PER_LEVEL = 10  # annotations GitHub displays per level and step
 
 
 def escape_data(value: str) -> str:
@@ -80,12 +82,50 @@ def workflow_commands(result: RunResult) -> str:
         )
         for e in view.sorted_errors(result)
     ]
-    # GitHub shows only the first few annotations of each level per step: blocking ones first.
-    new = [rf for rf in view.sorted_findings(result) if rf.status is Status.NEW]
-    lines.extend(_annotation(rf) for rf in new if rf.blocking)
-    lines.extend(_annotation(rf) for rf in new if not rf.blocking)
+    lines.extend(annotation_lines(result, len(lines)))
     lines.append(summary_line(result))  # plain log text, not a command: the verdict, last
     return "".join(line + "\n" for line in lines)
+
+
+def _priority(rf: ReportedFinding) -> tuple[int, int, str, int, str, str]:
+    f = rf.finding
+    return (
+        -int(rf.blocking),
+        -f.severity.rank,
+        f.location.path,
+        f.location.line,
+        f.rule,
+        f.fingerprint,
+    )
+
+
+def annotation_lines(result: RunResult, errors_used: int = 0) -> list[str]:
+    """New findings as annotations, most important first (blocking, severity, then path), at
+    most `PER_LEVEL` of each level: GitHub shows 10 per level per step and drops the rest
+    silently, so past the limit one annotation of that level says how many more and where."""
+    new = sorted((rf for rf in result.findings if rf.status is Status.NEW), key=_priority)
+    by_level: dict[str, list[ReportedFinding]] = {}
+    for rf in new:
+        by_level.setdefault(annotation_level(rf.finding.severity), []).append(rf)
+    out = []
+    for lvl in ("error", "warning", "notice"):
+        found = by_level.get(lvl, [])
+        room = max(0, PER_LEVEL - (errors_used if lvl == "error" else 0))
+        if len(found) <= room:
+            out += [_annotation(rf) for rf in found]
+            continue
+        shown = max(0, room - 1)
+        out += [_annotation(rf) for rf in found[:shown]]
+        out.append(
+            command(
+                lvl,
+                f"{len(found) - shown} more {lvl}-level findings are not annotated here (GitHub "
+                f"shows {PER_LEVEL} per level and step). All findings are in the SARIF upload "
+                f"(code scanning), the job summary and the JSON report.",
+                {"title": f"release-gates: {len(found) - shown} more findings"},
+            )
+        )
+    return out
 
 
 _MD_SPECIAL = frozenset("\\`*_{}[]<>()#+-!|~&")
@@ -145,7 +185,7 @@ def step_summary(result: RunResult) -> str:
                 "| Severity | Rule | Location | Status | Message |",
                 "| --- | --- | --- | --- | --- |",
             ]
-            for rf in s.findings[:SUMMARY_ROWS_PER_GATE]:
+            for rf in view.by_importance(s.findings)[:SUMMARY_ROWS_PER_GATE]:
                 f = rf.finding
                 out.append(
                     f"| {f.severity.value} | {md(f.rule)} | {md(location(f.location))} "

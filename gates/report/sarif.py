@@ -40,6 +40,12 @@ VERSION = "2.1.0"
 MAX_RESULTS_PER_RUN = 25_000
 FINGERPRINT_KEY = "releaseGates/v1"
 SRCROOT = "%SRCROOT%"
+INFORMATION_URI = "https://github.com/release-gates/release-gates"
+
+
+def automation_id(gate: str) -> str:
+    """One code-scanning category per gate (GitHub keys uploads by it): `release-gates/<gate>/`."""
+    return f"{view.TOOL_NAME}/{gate}/"
 
 
 def level(sev: Severity) -> str:
@@ -86,9 +92,11 @@ def _artifact(path: str) -> dict[str, object]:
 
 
 def _region(loc: Location, snippet: str) -> dict[str, object] | None:
+    # A repository-level finding (signoff, reconcile, trust) points at the file that decides it:
+    # line 1 at least, since GitHub rejects results without a start line (GH1003).
+    region: dict[str, object] = {"startLine": max(1, loc.line)}
     if loc.line <= 0:
-        return None
-    region: dict[str, object] = {"startLine": loc.line}
+        return region
     if loc.column > 0:
         region["startColumn"] = loc.column
     end_line = loc.end_line if loc.end_line >= loc.line else loc.line
@@ -265,11 +273,13 @@ def _run(
         "tool": {
             "driver": {
                 "name": f"{view.TOOL_NAME}/{gate}",
+                "informationUri": INFORMATION_URI,
                 "version": gates.__version__,
                 "semanticVersion": gates.__version__,
                 "rules": [_descriptor(rule) for rule in descriptors],
             }
         },
+        "automationDetails": {"id": automation_id(gate)},
         "invocations": [invocation],
         # declared without a uri: where the checkout lives is the consumer's business, and an
         # absolute path of the scanning machine would make the file differ between machines
@@ -304,6 +314,7 @@ def document(result: RunResult, *, max_results: int = MAX_RESULTS_PER_RUN) -> di
                 for a in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason))
             ],
             "staleBaseline": sorted(result.stale_baseline),
+            "clock": {"time": result.clock, "source": result.clock_source},
         },
     }
 

@@ -132,7 +132,7 @@ def summary_line(result: RunResult, *, color: bool = False) -> str:
 def render(result: RunResult, *, color: bool = False) -> str:
     paint = _Paint(color)
     out: list[str] = []
-    for rf in view.sorted_findings(result):
+    for rf in view.by_importance(result.findings):
         out.extend(_finding(rf, paint))
     if result.findings:
         out.append("")

@@ -80,6 +80,14 @@ def sorted_findings(result: RunResult) -> tuple[ReportedFinding, ...]:
     return tuple(sorted(result.findings, key=lambda rf: rf.finding.sort_key()))
 
 
+def by_importance(findings: Iterable[ReportedFinding]) -> tuple[ReportedFinding, ...]:
+    """Most severe first, then by path and line: the order a reviewer reads (text report, job
+    summary). Machine formats keep `sorted_findings`' path order."""
+    return tuple(
+        sorted(findings, key=lambda rf: (-rf.finding.severity.rank, *rf.finding.sort_key()))
+    )
+
+
 def gate_ids(result: RunResult) -> tuple[str, ...]:
     """The gates asked to run, in order, then any other gate that reported (sorted)."""
     seen = list(dict.fromkeys(result.gates))
