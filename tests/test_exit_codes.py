@@ -53,7 +53,13 @@ CASES: list[tuple[str, Setup, tuple[str, ...], int, str]] = [
     ("bad-now", nothing, ("run", "--now", "yesterday"), 2, "--now: yesterday"),
     ("now-without-zone", nothing, ("run", "--now", "2026-01-01T00:00:00"), 2, "no time zone"),
     ("bad-timeout-flag", nothing, ("--git-timeout", "-1", "run"), 2, "between 0 and 86400"),
-    ("extra-output", nothing, ("run", "--output", "a", "--output", "b"), 2, "2 --output for 1 --format"),
+    (
+        "extra-output",
+        nothing,
+        ("run", "--output", "a", "--output", "b"),
+        2,
+        "2 --output for 1 --format",
+    ),
     (
         "outputs-that-could-swap",  # the Action once wrote annotations into its SARIF file
         nothing,

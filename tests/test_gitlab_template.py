@@ -33,13 +33,10 @@ def _job() -> dict[str, Any]:
 
 
 def _outputs(script: list[str]) -> dict[str, str]:
-    """--format -> --output pairs named in the script."""
+    """FORMAT -> file, from the `--format FORMAT=FILE` arguments named in the script."""
     words = " ".join(script).split()
-    return {
-        words[i + 1]: words[i + 3]
-        for i, w in enumerate(words)
-        if w == "--format" and i + 3 < len(words) and words[i + 2] == "--output"
-    }
+    pairs = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "--format"]
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
 def test_template_reports_are_formats_we_write() -> None:

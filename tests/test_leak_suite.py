@@ -149,10 +149,10 @@ def written(world: World) -> dict[str, bytes]:
     out = base / "out"
     out.mkdir()
     fmts = {"json": "r.json", "sarif": "r.sarif", "junit": "r.xml", "text": "r.txt"}
-    argv = [x for f, name in fmts.items() for x in ("--format", f, "--output", str(out / name))]
+    argv = [x for f, name in fmts.items() for x in ("--format", f"{f}={out / name}")]
     cold = _gates(world, "run", *argv, "--format", "github", "--evidence", str(out / "ev.json"))
     assert cold.returncode == 1, cold.stderr[-3000:]
-    warm = _gates(world, "run", "--format", "json", "--format", "text", "--output", "/dev/null")
+    warm = _gates(world, "run", "--format", "json", "--format", "text=/dev/null")
     assert warm.returncode == 1, warm.stderr[-3000:]
     again = _gates(world, "report", str(out / "r.json"), "--format", "sarif")
     runs = {"cold": cold, "warm": warm, "report": again}
