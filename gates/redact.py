@@ -142,9 +142,9 @@ def is_pan(digits: str) -> bool:
 
 
 _PAN = re.compile(
-    # not inside a word or a decimal ("0.4532..."); after a comma only when it separates
-    # fields (CSV "id,4532..."), not digits ("1,234...")
-    r"(?<![0-9A-Za-z.])(?<!\d,)"
+    # not inside a word or a decimal ("0.4532..."). After a comma it is a CSV field ("42,4532..."):
+    # thousands groups have three digits, never 13-19, so a comma never hides a PAN.
+    r"(?<![0-9A-Za-z.])"
     r"(?:\d{13,19}"
     r"|\d{4}(?P<s1>[ -])\d{4}(?P=s1)\d{4}(?P=s1)\d{1,7}"  # 4-4-4-1..7
     r"|\d{4}(?P<s2>[ -])\d{6}(?P=s2)\d{4,5})"  # Amex / Diners 4-6-5, 4-6-4
