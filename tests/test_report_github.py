@@ -108,13 +108,13 @@ EXPECTED_SUMMARY = """\
 
 1 blocking finding · 1 gate error · 4 findings in all · 42 files scanned · fail on high · 1 skipped
 
-| Gate | Verdict | Findings | Blocking | New | Baselined | Waived |
-| --- | --- | ---: | ---: | ---: | ---: | ---: |
-| pii | ❌ blocked | 2 | 1 | 2 | 0 | 0 |
-| secrets | ✅ pass | 1 | 0 | 0 | 1 | 0 |
-| sast | ✅ pass | 1 | 0 | 0 | 0 | 1 |
-| audit\\-log | ⛔ error | 0 | 0 | 0 | 0 | 0 |
-| signoff | ✅ pass | 0 | 0 | 0 | 0 | 0 |
+| Gate | Verdict | Critical | High | Medium | Low | Blocking | New | Baselined | Waived |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| pii | ❌ blocked | 1 | 0 | 0 | 1 | 1 | 2 | 0 | 0 |
+| secrets | ✅ pass | 0 | 1 | 0 | 0 | 0 | 0 | 1 | 0 |
+| sast | ✅ pass | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 1 |
+| audit\\-log | ⛔ error | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| signoff | ✅ pass | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
 
 ### pii: ❌ blocked
 
@@ -144,7 +144,7 @@ AWS access key AKIA••••••••••••MPLE |
 
 ### Notes
 
-- 1 file skipped, not scanned (listed in the text and JSON reports)
+- 1 file skipped, not scanned (listed in every report)
 - 1 stale baseline entry: run `gates baseline update` to drop them
 - approval W\\-2026\\-003 unused: matched no finding
 - fingerprint key derived from root commit 0123456789ab
@@ -194,3 +194,44 @@ def test_clean_run_prints_only_the_verdict() -> None:
     assert render(reportkit.empty(), Format.GITHUB) == (
         "PASS: no blocking findings (0 findings; fail on high; 3 files scanned)\n"
     )
+
+
+def test_summary_links_findings_to_the_file_at_the_commit() -> None:
+    from gates.report import step_summary
+    from gates.report.github import blob_url
+
+    env = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/pay",
+        "GITHUB_SHA": "a" * 40,
+    }
+    base = blob_url(env)
+    assert base == f"https://github.com/acme/pay/blob/{'a' * 40}/"
+    text = step_summary(reportkit.sample(), blob_url=base)
+    assert f"[src/billing/charge.py:12:9]({base}src/billing/charge.py#L12)" in text
+    assert blob_url({**env, "GITHUB_SHA": "main"}) is None  # only a commit id is a stable link
+
+
+def test_annotations_past_the_limit_end_with_one_that_says_how_many() -> None:
+    import dataclasses
+
+    from gates.report.github import PER_LEVEL, annotation_lines
+
+    sample = reportkit.sample()
+    pan = next(rf for rf in sample.findings if rf.finding.rule == "pii.pan")
+    many = tuple(
+        dataclasses.replace(
+            pan,
+            finding=dataclasses.replace(
+                pan.finding,
+                location=dataclasses.replace(pan.finding.location, path=f"f{i:02}.py"),
+                fingerprint=f"{i:064x}",
+            ),
+        )
+        for i in range(25)
+    )
+    lines = annotation_lines(dataclasses.replace(sample, findings=many))
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == PER_LEVEL
+    assert "file=f00.py" in errors[0]
+    assert "16 more error-level findings are not annotated" in errors[-1]

@@ -137,4 +137,8 @@ def emit(
             write_text_atomic(Path(target), text)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and any(fmt == "github" for fmt, _ in pairs):
-        append_step_summary(Path(summary), report.step_summary(result))
+        from gates.report.github import blob_url
+
+        append_step_summary(
+            Path(summary), report.step_summary(result, blob_url=blob_url(os.environ))
+        )

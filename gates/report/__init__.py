@@ -91,10 +91,11 @@ def _render(result: RunResult, fmt: Format, *, color: bool) -> str:
             assert_never(fmt)
 
 
-def step_summary(result: RunResult) -> str:
-    """Markdown for `$GITHUB_STEP_SUMMARY`: verdict, a table of gates, findings per gate."""
+def step_summary(result: RunResult, *, blob_url: str | None = None) -> str:
+    """Markdown for `$GITHUB_STEP_SUMMARY`: verdict, a table of gates by severity, findings per
+    gate (linked to the file at the commit when `blob_url` is given)."""
     from gates import redact
     from gates.report import github
 
     masker, view = redact.masked_view(result)
-    return masker.text(github.step_summary(view))
+    return masker.text(github.step_summary(view, blob_url=blob_url))

@@ -15,9 +15,12 @@ gates and a table of findings per gate (capped per gate, with the number left ou
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import assert_never
+from urllib.parse import quote
 
-from gates.model import ReportedFinding, RunResult, Severity, Status, Verdict
+from gates.model import Location, ReportedFinding, RunResult, Severity, Status, Verdict
 from gates.report import view
 from gates.report.inert import inert
 from gates.report.text import location, summary_line
@@ -148,7 +151,23 @@ def _verdict_mark(verdict: Verdict) -> str:
             assert_never(verdict)
 
 
-def step_summary(result: RunResult) -> str:
+def blob_url(environ: Mapping[str, str]) -> str | None:
+    """`<server>/<owner>/<repo>/blob/<sha>/` from GitHub Actions' variables, when all are set."""
+    parts = [environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")]
+    if not all(parts) or not re.fullmatch(r"[0-9a-f]{40}", parts[2]):
+        return None
+    return f"{parts[0].rstrip('/')}/{parts[1]}/blob/{parts[2]}/"
+
+
+def _location_cell(loc: Location, blob: str | None) -> str:
+    text = md(location(loc))
+    if blob is None or not loc.path:
+        return text
+    anchor = f"#L{loc.line}" if loc.line > 0 else ""
+    return f"[{text}]({blob}{quote(loc.path)}{anchor})"
+
+
+def step_summary(result: RunResult, *, blob_url: str | None = None) -> str:
     whole = view.total(result)
     out = [f"## release-gates: {_verdict_mark(result.verdict)}", ""]
     facts = [
@@ -163,13 +182,14 @@ def step_summary(result: RunResult) -> str:
     out += [" · ".join(facts), ""]
     summaries = view.gate_summaries(result)
     out += [
-        "| Gate | Verdict | Findings | Blocking | New | Baselined | Waived |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Gate | Verdict | Critical | High | Medium | Low | Blocking | New | Baselined | Waived |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in summaries:
         by_status = dict(s.by_status)
+        severities = " | ".join(str(n) for _sev, n in s.by_severity)
         out.append(
-            f"| {md(s.gate)} | {_verdict_mark(s.verdict)} | {len(s.findings)} | {s.blocking} "
+            f"| {md(s.gate)} | {_verdict_mark(s.verdict)} | {severities} | {s.blocking} "
             f"| {by_status[Status.NEW]} | {by_status[Status.BASELINED]} "
             f"| {by_status[Status.WAIVED]} |"
         )
@@ -188,7 +208,7 @@ def step_summary(result: RunResult) -> str:
             for rf in view.by_importance(s.findings)[:SUMMARY_ROWS_PER_GATE]:
                 f = rf.finding
                 out.append(
-                    f"| {f.severity.value} | {md(f.rule)} | {md(location(f.location))} "
+                    f"| {f.severity.value} | {md(f.rule)} | {_location_cell(f.location, blob_url)} "
                     f"| {view.status_label(rf)} | {md(f.message)} |"
                 )
             left = len(s.findings) - SUMMARY_ROWS_PER_GATE
@@ -198,7 +218,7 @@ def step_summary(result: RunResult) -> str:
     extras: list[str] = []
     if result.skipped:
         skipped = view.count_phrase(len(result.skipped), "file")
-        extras.append(f"- {skipped} skipped, not scanned (listed in the text and JSON reports)")
+        extras.append(f"- {skipped} skipped, not scanned (listed in every report)")
     if result.stale_baseline:
         stale = view.count_phrase(
             len(result.stale_baseline), "stale baseline entry", "stale baseline entries"
