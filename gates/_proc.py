@@ -118,6 +118,10 @@ def run_tool(
     missing (e.g. "pip install semgrep").
     """
     exe = resolve_executable(argv[0])
+    from gates import log  # imports nothing heavy; structlog only when -v/--debug asked for it
+
+    if log.verbose():
+        log.get().debug("tool_started", tool=argv[0], argv=list(argv), cwd=str(cwd))
     if exe is None:
         raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
     full = (exe, *argv[1:])

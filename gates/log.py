@@ -65,6 +65,13 @@ class _Settings:
 
 
 _pending: list[_Settings] = []  # set by configure(), applied by the first get()
+_verbose: list[bool] = [False]  # configure()'s choice, readable without importing structlog
+
+
+def verbose() -> bool:
+    """Whether progress events (-v/--debug) are shown: callers skip building them otherwise, so a
+    quiet run never imports structlog."""
+    return _verbose[0]
 
 
 def configure(
@@ -74,6 +81,7 @@ def configure(
     out = stream or sys.stderr
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and (ci or not out.isatty()))
     _pending[:] = [_Settings(use_json=use_json, stream=out, verbose=verbose)]
+    _verbose[0] = verbose
     _route_stdlib(stream, verbose)
     if "structlog" in sys.modules:
         _apply()

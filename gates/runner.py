@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, _proc, _reaper, coverage, filtering, globs, trust
+from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, trust
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -305,6 +305,13 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
             child.close()
             running[parent] = (i, proc, start + task.settings.timeout_s)
+            if log.verbose():
+                log.get().info(
+                    "gate_started",
+                    gate=task.spec.id,
+                    files=len(task.ctx.files),
+                    base_side=task.base_side,
+                )
         while running:
             now = time.monotonic()
             timeout = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
@@ -313,6 +320,7 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
                 assert isinstance(conn, Connection)
                 i, proc, _ = running.pop(conn)
                 results[i] = _receive(tasks[i], conn, proc)
+                _log_finished(results[i], time.monotonic() - start)
             now = time.monotonic()
             for conn, (i, proc, deadline) in list(running.items()):
                 if now >= deadline:
@@ -333,6 +341,21 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
             _stop(proc)
         raise
     return [results[i] for i in range(len(tasks))]
+
+
+def _log_finished(result: _TaskResult, seconds: float) -> None:
+    if not log.verbose():
+        return
+    outcome = "error" if result.error else "invalid input" if result.invalid else "ok"
+    log.get().info(
+        "gate_finished",
+        gate=result.task.spec.id,
+        files=len(result.task.ctx.files),
+        findings=len(result.findings),
+        seconds=round(seconds, 3),
+        outcome=outcome,
+        base_side=result.task.base_side,
+    )
 
 
 def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
