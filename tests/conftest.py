@@ -55,6 +55,19 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
+_CI_ENV = (
+    "GITHUB_BASE_REF",
+    "GITHUB_STEP_SUMMARY",
+    "RELEASE_GATES_FINGERPRINT_KEY",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+    "CI_PIPELINE_CREATED_AT",
+    "CI_COMMIT_SHA",
+)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One "machine" per session: the warm cache's key file lives here, never in the real home
@@ -62,6 +75,10 @@ def _machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
         mp.delenv("RELEASE_GATES_CACHE_KEY", raising=False)
+        # module-scoped fixtures run before the function-scoped isolation below: CI runs with
+        # these set, so they are cleared for the whole session too
+        for var in _CI_ENV:
+            mp.delenv(var, raising=False)
         yield
 
 
@@ -70,17 +87,7 @@ def _isolated_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """No CI variables, key or cache of the machine leak into a test."""
-    for var in (
-        "GITHUB_BASE_REF",
-        "GITHUB_STEP_SUMMARY",
-        "RELEASE_GATES_FINGERPRINT_KEY",
-        "CI",
-        "GITHUB_ACTIONS",
-        "GITLAB_CI",
-        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
-        "CI_PIPELINE_CREATED_AT",
-        "CI_COMMIT_SHA",
-    ):
+    for var in _CI_ENV:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
 
 import pytest
 
+from gates.cli import main
 from tests.gatekit import git, make_repo, run_cli
 
 PAN = "4539 1488 0343 6467"
@@ -205,3 +207,14 @@ def test_evidence_names_the_scanned_files_and_a_dirty_tree(repo: Path) -> None:
     before = {s["name"]: s["digest"] for s in clean["subject"]}
     assert scanned["release"] == before["release"]  # same HEAD ...
     assert scanned["scanned-files"] != before["scanned-files"]  # ... different bytes scanned
+
+
+def test_the_demo_runs_under_ci_on_its_own_fixed_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command runs in CI too: its clock judges only its embedded data."""
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main(["demo", "--format", "json"], out=out) == 0
+    assert json.loads(out.getvalue())["clock"]["source"] == "the demo's fixed date"

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from gates import clock
 from gates.commands import emit
 from gates.errors import InvalidInput
 from gates.model import ExitCode, RunResult
@@ -76,7 +77,9 @@ def _run_in(target: Path, args: argparse.Namespace) -> tuple[RunResult, str | No
     from gates import pipeline
 
     build_repo(target)
-    opts = pipeline.Options(cwd=target, now=_NOW, use_cache=False, debug=args.debug)
+    opts = pipeline.Options(
+        cwd=target, now=_NOW, clock_source=clock.DEMO, use_cache=False, debug=args.debug
+    )
     result = pipeline.run(opts)
     return result, pipeline.head_commit(target) if args.evidence else None
 
