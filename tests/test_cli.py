@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,9 @@ def test_ctrl_c_exits_130_and_writes_no_report(repo: Path, plugin_gates: Path) -
         capture_output=True,
         text=True,
         timeout=120,
+        # a suite started in the background (`pytest &`) inherits SIGINT ignored, and so would
+        # the run: give it the terminal's default disposition, as a real Ctrl-C finds it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.returncode == 130
     assert proc.stderr.strip().endswith("gates: interrupted; no report was written")
