@@ -2,7 +2,9 @@
 
 `.release-gates/baseline.json` lists `{gate, rule, path, fingerprint, count}` entries. A finding
 is baselined while its fingerprint has budget left; new = current - baseline (a multiset
-difference). `update` can only shrink the baseline (drop stale entries, lower counts): accepting
+difference). A finding with a magnitude (a reconcile class: how many payments) records it as
+`magnitude`, and the entry covers it only up to that size: accepting 3 status mismatches never
+accepts 3,000. `update` can only shrink the baseline (drop stale entries, lower counts): accepting
 new findings is an explicit `create --force`, never a side effect.
 """
 
@@ -24,6 +26,7 @@ from gates.strict_input import load_json
 DEFAULT_PATH = ".release-gates/baseline.json"
 FORMAT_VERSION = 1
 _KEYS = {"gate", "rule", "path", "fingerprint", "count"}
+_OPTIONAL_KEYS = {"magnitude"}
 MAX_BYTES = 16 << 20  # a large monorepo baseline, never /dev/zero
 
 
@@ -34,6 +37,7 @@ class Entry:
     path: str
     fingerprint: str
     count: int
+    magnitude: int | None = None  # the largest size accepted (see Finding.magnitude)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,27 +50,57 @@ class Baseline:
             counts[e.fingerprint] += e.count
         return counts
 
+    def magnitude_limits(self) -> dict[str, int]:
+        """Per fingerprint, the largest size its entries accept (only where one is recorded)."""
+        limits: dict[str, int] = {}
+        for e in self.entries:
+            if e.magnitude is not None:
+                limits[e.fingerprint] = max(e.magnitude, limits.get(e.fingerprint, 0))
+        return limits
+
+
+def covers_magnitude(limit: int | None, finding: Finding) -> bool:
+    """Whether an entry accepting sizes up to `limit` covers `finding` (a grown class: no)."""
+    if finding.magnitude is None:
+        return True
+    return limit is not None and finding.magnitude <= limit
+
 
 def from_findings(findings: Iterable[Finding]) -> Baseline:
-    counts: Counter[tuple[str, str, str, str]] = Counter(
-        (f.gate, f.rule, f.location.path, f.fingerprint) for f in findings
-    )
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    sizes: dict[tuple[str, str, str, str], int] = {}
+    for f in findings:
+        key = (f.gate, f.rule, f.location.path, f.fingerprint)
+        counts[key] += 1
+        if f.magnitude is not None:
+            sizes[key] = max(f.magnitude, sizes.get(key, 0))
     return Baseline(
         entries=tuple(
-            Entry(gate=g, rule=r, path=p, fingerprint=fp, count=n)
+            Entry(
+                gate=g, rule=r, path=p, fingerprint=fp, count=n, magnitude=sizes.get((g, r, p, fp))
+            )
             for (g, r, p, fp), n in sorted(counts.items())
         )
     )
 
 
 def shrink(old: Baseline, findings: Iterable[Finding]) -> Baseline:
-    """Keep only what is still found, with counts lowered to what is seen; never add."""
+    """Keep only what is still found, with counts (and sizes) lowered to what is seen; never add
+    and never raise: a class that grew keeps its old size and stays new."""
+    findings = list(findings)
     seen = Counter(f.fingerprint for f in findings)
+    sizes: dict[str, int] = {}
+    for f in findings:
+        if f.magnitude is not None:
+            sizes[f.fingerprint] = max(f.magnitude, sizes.get(f.fingerprint, 0))
     kept = []
     for entry in old.entries:
         count = min(entry.count, seen[entry.fingerprint])
         if count > 0:
             seen[entry.fingerprint] -= count
+            magnitude = entry.magnitude
+            if magnitude is not None and entry.fingerprint in sizes:
+                magnitude = min(magnitude, sizes[entry.fingerprint])
             kept.append(
                 Entry(
                     gate=entry.gate,
@@ -74,6 +108,7 @@ def shrink(old: Baseline, findings: Iterable[Finding]) -> Baseline:
                     path=entry.path,
                     fingerprint=entry.fingerprint,
                     count=count,
+                    magnitude=magnitude,
                 )
             )
     return Baseline(entries=tuple(kept))
@@ -114,11 +149,11 @@ def parse(data: bytes, label: str) -> Baseline:
     entries = []
     for i, item in enumerate(raw):
         where = f"$.findings[{i}]"
-        if not isinstance(item, dict) or set(item) != _KEYS:
+        if not isinstance(item, dict) or not _KEYS <= set(item) <= _KEYS | _OPTIONAL_KEYS:
             raise InvalidInput(
                 label,
                 where,
-                f"expected exactly the keys {sorted(_KEYS)}",
+                f"expected the keys {sorted(_KEYS)} (and optionally {sorted(_OPTIONAL_KEYS)})",
                 "fix or recreate the entry",
             )
         if not all(isinstance(item[k], str) for k in ("gate", "rule", "path", "fingerprint")):
@@ -130,6 +165,16 @@ def parse(data: bytes, label: str) -> Baseline:
             raise InvalidInput(
                 label, f"{where}.count", "must be a whole number >= 1", "fix the count"
             )
+        magnitude = item.get("magnitude")
+        if magnitude is not None and (
+            not isinstance(magnitude, int) or isinstance(magnitude, bool) or magnitude < 0
+        ):
+            raise InvalidInput(
+                label,
+                f"{where}.magnitude",
+                "must be a whole number >= 0",
+                "fix it, or recreate the entry with `gates baseline create --force`",
+            )
         entries.append(
             Entry(
                 gate=item["gate"],
@@ -137,6 +182,7 @@ def parse(data: bytes, label: str) -> Baseline:
                 path=item["path"],
                 fingerprint=item["fingerprint"],
                 count=count,
+                magnitude=magnitude,
             )
         )
     return Baseline(entries=tuple(entries))
@@ -153,6 +199,7 @@ def render(baseline: Baseline) -> str:
                 "path": e.path,
                 "fingerprint": e.fingerprint,
                 "count": e.count,
+                **({} if e.magnitude is None else {"magnitude": e.magnitude}),
             }
             for e in sorted(baseline.entries, key=lambda e: (e.path, e.gate, e.rule, e.fingerprint))
         ],

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from gates.baseline import Baseline
+from gates.baseline import Baseline, covers_magnitude
 from gates.fingerprint import fingerprint
 from gates.model import (
     ApprovalNote,
@@ -100,7 +100,9 @@ def apply(
     ]
     all_findings = sorted([*findings, *expired_findings(notes)], key=Finding.sort_key)
     budget = baseline.budget()
+    limits = baseline.magnitude_limits()
     used_baseline: Counter[str] = Counter()
+    grown: set[str] = set()  # baselined fingerprints whose finding grew past the recorded size
     # Per (gate, rule, fingerprint): each covering waiver with the occurrences it has left and
     # the severity its signers approved; a more severe finding is not covered by it.
     slots: dict[tuple[str, str, str], list[_Slot]] = defaultdict(list)
@@ -114,9 +116,18 @@ def apply(
     reported = trusted
     for f in all_findings:
         if used_baseline[f.fingerprint] < budget[f.fingerprint]:
-            used_baseline[f.fingerprint] += 1
-            reported.append(ReportedFinding(finding=f, status=Status.BASELINED, blocking=False))
-            continue
+            limit = limits.get(f.fingerprint)
+            if covers_magnitude(limit, f):
+                used_baseline[f.fingerprint] += 1
+                reported.append(ReportedFinding(finding=f, status=Status.BASELINED, blocking=False))
+                continue
+            grown.add(f.fingerprint)
+            accepted = (
+                f"the baseline accepts {limit}"
+                if limit is not None
+                else "the baseline entry records no size: recreate it"
+            )
+            f = replace(f, message=f"{f.message} (grew: {accepted})")
         slot = next(
             (
                 s
@@ -147,7 +158,9 @@ def apply(
     stale = sorted(
         e.fingerprint
         for e in baseline.entries
-        if used_baseline[e.fingerprint] == 0 and (scanned_paths is None or e.path in scanned_paths)
+        if used_baseline[e.fingerprint] == 0
+        and e.fingerprint not in grown
+        and (scanned_paths is None or e.path in scanned_paths)
     )
     unused = [
         ApprovalNote(id=w.id, state="unused", reason="matched no finding in this run")

@@ -91,6 +91,10 @@ class Finding:
     # `sensitive.kind` hand the raw value to the masking boundary (gates.redact), memory only
     properties: tuple[tuple[str, str], ...] = ()
     suppression_requests: tuple[str, ...] = ()
+    # How large the problem is, for findings that stand for many cases (a reconcile class counts
+    # payments). A baseline entry, or the --diff base, covers such a finding only up to the size
+    # recorded there: a class that grows is new again. None: one occurrence, nothing to compare.
+    magnitude: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         loc = self.location

@@ -56,6 +56,9 @@ class GateContext:
     changed_files: tuple[str, ...] | None = None  # paths touched by the change, when known
     cache_dir: Path | None = None  # per-gate warm cache directory, when caching is on
     jobs: int = 1  # worker processes the gate may use for itself
+    # The --diff base side of a repository-scope gate that `compares_with_base`: read the
+    # repository's data as it was at this commit (the merge base), not from the working tree.
+    revision: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +85,10 @@ class GateSpec:
     # True: the gate is also given binary and large files (`Workspace.raw_files`) and reads them
     # with `Workspace.open_raw` (printable strings, streamed chunks); False: they are skipped.
     reads_raw: bool = False
+    # A repository-scope gate whose findings depend on data in the repository (reconcile): under
+    # --diff it also runs on that data at the merge base (`GateContext.revision`), and only what
+    # is new or larger than there (Finding.magnitude) is reported; others run once as usual.
+    compares_with_base: bool = False
 
 
 def discover() -> dict[str, EntryPoint]:

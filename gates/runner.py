@@ -173,6 +173,9 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
                 continue
             ctx = context_for(req, spec, base_settings)
             tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx))
+            if spec.compares_with_base and req.base_workspace is not None:
+                at_base = replace(ctx, revision=req.base_workspace.ref)
+                tasks.append(_Task(spec=spec, settings=base_settings, ctx=at_base, base_side=True))
             continue
         gate_tasks = _file_tasks(req, spec, req.workspace, base_side=False)
         if not base_settings.enabled and not gate_tasks:
@@ -408,16 +411,48 @@ def _apply_severity(
     return [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
 
 
-def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> list[Finding]:
-    """Multiset difference by fingerprint: the first occurrences (in sort order) are the old ones."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _DiffOutcome:
+    new: list[Finding]  # what the change introduced (or made larger)
+    not_worse: list[Finding]  # sized findings present at the base at least as large: not reported
+
+
+def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> _DiffOutcome:
+    """Multiset difference by fingerprint: the first occurrences (in sort order) are the old ones.
+
+    A sized finding (Finding.magnitude: a reconcile class) is old only while it is no larger than
+    at the base; one that grew is new, and its message says by how much.
+    """
     old = Counter(f.fingerprint for f in base)
-    out = []
+    base_size: dict[str, int] = {}
+    for f in base:
+        if f.magnitude is not None:
+            base_size[f.fingerprint] = max(f.magnitude, base_size.get(f.fingerprint, 0))
+    new: list[Finding] = []
+    not_worse: list[Finding] = []
     for f in sorted(current, key=Finding.sort_key):
-        if old[f.fingerprint] > 0:
-            old[f.fingerprint] -= 1
+        if old[f.fingerprint] == 0:
+            new.append(f)
+            continue
+        old[f.fingerprint] -= 1
+        if f.magnitude is None:
+            continue
+        before = base_size.get(f.fingerprint, 0)
+        if f.magnitude <= before:
+            not_worse.append(f)
         else:
-            out.append(f)
-    return out
+            grew = f"{f.message} (was {before} at the --diff base: +{f.magnitude - before})"
+            new.append(replace(f, message=grew))
+    return _DiffOutcome(new=new, not_worse=not_worse)
+
+
+def _not_worse_note(findings: Sequence[Finding], base: str) -> str:
+    """The run note for sized findings --diff did not report (the change did not make them worse)."""
+    listed = ", ".join(f"{f.rule} {f.magnitude}" for f in findings)
+    return (
+        f"--diff: {len(findings)} finding(s) no worse than at the merge base {base[:12]} are not "
+        f"reported: {listed}"
+    )
 
 
 def cap_jobs(requested: int, cpus: int | None = None) -> tuple[int, str | None]:
@@ -447,8 +482,12 @@ def run(req: RunRequest) -> RunResult:
             continue
         adjusted = _apply_severity(r.findings, r.task.settings.severity)
         (base if r.task.base_side else current).extend(adjusted)
+    diff_notes: list[str] = []
     if req.base_workspace is not None:
-        current = _new_only(current, base)
+        outcome = _new_only(current, base)
+        current = outcome.new
+        if outcome.not_worse:
+            diff_notes.append(_not_worse_note(outcome.not_worse, req.base_workspace.ref or ""))
     scanned = frozenset(req.workspace.files) if req.partial else None
     filtered = filtering.apply(
         current,
@@ -483,7 +522,7 @@ def run(req: RunRequest) -> RunResult:
                 help="See the gate's documentation (`gates explain` on the gate's rules).",
                 default_severity=rf.finding.severity,
             )
-    notes = [*req.notes, *gap_notes]
+    notes = [*req.notes, *diff_notes, *gap_notes]
     notes += [f"gate {gid} is disabled by the policy" for gid in disabled]
     return RunResult(
         verdict=verdict,

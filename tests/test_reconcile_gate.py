@@ -64,22 +64,25 @@ def test_one_finding_per_class_over_threshold(tmp_path: Path) -> None:
             rule="reconcile.duplicate_event",
             severity=Severity.LOW,
             message="duplicate_event: 1 payments of 3; at stake 10.00 EUR; e.g. p3",
-            location=Location(path="data/events/*.jsonl"),
+            # a real file code scanning can open; the fingerprint keeps the glob
+            location=Location(path="data/events/part-1.jsonl", line=1),
             fingerprint=fingerprint(
                 "reconcile", "reconcile.duplicate_event", "data/events/*.jsonl", ident
             ),
             properties=(("count", "1"), ("payments", "3"), ("samples", "p3")),
+            magnitude=1,
         ),
         Finding(
             gate="reconcile",
             rule="reconcile.status_mismatch",
             severity=Severity.HIGH,
             message="status_mismatch: 2 payments of 3; at stake 20.00 EUR; e.g. p1, p2",
-            location=Location(path="data/events/*.jsonl"),
+            location=Location(path="data/events/part-1.jsonl", line=1),
             fingerprint=fingerprint(
                 "reconcile", "reconcile.status_mismatch", "data/events/*.jsonl", ident
             ),
             properties=(("count", "2"), ("payments", "3"), ("samples", "p1 p2")),
+            magnitude=2,
         ),
     ]
 

@@ -117,10 +117,17 @@ def status(args: argparse.Namespace, out: TextIO) -> int:
     path, label = _path(args, root)
     base = baseline.load(path, label)
     budget = base.budget()
+    limits = base.magnitude_limits()
     seen: Counter[str] = Counter(f.fingerprint for f in findings)
-    accepted = sum(min(seen[fp], n) for fp, n in budget.items())
-    new = sum(max(0, n - budget[fp]) for fp, n in seen.items())
-    stale = sum(max(0, n - seen[fp]) for fp, n in budget.items())
+    # a sized finding (a reconcile class) past its recorded size is new, not baselined
+    grown = {
+        f.fingerprint
+        for f in findings
+        if budget[f.fingerprint] and not baseline.covers_magnitude(limits.get(f.fingerprint), f)
+    }
+    accepted = sum(min(seen[fp], n) for fp, n in budget.items() if fp not in grown)
+    new = sum(n if fp in grown else max(0, n - budget[fp]) for fp, n in seen.items())
+    stale = sum(max(0, n - seen[fp]) for fp, n in budget.items() if fp not in grown)
     out.write(
         f"{label}: {accepted} baselined, {new} new (not in the baseline), {stale} stale (fixed)\n"
     )

@@ -91,6 +91,7 @@ def _finding(doc: dict[str, Any]) -> ReportedFinding:
             snippet=doc["snippet"],
             properties=tuple((p["name"], p["value"]) for p in doc["properties"]),
             suppression_requests=tuple(doc["suppression_requests"]),
+            magnitude=doc.get("magnitude"),
         ),
         status=Status(doc["status"]),
         blocking=doc["blocking"],

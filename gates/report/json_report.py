@@ -44,6 +44,7 @@ def _finding(rf: ReportedFinding) -> dict[str, object]:
         "snippet": f.snippet,
         "properties": [{"name": k, "value": v} for k, v in view.public_properties(rf)],
         "suppression_requests": list(f.suppression_requests),
+        **({} if f.magnitude is None else {"magnitude": f.magnitude}),
         "status": rf.status.value,
         "blocking": rf.blocking,
         "waiver": waiver,

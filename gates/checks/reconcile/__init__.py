@@ -71,6 +71,7 @@ GATE = GateSpec(
     default_timeout_s=900,
     tools=(),
     check_config=_check,
+    compares_with_base=True,
 )
 
 __all__ = ["GATE"]

@@ -1,7 +1,12 @@
 """Reconcile findings: one Finding per discrepancy class over its threshold.
 
-The fingerprint is `fingerprint("reconcile", rule, location, events label + report label)`: it
-names the class and the two sources, never counts or ids, so an approval can target "status
+Each finding's location is a real file (the first data file of the events source, else the
+policy), so code scanning can open it; its magnitude is the class's count, so a baseline entry or
+the --diff base covers it only up to the size recorded there.
+
+The fingerprint is `fingerprint("reconcile", rule, location, events label + report label)`, where
+`location` is the events source as written (its glob): it names the class and the two sources,
+never counts, ids or the files a glob happens to match, so an approval can target "status
 mismatches between these two sources" and keep covering it while the numbers move.
 """
 
@@ -40,6 +45,7 @@ def findings(
     cfg: ReconcileConfig,
     *,
     location: str,
+    path: str,
     events_label: str,
     report_label: str,
 ) -> list[Finding]:
@@ -56,7 +62,7 @@ def findings(
                 rule=rule.id,
                 severity=threshold.severity or rule.default_severity,
                 message=message(summary, result.audit.payments, exponents),
-                location=Location(path=location),
+                location=Location(path=path, line=1),
                 fingerprint=fingerprint(
                     GATE_ID, rule.id, location, f"{events_label}\n{report_label}"
                 ),
@@ -65,6 +71,7 @@ def findings(
                     ("payments", str(result.audit.payments)),
                     ("samples", " ".join(summary.samples)),
                 ),
+                magnitude=summary.count,
             )
         )
     return out

@@ -319,6 +319,10 @@ def _str(spec: Mapping[str, Any], key: str, *, file: str, field: str) -> str:
     return value
 
 
+class NoDataFile(InvalidInput):
+    """A source's glob matches nothing (at the --diff base: the data arrives with the change)."""
+
+
 def resolve_glob(root: Path, pattern: str, *, file: str, field: str) -> tuple[Path, ...]:
     """Files matching a repo-relative glob, resolved and sorted; escapes and no match are errors."""
     root = root.resolve()
@@ -342,7 +346,7 @@ def resolve_glob(root: Path, pattern: str, *, file: str, field: str) -> tuple[Pa
         if full.is_file():
             found.append(full)
     if not found:
-        raise InvalidInput(
+        raise NoDataFile(
             file,
             field,
             f"{pattern!r} matches no file",

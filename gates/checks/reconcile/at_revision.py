@@ -1,0 +1,74 @@
+"""The reconcile data of a past commit: the file sources' files as the merge base had them.
+
+`gates run --diff BASE` blocks only on discrepancy classes the change made worse, so the gate
+also runs on the data at the merge base (GateContext.revision). File sources (JSONL, CSV,
+Parquet, SQLite) live in the repository: their files at that commit are written into a private
+temporary directory under the same repo-relative paths, and the source specs resolve there with
+the same globs. Sources outside the repository (PostgreSQL, Kafka) are the same on both sides:
+no change can alter them, so they are read as they are.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gates import git
+from gates.checks.reconcile.sources import SourceKind
+
+REPOSITORY_KINDS = frozenset(
+    {SourceKind.JSONL, SourceKind.CSV, SourceKind.PARQUET, SourceKind.SQLITE}
+)
+_REGULAR = ("100644", "100755")
+
+
+def literal_prefix(pattern: str) -> str:
+    """The directory part of a glob before its first wildcard: everything it can match is below."""
+    parts = []
+    for part in PurePosixPath(pattern).parts[:-1]:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def repository_paths(specs: Iterable[Mapping[str, Any] | None]) -> tuple[str, ...]:
+    """The directories (or files) at whose contents the file sources' globs look."""
+    found = set()
+    for spec in specs:
+        if not spec or str(spec.get("kind")) not in {k.value for k in REPOSITORY_KINDS}:
+            continue
+        pattern = spec.get("path")
+        if not isinstance(pattern, str) or PurePosixPath(pattern).is_absolute():
+            continue  # the working-tree side reports the bad path, with its field
+        prefix = literal_prefix(pattern)
+        found.add(prefix if prefix else ".")
+    return tuple(sorted(found))
+
+
+def materialize(root: Path, revision: str, paths: Iterable[str], dest: Path) -> int:
+    """Write the regular files below `paths` at `revision` into `dest`; the number written.
+
+    One blob in memory at a time (data files can be large); symlinks and submodules are not
+    data and are left out, as the working-tree side refuses symlinks leaving the repository.
+    """
+    wanted = tuple(p for p in paths if p != ".")
+    entries = git.ls_tree(root, revision, () if "." in paths else wanted)
+    written = 0
+    for entry in entries:
+        if entry.mode not in _REGULAR:
+            continue
+        rel = PurePosixPath(entry.path)
+        if rel.is_absolute() or ".." in rel.parts:
+            continue  # git never stores such names; never write outside dest
+        target = dest.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = git.read_blobs(root, (entry.blob,))[entry.blob]
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        written += 1
+    return written
