@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, trust
+from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, progress, trust
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -230,6 +230,7 @@ def _worker(task: _Task, conn: Connection, debug: bool, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
     _proc.die_with_parent(parent)  # `kill -9` of the run takes its workers along
+    progress.attach(conn)  # the gate's `progress.advance()` calls report through the same pipe
     spec = task.spec
     try:
         findings = _validate(task, tuple(spec.run(task.ctx)))
@@ -289,6 +290,7 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
     results: dict[int, _TaskResult] = {}
     started: list[Any] = []  # every worker, recorded before it starts: Ctrl-C must reach them all
     start = time.monotonic()
+    display = _display_for(tasks)
     try:
         for i, task in enumerate(tasks):
             parent, child = ctx.Pipe(duplex=False)
@@ -318,12 +320,24 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
         while running:
             now = time.monotonic()
             timeout = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
+            if display is not None:
+                timeout = min(timeout, 0.1)  # redraw the elapsed time
             ready = wait(list(running), timeout=timeout)
             for conn in ready:
                 assert isinstance(conn, Connection)
-                i, proc, _ = running.pop(conn)
-                results[i] = _receive(tasks[i], conn, proc)
+                i, proc, _ = running[conn]
+                message = _read(conn)
+                if message is not None and message[0] == progress.PROGRESS:
+                    if display is not None:
+                        display.update(i, message[1])
+                    continue
+                running.pop(conn)
+                results[i] = _answer(tasks[i], message, conn, proc)
+                if display is not None:
+                    display.finish(i)
                 _log_finished(results[i], time.monotonic() - start)
+            if display is not None:
+                display.tick()
             now = time.monotonic()
             for conn, (i, proc, deadline) in list(running.items()):
                 if now >= deadline:
@@ -343,7 +357,21 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
         for proc in started:
             _stop(proc)
         raise
+    finally:
+        if display is not None:
+            display.close()
     return [results[i] for i in range(len(tasks))]
+
+
+def _display_for(tasks: Sequence[_Task]) -> progress.Display | None:
+    """The terminal's progress line when the CLI asked for one; repository-scope gates (whose
+    work is not a count of files) show as running until they finish."""
+    if not progress.wanted():
+        return None
+    return progress.Display(
+        stream=sys.stderr,
+        tasks=[(t.spec.id, len(t.ctx.files) if t.spec.scope is Scope.FILES else 0) for t in tasks],
+    )
 
 
 def _log_finished(result: _TaskResult, seconds: float) -> None:
@@ -361,10 +389,20 @@ def _log_finished(result: _TaskResult, seconds: float) -> None:
     )
 
 
-def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
+def _read(conn: Connection) -> tuple[str, Any] | None:
+    """The worker's next message (progress counts, then one answer); None when it died."""
     try:
         kind, payload = conn.recv()
     except (EOFError, OSError):
+        return None
+    return str(kind), payload
+
+
+def _answer(
+    task: _Task, message: tuple[str, Any] | None, conn: Connection, proc: Any
+) -> _TaskResult:
+    conn.close()
+    if message is None:
         proc.join(_KILL_GRACE_S)
         return _TaskResult(
             task=task,
@@ -374,8 +412,7 @@ def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
                 fix="rerun with --debug; the release stays blocked until the gate runs",
             ),
         )
-    finally:
-        conn.close()
+    kind, payload = message
     proc.join(_KILL_GRACE_S)
     if proc.is_alive():
         _stop(proc)
