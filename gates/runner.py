@@ -32,6 +32,7 @@ from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey
 from gates.model import (
+    RAW_KINDS,
     ApprovalNote,
     ExitCode,
     Finding,
@@ -39,6 +40,7 @@ from gates.model import (
     RuleInfo,
     RunResult,
     Severity,
+    SkippedFile,
     Verdict,
     Waiver,
 )
@@ -492,6 +494,31 @@ def _not_worse_note(findings: Sequence[Finding], base: str) -> str:
     )
 
 
+def _unscanned(req: RunRequest) -> tuple[SkippedFile, ...]:
+    """The files some gate could not scan. A binary or large file is a gap only when an enabled
+    gate that skips such files (it does not read raw bytes) would have scanned it: selected by its
+    paths and one it handles (`GateSpec.handles`). Submodules and unreadable files always are."""
+    blind = [
+        (spec, policy_mod.settings(req.policy, spec))
+        for spec in req.specs
+        if spec.scope is Scope.FILES and not spec.reads_raw
+    ]
+
+    def would_scan(spec: GateSpec, gs: GateSettings, path: str) -> bool:
+        return (
+            gs.enabled
+            and (spec.handles is None or spec.handles(path))
+            and not req.policy.exclude.matches(path)
+            and bool(globs.select([path], gs.include, gs.exclude))
+        )
+
+    return tuple(
+        f
+        for f in req.workspace.skipped
+        if f.kind not in RAW_KINDS or any(would_scan(s, gs, f.path) for s, gs in blind)
+    )
+
+
 def cap_jobs(requested: int, cpus: int | None = None) -> tuple[int, str | None]:
     """`--jobs` bounded by the CPU count (each gate may start that many processes), and the
     note saying so when a request was lowered."""
@@ -537,6 +564,7 @@ def run(req: RunRequest) -> RunResult:
         trust_cleared_by=req.trust_cleared_by,
     )
     gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
+    unscanned = _unscanned(req)
     errors = sorted(set(errors + gaps), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
@@ -568,14 +596,15 @@ def run(req: RunRequest) -> RunResult:
         findings=filtered.findings,
         errors=tuple(errors),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),
-        skipped=req.workspace.skipped,
+        skipped=unscanned,
         stale_baseline=filtered.stale_baseline,
         approvals=filtered.approvals,
         notes=tuple(notes),
         tool_versions=(("release-gates", __version__), ("python", sys.version.split()[0])),
         policy_digest=req.policy.digest,
         fail_on=req.policy.fail_on,
-        scanned_files=len(req.workspace.files),
+        # raw files every gate that would read them did read (streamed) count as scanned
+        scanned_files=len(req.workspace.files) + len(req.workspace.skipped) - len(unscanned),
         clock=req.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         clock_source=req.clock_source,
     )
