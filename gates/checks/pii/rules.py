@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gates.checks.pii import national_ids
 from gates.model import RuleInfo, Severity
 
 PAN = RuleInfo(
@@ -95,11 +96,31 @@ CUSTOM = RuleInfo(
     tags=("CWE-359",),
 )
 
+NATIONAL_IDS: tuple[RuleInfo, ...] = tuple(
+    RuleInfo(
+        id=kind.rule,
+        name=kind.id,
+        summary=f"A {kind.label} ({kind.check} valid) in clear text"
+        + (" (digit-only form: only next to a keyword such as "
+           f"'{kind.keywords[0]}')." if kind.keywords else "."),
+        help=f"A {kind.label} identifies a person and is regulated personal data (GDPR art. 87 "
+        "and national law). Do not keep it in code, fixtures or logs: store a token or an "
+        "internal customer reference instead and look the real value up in the system of "
+        "record at run time; in tests use a value that fails the check "
+        f"({kind.check}) or a generator; in log calls mask it to the last 4 characters. "
+        "Remove it from the file and purge it from history.",
+        default_severity=Severity.HIGH,
+        tags=("CWE-312", "CWE-359"),
+    )
+    for kind in national_ids.KINDS
+)  # fmt: skip
+
 ALL: tuple[RuleInfo, ...] = (
     PAN,
     PAN_TEST,
     IBAN,
     SSN,
+    *NATIONAL_IDS,
     EMAIL,
     PHONE,
     FIELD_NAME,
