@@ -8,7 +8,7 @@ found:
   Singapore NRIC/FIN, Mexican CURP) or fixed punctuation (formatted CPF/CNPJ, spaced French NIR).
 * `keywords`: a pure digit run (BSN, TFN, SIN, Aadhaar, Steuer-IdNr, plain CPF/CNPJ, compact
   NIR) is only a candidate after one of these words on the same line (at most 32 other
-  characters between them, no digit): most nine- to fifteen-digit numbers in code are ids,
+  characters between them: no digit, operator or opening parenthesis): most nine- to fifteen-digit numbers in code are ids,
   amounts or timestamps. The policy may replace a kind's words (`national_id_keywords`).
 
 A keyword matches where a word starts (after a non-letter or `_`); keywords of five or more
@@ -25,6 +25,9 @@ from dataclasses import dataclass
 
 from gates.checks.pii import idchecks
 
+# Between a keyword and its number: labels and punctuation (`: `, ` = '`, `": "`, ` no. `), never
+# a digit, a line break or an operator or call (`sin(x) * 198344418` is arithmetic, not a SIN).
+GAP = rb"[^\n0-9(*+/<>|&%^]{0,32}"
 # A digit group after a keyword: digits in groups joined by single spaces, dots or dashes.
 DIGITS_AFTER = rb"[0-9]+(?:[ .-][0-9]+)*"
 _SEPARATORS = re.compile(r"[\s./-]")
@@ -196,7 +199,7 @@ def keyword_group(keywords: Mapping[str, tuple[str, ...]]) -> bytes | None:
     if not words:
         return None
     alternatives = b"|".join(keyword_pattern(w) for w in words)
-    return rb"(?i:(?:" + alternatives + rb"))[^\n0-9]{0,32}" + DIGITS_AFTER
+    return rb"(?i:(?:" + alternatives + rb"))" + GAP + DIGITS_AFTER
 
 
 def kinds_for(matched: bytes, keywords: Mapping[str, tuple[str, ...]]) -> list[IdKind]:
