@@ -202,10 +202,6 @@ def keyword_group(keywords: Mapping[str, tuple[str, ...]]) -> bytes | None:
     return rb"(?i:(?:" + alternatives + rb"))" + GAP + DIGITS_AFTER
 
 
-def kinds_for(matched: bytes, keywords: Mapping[str, tuple[str, ...]]) -> list[IdKind]:
-    """The kinds one of whose keywords starts the matched text (keyword, gap and digits)."""
-    return [
-        BY_ID[kind_id]
-        for kind_id, words in keywords.items()
-        if any(re.match(keyword_pattern(w), matched, re.IGNORECASE) for w in words)
-    ]
+def keywords_regex(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Python's compiled form of a kind's keywords, to tell which kinds a keyword match names."""
+    return re.compile(b"|".join(keyword_pattern(w) for w in words), re.IGNORECASE)

@@ -181,23 +181,19 @@ def _shaped_id(kind: IdKind, data: bytes, start: int, end: int) -> Hit | None:
     return _id_hit(kind, value, start, end) if kind.validate(value) else None
 
 
-def _keyword_id(kinds: list[IdKind], data: bytes, first: int, end: int) -> Hit | None:
-    """The longest leading run of digit groups after a keyword that is a valid id of a kind the
-    keyword names."""
+def _digit_prefixes(data: bytes, first: int, end: int) -> list[tuple[str, int]]:
+    """The digits after a keyword as (compact value, end offset) candidates, longest first: all
+    the groups, then fewer, never a prefix that is glued to what follows it."""
     if _glued_right(data, end):
-        return None
+        return []
     groups = re.split(rb"[ .-]", data[first:end])
-    stop = end
+    out: list[tuple[str, int]] = []
     for j in range(len(groups), 0, -1):
-        value = b"".join(groups[:j]).decode()
-        if j < len(groups):
-            stop = first + len(b" ".join(groups[:j]))
-            if data[stop : stop + 1] in (b".", b"-") and _glued_right(data, stop):
-                continue
-        for kind in kinds:
-            if len(value) in kind.lengths and kind.validate(value):
-                return _id_hit(kind, value, first, stop)
-    return None
+        stop = first + len(b" ".join(groups[:j]))
+        if j < len(groups) and data[stop : stop + 1] in (b".", b"-") and _glued_right(data, stop):
+            continue
+        out.append((b"".join(groups[:j]).decode(), stop))
+    return out
 
 
 def _email(data: bytes, start: int, end: int) -> Hit | None:
@@ -251,6 +247,12 @@ class Scanner:
         keyword = national_ids.keyword_group(self._keywords)
         ids += b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
         self._email_group = self._keyword_group + 1
+        self._keyword_rx = [
+            (national_ids.BY_ID[kind], national_ids.keywords_regex(words))
+            for kind, words in sorted(self._keywords.items())
+            if words
+        ]
+        self._lengths = frozenset(n for kind, _ in self._keyword_rx for n in kind.lengths)
         self._base = engine.compile_known(_BASE + ids)
         self._fixture = engine.compile_known(_BASE + ids + _FIXTURE)
         self._custom: list[tuple[CustomPattern, _Finder]] = []
@@ -310,12 +312,28 @@ class Scanner:
         if group == self._keyword_group:
             first = re.search(rb"[0-9]", data[start:end])
             digits_at = start + (first.start() if first is not None else 0)
-            kinds = national_ids.kinds_for(data[start:digits_at], self._keywords)
-            hit = None if _glued_left(data, digits_at) else _keyword_id(kinds, data, digits_at, end)
+            hit = (
+                None
+                if _glued_left(data, digits_at)
+                else self._keyword_id(data, start, digits_at, end)
+            )
             return hit, end if hit is not None else digits_at  # else: the digits may be a PAN
         if group == self._email_group:
             return _email(data, start, end), end
         return _phone(data, start, end), end
+
+    def _keyword_id(self, data: bytes, start: int, first: int, end: int) -> Hit | None:
+        """The longest leading run of digit groups after a keyword that is a valid id of a kind
+        the keyword names. Which kinds those are is only worked out for a plausible length."""
+        candidates = [c for c in _digit_prefixes(data, first, end) if len(c[0]) in self._lengths]
+        if not candidates:
+            return None
+        kinds = [k for k, rx in self._keyword_rx if rx.match(data, start, first)]
+        for value, stop in candidates:
+            for kind in kinds:
+                if len(value) in kind.lengths and kind.validate(value):
+                    return _id_hit(kind, value, first, stop)
+        return None
 
     def _custom_hits(self, data: bytes, hits: list[Hit]) -> None:
         for pattern, finder in self._custom:
