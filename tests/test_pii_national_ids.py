@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gates.checks.pii import idchecks, national_ids
@@ -125,3 +127,22 @@ def test_every_kind_has_an_example_and_a_masked_form() -> None:
         assert shown is not None
         assert shown.endswith(compact[-4:])
         assert shown.count("•") == len(compact) - 4
+
+
+def test_readme_lists_exactly_what_is_detected() -> None:
+    from pathlib import Path
+
+    from gates.checks.pii import GATE
+    from gates.checks.pii.schema import DEFAULT_TEST_PATHS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What the pii gate detects", 1)[1].split("\n### ", 1)[0]
+    listed = set(re.findall(r"^\| `(pii\.[a-z-]+)`", section, re.MULTILINE))
+    listed |= set(re.findall(r"`(pii\.[a-z-]+)` \(", section))
+    assert listed | {"pii.custom", "pii.unparsed"} == {r.id for r in GATE.rules}
+    words = " ".join(section.split())
+    for kind, keywords in national_ids.DEFAULT_KEYWORDS.items():
+        for word in keywords:
+            assert f"`{word}`" in words, (kind, word)
+    for glob in DEFAULT_TEST_PATHS:
+        assert f"`{glob}`" in words, glob

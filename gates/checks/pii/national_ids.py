@@ -94,7 +94,7 @@ KINDS: tuple[IdKind, ...] = (
         check="Verhoeff",
         validate=idchecks.in_aadhaar,
         lengths=(12,),
-        keywords=("aadhaar", "aadhar", "uidai", "uid"),
+        keywords=("aadhaar", "aadhar", "uidai"),
     ),
     IdKind(
         id="in-pan",
