@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from gates.checks.pii import idchecks, national_ids
 from gates.checks.pii.gate import scan_text
@@ -146,3 +148,62 @@ def test_readme_lists_exactly_what_is_detected() -> None:
             assert f"`{word}`" in words, (kind, word)
     for glob in DEFAULT_TEST_PATHS:
         assert f"`{glob}`" in words, glob
+
+
+# (kind, a valid value, index of its check character(s), alphabet of the check position): the
+# check character is determined by the rest, so no other value at that position is accepted.
+CHECKED: list[tuple[str, str, slice, str]] = [
+    ("ca-sin", "130692544", slice(8, 9), "0123456789"),
+    ("br-cpf", "52998224725", slice(9, 11), "0123456789"),
+    ("br-cnpj", "11222333000181", slice(12, 14), "0123456789"),
+    ("in-aadhaar", "234567890124", slice(11, 12), "0123456789"),
+    ("es-dni", "12345678Z", slice(8, 9), "ABCDEFGHJKLMNPQRSTVWXYZ"),
+    ("es-nie", "X1234567L", slice(8, 9), "ABCDEFGHJKLMNPQRSTVWXYZ"),
+    ("it-codice-fiscale", "RSSMRA85T10A562S", slice(15, 16), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    ("nl-bsn", "111222333", slice(8, 9), "0123456789"),
+    ("de-tax-id", "86095742719", slice(10, 11), "0123456789"),
+    ("sg-nric", "S1234567D", slice(8, 9), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    ("mx-curp", "HEGG560427MVZRRL04", slice(17, 18), "0123456789"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "valid", "where", "alphabet"), CHECKED, ids=[c[0] for c in CHECKED]
+)
+def test_only_the_computed_check_character_is_accepted(
+    kind: str, valid: str, where: slice, alphabet: str
+) -> None:
+    import itertools
+
+    check = national_ids.BY_ID[kind].validate
+    width = where.stop - where.start
+    accepted = [
+        "".join(tail)
+        for tail in itertools.product(alphabet, repeat=width)
+        if check(valid[: where.start] + "".join(tail) + valid[where.stop :])
+    ]
+    assert accepted == [valid[where]]
+
+
+@given(st.sampled_from("12345679"), st.text(alphabet="0123456789", min_size=7, max_size=7))
+@settings(max_examples=200)
+def test_sin_rejects_any_single_digit_change(first: str, body: str) -> None:
+    (sin,) = [first + body + d for d in "0123456789" if idchecks.ca_sin(first + body + d)]
+    for i in range(1, 9):
+        for d in "0123456789":
+            if d != sin[i]:
+                assert not idchecks.ca_sin(sin[:i] + d + sin[i + 1 :])
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11))
+@settings(max_examples=200)
+def test_aadhaar_rejects_any_single_digit_change_and_adjacent_swap(body: str) -> None:
+    assume(body[0] not in "01")
+    (uid,) = [body + d for d in "0123456789" if idchecks.in_aadhaar(body + d)]
+    for i in range(1, 12):
+        for d in "0123456789":
+            if d != uid[i]:
+                assert not idchecks.in_aadhaar(uid[:i] + d + uid[i + 1 :])
+        if i < 11 and uid[i] != uid[i + 1]:
+            swapped = uid[:i] + uid[i + 1] + uid[i] + uid[i + 2 :]
+            assert not idchecks.in_aadhaar(swapped)  # Verhoeff catches every transposition
