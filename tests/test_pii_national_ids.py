@@ -207,3 +207,34 @@ def test_aadhaar_rejects_any_single_digit_change_and_adjacent_swap(body: str) ->
         if i < 11 and uid[i] != uid[i + 1]:
             swapped = uid[:i] + uid[i + 1] + uid[i] + uid[i + 2 :]
             assert not idchecks.in_aadhaar(swapped)  # Verhoeff catches every transposition
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"national_id_keywords": {"xx-foo": ["a1"]}},
+            "policy: $.gates.pii.national_id_keywords.xx-foo: not a national id kind with a "
+            "digit-only form. Fix: use one of: au-tfn, br-cnpj, br-cpf, ca-sin, de-tax-id, "
+            "fr-nir, in-aadhaar, nl-bsn",
+        ),
+        (
+            {"national_id_keywords": {"nl-bsn": "bsn"}},
+            "policy: $.gates.pii.national_id_keywords.nl-bsn: expected a list of words. "
+            "Fix: write nl-bsn: ['...']",
+        ),
+        (
+            {"national_id_keywords": ["bsn"]},
+            "policy: $.gates.pii.national_id_keywords: expected a mapping. "
+            "Fix: write national_id_keywords: {nl-bsn: [bsn]}",
+        ),
+    ],
+    ids=["unknown-kind", "not-a-list", "not-a-mapping"],
+)
+def test_keyword_config_errors(raw: dict[str, object], message: str) -> None:
+    from gates.checks.pii import config
+    from gates.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        config.parse(raw)
+    assert str(err.value) == message
