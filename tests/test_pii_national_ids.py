@@ -238,3 +238,12 @@ def test_keyword_config_errors(raw: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInput) as err:
         config.parse(raw)
     assert str(err.value) == message
+
+
+def test_national_id_field_names_in_fixtures_and_log_calls() -> None:
+    csv = "name,bsn\nJan,595745489\n"
+    found = scan_text("fixtures/people.csv", csv, key=TEST_KEY)
+    assert [(f.rule, f.location.line) for f in found] == [("pii.field-name", 2)]
+    assert "595745489" not in found[0].message
+    code = "import logging\nlog = logging.getLogger()\n\ndef f(c):\n    log.info('x %s', c.cpf)\n"
+    assert [f.rule for f in scan_text("app/kyc.py", code, key=TEST_KEY)] == ["pii.log-field"]
