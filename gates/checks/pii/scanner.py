@@ -1,12 +1,13 @@
 """The value scanner: one combined regular expression over a file's bytes, candidates validated.
 
-All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, and in fixtures e-mail
-and phone) are alternatives of ONE pattern run by google-re2 (a linear-time DFA; measured against
-`re` and a hyperscan prefilter in bench/README.md). Matches are rare, so each candidate is then
-checked in Python: token boundaries (a number glued to letters, digits or `_`, or joined by `.`
-or `-` to such a character, is part of a longer token: a version, an order id, a decimal, and is
-never reported), separators, Luhn and issuer range, IBAN country length and mod-97, SSN
-structure. Policy patterns run as extra passes (re2 when it accepts their syntax).
+All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, national ids by shape and
+after their keywords, and in fixtures e-mail and phone) are alternatives of ONE pattern run by
+google-re2 (a linear-time DFA; measured against `re` and a hyperscan prefilter in bench/README.md).
+Matches are rare, so each candidate is then checked in Python: token boundaries (a number glued to
+letters, digits or `_`, or joined by `.` or `-` to such a character, is part of a longer token: a
+version, an order id, a decimal, and is never reported), separators, Luhn and issuer range, IBAN
+country length and mod-97, SSN structure, national id checksums (idchecks.py). Policy patterns run
+as extra passes (re2 when it accepts their syntax).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _BASE = (
     rb"|([0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4})"
     rb"|((?i:ssn|social[ _-]*security)[^\n0-9]{0,24}[0-9]{9})"
 )
+_BASE_GROUPS = 5
 _SHAPED: tuple[IdKind, ...] = tuple(k for k in national_ids.KINDS if k.shape is not None)
 _FIXTURE = (
     rb"|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
@@ -242,7 +244,7 @@ class Scanner:
     ) -> None:
         self._keywords = dict(national_ids.DEFAULT_KEYWORDS if id_keywords is None else id_keywords)
         ids = b"".join(b"|(" + k.shape + b")" for k in _SHAPED if k.shape is not None)
-        self._first_id = 6
+        self._first_id = _BASE_GROUPS + 1
         self._keyword_group = self._first_id + len(_SHAPED)
         keyword = national_ids.keyword_group(self._keywords)
         ids += b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
