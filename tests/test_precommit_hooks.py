@@ -2,12 +2,12 @@
 
 The hooks repository is a snapshot commit of this working tree. pre-commit builds every hook
 environment itself through pip, which reads pip's own configuration (the local package index), so
-no test needs the network. `pre-commit try-repo` (all hooks at once) runs on a repository where
-every hook must fail, naming its rule, and on one where every hook must pass; try-repo builds its
-environments in a throwaway store, so each of those runs builds them once. Every hook's
-environment is also built once per session (`pre-commit install-hooks` with a `PRE_COMMIT_HOME` in
-a session temp dir), to measure them (the pii hook's at most 60 MB: the heavy engines are extras)
-and to show that a heavy gate without its engine fails closed in the core environment.
+no test needs the network. `pre-commit try-repo` (all hooks at once, building every environment
+in a throwaway store) runs on a repository where every hook must fail, naming its rule. Every
+hook's environment is also built once per session (`pre-commit install-hooks` with a
+`PRE_COMMIT_HOME` in a session temp dir): `pre-commit run` over that store shows every hook
+passing on the negative samples, and the environments are measured (the pii hook's at most 60 MB:
+the heavy engines are extras) and shown to fail closed when a heavy gate's engine is missing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -154,28 +155,17 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _snapshot(tmp_path_factory.mktemp("hooks-repo"))
 
 
-@pytest.fixture(scope="session")
-def try_repo(
-    hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, tuple[subprocess.CompletedProcess[str], dict[str, tuple[str, str]]]]:
-    """`pre-commit try-repo` with every hook, once on the positive samples, once on the negative."""
-    home = tmp_path_factory.mktemp("try-repo-home")
-    out = {}
-    for kind, index in (("positive", 0), ("negative", 2)):
-        files = _merge(*(sample[index] for sample in SAMPLES.values()))  # type: ignore[misc]
-        repo = make_repo(tmp_path_factory.mktemp(kind), files)
-        proc = _pre_commit(["try-repo", str(hooks_repo), "--all-files", "--verbose"], repo, home)
-        assert "An unexpected error has occurred" not in proc.stdout + proc.stderr, (
-            proc.stdout[-3000:] + proc.stderr[-3000:]
-        )
-        out[kind] = (proc, _per_hook(proc.stdout))
-    return out
+@dataclass(frozen=True)
+class HookStore:
+    """A session PRE_COMMIT_HOME where `pre-commit install-hooks` built every hook's environment,
+    and the config (outside any scanned repository) that names the hooks repository's commit."""
+
+    home: Path
+    config: Path
 
 
 @pytest.fixture(scope="session")
-def hook_envs(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every hook's environment by hook id, built once by `pre-commit install-hooks` in a session
-    PRE_COMMIT_HOME (hooks with the same dependencies share one, as pre-commit does)."""
+def hook_store(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> HookStore:
     home = tmp_path_factory.mktemp("pre-commit-home")
     rev = git(hooks_repo, "rev-parse", "HEAD").strip()
     hooks = _hooks()
@@ -185,6 +175,41 @@ def hook_envs(hooks_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     )
     proc = _pre_commit(["install-hooks"], repo, home)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return HookStore(home=home, config=repo / ".pre-commit-config.yaml")
+
+
+@pytest.fixture(scope="session")
+def try_repo(
+    hooks_repo: Path, hook_store: HookStore, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[subprocess.CompletedProcess[str], dict[str, tuple[str, str]]]]:
+    """Every hook on the positive samples with `pre-commit try-repo` (as a user tries our hooks:
+    it builds every environment in a throwaway store), and on the negative samples with
+    `pre-commit run` over the same commit of the hooks, in the store built once per session
+    (a second throwaway build would only cost minutes of pip)."""
+    out = {}
+    for kind, index in (("positive", 0), ("negative", 2)):
+        files = _merge(*(sample[index] for sample in SAMPLES.values()))  # type: ignore[misc]
+        repo = make_repo(tmp_path_factory.mktemp(kind), files)
+        if kind == "positive":
+            home = tmp_path_factory.mktemp("try-repo-home")
+            args = ["try-repo", str(hooks_repo), "--all-files", "--verbose"]
+        else:
+            home = hook_store.home
+            args = ["run", "--config", str(hook_store.config), "--all-files", "--verbose"]
+        proc = _pre_commit(args, repo, home)
+        assert "An unexpected error has occurred" not in proc.stdout + proc.stderr, (
+            proc.stdout[-3000:] + proc.stderr[-3000:]
+        )
+        out[kind] = (proc, _per_hook(proc.stdout))
+    return out
+
+
+@pytest.fixture(scope="session")
+def hook_envs(hooks_repo: Path, hook_store: HookStore) -> dict[str, Path]:
+    """Every hook's environment by hook id, built once by `pre-commit install-hooks` in a session
+    PRE_COMMIT_HOME (hooks with the same dependencies share one, as pre-commit does)."""
+    home = hook_store.home
+    hooks = _hooks()
     with sqlite3.connect(home / "db.db") as db:
         rows = db.execute("SELECT repo, path FROM repos").fetchall()
     by_deps: dict[tuple[str, ...], Path] = {}
