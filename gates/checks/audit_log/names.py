@@ -1,0 +1,194 @@
+"""Which names, expressions and classes are payment-like: the vocabulary changes are judged by.
+
+A name is payment-like when one of its words (snake_case and CamelCase parts, singular or plural)
+is one of the policy's `payment_words` (`refund`, `order_payment`, `PaymentIntent`,
+`transactions`); `self`/`cls` when the enclosing class's name is; any local name the function
+binds from a payment-like value (`p = Payment.objects.get(...)`) or annotates with a payment-like
+type (`def refund(p: Payment)`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+QUERYSET_METHODS = frozenset(
+    {"objects", "filter", "exclude", "all", "select_for_update", "query", "where", "filter_by"}
+)
+
+
+def words(name: str) -> list[str]:
+    """`refundRequest_v2` -> ['refund', 'request', 'v', '2']."""
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ses") or word.endswith("xes"):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def terminal(node: ast.expr) -> str | None:
+    """`a.b.c` -> 'c', `f` -> 'f', anything else -> None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` -> 'a.b.c' (names and attributes only), else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = dotted(node.value)
+        return None if inner is None else f"{inner}.{node.attr}"
+    return None
+
+
+def chain(node: ast.expr) -> Iterator[ast.expr]:
+    """The receivers of a call/attribute chain, outermost first: `A.objects.filter(x).update`
+    yields the filter call, `A.objects`, `A`."""
+    while True:
+        yield node
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        else:
+            return
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    """Payment-likeness for one function: the policy's words plus the names it binds."""
+
+    payment_words: frozenset[str]
+    class_name: str | None = None
+    bound: frozenset[str] = frozenset()  # local names bound to payment-like values
+    querysets: frozenset[str] = frozenset()  # local names bound to payment querysets
+
+    def word_match(self, name: str) -> bool:
+        return any(
+            _singular(w) in self.payment_words or w in self.payment_words for w in words(name)
+        )
+
+    def is_payment(self, node: ast.expr) -> bool:
+        """Whether the expression denotes a payment-like object (or model class)."""
+        if isinstance(node, ast.Name):
+            if node.id in ("self", "cls"):
+                return self.class_name is not None and self.word_match(self.class_name)
+            return node.id in self.bound or self.word_match(node.id)
+        if isinstance(node, ast.Attribute):
+            return self.word_match(node.attr) or (
+                node.attr in ("__table__", "objects") and self.is_payment(node.value)
+            )
+        if isinstance(node, ast.Subscript):
+            return self.is_payment(node.value)
+        if isinstance(node, ast.Call):
+            name = terminal(node.func)
+            if name is not None and self.word_match(name):
+                return True  # get_payment(...), Payment(...)
+            return any(self.is_payment(a) for a in node.args[:1]) and name in (
+                "get", "get_or_404", "get_object_or_404", "one", "first", "scalar_one", "query",
+            )  # fmt: skip
+        return False
+
+    def is_queryset(self, node: ast.expr) -> bool:
+        """A Django queryset / SQLAlchemy query over a payment-like model (`Payment.objects…`,
+        `session.query(Payment).filter(…)`), or a local name bound to one."""
+        if isinstance(node, ast.Name):
+            return node.id in self.querysets
+        seen_query = False
+        payment = False
+        for link in chain(node):
+            if isinstance(link, ast.Attribute) and link.attr in QUERYSET_METHODS:
+                seen_query = True
+            if isinstance(link, ast.Call) and terminal(link.func) in QUERYSET_METHODS:
+                seen_query = True
+                payment = payment or any(self.is_payment(a) for a in link.args[:1])
+            if isinstance(link, ast.Name):
+                payment = payment or self.is_payment(link) or link.id in self.querysets
+                seen_query = seen_query or link.id in self.querysets
+            elif isinstance(link, ast.Attribute) and link.attr != "objects":
+                payment = payment or (link.attr[:1].isupper() and self.word_match(link.attr))
+        return seen_query and payment
+
+
+def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) -> Vocabulary:
+    """`vocab` plus the function's payment-annotated parameters and payment-valued locals."""
+    bound = set(vocab.bound)
+    args = func.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.annotation is not None and _annotation_is_payment(arg.annotation, vocab):
+            bound.add(arg.arg)
+    querysets = set(vocab.querysets)
+    current = Vocabulary(
+        payment_words=vocab.payment_words,
+        class_name=vocab.class_name,
+        bound=frozenset(bound),
+        querysets=frozenset(querysets),
+    )
+    for node in _own_nodes(func):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = list(node.targets), node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+            if isinstance(node.target, ast.Name) and _annotation_is_payment(node.annotation, vocab):
+                bound.add(node.target.id)
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            targets, value = [node.target], node.iter
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets, value = [node.optional_vars], node.context_expr
+        if value is None:
+            continue
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(value, ast.Call | ast.Attribute) and current.is_queryset(value):
+                querysets.add(target.id)
+            elif isinstance(value, ast.Call | ast.Subscript | ast.Attribute | ast.Name) and (
+                current.is_payment(value) or current.is_queryset(value)
+            ):
+                bound.add(target.id)
+        current = Vocabulary(
+            payment_words=vocab.payment_words,
+            class_name=vocab.class_name,
+            bound=frozenset(bound),
+            querysets=frozenset(querysets),
+        )
+    return current
+
+
+def _annotation_is_payment(node: ast.expr, vocab: Vocabulary) -> bool:
+    for sub in ast.walk(node):
+        name = terminal(sub) if isinstance(sub, ast.Name | ast.Attribute) else None
+        if name is None and isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            name = sub.value
+        if name and name[:1].isupper() and vocab.word_match(name):
+            return True
+    return False
+
+
+def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    """Every node of a function's body in source order, not entering nested functions, classes
+    or lambdas (they are analysed on their own)."""
+    body = getattr(func, "body", [])
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+own_nodes = _own_nodes
