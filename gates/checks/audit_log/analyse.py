@@ -25,8 +25,10 @@ from gates.checks.audit_log.changes import (
 from gates.checks.audit_log.config import AuditConfig
 from gates.checks.audit_log.helpers import Helpers
 from gates.checks.audit_log.modules import FunctionNode, Module
-from gates.checks.audit_log.names import Vocabulary, bind_names, own_nodes
+from gates.checks.audit_log.names import Vocabulary, bind_names, own_nodes, payment_class
 from gates.checks.audit_log.paths import Exit, ExitKind, PathState, StatementFacts, Walker
+
+_INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,20 +43,24 @@ class Issue:
     event: str = ""  # the incomplete event's name
 
 
-def functions(tree: ast.Module) -> Iterator[tuple[str, str | None, FunctionNode]]:
-    """(qualname, enclosing class, node) of every function, methods and nested ones included."""
-    stack: list[tuple[ast.AST, str, str | None]] = [(tree, "", None)]
-    while stack:
-        node, prefix, cls = stack.pop()
-        for child in reversed(list(ast.iter_child_nodes(node))):
+def functions(tree: ast.Module) -> Iterator[tuple[str, ast.ClassDef | None, FunctionNode]]:
+    """(qualname, enclosing class, node) of every function, methods and nested ones included,
+    in source order."""
+    out: list[tuple[str, ast.ClassDef | None, FunctionNode]] = []
+
+    def visit(node: ast.AST, prefix: str, cls: ast.ClassDef | None) -> None:
+        for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 qual = f"{prefix}{child.name}"
-                yield qual, cls, child
-                stack.append((child, f"{qual}.<locals>.", None))
+                out.append((qual, cls, child))
+                visit(child, f"{qual}.<locals>.", None)
             elif isinstance(child, ast.ClassDef):
-                stack.append((child, f"{prefix}{child.name}.", child.name))
+                visit(child, f"{prefix}{child.name}.", child)
             elif not isinstance(child, ast.Lambda):
-                stack.append((child, prefix, cls))
+                visit(child, prefix, cls)
+
+    visit(tree, "", None)
+    return iter(out)
 
 
 def _entry_change(func: FunctionNode, config: AuditConfig) -> Change | None:
@@ -76,17 +82,24 @@ def analyse(mod: Module, config: AuditConfig, helpers: Helpers) -> list[Issue]:
 def analyse_function(
     mod: Module,
     qual: str,
-    cls: str | None,
+    cls: ast.ClassDef | None,
     func: FunctionNode,
     config: AuditConfig,
     helpers: Helpers,
 ) -> list[Issue]:
-    vocab = bind_names(func, Vocabulary(payment_words=config.payment_words, class_name=cls))
+    is_payment = (
+        cls is not None
+        and payment_class(cls, config.payment_words)
+        and func.name not in _INITIALISERS  # setting the first status is not a change
+    )
+    vocab = bind_names(
+        func, Vocabulary(payment_words=config.payment_words, class_is_payment=is_payment)
+    )
     recog = Recogniser.for_function(func, config, vocab)
     entry = _entry_change(func, config)
     if entry is None and not _changes_anything(func, recog):
         return []
-    finder = helpers.finder(mod, func, cls, 0)
+    finder = helpers.finder(mod, func, cls.name if cls is not None else None, 0)
     memo: dict[int, StatementFacts] = {}
 
     def call_facts(call: ast.Call) -> StatementFacts:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 QUERYSET_METHODS = frozenset(
@@ -70,9 +70,10 @@ class Vocabulary:
     """Payment-likeness for one function: the policy's words plus the names it binds."""
 
     payment_words: frozenset[str]
-    class_name: str | None = None
     bound: frozenset[str] = frozenset()  # local names bound to payment-like values
     querysets: frozenset[str] = frozenset()  # local names bound to payment querysets
+
+    class_is_payment: bool = False  # `self` is payment-like (see payment_class)
 
     def word_match(self, name: str) -> bool:
         return any(
@@ -83,7 +84,7 @@ class Vocabulary:
         """Whether the expression denotes a payment-like object (or model class)."""
         if isinstance(node, ast.Name):
             if node.id in ("self", "cls"):
-                return self.class_name is not None and self.word_match(self.class_name)
+                return self.class_is_payment
             return node.id in self.bound or self.word_match(node.id)
         if isinstance(node, ast.Attribute):
             return self.word_match(node.attr) or (
@@ -121,6 +122,20 @@ class Vocabulary:
         return seen_query and payment
 
 
+def payment_class(cls: ast.ClassDef, payment_words: frozenset[str]) -> bool:
+    """A class whose instances are payments: its name's last word is a payment word
+    (`Payment`, `CardRefund`, `PaymentIntent`; not `PaymentService`), or it is a model
+    (a base named like `Model`/`Base`/`Document`) with a payment word in its name."""
+    parts = words(cls.name)
+    if not parts:
+        return False
+    vocab = Vocabulary(payment_words=payment_words)
+    if vocab.word_match(parts[-1]):
+        return True
+    model = any((terminal(b) or "").endswith(("Model", "Base", "Document")) for b in cls.bases)
+    return model and vocab.word_match(cls.name)
+
+
 def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) -> Vocabulary:
     """`vocab` plus the function's payment-annotated parameters and payment-valued locals."""
     bound = set(vocab.bound)
@@ -129,12 +144,7 @@ def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) 
         if arg.annotation is not None and _annotation_is_payment(arg.annotation, vocab):
             bound.add(arg.arg)
     querysets = set(vocab.querysets)
-    current = Vocabulary(
-        payment_words=vocab.payment_words,
-        class_name=vocab.class_name,
-        bound=frozenset(bound),
-        querysets=frozenset(querysets),
-    )
+    current = replace(vocab, bound=frozenset(bound), querysets=frozenset(querysets))
     for node in _own_nodes(func):
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -153,19 +163,34 @@ def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) 
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
-            if isinstance(value, ast.Call | ast.Attribute) and current.is_queryset(value):
+            single = _single(value)
+            if single is not None and current.is_queryset(single):
+                bound.add(target.id)  # Payment.objects.get(...), query(Payment).first()
+            elif isinstance(value, ast.Call | ast.Attribute) and current.is_queryset(value):
                 querysets.add(target.id)
             elif isinstance(value, ast.Call | ast.Subscript | ast.Attribute | ast.Name) and (
                 current.is_payment(value) or current.is_queryset(value)
             ):
                 bound.add(target.id)
-        current = Vocabulary(
-            payment_words=vocab.payment_words,
-            class_name=vocab.class_name,
-            bound=frozenset(bound),
-            querysets=frozenset(querysets),
-        )
+        current = replace(vocab, bound=frozenset(bound), querysets=frozenset(querysets))
     return current
+
+
+_SINGLE = frozenset(
+    {"get", "first", "last", "one", "one_or_none", "scalar", "scalar_one", "first_or_404",
+     "get_or_404", "latest", "earliest", "get_or_create", "update_or_create"}
+)  # fmt: skip
+
+
+def _single(value: ast.expr) -> ast.expr | None:
+    """The query of a method call that returns one object (`<query>.get(...)`), else None."""
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in _SINGLE
+    ):
+        return value.func.value
+    return None
 
 
 def _annotation_is_payment(node: ast.expr, vocab: Vocabulary) -> bool:
