@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_NEUTRAL = frozenset({"obj", "object", "instance", "record", "row", "entity", "model", "orm", "db"})
 QUERYSET_METHODS = frozenset(
     {"objects", "filter", "exclude", "all", "select_for_update", "query", "where", "filter_by"}
 )
@@ -76,8 +77,14 @@ class Vocabulary:
     class_is_payment: bool = False  # `self` is payment-like (see payment_class)
 
     def word_match(self, name: str) -> bool:
-        return any(
-            _singular(w) in self.payment_words or w in self.payment_words for w in words(name)
+        """Whether the name's head noun (its last word, after neutral suffixes such as `obj` or
+        `row`) is a payment word: `refund`, `order_payment`, `payment_obj`, `PaymentIntent`;
+        not `payment_service` or `PaymentGateway`."""
+        parts = [w for w in words(name) if not w.isdigit()]
+        while len(parts) > 1 and parts[-1] in _NEUTRAL:
+            parts.pop()
+        return bool(parts) and (
+            parts[-1] in self.payment_words or _singular(parts[-1]) in self.payment_words
         )
 
     def is_payment(self, node: ast.expr) -> bool:
