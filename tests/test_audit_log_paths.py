@@ -280,6 +280,16 @@ CASES = [
         set(),
     ),
     (
+        "debug-level-is-no-audit-event",
+        """
+        import logging
+        def f(payment, a, o):
+            payment.status = "paid"
+            logging.getLogger().log(logging.DEBUG, "paid", extra={"payment_id": payment.id})
+        """,
+        {("missing", 4, "any path")},
+    ),
+    (
         "initialiser-is-no-change",
         """
         class Payment:
@@ -365,6 +375,13 @@ def test_fingerprints_ignore_lines_but_not_path_kinds() -> None:
         "    log.info('e', payment_id=1, actor=1, old_status=1, new_status=1, amount=1, currency=1)\n",
     )
     assert len({f.fingerprint for f in two_paths}) == 2
+
+
+def test_source_encoding_is_honoured() -> None:
+    src = "# -*- coding: latin-1 -*-\ndef f(payment):\n    payment.status = 'r\xe9gl\xe9'\n"
+    assert [f.location.line for f in scan_text("svc/p.py", src.encode("latin-1"))] == [3]
+    bom = "\ufeffdef f(payment):\n    payment.status = 'x'\n"
+    assert [f.location.line for f in scan_text("svc/p.py", bom.encode("utf-8"))] == [2]
 
 
 def test_unparsable_file_is_a_blocking_finding() -> None:

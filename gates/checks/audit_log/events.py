@@ -29,6 +29,13 @@ _FACTORIES = frozenset({"getLogger", "get_logger", "wrap_logger", "getChild"})
 _NOT_FIELDS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
 
 
+def _debug_level(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and node.value < 20  # logging.INFO == 20
+    name = terminal(node)
+    return name is not None and name.upper() in ("DEBUG", "NOTSET", "TRACE")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     line: int
@@ -122,6 +129,8 @@ class EventFinder:
         ):
             return Event(line=call.lineno, name=name, fields=frozenset(), complete=True)
         if isinstance(func, ast.Attribute) and func.attr in LEVELS and self.is_logger(func.value):
+            if func.attr in ("log", "alog") and call.args and _debug_level(call.args[0]):
+                return None  # logger.log(logging.DEBUG, ...): dropped in production
             return self._log_event(call, func)
         summary = self.resolve(call)
         if summary is None:

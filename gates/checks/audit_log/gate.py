@@ -29,9 +29,9 @@ def loader(workspace: Workspace) -> Loader:
     root = workspace.root.resolve()
     selected = set(workspace.files)
 
-    def load(path: str) -> str | None:
+    def load(path: str) -> bytes | None:
         if path in selected:
-            return workspace.read_text(path)
+            return workspace.read_bytes(path)
         if workspace.ref is not None:
             if not workspace.is_git:
                 return None
@@ -39,7 +39,7 @@ def loader(workspace: Workspace) -> Loader:
             if entry is None or entry.mode not in ("100644", "100755"):
                 return None
             data = git.read_blobs(workspace.root, (entry.blob,))[entry.blob]
-            return data.decode("utf-8", "replace") if len(data) <= DEFAULT_MAX_FILE_BYTES else None
+            return data if len(data) <= DEFAULT_MAX_FILE_BYTES else None
         full = root / path
         try:
             st = os.lstat(full)
@@ -54,7 +54,7 @@ def loader(workspace: Workspace) -> Loader:
         except OSError:
             return None
         with os.fdopen(fd, "rb") as fh:
-            return fh.read().decode("utf-8", "replace")
+            return fh.read()
 
     return load
 
@@ -93,7 +93,7 @@ def to_finding(path: str, issue: Issue, cfg: audit_config.AuditConfig) -> Findin
     )
 
 
-def unparsed(path: str, exc: SyntaxError | ValueError) -> Finding:
+def unparsed(path: str, exc: SyntaxError | ValueError | RecursionError) -> Finding:
     line = getattr(exc, "lineno", None) or 0
     return Finding(
         gate=GATE,
@@ -114,15 +114,15 @@ def scan(files: Iterable[str], read: Loader, cfg: audit_config.AuditConfig) -> l
     for path in files:
         if not path.endswith(".py") or cfg.skips(path):
             continue
-        text = read(path)
-        if text is None:
+        data = read(path)
+        if data is None:
             raise GateCannotRun(GATE, f"could not read {path}", "check the file's permissions")
         try:
-            mod = modules.parse(path, text)
-        except (SyntaxError, ValueError) as exc:
+            mod = modules.parse(path, data)
+        except (SyntaxError, ValueError, RecursionError) as exc:
             found.append(unparsed(path, exc))
             continue
-        repo.add(mod)
+        repo.start(mod)
         found.extend(to_finding(path, issue, cfg) for issue in analyse(mod, cfg, helpers))
     return sorted(found, key=Finding.sort_key)
 
@@ -138,10 +138,13 @@ def run(ctx: GateContext) -> list[Finding]:
     return scan(ctx.files, loader(ctx.workspace), cfg)
 
 
-def scan_text(path: str, text: str, config: Mapping[str, Any] | None = None) -> list[Finding]:
+def scan_text(
+    path: str, text: str | bytes, config: Mapping[str, Any] | None = None
+) -> list[Finding]:
     """Findings for one file's content, as the gate reports them (tests and tools)."""
     cfg = audit_config.parse(config or {})
-    return scan((path,), lambda p: text if p == path else None, cfg)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return scan((path,), lambda p: data if p == path else None, cfg)
 
 
 def scan_tree(

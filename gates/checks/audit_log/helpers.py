@@ -5,8 +5,10 @@ class (`self._audit(...)`), or a function of a module it imports (`from payments
 record`, `import payments.audit as audit; audit.record(...)`, relative imports), read from the
 repository. The function is an audit event when it logs unconditionally (an event in its body,
 `with` or `try`/`finally` blocks, not only under an `if`, loop or `except`), possibly through
-further helpers. Resolution is bounded (MAX_DEPTH calls deep, MAX_MODULES files read per run) and
-deterministic: candidates are tried in a fixed order and every answer is memoised.
+further helpers. Resolution is bounded (MAX_DEPTH calls deep, at most MAX_MODULES other modules
+consulted per analysed file, whatever else the run scans, so a file's findings do not depend on
+the other files of the run) and deterministic: candidates are tried in a fixed order and every
+answer is memoised.
 """
 
 from __future__ import annotations
@@ -22,32 +24,38 @@ from gates.checks.audit_log.modules import FunctionNode, Module
 from gates.checks.audit_log.names import dotted, own_nodes
 
 MAX_DEPTH = 3
-MAX_MODULES = 64
+MAX_MODULES = 32
 
-Loader = Callable[[str], str | None]  # repo-relative path -> text, None when absent/unreadable
+Loader = Callable[[str], bytes | None]  # repo-relative path -> content, None when absent/unreadable
 
 
 @dataclass(slots=True)
 class Repository:
-    """The repository's Python modules, parsed on demand (at most MAX_MODULES)."""
+    """The repository's Python modules, parsed on demand; each analysed file may consult at most
+    MAX_MODULES of them (`start` opens a file's budget)."""
 
     load: Loader
     parsed: dict[str, Module | None] = field(default_factory=dict)
+    consulted: set[str] = field(default_factory=set)
 
-    def add(self, mod: Module) -> None:
+    def start(self, mod: Module) -> None:
+        """Begin analysing `mod`: a fresh budget of modules to consult."""
         self.parsed[mod.path] = mod
+        self.consulted = {mod.path}
 
     def module(self, path: str) -> Module | None:
+        if path not in self.consulted:
+            if len(self.consulted) > MAX_MODULES:
+                return None
+            self.consulted.add(path)
         if path in self.parsed:
             return self.parsed[path]
-        if len(self.parsed) >= MAX_MODULES:
-            return None
-        text = self.load(path)
+        data = self.load(path)
         mod: Module | None = None
-        if text is not None:
+        if data is not None:
             try:
-                mod = modules.parse(path, text)
-            except (SyntaxError, ValueError):
+                mod = modules.parse(path, data)
+            except (SyntaxError, ValueError, RecursionError):
                 mod = None  # reported when the file itself is scanned
         self.parsed[path] = mod
         return mod

@@ -37,11 +37,12 @@ class Module:
         }
 
 
-def parse(path: str, text: str) -> Module:
-    """Index a module; raises SyntaxError/ValueError when it is not Python 3."""
+def parse(path: str, source: str | bytes) -> Module:
+    """Index a module (bytes: its encoding cookie and BOM are honoured); raises SyntaxError,
+    ValueError or RecursionError when it is not Python 3 the parser can read."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes in scanned code are not our warnings
-        tree = ast.parse(text, filename=path)
+        tree = ast.parse(source, filename=path)
     mod = Module(path=path, tree=tree)
     package = _package(path)
     for node in tree.body:

@@ -99,7 +99,8 @@ class Walker:
         self.exits: list[Exit] = []
         self.handlers: list[set[PathState] | None] = []  # None: a try with only `finally`
         self.loops: list[tuple[set[PathState], set[PathState]]] = []  # (breaks, continues)
-        self.last_top: ast.stmt | None = None
+        self.last_top: ast.stmt | None = None  # the function's last top-level statement
+        self.top_stmt: ast.stmt | None = None  # the top-level statement being walked
 
     # -- state transitions ---------------------------------------------------------------------
     def on_change(self, states: States, change: Change) -> States:
@@ -133,7 +134,8 @@ class Walker:
         for stmt in body:
             if not states:
                 break  # unreachable code after return/raise/break
-            self.top_stmt = stmt if top else getattr(self, "top_stmt", stmt)
+            if top:
+                self.top_stmt = stmt
             states = self.stmt(stmt, states)
         return states
 
