@@ -69,18 +69,28 @@ class Recogniser:
         return cls(config=config, vocab=vocab, assigned=assigned)
 
     # -- the forms of a change -----------------------------------------------------------------
+    def is_status(self, name: str) -> bool:
+        """`status`, and names ending in it: `charge_status`, `payment_state`."""
+        return (
+            name in self.config.status_attributes
+            or name.rsplit("_", 1)[-1] in self.config.status_attributes
+        )
+
     def _status_target(self, target: ast.Attribute) -> bool:
-        return target.attr in self.config.status_attributes and self.vocab.is_payment(target.value)
+        receiver = target.value
+        if isinstance(receiver, ast.Name) and receiver.id in self.vocab.fresh:
+            return False  # refund = Refund(...); refund.status = ...: initialising, no change
+        return self.is_status(target.attr) and self.vocab.is_payment(receiver)
 
     def _status_key(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value in self.config.status_attributes
+            return self.is_status(node.value)
         if isinstance(node, ast.Attribute):  # {Payment.status: ...}
-            return node.attr in self.config.status_attributes and self.vocab.is_payment(node.value)
+            return self.is_status(node.attr) and self.vocab.is_payment(node.value)
         return False
 
     def _writes_status(self, call: ast.Call) -> bool:
-        if any(kw.arg in self.config.status_attributes for kw in call.keywords):
+        if any(kw.arg is not None and self.is_status(kw.arg) for kw in call.keywords):
             return True
         return any(
             isinstance(a, ast.Dict) and any(k is not None and self._status_key(k) for k in a.keys)
@@ -147,7 +157,7 @@ class Recogniser:
         for m in _SQL_UPDATE.finditer(sql):
             table, assignments = m.groups()
             if self.vocab.word_match(table) and any(
-                re.search(rf"(?i)(?<![\w.])(?:\w+\.)?{re.escape(a)}\s*=", assignments)
+                re.search(rf"(?i)(?<![\w.])(?:\w+\.)?(?:\w+_)?{re.escape(a)}\s*=", assignments)
                 for a in self.config.status_attributes
             ):
                 return True

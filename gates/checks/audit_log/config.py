@@ -60,7 +60,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
             **_list(
                 {"type": "string", "pattern": _NAME},
                 "Attribute and column names whose assignment on a payment-like object is a "
-                "payment-state change (`payment.status = ...`, `update(status=...)`).",
+                "payment-state change (`payment.status = ...`, `update(status=...)`); names "
+                "ending in `_<name>` match too (`charge_status`, `payment_state`).",
                 DEFAULT_STATUS_ATTRIBUTES,
             ),
             "minItems": 1,

@@ -73,6 +73,7 @@ class Vocabulary:
     payment_words: frozenset[str]
     bound: frozenset[str] = frozenset()  # local names bound to payment-like values
     querysets: frozenset[str] = frozenset()  # local names bound to payment querysets
+    fresh: frozenset[str] = frozenset()  # local names only ever bound to a new object
 
     class_is_payment: bool = False  # `self` is payment-like (see payment_class)
 
@@ -130,17 +131,17 @@ class Vocabulary:
 
 
 def payment_class(cls: ast.ClassDef, payment_words: frozenset[str]) -> bool:
-    """A class whose instances are payments: its name's last word is a payment word
+    """A class whose instances are payments: its name's head noun is a payment word
     (`Payment`, `CardRefund`, `PaymentIntent`; not `PaymentService`), or it is a model
-    (a base named like `Model`/`Base`/`Document`) with a payment word in its name."""
-    parts = words(cls.name)
-    if not parts:
-        return False
+    (a base named like `Model`/`Base`/`Document`) with a payment word anywhere in its name
+    (`TransactionItem(models.Model)`)."""
     vocab = Vocabulary(payment_words=payment_words)
-    if vocab.word_match(parts[-1]):
+    if vocab.word_match(cls.name):
         return True
     model = any((terminal(b) or "").endswith(("Model", "Base", "Document")) for b in cls.bases)
-    return model and vocab.word_match(cls.name)
+    return model and any(
+        w in payment_words or _singular(w) in payment_words for w in words(cls.name)
+    )
 
 
 def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) -> Vocabulary:
@@ -151,6 +152,8 @@ def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) 
         if arg.annotation is not None and _annotation_is_payment(arg.annotation, vocab):
             bound.add(arg.arg)
     querysets = set(vocab.querysets)
+    constructed: set[str] = set()
+    other: set[str] = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     current = replace(vocab, bound=frozenset(bound), querysets=frozenset(querysets))
     for node in _own_nodes(func):
         targets: list[ast.expr] = []
@@ -170,6 +173,10 @@ def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) 
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
+            if _constructor(value):
+                constructed.add(target.id)  # Refund(...): its first status is no change
+            else:
+                other.add(target.id)
             single = _single(value)
             if single is not None and current.is_queryset(single):
                 bound.add(target.id)  # Payment.objects.get(...), query(Payment).first()
@@ -180,7 +187,15 @@ def bind_names(func: ast.FunctionDef | ast.AsyncFunctionDef, vocab: Vocabulary) 
             ):
                 bound.add(target.id)
         current = replace(vocab, bound=frozenset(bound), querysets=frozenset(querysets))
-    return current
+    return replace(current, fresh=frozenset(constructed - other))
+
+
+def _constructor(value: ast.expr) -> bool:
+    """`Refund(...)`, `models.Refund(...)`: a call of a CapWords name (a class)."""
+    if not isinstance(value, ast.Call):
+        return False
+    name = terminal(value.func)
+    return name is not None and name[:1].isupper() and not name.isupper()
 
 
 _SINGLE = frozenset(

@@ -539,3 +539,21 @@ def approve_refund(refund_id, actor):
     """expect: none"""
     refund = Refund.objects.get(pk=refund_id)
     refund.approve(actor)
+
+
+def mark_fully_charged(payment, actor):
+    """expect: audit-log.missing"""
+    payment.charge_status = "fully-charged"
+    payment.save(update_fields=["charge_status", "modified_at"])
+
+
+def build_refund(payment, amount):
+    """expect: none"""
+    refund = Refund(payment=payment, amount=amount)
+    refund.status = "pending"
+    return refund
+
+
+def sync_charge_status(payment_pk, actor):
+    """expect: audit-log.missing"""
+    Payment.objects.filter(pk=payment_pk).update(charge_status="refunded")
