@@ -94,6 +94,23 @@ CASES = [
         {("error-path", 10, "except ValueError at line 10")},
     ),
     (
+        "handler-raise-passes-its-finally-before-the-outer-handler",
+        f"""
+        def f(payment, a, o, gw):
+            try:
+                try:
+                    payment.status = "paid"
+                    gw.capture(payment)
+                except KeyError:
+                    raise ValueError(a)
+                finally:
+                    {LOG}
+            except ValueError:
+                return None
+        """,
+        set(),
+    ),
+    (
         "early-return-and-raise",
         f"""
         def f(payment, a, o):

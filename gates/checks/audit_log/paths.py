@@ -18,6 +18,7 @@ import ast
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import assert_never
 
 from gates.checks.audit_log.changes import Change, calls, expressions
 from gates.checks.audit_log.events import Event
@@ -30,7 +31,6 @@ class ExitKind(StrEnum):
     SUCCESS = "success"
     RETURN = "early return"
     RAISE = "raise"
-    EXCEPT = "except"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,8 +57,10 @@ class Exit:
                 return "success path"
             case ExitKind.RETURN:
                 return f"early return at line {self.line}"
-            case ExitKind.RAISE | ExitKind.EXCEPT:
+            case ExitKind.RAISE:
                 return f"raise at line {self.line}"
+            case _:
+                assert_never(self.kind)
 
     @property
     def path_kind(self) -> str:
@@ -97,7 +99,7 @@ class Walker:
         self.call_facts = call_facts
         self.store_changes = store_changes
         self.exits: list[Exit] = []
-        self.handlers: list[set[PathState] | None] = []  # None: a try with only `finally`
+        self.handlers: list[set[PathState] | _Finally] = []  # innermost last
         self.loops: list[tuple[set[PathState], set[PathState]]] = []  # (breaks, continues)
         self.last_top: ast.stmt | None = None  # the function's last top-level statement
         self.top_stmt: ast.stmt | None = None  # the top-level statement being walked
@@ -140,17 +142,25 @@ class Walker:
         return states
 
     def _may_raise(self, node: ast.AST, states: States) -> None:
-        """A statement that calls something may raise into the nearest handler."""
-        target = next((h for h in reversed(self.handlers) if h is not None), None)
-        if target is None or not states:
+        """A statement that calls something may raise into the innermost handler."""
+        if not self.handlers or not states:
             return
         for expr in expressions(node):
             for sub in ast.walk(expr):
                 if isinstance(sub, ast.Await) or (
                     isinstance(sub, ast.Call) and self.call_facts(sub).event is None
                 ):
-                    target.update(states)
+                    self._to_handler(states)
                     return
+
+    def _to_handler(self, states: States) -> None:
+        if not self.handlers:
+            return  # raised outside any try: not a path the walk follows
+        target = self.handlers[-1]
+        if isinstance(target, _Finally):
+            target.implicit.update(states)
+        else:
+            target.update(states)
 
     def exprs(self, node: ast.AST, states: States) -> States:
         """The statement's own expressions: its calls in evaluation order, then its stores."""
@@ -211,10 +221,10 @@ class Walker:
                 return self.exprs(stmt, states)
 
     def raise_(self, states: States, line: int) -> None:
-        target = next((h for h in reversed(self.handlers) if h is not None), None)
-        if self.handlers and self.handlers[-1] is not None and target is not None:
+        target = self.handlers[-1] if self.handlers else None
+        if isinstance(target, set):
             target.update(states)
-        else:  # leaves the function (through any `finally`, see try_)
+        else:  # leaves the function, through any `finally` (see try_)
             self.exits.extend(Exit(kind=ExitKind.RAISE, line=line, state=s) for s in states)
 
     def loop(self, stmt: ast.For | ast.AsyncFor | ast.While, states: States) -> States:
@@ -238,12 +248,16 @@ class Walker:
 
     def try_(self, stmt: ast.Try | ast.TryStar, states: States) -> States:
         outer_exits = self.exits
-        if stmt.finalbody:
+        frame = _Finally() if stmt.finalbody else None
+        if frame is not None:  # what leaves the try (and its handlers) passes the finally block
             self.exits = []
+            self.handlers.append(frame)
         caught: set[PathState] | None = set() if stmt.handlers else None
-        self.handlers.append(caught)
+        if caught is not None:
+            self.handlers.append(caught)
         body_out = self.block(stmt.body, states)
-        self.handlers.pop()
+        if caught is not None:
+            self.handlers.pop()
         out = set(self.block(stmt.orelse, body_out))
         for handler in stmt.handlers:
             if caught is None:
@@ -254,8 +268,9 @@ class Walker:
                 for s in caught
             )
             out |= self.block(handler.body, entry)
-        if not stmt.finalbody:
+        if frame is None:
             return _cap(out)
+        self.handlers.pop()
         inner_exits, self.exits = self.exits, outer_exits
         for ex in inner_exits:  # every way out passes the finally block
             for s in self.block(stmt.finalbody, frozenset({ex.state})):
@@ -263,7 +278,19 @@ class Walker:
                     self.raise_(frozenset({s}), ex.line)
                 else:
                     self.exits.append(replace(ex, state=s))
+        if frame.implicit:  # exceptions raised by calls: through finally to an outer handler
+            self._to_handler(self.block(stmt.finalbody, _cap(frame.implicit)))
         return self.block(stmt.finalbody, _cap(out))
+
+
+class _Finally:
+    """A `try` with a `finally` block on the handler stack: what is raised inside it collects
+    here and goes on after the finally block."""
+
+    __slots__ = ("implicit",)
+
+    def __init__(self) -> None:
+        self.implicit: set[PathState] = set()
 
 
 def _constant(node: ast.expr) -> bool | None:
