@@ -307,6 +307,20 @@ CASES = [
         {("missing", 4, "any path")},
     ),
     (
+        "transition-calls-need-a-payment-or-a-machine",
+        """
+        class PaymentHandler(RequestHandler):
+            def post(self):
+                self.set_status(404)
+        def f(payment, machine, payment_fsm, ui):
+            machine.transition(payment, "authorized")
+        def g(payment_fsm, ui):
+            ui.transition("fade")
+            payment_fsm.transition_to("captured")
+        """,
+        {("missing", 6, "any path"), ("missing", 9, "any path")},
+    ),
+    (
         "initialiser-is-no-change",
         """
         class Payment:

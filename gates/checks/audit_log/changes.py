@@ -8,7 +8,8 @@ A change is
   when no assignment to that payment's status comes before it (else it is the same change);
   SQLAlchemy `update(Payment).values(status=...)`, `session.query(Payment)...update({...})`;
   raw SQL `UPDATE payments SET status ...` passed to execute/text;
-- a call of a transition function the policy names (`transition`, `set_status`, ...);
+- a call of a transition function the policy names (`transition`, `set_status`, ...) on a
+  payment, a state machine (`machine`, `fsm`, `workflow`) or with a payment argument;
 - a function decorated as a transition (django-fsm `@transition`) or named by `change_functions`
   is itself a change from its first line (its callers are not: the audit belongs in it).
 Reading or comparing a status, or writing one on an object that is not payment-like, is not.
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gates.checks.audit_log.config import AuditConfig
-from gates.checks.audit_log.names import Vocabulary, chain, dotted, own_nodes, terminal
+from gates.checks.audit_log.names import Vocabulary, chain, dotted, own_nodes, terminal, words
 
 _SQL_UPDATE = re.compile(
     r"\bUPDATE\s+(?:ONLY\s+)?[`\"\[]?(?:\w+[`\"\]]?\.[`\"\[]?)?(\w+)[`\"\]]?\s+SET\s+(.*?)(?:\bWHERE\b|\bRETURNING\b|\bFROM\b|$)",
@@ -31,6 +32,9 @@ _SQL_UPDATE = re.compile(
 _SQL_CALLS = frozenset(
     {"execute", "executemany", "text", "exec_driver_sql", "raw", "executescript"}
 )
+
+
+_MACHINES = frozenset({"machine", "fsm", "workflow", "statemachine", "transitions"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,9 +153,22 @@ class Recogniser:
             sql = _literal_text(call.args[0]) if call.args else None
             if sql is not None and self._sql_change(sql):
                 return _short(call)
-        if name in self.config.transition_functions:
+        if name in self.config.transition_functions and self._moves_payment(call, receiver):
             return _short(call)
         return None
+
+    def _moves_payment(self, call: ast.Call, receiver: ast.expr | None) -> bool:
+        """A transition call acts on a payment: its receiver is payment-like or a state machine
+        (`machine`, `payment_fsm`, `workflow`), or a payment is among its arguments. Tornado's
+        `self.set_status(404)` in a request handler is not a payment transition."""
+        if receiver is not None:
+            if self.vocab.is_payment(receiver):
+                return True
+            head = terminal(receiver)
+            if head is not None and (words(head) or [""])[-1] in _MACHINES:
+                return True
+        args = [*call.args, *(kw.value for kw in call.keywords)]
+        return any(self.vocab.is_payment(a) for a in args)
 
     def _sql_change(self, sql: str) -> bool:
         for m in _SQL_UPDATE.finditer(sql):
