@@ -278,3 +278,21 @@ def test_no_files_fails_closed(tmp_path: Path) -> None:
     ctx = dataclasses.replace(context("audit-log", root), files=())
     with pytest.raises(GateCannotRun, match="no files to scan"):
         list(GATE.run(ctx))
+
+
+def test_demo_repository_plants_audit_log_findings(tmp_path: Path) -> None:
+    """`gates demo` shows the gate: the embedded refund service misses two audit records."""
+    from importlib.resources import files
+
+    demo = files("gates") / "policies" / "demo" / "repo" / "services" / "checkout"
+    names = sorted(e.name for e in demo.iterdir() if e.name.endswith(".py"))
+    root = make_repo(
+        tmp_path / "demo",
+        {f"services/checkout/{n}": (demo / n).read_text() for n in names},
+    )
+    found = list(GATE.run(context("audit-log", root)))
+    assert [(f.rule, f.location.path, f.location.line) for f in found] == [
+        ("audit-log.error-path", "services/checkout/refunds.py", 20),
+        ("audit-log.missing-fields", "services/checkout/refunds.py", 27),
+    ]
+    assert dict(found[1].properties)["missing_fields"] == "amount,currency"
