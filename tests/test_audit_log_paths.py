@@ -420,3 +420,9 @@ def test_unparsable_file_is_a_blocking_finding() -> None:
     assert finding.rule == "audit-log.unparsed"
     assert finding.severity == "high"
     assert finding.location.line == 1
+
+
+def test_code_nested_beyond_the_stack_is_reported_not_a_crash() -> None:
+    deep = "def f(payment):\n    payment.status = " + " + ".join(["x"] * 20000) + "\n"
+    (finding,) = scan_text("svc/generated.py", deep)
+    assert finding.rule == "audit-log.unparsed"

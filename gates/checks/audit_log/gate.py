@@ -95,12 +95,16 @@ def to_finding(path: str, issue: Issue, cfg: audit_config.AuditConfig) -> Findin
 
 def unparsed(path: str, exc: SyntaxError | ValueError | RecursionError) -> Finding:
     line = getattr(exc, "lineno", None) or 0
+    why = (
+        "nested too deeply to analyse"
+        if isinstance(exc, RecursionError)
+        else f"not parsed as Python 3 ({type(exc).__name__}: {getattr(exc, 'msg', exc)})"
+    )
     return Finding(
         gate=GATE,
         rule=rules.UNPARSED.id,
         severity=rules.UNPARSED.default_severity,
-        message=f"not parsed as Python 3 ({type(exc).__name__}: {getattr(exc, 'msg', exc)}): "
-        "its payment-state changes were not checked",
+        message=f"{why}: its payment-state changes were not checked",
         location=Location(path=path, line=line),
         fingerprint=fingerprint(GATE, rules.UNPARSED.id, path, type(exc).__name__),
     )
@@ -123,7 +127,12 @@ def scan(files: Iterable[str], read: Loader, cfg: audit_config.AuditConfig) -> l
             found.append(unparsed(path, exc))
             continue
         repo.start(mod)
-        found.extend(to_finding(path, issue, cfg) for issue in analyse(mod, cfg, helpers))
+        try:
+            issues = analyse(mod, cfg, helpers)
+        except RecursionError as exc:  # generated code nested beyond the walk's stack
+            found.append(unparsed(path, exc))
+            continue
+        found.extend(to_finding(path, issue, cfg) for issue in issues)
     return sorted(found, key=Finding.sort_key)
 
 
