@@ -26,7 +26,8 @@ from gates.checks.audit_log.config import AuditConfig
 from gates.checks.audit_log.helpers import Helpers
 from gates.checks.audit_log.modules import FunctionNode, Module
 from gates.checks.audit_log.names import Vocabulary, bind_names, own_nodes, payment_class
-from gates.checks.audit_log.paths import Exit, ExitKind, PathState, StatementFacts, Walker
+from gates.checks.audit_log.paths import StatementFacts, Walker
+from gates.checks.audit_log.pathstate import Exit, ExitKind, PathState
 
 _INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp"})
 

@@ -17,57 +17,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import assert_never
 
 from gates.checks.audit_log.changes import Change, calls, expressions
 from gates.checks.audit_log.events import Event
+from gates.checks.audit_log.pathstate import Exit, ExitKind, PathState, States, cap
 
-MAX_STATES = 64  # per program point; beyond it states are merged (deterministically)
 _LOOP_ROUNDS = 3
-
-
-class ExitKind(StrEnum):
-    SUCCESS = "success"
-    RETURN = "early return"
-    RAISE = "raise"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PathState:
-    change: Change | None = None  # earliest change not yet followed by a complete event
-    partial: Event | None = None  # best incomplete event since that change
-    route: tuple[str, int] | None = None  # (exception names, line) of the handler taken
-    audited: bool = False  # some change on this path was followed by a complete event
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Exit:
-    kind: ExitKind
-    line: int  # the return/raise statement or handler; 0 for falling off the end
-    state: PathState
-
-    @property
-    def label(self) -> str:
-        if self.state.route is not None:
-            names, line = self.state.route
-            return f"except {names} at line {line}"
-        match self.kind:
-            case ExitKind.SUCCESS:
-                return "success path"
-            case ExitKind.RETURN:
-                return f"early return at line {self.line}"
-            case ExitKind.RAISE:
-                return f"raise at line {self.line}"
-            case _:
-                assert_never(self.kind)
-
-    @property
-    def path_kind(self) -> str:
-        """The label without line numbers, for fingerprints."""
-        if self.state.route is not None:
-            return f"except {self.state.route[0]}"
-        return self.kind.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,8 +36,6 @@ class StatementFacts:
 # The walk asks two questions of the function's code: what a call does, what a store does.
 CallFacts = Callable[[ast.Call], StatementFacts]
 StoreChanges = Callable[[ast.AST], Sequence[Change]]
-
-States = frozenset[PathState]
 
 
 def _missing(event: Event, required: frozenset[str]) -> int:
@@ -106,7 +59,7 @@ class Walker:
 
     # -- state transitions ---------------------------------------------------------------------
     def on_change(self, states: States, change: Change) -> States:
-        return _cap(
+        return cap(
             s if s.change is not None else replace(s, change=change, partial=None, route=None)
             for s in states
         )
@@ -124,7 +77,7 @@ class Walker:
                 out.append(replace(s, partial=event))
             else:
                 out.append(s)
-        return _cap(out)
+        return cap(out)
 
     # -- statements ----------------------------------------------------------------------------
     def function(self, func: ast.FunctionDef | ast.AsyncFunctionDef, entry: States) -> None:
@@ -214,7 +167,7 @@ class Walker:
                 for case in stmt.cases:
                     out |= self.block(case.body, states)
                     exhaustive = exhaustive or (case.guard is None and _irrefutable(case.pattern))
-                return _cap(out if exhaustive else out | states)
+                return cap(out if exhaustive else out | states)
             case ast.Try() | ast.TryStar():
                 return self.try_(stmt, states)
             case _:
@@ -240,11 +193,11 @@ class Walker:
             ended = after | cont
             if not forever:
                 normal |= ended
-            nxt = _cap(set(states) | ended)
+            nxt = cap(set(states) | ended)
             if nxt == current:
                 break
             current = nxt
-        return self.block(stmt.orelse, _cap(normal)) | _cap(breaks)
+        return self.block(stmt.orelse, cap(normal)) | cap(breaks)
 
     def try_(self, stmt: ast.Try | ast.TryStar, states: States) -> States:
         outer_exits = self.exits
@@ -263,13 +216,13 @@ class Walker:
             if caught is None:
                 break
             names = ast.unparse(handler.type) if handler.type is not None else "(bare)"
-            entry = _cap(
+            entry = cap(
                 replace(s, route=(names, handler.lineno)) if s.change is not None else s
                 for s in caught
             )
             out |= self.block(handler.body, entry)
         if frame is None:
-            return _cap(out)
+            return cap(out)
         self.handlers.pop()
         inner_exits, self.exits = self.exits, outer_exits
         for ex in inner_exits:  # every way out passes the finally block
@@ -279,8 +232,8 @@ class Walker:
                 else:
                     self.exits.append(replace(ex, state=s))
         if frame.implicit:  # exceptions raised by calls: through finally to an outer handler
-            self._to_handler(self.block(stmt.finalbody, _cap(frame.implicit)))
-        return self.block(stmt.finalbody, _cap(out))
+            self._to_handler(self.block(stmt.finalbody, cap(frame.implicit)))
+        return self.block(stmt.finalbody, cap(out))
 
 
 class _Finally:
@@ -305,17 +258,3 @@ def _irrefutable(pattern: ast.pattern) -> bool:
     if isinstance(pattern, ast.MatchOr):
         return any(_irrefutable(p) for p in pattern.patterns)
     return False
-
-
-def _order(s: PathState) -> tuple[int, int, str, int]:
-    change_line = s.change.line if s.change is not None else -1
-    route = s.route[1] if s.route is not None else -1
-    return (change_line, route, s.partial.name if s.partial else "", int(s.audited))
-
-
-def _cap(states: Iterable[PathState]) -> States:
-    """At most MAX_STATES states: beyond, the earliest-changing ones are kept (deterministic)."""
-    out = frozenset(states)
-    if len(out) <= MAX_STATES:
-        return out
-    return frozenset(sorted(out, key=_order)[:MAX_STATES])
