@@ -360,6 +360,19 @@ def test_config_changes_what_counts() -> None:
     }
 
 
+def test_declared_helpers_match_by_suffix_and_wildcard() -> None:
+    src = """
+    def f(order, events):
+        order.status = "canceled"
+        events.order_canceled_event(order=order)
+    def g(order, events):
+        order.status = "paid"
+        events.order_note_added(order=order)
+    """
+    assert _found(src, {"audit_helpers": ["events.order_*_event"]}) == {("missing", 6, "any path")}
+    assert _found(src, {"audit_helpers": ["order_canceled_event"]}) == {("missing", 6, "any path")}
+
+
 def test_skip_paths_default_and_off() -> None:
     src = "def f(payment):\n    payment.status = 'paid'\n"
     assert scan_text("tests/test_pay.py", src) == []

@@ -18,6 +18,7 @@ from gates.globs import GlobSet
 _SECTION = "$.gates.audit-log"
 _NAME = "^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 _DOTTED = "^[A-Za-z_][A-Za-z0-9_]{0,63}(\\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}$"
+_HELPER = "^[A-Za-z_*][A-Za-z0-9_*]{0,63}(\\.[A-Za-z_*][A-Za-z0-9_*]{0,63}){0,4}$"
 _FUNC_GLOB = "^[A-Za-z0-9_*?\\[\\]!]{1,64}$"
 
 DEFAULT_REQUIRED_FIELDS = ("payment_id", "actor", "old_status", "new_status", "amount", "currency")
@@ -95,10 +96,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
             (),
         ),
         "audit_helpers": _list(
-            {"type": "string", "pattern": _DOTTED},
+            {"type": "string", "pattern": _HELPER},
             "Your functions that write an audit record with every required field (`audit.record`, "
-            "`emit_audit_event`): a call is an audit event. Plain functions that log are found "
-            "without being listed (in the module and in modules it imports).",
+            "`emit_audit_event`, `events.order_*_event`: `*` matches within a name): a call is "
+            "an audit event. Plain functions that log are found without being listed (in the "
+            "module and in modules it imports).",
             (),
         ),
         "skip_paths": _list(

@@ -15,6 +15,7 @@ An event is
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,20 @@ LEVELS = frozenset(
 _LOGGER_WORDS = frozenset({"log", "logger", "logging", "structlog", "loguru", "audit", "auditor"})
 _FACTORIES = frozenset({"getLogger", "get_logger", "wrap_logger", "getChild"})
 _NOT_FIELDS = frozenset({"exc_info", "stack_info", "stacklevel", "extra"})
+
+
+def declared(name: str, helpers: frozenset[str]) -> bool:
+    """Whether the dotted call name is a declared helper: equal to one, or ending in `.<one>`;
+    `*` matches within one name (`events.order_*_event`, `audit.*`)."""
+    for helper in helpers:
+        if "*" not in helper:
+            if name == helper or name.endswith("." + helper):
+                return True
+            continue
+        pattern = r"[^.]*".join(re.escape(part) for part in helper.split("*"))
+        if re.fullmatch(rf"(?:.*\.)?{pattern}", name):
+            return True
+    return False
 
 
 def _debug_level(node: ast.expr) -> bool:
@@ -124,9 +139,7 @@ class EventFinder:
     def event(self, call: ast.Call) -> Event | None:
         func = call.func
         name = dotted(func)
-        if name is not None and (
-            name in self.helpers or any(name.endswith("." + h) for h in self.helpers)
-        ):
+        if name is not None and declared(name, self.helpers):
             return Event(line=call.lineno, name=name, fields=frozenset(), complete=True)
         if isinstance(func, ast.Attribute) and func.attr in LEVELS and self.is_logger(func.value):
             if func.attr in ("log", "alog") and call.args and _debug_level(call.args[0]):
