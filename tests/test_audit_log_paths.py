@@ -321,6 +321,16 @@ CASES = [
         {("missing", 6, "any path"), ("missing", 9, "any path")},
     ),
     (
+        "prefixed-statuses",
+        """
+        def f(payment, order):
+            payment.webhook_status = "sent"
+            order.charge_status = "full"
+            order.authorize_status = "none"
+        """,
+        {("missing", 4, "any path")},
+    ),
+    (
         "initialiser-is-no-change",
         """
         class Payment:

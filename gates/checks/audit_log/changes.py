@@ -34,6 +34,7 @@ _SQL_CALLS = frozenset(
 )
 
 
+_STATUS_PREFIXES = frozenset({"authorize", "authorise", "billing"})
 _MACHINES = frozenset({"machine", "fsm", "workflow", "statemachine", "transitions"})
 
 
@@ -74,11 +75,15 @@ class Recogniser:
 
     # -- the forms of a change -----------------------------------------------------------------
     def is_status(self, name: str) -> bool:
-        """`status`, and names ending in it: `charge_status`, `payment_state`."""
-        return (
-            name in self.config.status_attributes
-            or name.rsplit("_", 1)[-1] in self.config.status_attributes
-        )
+        """`status`, and payment statuses under a prefix: `charge_status`, `authorize_status`,
+        `payment_state` (a payment word or `authorize` before it); not `webhook_status`."""
+        if name in self.config.status_attributes:
+            return True
+        prefix, _, last = name.rpartition("_")
+        if not prefix or last not in self.config.status_attributes:
+            return False
+        head = prefix.rsplit("_", 1)[-1].lower()
+        return head in _STATUS_PREFIXES or self.vocab.word_match(head)
 
     def _status_target(self, target: ast.Attribute) -> bool:
         receiver = target.value

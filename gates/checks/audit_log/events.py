@@ -2,7 +2,7 @@
 
 An event is
 - a structured log call at info level or above: `<logger>.info|warning|error|exception|critical|
-  log|msg(...)` and structlog's async forms, on a logger (`log`, `logger`, `self.log`,
+  log|msg(...)`, loguru's `success` and structlog's async forms, on a logger (`log`, `logger`, `self.log`,
   `audit_logger`, `logging`, `structlog.get_logger()`, a name bound from `getLogger`/`get_logger`/
   `.bind()`). `debug` is not an audit event: production usually drops it. Its fields are the
   keywords (structlog), the keys of `extra=` (stdlib), `**` literal dicts, dict literals bound to
@@ -23,6 +23,7 @@ from gates.checks.audit_log.names import dotted, terminal, words
 
 LEVELS = frozenset(
     {"info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
+    | {"success"}  # loguru's level 25, between info and warning
     | {"ainfo", "awarning", "aerror", "aexception", "acritical", "afatal", "alog", "amsg"}
 )
 _LOGGER_WORDS = frozenset({"log", "logger", "logging", "structlog", "loguru", "audit", "auditor"})
