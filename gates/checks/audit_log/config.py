@@ -61,8 +61,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
             **_list(
                 {"type": "string", "pattern": _NAME},
                 "Attribute and column names whose assignment on a payment-like object is a "
-                "payment-state change (`payment.status = ...`, `update(status=...)`); names "
-                "ending in `_<name>` match too (`charge_status`, `payment_state`).",
+                "payment-state change (`payment.status = ...`, `update(status=...)`); so are "
+                "these names after a payment word or `authorize` (`charge_status`, "
+                "`authorize_status`, `payment_state`; not `webhook_status`).",
                 DEFAULT_STATUS_ATTRIBUTES,
             ),
             "minItems": 1,
