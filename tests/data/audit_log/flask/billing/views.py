@@ -214,3 +214,30 @@ def refund_while_pending(session, refund, actor):
         refund.pending_amount -= 1
         audit_transition(refund, actor, "captured")
     session.commit()
+
+
+async def fail_async(session, payment_id):
+    """expect: audit-log.missing"""
+    await session.execute(update(Payment).where(Payment.id == payment_id).values(status="failed"))
+    await session.commit()
+
+
+async def capture_async(session, payment, actor):
+    """expect: none"""
+    old = payment.status
+    async with session.begin():
+        payment.status = "captured"
+    audit_transition(payment, actor, old)
+
+
+async def refund_async_rollback(session, payment, actor):
+    """expect: audit-log.error-path"""
+    old = payment.status
+    try:
+        payment.status = "refunded"
+        await session.commit()
+    except SQLAlchemyError:
+        await session.rollback()
+        return None
+    audit_transition(payment, actor, old)
+    return payment
