@@ -557,3 +557,11 @@ def build_refund(payment, amount):
 def sync_charge_status(payment_pk, actor):
     """expect: audit-log.missing"""
     Payment.objects.filter(pk=payment_pk).update(charge_status="refunded")
+
+
+def capture_with_thin_bound_logger(payment, actor):
+    """expect: audit-log.missing-fields"""
+    bound = log.bind(payment_id=payment.pk)
+    payment.status = "captured"
+    payment.save()
+    bound.info("payment.captured", actor=actor, new_status=payment.status)

@@ -241,3 +241,20 @@ async def refund_async_rollback(session, payment, actor):
         return None
     audit_transition(payment, actor, old)
     return payment
+
+
+def settle_without_currency(session, payment, actor):
+    """expect: audit-log.missing-fields"""
+    old = payment.status
+    payment.status = "settled"
+    session.commit()
+    current_app.logger.info(
+        "settled",
+        extra={
+            "payment_id": payment.id,
+            "actor": actor,
+            "old_status": old,
+            "new_status": payment.status,
+            "amount": str(payment.amount),
+        },
+    )
