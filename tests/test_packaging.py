@@ -24,7 +24,7 @@ def _hooks() -> list[dict[str, object]]:
 
 def test_every_gate_has_a_hook_and_every_hook_runs_a_gate() -> None:
     hooks = {str(h["id"]): h for h in _hooks()}
-    builtin = {"pii", "secrets", "sast", "signoff", "reconcile"}
+    builtin = {"pii", "secrets", "sast", "signoff", "reconcile", "audit-log"}
     assert set(hooks) == builtin | {"release-gates"}
     for hook_id, hook in hooks.items():
         assert hook["language"] == "python"
@@ -55,6 +55,14 @@ def test_pii_and_secrets_hooks_are_given_binary_files(tmp_path: Path) -> None:
         hook = hooks[hook_id]
         assert set(hook.get("types", [])) <= tags, hook_id  # type: ignore[arg-type]
         assert not set(hook.get("exclude_types", [])) & tags, hook_id  # type: ignore[arg-type]
+
+
+def test_audit_log_hook_takes_python_files_and_only_the_core_package() -> None:
+    # The gate is pure stdlib `ast`: its hook environment is the core package (no extra).
+    hook = {str(h["id"]): h for h in _hooks()}["audit-log"]
+    assert hook["types"] == ["python"]
+    assert "additional_dependencies" not in hook
+    assert hook.get("pass_filenames", True) is True
 
 
 def test_repository_wide_gates_do_not_take_file_names() -> None:
@@ -116,8 +124,8 @@ def test_wheel_ships_schemas_policies_and_demo(wheel: Path) -> None:
     assert any(n.startswith("gates/policies/demo/repo/") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    for gate in ("pii", "secrets", "sast", "signoff", "reconcile"):
-        assert f"{gate} = gates.checks.{gate}:GATE" in text
+    for gate in ("pii", "secrets", "sast", "signoff", "reconcile", "audit-log"):
+        assert f"{gate} = gates.checks.{gate.replace('-', '_')}:GATE" in text
 
 
 def test_wheel_runs_policy_commands_from_its_own_files(wheel: Path, tmp_path: Path) -> None:
@@ -187,6 +195,13 @@ def test_demo_runs_every_gate_from_the_installed_wheel(wheel: Path, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "blocked"
-    assert [g["id"] for g in doc["gates"]] == ["pii", "reconcile", "sast", "secrets", "signoff"]
+    assert [g["id"] for g in doc["gates"]] == [
+        "audit-log",
+        "pii",
+        "reconcile",
+        "sast",
+        "secrets",
+        "signoff",
+    ]
     assert all(g["verdict"] == "blocked" for g in doc["gates"])
     assert doc["skipped"] == []  # no byte-compiled demo files copied into the demo repository

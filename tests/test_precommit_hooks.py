@@ -52,6 +52,7 @@ BAD_PY = (
     "import subprocess\n\n\ndef convert(name):\n    subprocess.run('convert ' + name, shell=True)\n"
 )
 GOOD_PY = "def add(a: int, b: int) -> int:\n    return a + b\n"
+UNAUDITED_PY = "def refund(payment):\n    payment.status = 'refunded'\n    payment.save()\n"
 
 # hook id -> (positive sample files, rule the output names, negative sample files)
 SAMPLES: dict[str, tuple[dict[str, str], str, dict[str, str]]] = {
@@ -59,6 +60,7 @@ SAMPLES: dict[str, tuple[dict[str, str], str, dict[str, str]]] = {
     "secrets": ({"settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "secrets.", {"app.py": GOOD_PY}),
     "sast": ({"tools.py": BAD_PY}, "sast.", {"app.py": GOOD_PY}),
     "signoff": ({"payments/charge.py": GOOD_PY}, "signoff.", {"app.py": GOOD_PY}),
+    "audit-log": ({"billing/refunds.py": UNAUDITED_PY}, "audit-log.missing", {"app.py": GOOD_PY}),
     "reconcile": (
         {
             ".release-gates/policy.yaml": RECONCILE_POLICY,
@@ -253,6 +255,7 @@ def test_manifest_dependencies_are_the_package_extras() -> None:
         "pii": (),
         "secrets": (),
         "signoff": (),
+        "audit-log": (),
         "sast": sast,
         "reconcile": reconcile,
         "release-gates": (*sast, *reconcile),
@@ -296,7 +299,8 @@ def test_hook_environment_sizes(hook_envs: dict[str, Path]) -> None:
     sizes = {hook: _size(env) for hook, env in hook_envs.items()}
     shown = ", ".join(f"{hook} {size / MB:.0f} MB" for hook, size in sorted(sizes.items()))
     assert sizes["pii"] <= PII_ENV_LIMIT, shown
-    assert hook_envs["pii"] == hook_envs["secrets"] == hook_envs["signoff"]  # one core env
+    core = {hook_envs[h] for h in ("pii", "secrets", "signoff", "audit-log")}
+    assert core == {hook_envs["pii"]}  # one core env
     for heavy in ("sast", "reconcile", "release-gates"):
         assert sizes[heavy] > 2 * sizes["pii"], shown  # the weight is in the extras
 

@@ -27,7 +27,7 @@ HEAVY = (
 )
 
 
-@pytest.mark.parametrize("gate", ["pii", "secrets", "sast", "signoff", "reconcile"])
+@pytest.mark.parametrize("gate", ["pii", "secrets", "sast", "signoff", "reconcile", "audit-log"])
 def test_loading_a_gate_imports_no_heavy_dependency(gate: str) -> None:
     code = (
         "import json, sys\n"
@@ -41,8 +41,9 @@ def test_loading_a_gate_imports_no_heavy_dependency(gate: str) -> None:
 
 
 def test_builtin_gates_are_entry_points_with_matching_ids() -> None:
-    specs = registry.load(["pii", "secrets", "sast", "signoff", "reconcile"])
-    assert [s.id for s in specs] == ["pii", "secrets", "sast", "signoff", "reconcile"]
+    ids = ["pii", "secrets", "sast", "signoff", "reconcile", "audit-log"]
+    specs = registry.load(ids)
+    assert [s.id for s in specs] == ids
     for spec in specs:
         assert spec.rules, spec.id
         assert all(r.id.startswith(spec.id + ".") for r in spec.rules)

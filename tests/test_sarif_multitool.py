@@ -57,7 +57,8 @@ def test_demo_sarif_has_a_run_per_gate_each_its_own_category(demo_sarif: Path) -
     doc = json.loads(demo_sarif.read_text(encoding="utf-8"))
     ids = [run["automationDetails"]["id"] for run in doc["runs"]]
     assert ids == [
-        f"release-gates/{g}/" for g in ("pii", "reconcile", "sast", "secrets", "signoff")
+        f"release-gates/{g}/"
+        for g in ("audit-log", "pii", "reconcile", "sast", "secrets", "signoff")
     ]
     for run in doc["runs"]:
         assert run["results"], run["automationDetails"]
