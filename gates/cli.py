@@ -32,6 +32,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("gates.commands.policy", "validate or show a policy"),
     "baseline": ("gates.commands.baseline", "manage the baseline of accepted findings"),
     "report": ("gates.commands.report", "render a saved JSON report in other formats"),
+    "controls": (
+        "gates.commands.controls",
+        "show which compliance controls a run covers, and their outcome",
+    ),
     "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
     "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),

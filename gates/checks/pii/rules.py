@@ -12,7 +12,7 @@ PAN = RuleInfo(
     "cardholder data to everyone with read access. Remove it (and purge it from history), use a "
     "network test number in tests, or load real data from a tokenised vault at run time.",
     default_severity=Severity.CRITICAL,
-    tags=("CWE-312", "CWE-359", "PCI-DSS-3.4"),
+    tags=("CWE-312", "CWE-359"),
 )
 PAN_TEST = RuleInfo(
     id="pii.pan-test",
@@ -76,7 +76,7 @@ LOG_FIELD = RuleInfo(
     help="Logs are shipped to many systems and kept for years; PCI DSS forbids PANs and CVVs "
     "in them. Log a masked or tokenised form (`mask_pan(card.number)`, `card.last4`) or drop it.",
     default_severity=Severity.HIGH,
-    tags=("CWE-532", "PCI-DSS-3.4"),
+    tags=("CWE-532",),
 )
 UNPARSED = RuleInfo(
     id="pii.unparsed",
