@@ -37,6 +37,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "show which compliance controls a run covers, and their outcome",
     ),
     "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
+    "evidence": ("gates.commands.evidence", "sign evidence as a DSSE envelope, or verify one"),
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
     "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),
     "init": (

@@ -559,16 +559,6 @@ def _approvals(
     return approval_set.waivers, approval_set.notes
 
 
-def scanned_digest(ws: workspace.Workspace) -> str:
-    """sha256 over the sorted `path NUL sha256(bytes) LF` of every file the gates were given: the
-    evidence names what was actually scanned, not only HEAD (the working tree may differ)."""
-    h = hashlib.sha256()
-    for path in sorted(ws.files):
-        content = hashlib.sha256(ws.read_bytes(path)).hexdigest()
-        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
-    return h.hexdigest()
-
-
 def tree_state(ws: workspace.Workspace) -> str:
     """ "dirty" when tracked files differ from HEAD (what was scanned is not the commit)."""
     if not ws.is_git:

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from gates.controls import catalog, table
 from gates.errors import InvalidInput
 from gates.model import ReportedFinding
 from gates.report import Format, evidence, render
@@ -41,12 +42,28 @@ def test_validates_against_shipped_schema() -> None:
         assert [e.message for e in errors] == []
 
 
+def _sev(critical: int = 0, high: int = 0, medium: int = 0, low: int = 0) -> dict[str, int]:
+    return {"critical": critical, "high": high, "medium": medium, "low": low}
+
+
 def test_predicate_records_the_decision() -> None:
     predicate = _statement()["predicate"]
     report = render(reportkit.sample(), Format.JSON).encode("utf-8")
+    mapping = resources.files("gates").joinpath("controls/controls.yaml").read_bytes()
+    assert predicate.pop("controls") == {
+        "mapping": {
+            "name": "gates/controls/controls.yaml",
+            "digest": {"sha256": hashlib.sha256(mapping).hexdigest()},
+        },
+        "table": table.to_json(table.rows(reportkit.sample(), catalog.load())),
+    }
     assert predicate == {
         "tool": {"name": "release-gates", "version": "0.1.0"},
-        "policy": {"digest": {"sha256": reportkit.POLICY_DIGEST}},
+        "policy": {
+            "digest": {"sha256": reportkit.POLICY_DIGEST},
+            "trustRef": {"ref": None, "commit": None},
+        },
+        "scope": "all tracked files",
         "verdict": "error",
         "exitCode": 3,
         "failOn": "high",
@@ -59,6 +76,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 2,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(critical=1, low=1),
                 "errors": [],
             },
             {
@@ -69,6 +87,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 1,
                 "waived": 0,
+                "bySeverity": _sev(high=1),
                 "errors": [],
             },
             {
@@ -79,6 +98,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 1,
+                "bySeverity": _sev(medium=1),
                 "errors": [],
             },
             {
@@ -89,6 +109,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(),
                 "errors": [
                     {
                         "reason": "policy names no payment-state changes",
@@ -104,13 +125,18 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(),
                 "errors": [],
             },
         ],
+        "findingsBySeverity": _sev(critical=1, high=1, medium=1, low=1),
         "toolVersions": {"bandit": "1.8.0", "semgrep": "1.100.0"},
+        "engines": {},
+        "rulePacks": [],
         "approvalsApplied": [
             {
                 "id": "W-2026-007",
+                "expiresAt": None,
                 "justification": "Legacy report export, replaced in Q1 (PAY-1234)",
                 "signers": ["alice@example.com", "bob@example.com"],
                 "findings": [
@@ -123,12 +149,14 @@ def test_predicate_records_the_decision() -> None:
                 ],
             }
         ],
+        "signoffsApplied": [],
         "approvalNotes": [{"id": "W-2026-003", "state": "unused", "reason": "matched no finding"}],
         "baseline": {"accepted": 1, "stale": 1},
         "scannedFiles": 42,
         "clock": {"time": "", "source": ""},
         "workingTree": "unknown",
         "skippedFiles": 1,
+        "reconciliation": None,
         "report": {
             "mediaType": "application/json",
             "schemaVersion": 1,
