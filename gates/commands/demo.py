@@ -138,7 +138,9 @@ def _demo_key(folder: Path, evidence: Path) -> Path:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     pairs = emit.plan_outputs(args.formats, args.outputs)
     if (args.sign or args.sign_key) and not args.evidence:
-        raise InvalidInput("--sign", "", "there is no evidence to sign", "add --evidence FILE")
+        raise InvalidInput(
+            "--sign", "--evidence", "not given: there is nothing to sign", "add --evidence FILE"
+        )
     if args.keep:
         target = Path(args.keep).resolve()
         if target.exists():
