@@ -473,6 +473,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         approval_notes=notes,
         trust_findings=trust_findings,
         trust_cleared_by=cleared_by,
+        trust_checked=compared_with is not None,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
         changed_files=_changed_files(ws),

@@ -73,6 +73,9 @@ class RunRequest:
     # Edits to the files that decide the verdict (gates.trust): block unless a sign-off clears them
     trust_findings: tuple[Finding, ...] = ()
     trust_cleared_by: str | None = None
+    # The trust files were compared with the change's base (a trust ref or --diff): the run
+    # checked `trust.changed`, found or not (the controls table counts it as covered).
+    trust_checked: bool = False
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -511,7 +514,7 @@ def run(req: RunRequest) -> RunResult:
     )
     rules = {rule.id: rule for spec in req.specs for rule in spec.rules}
     rules[EXPIRED_RULE_INFO.id] = EXPIRED_RULE_INFO
-    if req.trust_findings:
+    if req.trust_findings or req.trust_checked:
         rules[trust.RULE_INFO.id] = trust.RULE_INFO
     for rf in filtered.findings:
         if rf.finding.rule not in rules:  # dynamic rules (policy patterns, tool rules)

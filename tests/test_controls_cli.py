@@ -14,7 +14,7 @@ from gates.controls import catalog, table
 from gates.model import GateError
 from gates.report import json_report
 from tests import reportkit
-from tests.gatekit import make_repo
+from tests.gatekit import git, make_repo
 
 SAMPLE_TABLE = """\
 control              outcome                            covered by
@@ -150,3 +150,22 @@ def test_list_controls() -> None:
     assert "run: rules the runner reports itself" in lines
     assert "unmapped" not in text
     assert "controls:" not in _main("list")[1]
+
+
+def test_a_trust_ref_run_covers_change_control(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo(tmp_path / "repo", {"app/pay.py": "AMOUNT = 1\n"})
+    git(root, "checkout", "-q", "-b", "pr")
+    (root / "app/pay.py").write_text("AMOUNT = 2\n")
+    git(root, "commit", "-qam", "change")
+    monkeypatch.chdir(root)
+    code, text = _main("controls", "--gate", "pii", "--json")
+    rows = {r["control"]: r for r in json.loads(text)}
+    assert code == 0
+    assert rows["PCI-DSS-4.0/6.5.1"]["outcome"] == "not covered"  # nothing checked it
+    code, text = _main("controls", "--gate", "pii", "--trust-ref", "main", "--json")
+    rows = {r["control"]: r for r in json.loads(text)}
+    assert code == 0
+    assert rows["PCI-DSS-4.0/6.5.1"]["rules"] == ["trust.changed"]
+    assert rows["PCI-DSS-4.0/6.5.1"]["outcome"] == "passed"

@@ -137,7 +137,8 @@ def emit(
             )
         else:  # a saved report: the commit is all we know of what was scanned
             subjects = [evidence_mod.git_commit("release", release_commit)]
-            rendered.append((evidence, evidence_mod.render(result, subjects)))
+            context = evidence_mod.Context(scope="unknown: made from a saved JSON report")
+            rendered.append((evidence, evidence_mod.render(result, subjects, context)))
     for target, raw in rendered:
         text = masker.text(raw)
         if target is None:

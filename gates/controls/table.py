@@ -22,6 +22,7 @@ from gates.controls.catalog import Catalog, Control
 from gates.model import RuleInfo, RunResult, Status
 
 RUN_LEVEL_PREFIXES = ("trust.", "approvals.")
+EXPIRED = "approvals.expired"
 
 
 class Outcome(StrEnum):
@@ -47,12 +48,19 @@ class Row:
 
 
 def covering_rules(result: RunResult) -> tuple[RuleInfo, ...]:
-    """The rules this run checked: those of the gates that ran, plus the run-level ones."""
+    """The rules this run checked: those of the gates that ran, plus the run-level ones the run
+    reports (`trust.changed` when the trust files were compared). `approvals.expired` counts only
+    when the run had approvals to judge: "no waiver expired" in a run without waivers is no
+    evidence of change control."""
     ran = set(result.gates)
+    had_approvals = bool(result.approvals) or any(
+        rf.status is Status.WAIVED or rf.finding.rule == EXPIRED for rf in result.findings
+    )
     return tuple(
         r
         for r in result.rules
-        if r.id.split(".", 1)[0] in ran or r.id.startswith(RUN_LEVEL_PREFIXES)
+        if r.id.split(".", 1)[0] in ran
+        or (r.id.startswith(RUN_LEVEL_PREFIXES) and (r.id != EXPIRED or had_approvals))
     )
 
 
