@@ -89,6 +89,10 @@ class GateSpec:
     # --diff it also runs on that data at the merge base (`GateContext.revision`), and only what
     # is new or larger than there (Finding.magnitude) is reported; others run once as usual.
     compares_with_base: bool = False
+    # The rule ids a config of this gate leaves switched on (a policy can turn off part of a gate:
+    # sast without semgrep, skipped bandit tests). None: every rule in `rules`. The run reports
+    # only the rules it checked, so nothing (the controls table included) claims the others.
+    active_rules: Callable[[Mapping[str, Any]], frozenset[str]] | None = None
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -164,6 +164,17 @@ def context_for(req: RunRequest, spec: GateSpec, gs: GateSettings | None = None)
     return _context(req, spec, gs, whole, globs.select(candidates, gs.include, gs.exclude))
 
 
+def _checked_rules(req: RunRequest, spec: GateSpec, tasks: Sequence[_Task]) -> tuple[RuleInfo, ...]:
+    """The gate's rules that its config(s) in this run leave on (`GateSpec.active_rules`, union
+    over the per-path overlays it ran with)."""
+    if spec.active_rules is None:
+        return spec.rules
+    configs = [t.settings.config for t in tasks if t.spec.id == spec.id]
+    configs = configs or [policy_mod.settings(req.policy, spec).config]
+    active = frozenset().union(*(spec.active_rules(c) for c in configs))
+    return tuple(r for r in spec.rules if r.id in active)
+
+
 def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
     """Tasks to run, and the ids of gates the policy disables (reported, never silent)."""
     tasks: list[_Task] = []
@@ -512,7 +523,7 @@ def run(req: RunRequest) -> RunResult:
         if blocked
         else (Verdict.PASS, ExitCode.PASS)
     )
-    rules = {rule.id: rule for spec in req.specs for rule in spec.rules}
+    rules = {rule.id: rule for spec in req.specs for rule in _checked_rules(req, spec, tasks)}
     rules[EXPIRED_RULE_INFO.id] = EXPIRED_RULE_INFO
     if req.trust_findings or req.trust_checked:
         rules[trust.RULE_INFO.id] = trust.RULE_INFO

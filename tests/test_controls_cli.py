@@ -169,3 +169,27 @@ def test_a_trust_ref_run_covers_change_control(
     assert code == 0
     assert rows["PCI-DSS-4.0/6.5.1"]["rules"] == ["trust.changed"]
     assert rows["PCI-DSS-4.0/6.5.1"]["outcome"] == "passed"
+
+
+def test_rules_the_policy_switches_off_cover_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = (
+        "version: 1\n"
+        "gates:\n"
+        "  sast:\n"
+        "    semgrep: {enabled: false}\n"
+        "    bandit: {skip: [B105], min_confidence: high}\n"
+    )
+    root = make_repo(
+        tmp_path / "repo", {".release-gates/policy.yaml": policy, "app/pay.py": "X = 1\n"}
+    )
+    monkeypatch.chdir(root)
+    code, text = _main("controls", "--gate", "sast", "--json")
+    rows = {r["control"]: r for r in json.loads(text)}
+    assert code == 0
+    assert rows["SOC2/PI1.3"]["outcome"] == "not covered"  # float-money is a semgrep rule
+    assert rows["PCI-DSS-4.0/8.6.2"]["rules"] == []  # B105 skipped; B106/B107 are medium confidence
+    assert "sast.bandit.B105" not in rows["PCI-DSS-4.0/6.2.4"]["rules"]
+    assert "sast.bandit.B602" in rows["PCI-DSS-4.0/6.2.4"]["rules"]  # high confidence, kept
+    assert "sast.shell-injection" not in rows["PCI-DSS-4.0/6.2.4"]["rules"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.checks.sast.config import SCHEMA
-from gates.checks.sast.rules import RULES
+from gates.checks.sast.rules import RULES, active
 from gates.model import Finding
 from gates.registry import GateContext, GateSpec
 
@@ -46,6 +46,7 @@ GATE = GateSpec(
     default_timeout_s=900,
     tools=("semgrep", "bandit"),
     check_config=_check,
+    active_rules=active,
 )
 
 __all__ = ["GATE"]
