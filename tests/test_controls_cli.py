@@ -193,3 +193,17 @@ def test_rules_the_policy_switches_off_cover_nothing(
     assert "sast.bandit.B105" not in rows["PCI-DSS-4.0/6.2.4"]["rules"]
     assert "sast.bandit.B602" in rows["PCI-DSS-4.0/6.2.4"]["rules"]  # high confidence, kept
     assert "sast.shell-injection" not in rows["PCI-DSS-4.0/6.2.4"]["rules"]
+
+
+def test_secrets_plugins_the_policy_leaves_out_cover_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = "version: 1\ngates:\n  secrets: {plugins: [StripeDetector]}\n"
+    root = make_repo(
+        tmp_path / "repo", {".release-gates/policy.yaml": policy, "app/pay.py": "X = 1\n"}
+    )
+    monkeypatch.chdir(root)
+    code, text = _main("controls", "--gate", "secrets", "--json")
+    rows = {r["control"]: r for r in json.loads(text)}
+    assert code == 0
+    assert rows["PCI-DSS-4.0/8.3.2"]["rules"] == ["secrets.stripe-key"]
