@@ -323,6 +323,17 @@ def test_malformed_input_is_exit_2(
     assert "Fix: " in err
 
 
+def test_an_unsigned_statement_is_not_an_envelope(
+    statement: Path, key: sshkit.Key, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _verify(statement, _allowed(tmp_path, key)) == (2, "")
+    assert capsys.readouterr().err == (
+        f"gates: {statement}: $._type: an unsigned in-toto statement, not a DSSE envelope. "
+        f"Fix: sign it first: gates evidence sign {statement} --key KEY, then verify the "
+        ".dsse.json\n"
+    )
+
+
 def test_missing_files_and_bad_revisions_are_exit_2(
     signed: Path, key: sshkit.Key, repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from gates.controls import catalog, table
 from gates.errors import InvalidInput
-from gates.model import ReportedFinding
+from gates.model import ReportedFinding, Severity, Status
 from gates.report import Format, evidence, render
 from tests import reportkit
 
@@ -247,3 +247,67 @@ def test_no_policy_digest_is_invalid_input() -> None:
         "evidence: policy_digest: the run has no sha256 policy digest. "
         "Fix: run with a resolved policy (the runner records its digest)"
     )
+
+
+def test_context_fields_and_reconciliation() -> None:
+    """What the shell gathers (trust ref, engines, expiry, sign-offs, the tree) lands in the
+    predicate, and a reconcile run is summarised per class; the result validates."""
+    result = reportkit.sample()
+    stuck = ReportedFinding(
+        finding=dataclasses.replace(
+            reportkit.finding(
+                "reconcile", "reconcile.stuck", Severity.MEDIUM, "data/events.jsonl", 0, "c1" * 32
+            ),
+            magnitude=7,
+        ),
+        status=Status.NEW,
+        blocking=False,
+    )
+    result = dataclasses.replace(
+        result, gates=(*result.gates, "reconcile"), findings=(*result.findings, stuck)
+    )
+    context = evidence.Context(
+        trust_ref="origin/main",
+        trust_commit="ab" * 20,
+        engines=(("semgrep", "1.100.0"), ("duckdb", "1.1.0")),
+        rule_packs=(("policies/semgrep/payments.yaml", "cd" * 32),),
+        approval_expiry=(("W-2026-007", "2026-03-01T00:00:00Z"),),
+        signoffs=(
+            evidence.SignoffApplied(
+                id="S-1",
+                signers=("legal@example.com", "cto@example.com"),
+                issued_at="2026-01-02T00:00:00Z",
+            ),
+        ),
+        scope="the files changed since the merge base with origin/main",
+    )
+    subjects = evidence.tree(COMMIT, "ef" * 20, "12" * 32, 42, dirty=True)
+    doc = json.loads(evidence.render(result, subjects, context))
+    text = resources.files("gates").joinpath("schemas/evidence.schema.json").read_text("utf-8")
+    jsonschema.Draft202012Validator(json.loads(text)).validate(doc)
+    assert doc["subject"][1] == {
+        "name": "tree",
+        "digest": {"gitTree": "ef" * 20, "sha256": "12" * 32},
+        "annotations": {"digestAlgorithm": "release-gates-tree-v1", "dirty": True, "files": 42},
+    }
+    p = doc["predicate"]
+    assert p["policy"]["trustRef"] == {"ref": "origin/main", "commit": "ab" * 20}
+    assert p["engines"] == {"duckdb": "1.1.0", "semgrep": "1.100.0"}
+    assert p["rulePacks"] == [
+        {"name": "policies/semgrep/payments.yaml", "digest": {"sha256": "cd" * 32}}
+    ]
+    assert p["approvalsApplied"][0]["expiresAt"] == "2026-03-01T00:00:00Z"
+    assert p["signoffsApplied"] == [
+        {
+            "id": "S-1",
+            "signers": ["cto@example.com", "legal@example.com"],
+            "issuedAt": "2026-01-02T00:00:00Z",
+        }
+    ]
+    assert p["scope"] == "the files changed since the merge base with origin/main"
+    assert p["reconciliation"] == {
+        "verdict": "pass",
+        "classes": [
+            {"rule": "reconcile.stuck", "findings": 1, "payments": 7, "blocking": 0, "accepted": 0}
+        ],
+    }

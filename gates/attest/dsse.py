@@ -72,6 +72,13 @@ def parse(data: bytes, source: str) -> Envelope:
 def from_doc(doc: object, source: str) -> Envelope:
     if not isinstance(doc, dict):
         raise InvalidInput(source, "$", "not a JSON object", _FIX)
+    if "_type" in doc and "payloadType" not in doc:
+        raise InvalidInput(
+            source,
+            "$._type",
+            "an unsigned in-toto statement, not a DSSE envelope",
+            f"sign it first: gates evidence sign {source} --key KEY, then verify the .dsse.json",
+        )
     unknown = sorted(set(doc) - {"payload", "payloadType", "signatures"})
     if unknown:
         raise InvalidInput(source, f"$.{unknown[0]}", "unknown field in a DSSE envelope", _FIX)
