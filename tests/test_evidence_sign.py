@@ -359,3 +359,19 @@ def test_sign_with_a_missing_key_is_exit_2(
 ) -> None:
     assert _main("evidence", "sign", str(statement), "--key", str(tmp_path / "nokey"))[0] == 2
     assert "--key: " in capsys.readouterr().err
+
+
+def test_evidence_from_a_saved_report_is_signed_but_names_no_tree(
+    repo: Path, key: sshkit.Key, tmp_path: Path
+) -> None:
+    run_json, ev = tmp_path / "run.json", tmp_path / "from-report.json"
+    assert _main("run", "--gate", "pii", "--format", f"json={run_json}")[0] == 0
+    head = git(repo, "rev-parse", "HEAD").strip()
+    argv = ["report", str(run_json), "--evidence", str(ev), "--commit", head]
+    assert _main(*argv, "--sign-key", str(key.path))[0] == 0
+    signers = _allowed(tmp_path, key)
+    envelope = tmp_path / "from-report.dsse.json"
+    assert _verify(envelope, signers)[0] == 0
+    code, text = _verify(envelope, signers, "--repo", str(repo))
+    assert code == 1
+    assert text.endswith("invalid: the statement has no 'tree' subject to compare with HEAD\n")

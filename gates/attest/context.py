@@ -48,27 +48,29 @@ def rule_packs() -> tuple[tuple[str, str], ...]:
 
 
 def signoffs(
-    root_req: RunRequest, trust_ref: str | None, ran: tuple[str, ...]
+    req: RunRequest, trust_ref: str | None, ran: tuple[str, ...]
 ) -> tuple[evidence.SignoffApplied, ...]:
+    """The valid sign-offs of the released tree, when the signoff gate ran."""
     if "signoff" not in ran:
         return ()
     from gates.checks.signoff.clearance import valid_signoffs
 
     return tuple(
         evidence.SignoffApplied(id=v.id, signers=v.signers, issued_at=v.issued_at)
-        for v in valid_signoffs(root_req.workspace.root, root_req.policy, root_req.now, trust_ref)
+        for v in valid_signoffs(req.workspace.root, req.policy, req.now, trust_ref)
     )
 
 
-def subjects(root_cwd: pipeline.Repo) -> tuple[evidence.Subject, ...]:
-    if not root_cwd.is_git:
+def subjects(repo: pipeline.Repo) -> tuple[evidence.Subject, ...]:
+    """`release` (HEAD) and `tree` (HEAD's tree, the tracked files' bytes now, dirty or not)."""
+    if not repo.is_git:
         raise InvalidInput(
             "--evidence",
-            str(root_cwd.root),
+            str(repo.root),
             "evidence needs a git commit to bind to",
             "run inside a git repository with a commit",
         )
-    root = root_cwd.root
+    root = repo.root
     head = git.rev_parse(root, "HEAD")
     tree_id = git.tree_of(root, "HEAD")
     if head is None or tree_id is None:

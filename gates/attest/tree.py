@@ -4,8 +4,8 @@
 read) sorted by path bytes, each as `path NUL sha256-hex(bytes) LF`. `working_tree()` reads the
 files as the run did (the working tree, possibly dirty); `at_revision()` reads the blobs of a
 commit, so a verifier can check a clean run's evidence against a checkout without trusting it.
-Files are hashed as bytes: a repository with checkout filters (eol conversion, LFS smudge) has
-working-tree bytes that differ from its blobs, and its evidence says `dirty`-free but won't match.
+Files are hashed as bytes: in a repository with checkout filters (eol conversion, LFS smudge) the
+working-tree bytes differ from the blobs, so a clean run's digest will not match its commit.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def _run_in(
     emit.emit(result, pairs, out, evidence=args.evidence, attest=attest)
     if args.evidence and (args.sign or args.sign_key):
         key = args.sign_key or str(_demo_key(key_dir, Path(args.evidence).resolve()))
-        emit.sign_evidence(args.evidence, key, target, out)
+        emit.sign_evidence(args.evidence, key, target)
     return result
 
 

@@ -161,7 +161,7 @@ def signed_path(evidence: str) -> Path:
     return path.with_name(f"{stem}.dsse.json")
 
 
-def sign_evidence(evidence: str, key: str, cwd: Path, out: TextIO) -> Path:
+def sign_evidence(evidence: str, key: str, cwd: Path) -> Path:
     """Sign a written evidence statement into its DSSE envelope beside it."""
     from gates.attest import sign
     from gates.report import jsontext

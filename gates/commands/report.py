@@ -56,5 +56,5 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.evidence and args.sign_key:
         from gates.cli import cwd
 
-        emit.sign_evidence(args.evidence, args.sign_key, cwd(), out)
+        emit.sign_evidence(args.evidence, args.sign_key, cwd())
     return int(result.exit_code)

@@ -135,5 +135,5 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         result = replace(result, tree_state=pipeline.tree_state(req.workspace))
     emit.emit(result, pairs, out, evidence=args.evidence, attest=attest)
     if args.evidence and args.sign_key:
-        emit.sign_evidence(args.evidence, args.sign_key, opts.cwd, out)
+        emit.sign_evidence(args.evidence, args.sign_key, opts.cwd)
     return int(result.exit_code)
