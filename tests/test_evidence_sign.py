@@ -160,6 +160,15 @@ def test_an_untrusted_signer_is_invalid(
     assert reason.format(signers=signers) in text
 
 
+def test_a_key_expired_since_is_valid_at_the_time_asked(
+    signed: Path, key: sshkit.Key, tmp_path: Path
+) -> None:
+    signers = _allowed(tmp_path, key, f'namespaces="{NAMESPACE}",valid-before="20200101Z"')
+    assert _verify(signed, signers, "--at", "2019-12-31T12:00:00Z")[0] == 0
+    assert _verify(signed, signers, "--at", "2020-01-02T00:00:00Z")[0] == 1
+    assert _verify(signed, signers, "--at", "yesterday")[0] == 2
+
+
 def test_a_signature_by_the_wrong_key_is_invalid(
     statement: Path, key: sshkit.Key, tmp_path: Path
 ) -> None:

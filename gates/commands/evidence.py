@@ -68,6 +68,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     v.add_argument(
         "--rev", default="HEAD", metavar="REV", help="the commit in --repo (default HEAD)"
     )
+    v.add_argument(
+        "--at",
+        metavar="TIME",
+        help="judge the keys' valid-after/valid-before at this RFC 3339 time (default: now), "
+        "like ssh-keygen -Y verify -O verify-time=",
+    )
     v.set_defaults(handler=verify)
 
 
@@ -126,7 +132,7 @@ def verify(args: argparse.Namespace, out: TextIO) -> int:
         data,
         args.file,
         allowed,
-        clock.parse(None).now,  # key validity windows are judged now
+        clock.parse(args.at).now,  # when the keys' validity windows are judged
         repo=Path(args.repo) if args.repo else None,
         rev=args.rev,
     )
