@@ -31,7 +31,12 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("gates.commands.policy", "validate or show a policy"),
     "baseline": ("gates.commands.baseline", "manage the baseline of accepted findings"),
     "report": ("gates.commands.report", "render a saved JSON report in other formats"),
+    "controls": (
+        "gates.commands.controls",
+        "show which compliance controls a run covers, and their outcome",
+    ),
     "approve": ("gates.commands.approve", "create, sign and verify signed waivers"),
+    "evidence": ("gates.commands.evidence", "sign evidence as a DSSE envelope, or verify one"),
     "signoff": ("gates.commands.signoff", "create, sign and check compliance sign-offs"),
     "reconcile": ("gates.commands.reconcile", "reconcile payment events with reported statuses"),
     "init": (
@@ -48,7 +53,10 @@ examples:
   gates run --diff origin/main --format sarif --output gates.sarif
   gates run --gate pii src/app.py         what the pre-commit hook runs
   gates demo                              a blocked release on an embedded payments repository
-  gates explain pii.pan                   what a rule proves and how to fix its findings
+  gates explain pii.pan                   what a rule proves, how to fix it, the controls it evidences
+  gates controls --report run.json        PCI DSS / SOC 2 / GDPR controls covered by a saved run
+  gates run --evidence ev.json --sign-key ~/.ssh/id_ed25519
+  gates evidence verify ev.dsse.json --allowed-signers signers --repo . --rev HEAD
 
 exit codes: 0 pass, 1 blocked, 2 invalid input, 3 a gate could not run, 130 interrupted
 """

@@ -132,6 +132,13 @@ def rev_parse(root: Path, rev: str) -> str | None:
     )
 
 
+def tree_of(root: Path, rev: str) -> str | None:
+    """The id of the tree commit `rev` records, or None when there is no such commit."""
+    return _answer_or_none(
+        root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"
+    )
+
+
 def merge_base(root: Path, a: str, b: str) -> str | None:
     """The merge base of two commits, or None when they share no history (git exits 1)."""
     return _answer_or_none(root, "merge-base", "--end-of-options", a, b)

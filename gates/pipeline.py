@@ -490,6 +490,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         approval_notes=notes,
         trust_findings=trust_findings,
         trust_cleared_by=cleared_by,
+        trust_checked=compared_with is not None,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
         changed_files=_changed_files(ws),
@@ -574,16 +575,6 @@ def _approvals(
 
     approval_set = load_waivers(repo.root, policy, now, trust_ref=trust_ref)
     return approval_set.waivers, approval_set.notes
-
-
-def scanned_digest(ws: workspace.Workspace) -> str:
-    """sha256 over the sorted `path NUL sha256(bytes) LF` of every file the gates were given: the
-    evidence names what was actually scanned, not only HEAD (the working tree may differ)."""
-    h = hashlib.sha256()
-    for path in sorted(ws.files):
-        content = hashlib.sha256(ws.read_bytes(path)).hexdigest()
-        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + content.encode() + b"\n")
-    return h.hexdigest()
 
 
 def tree_state(ws: workspace.Workspace) -> str:

@@ -94,6 +94,10 @@ class GateSpec:
     # to skip is covered, not listed as unscanned (a 20 MB events.jsonl streamed by pii and
     # secrets is no gap in sast's coverage).
     handles: Callable[[str], bool] | None = None
+    # The rule ids a config of this gate leaves switched on (a policy can turn off part of a gate:
+    # sast without semgrep, skipped bandit tests). None: every rule in `rules`. The run reports
+    # only the rules it checked, so nothing (the controls table included) claims the others.
+    active_rules: Callable[[Mapping[str, Any]], frozenset[str]] | None = None
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -75,6 +75,9 @@ class RunRequest:
     # Edits to the files that decide the verdict (gates.trust): block unless a sign-off clears them
     trust_findings: tuple[Finding, ...] = ()
     trust_cleared_by: str | None = None
+    # The trust files were compared with the change's base (a trust ref or --diff): the run
+    # checked `trust.changed`, found or not (the controls table counts it as covered).
+    trust_checked: bool = False
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -161,6 +164,17 @@ def context_for(req: RunRequest, spec: GateSpec, gs: GateSettings | None = None)
     whole = req.repository_workspace or req.workspace
     candidates = [p for p in whole.files if not req.policy.exclude.matches(p)]
     return _context(req, spec, gs, whole, globs.select(candidates, gs.include, gs.exclude))
+
+
+def _checked_rules(req: RunRequest, spec: GateSpec, tasks: Sequence[_Task]) -> tuple[RuleInfo, ...]:
+    """The gate's rules that its config(s) in this run leave on (`GateSpec.active_rules`, union
+    over the per-path overlays it ran with)."""
+    if spec.active_rules is None:
+        return spec.rules
+    configs = [t.settings.config for t in tasks if t.spec.id == spec.id]
+    configs = configs or [policy_mod.settings(req.policy, spec).config]
+    active = frozenset().union(*(spec.active_rules(c) for c in configs))
+    return tuple(r for r in spec.rules if r.id in active)
 
 
 def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
@@ -574,9 +588,9 @@ def run(req: RunRequest) -> RunResult:
         if blocked
         else (Verdict.PASS, ExitCode.PASS)
     )
-    rules = {rule.id: rule for spec in req.specs for rule in spec.rules}
+    rules = {rule.id: rule for spec in req.specs for rule in _checked_rules(req, spec, tasks)}
     rules[EXPIRED_RULE_INFO.id] = EXPIRED_RULE_INFO
-    if req.trust_findings:
+    if req.trust_findings or req.trust_checked:
         rules[trust.RULE_INFO.id] = trust.RULE_INFO
     for rf in filtered.findings:
         if rf.finding.rule not in rules:  # dynamic rules (policy patterns, tool rules)

@@ -141,7 +141,12 @@ def test_run_step_writes_outputs_sarif_and_summary(
     done = run_step(step, inputs, env, tmp_path)
     assert done.returncode == step_code, done.stderr
     outputs = _outputs(env)
-    assert outputs == {"sarif-file": "release-gates.sarif", "exit-code": exit_code}
+    assert outputs == {
+        "sarif-file": "release-gates.sarif",
+        "exit-code": exit_code,
+        "evidence-file": "",
+        "signed-evidence-file": "",
+    }
     sarif = json.loads((ws / "release-gates.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     assert [r["automationDetails"]["id"] for r in sarif["runs"]] == ["release-gates/pii/"]
@@ -165,6 +170,52 @@ def test_run_step_reports_invalid_input_with_outputs(
     assert done.returncode == 2
     assert _outputs(env)["exit-code"] == "2"
     assert "no installed gate has this id" in done.stderr
+
+
+def test_run_step_signs_the_evidence_with_the_key_input(
+    tmp_path: Path, runner: dict[str, str]
+) -> None:
+    ws = _workspace(tmp_path, {"app/other.py": f'CARD = "{PAN}"\n'})
+    env = {**runner, "GITHUB_WORKSPACE": str(ws)}
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "ci")], check=True
+    )
+    public = (tmp_path / "ci.pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(
+        f'ci@example.com namespaces="release-gates-evidence@v1" {public[0]} {public[1]}\n'
+    )
+    step = next(s for s in action()["runs"]["steps"] if s.get("id") == "gates")
+    inputs = _inputs(gates="pii", evidence_signing_key=(tmp_path / "ci").read_text().strip())
+    done = run_step(step, inputs, env, tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert _outputs(env) == {
+        "sarif-file": "release-gates.sarif",
+        "exit-code": "1",
+        "evidence-file": "release-gates.evidence.json",
+        "signed-evidence-file": "release-gates.evidence.dsse.json",
+    }
+    assert not (Path(env["RUNNER_TEMP"]) / "release-gates-evidence-key").exists()
+    verify = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gates"),
+            "evidence",
+            "verify",
+            "release-gates.evidence.dsse.json",
+            "--allowed-signers",
+            str(signers),
+            "--repo",
+            ".",
+        ],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert verify.stdout.endswith(
+        "valid: release-gates.evidence.dsse.json; subject matches HEAD in .\n"
+    )
 
 
 def test_inputs_reach_scripts_only_through_env() -> None:

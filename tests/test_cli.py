@@ -173,5 +173,6 @@ def test_demo_writes_evidence_bound_to_its_commit(tmp_path: Path) -> None:
     )
     assert code == 0
     statement = json.loads(evidence.read_text())
-    assert [s["name"] for s in statement["subject"]] == ["release"]
+    assert [s["name"] for s in statement["subject"]] == ["release", "tree"]
     assert len(statement["subject"][0]["digest"]["gitCommit"]) == 40
+    assert statement["subject"][1]["annotations"]["dirty"] is False

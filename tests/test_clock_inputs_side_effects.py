@@ -203,10 +203,17 @@ def test_evidence_names_the_scanned_files_and_a_dirty_tree(repo: Path) -> None:
     code, _ = run(repo, "run", "--gate", "pii", "--evidence", str(evidence))
     dirty = json.loads(evidence.read_text())
     assert dirty["predicate"]["workingTree"] == "dirty"
-    scanned = {s["name"]: s["digest"] for s in dirty["subject"]}
-    before = {s["name"]: s["digest"] for s in clean["subject"]}
+    scanned = {s["name"]: s for s in dirty["subject"]}
+    before = {s["name"]: s for s in clean["subject"]}
     assert scanned["release"] == before["release"]  # same HEAD ...
-    assert scanned["scanned-files"] != before["scanned-files"]  # ... different bytes scanned
+    assert scanned["tree"]["digest"]["gitTree"] == before["tree"]["digest"]["gitTree"]
+    assert (
+        scanned["tree"]["digest"]["sha256"] != before["tree"]["digest"]["sha256"]
+    )  # ... other bytes
+    assert (before["tree"]["annotations"]["dirty"], scanned["tree"]["annotations"]["dirty"]) == (
+        False,
+        True,
+    )
 
 
 def test_the_demo_runs_under_ci_on_its_own_fixed_date(

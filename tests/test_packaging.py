@@ -113,6 +113,9 @@ def test_wheel_ships_schemas_policies_and_demo(wheel: Path) -> None:
     for required in (
         "gates/schemas/policy.schema.json",
         "gates/schemas/gate-common.schema.json",
+        "gates/schemas/evidence.schema.json",
+        "gates/schemas/controls.schema.json",
+        "gates/controls/controls.yaml",  # the control mapping, read by gates explain/controls
         "gates/policies/fintech-default.yaml",
         "gates/policies/pci-strict.yaml",
         "gates/policies/demo/release-gates/policy.yaml",

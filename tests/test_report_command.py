@@ -62,8 +62,9 @@ def test_files_and_evidence(saved: Path, tmp_path: Path) -> None:
     assert sarif_path.read_text(encoding="utf-8") == render(reportkit.sample(), Format.SARIF)
     statement = json.loads(ev_path.read_text(encoding="utf-8"))
     assert statement["subject"] == [{"name": "release", "digest": {"gitCommit": COMMIT}}]
+    saved_report = evidence.Context(scope="unknown: made from a saved JSON report")
     assert statement == json.loads(
-        evidence.render(reportkit.sample(), [evidence.git_commit("release", COMMIT)])
+        evidence.render(reportkit.sample(), [evidence.git_commit("release", COMMIT)], saved_report)
     )
 
 

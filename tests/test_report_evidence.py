@@ -11,8 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from gates.controls import catalog, table
 from gates.errors import InvalidInput
-from gates.model import ReportedFinding
+from gates.model import ReportedFinding, Severity, Status
 from gates.report import Format, evidence, render
 from tests import reportkit
 
@@ -41,12 +42,28 @@ def test_validates_against_shipped_schema() -> None:
         assert [e.message for e in errors] == []
 
 
+def _sev(critical: int = 0, high: int = 0, medium: int = 0, low: int = 0) -> dict[str, int]:
+    return {"critical": critical, "high": high, "medium": medium, "low": low}
+
+
 def test_predicate_records_the_decision() -> None:
     predicate = _statement()["predicate"]
     report = render(reportkit.sample(), Format.JSON).encode("utf-8")
+    mapping = resources.files("gates").joinpath("controls/controls.yaml").read_bytes()
+    assert predicate.pop("controls") == {
+        "mapping": {
+            "name": "gates/controls/controls.yaml",
+            "digest": {"sha256": hashlib.sha256(mapping).hexdigest()},
+        },
+        "table": table.to_json(table.rows(reportkit.sample(), catalog.load())),
+    }
     assert predicate == {
         "tool": {"name": "release-gates", "version": "0.1.0"},
-        "policy": {"digest": {"sha256": reportkit.POLICY_DIGEST}},
+        "policy": {
+            "digest": {"sha256": reportkit.POLICY_DIGEST},
+            "trustRef": {"ref": None, "commit": None},
+        },
+        "scope": "all tracked files",
         "verdict": "error",
         "exitCode": 3,
         "failOn": "high",
@@ -59,6 +76,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 2,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(critical=1, low=1),
                 "errors": [],
             },
             {
@@ -69,6 +87,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 1,
                 "waived": 0,
+                "bySeverity": _sev(high=1),
                 "errors": [],
             },
             {
@@ -79,6 +98,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 1,
+                "bySeverity": _sev(medium=1),
                 "errors": [],
             },
             {
@@ -89,6 +109,7 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(),
                 "errors": [
                     {
                         "reason": "policy names no payment-state changes",
@@ -104,13 +125,18 @@ def test_predicate_records_the_decision() -> None:
                 "new": 0,
                 "baselined": 0,
                 "waived": 0,
+                "bySeverity": _sev(),
                 "errors": [],
             },
         ],
+        "findingsBySeverity": _sev(critical=1, high=1, medium=1, low=1),
         "toolVersions": {"bandit": "1.8.0", "semgrep": "1.100.0"},
+        "engines": {},
+        "rulePacks": [],
         "approvalsApplied": [
             {
                 "id": "W-2026-007",
+                "expiresAt": None,
                 "justification": "Legacy report export, replaced in Q1 (PAY-1234)",
                 "signers": ["alice@example.com", "bob@example.com"],
                 "findings": [
@@ -123,12 +149,14 @@ def test_predicate_records_the_decision() -> None:
                 ],
             }
         ],
+        "signoffsApplied": [],
         "approvalNotes": [{"id": "W-2026-003", "state": "unused", "reason": "matched no finding"}],
         "baseline": {"accepted": 1, "stale": 1},
         "scannedFiles": 42,
         "clock": {"time": "", "source": ""},
         "workingTree": "unknown",
         "skippedFiles": 1,
+        "reconciliation": None,
         "report": {
             "mediaType": "application/json",
             "schemaVersion": 1,
@@ -219,3 +247,67 @@ def test_no_policy_digest_is_invalid_input() -> None:
         "evidence: policy_digest: the run has no sha256 policy digest. "
         "Fix: run with a resolved policy (the runner records its digest)"
     )
+
+
+def test_context_fields_and_reconciliation() -> None:
+    """What the shell gathers (trust ref, engines, expiry, sign-offs, the tree) lands in the
+    predicate, and a reconcile run is summarised per class; the result validates."""
+    result = reportkit.sample()
+    stuck = ReportedFinding(
+        finding=dataclasses.replace(
+            reportkit.finding(
+                "reconcile", "reconcile.stuck", Severity.MEDIUM, "data/events.jsonl", 0, "c1" * 32
+            ),
+            magnitude=7,
+        ),
+        status=Status.NEW,
+        blocking=False,
+    )
+    result = dataclasses.replace(
+        result, gates=(*result.gates, "reconcile"), findings=(*result.findings, stuck)
+    )
+    context = evidence.Context(
+        trust_ref="origin/main",
+        trust_commit="ab" * 20,
+        engines=(("semgrep", "1.100.0"), ("duckdb", "1.1.0")),
+        rule_packs=(("policies/semgrep/payments.yaml", "cd" * 32),),
+        approval_expiry=(("W-2026-007", "2026-03-01T00:00:00Z"),),
+        signoffs=(
+            evidence.SignoffApplied(
+                id="S-1",
+                signers=("legal@example.com", "cto@example.com"),
+                issued_at="2026-01-02T00:00:00Z",
+            ),
+        ),
+        scope="the files changed since the merge base with origin/main",
+    )
+    subjects = evidence.tree(COMMIT, "ef" * 20, "12" * 32, 42, dirty=True)
+    doc = json.loads(evidence.render(result, subjects, context))
+    text = resources.files("gates").joinpath("schemas/evidence.schema.json").read_text("utf-8")
+    jsonschema.Draft202012Validator(json.loads(text)).validate(doc)
+    assert doc["subject"][1] == {
+        "name": "tree",
+        "digest": {"gitTree": "ef" * 20, "sha256": "12" * 32},
+        "annotations": {"digestAlgorithm": "release-gates-tree-v1", "dirty": True, "files": 42},
+    }
+    p = doc["predicate"]
+    assert p["policy"]["trustRef"] == {"ref": "origin/main", "commit": "ab" * 20}
+    assert p["engines"] == {"duckdb": "1.1.0", "semgrep": "1.100.0"}
+    assert p["rulePacks"] == [
+        {"name": "policies/semgrep/payments.yaml", "digest": {"sha256": "cd" * 32}}
+    ]
+    assert p["approvalsApplied"][0]["expiresAt"] == "2026-03-01T00:00:00Z"
+    assert p["signoffsApplied"] == [
+        {
+            "id": "S-1",
+            "signers": ["cto@example.com", "legal@example.com"],
+            "issuedAt": "2026-01-02T00:00:00Z",
+        }
+    ]
+    assert p["scope"] == "the files changed since the merge base with origin/main"
+    assert p["reconciliation"] == {
+        "verdict": "pass",
+        "classes": [
+            {"rule": "reconcile.stuck", "findings": 1, "payments": 7, "blocking": 0, "accepted": 0}
+        ],
+    }

@@ -140,7 +140,17 @@ def test_rules_and_results_agree() -> None:
         },
         "defaultConfiguration": {"level": "error"},
         "properties": {
-            "tags": ["CWE-312", "PCI-DSS-3.4", "external/cwe/cwe-312", "security"],
+            "tags": [  # CWE and the controls gates/controls/controls.yaml maps pii.pan to
+                "CWE-312",
+                "GDPR/32",
+                "GDPR/5(1)(f)",
+                "PCI-DSS-3.4",
+                "PCI-DSS-4.0/3.5.1",
+                "PCI-DSS-4.0/6.5.5",
+                "SOC2/C1.1",
+                "external/cwe/cwe-312",
+                "security",
+            ],
             "security-severity": "9.5",
             "precision": "high",
         },

@@ -19,6 +19,7 @@ from gates._proc import run_tool
 from gates.approvals.bundle import SIG_SUFFIX, STATEMENT
 from gates.approvals.config import valid_principal
 from gates.approvals.files import UnsafeFile, read_regular, write_new
+from gates.approvals.keys import PublicKey
 from gates.approvals.signers import SignerRejected
 from gates.approvals.sshsig import SignatureRejected, verify_detached
 from gates.approvals.statements import (
@@ -103,32 +104,7 @@ def sign(
         raise InvalidInput(
             str(target.relative_to(root)), "$", "already signed by this principal", "nothing to do"
         )
-    key_path = Path(key).expanduser().resolve()  # ssh-keygen runs in the repository root
-    key_fix = "pass your SSH private key (e.g. --key ~/.ssh/id_ed25519) or its .pub with an agent"
-    if not key_path.is_file():
-        raise InvalidInput("--key", key, "no such key file", key_fix)
-    result = run_tool(
-        ("ssh-keygen", "-Y", "sign", "-n", kind.namespace, "-f", str(key_path)),
-        gate="signing",
-        cwd=root,
-        timeout_s=tool_timeouts.current().ssh_keygen,  # a hardware key waits for a touch
-        install_hint="install OpenSSH 8.1 or later (apt-get install openssh-client)",
-        stdin=data,
-        ok_codes=tuple(range(256)),
-    )
-    if result.returncode != 0:
-        said = result.stderr_tail()
-        if any(w in said.lower() for w in ("load", "invalid format", "no such file", "passphrase")):
-            raise InvalidInput("--key", key, f"ssh-keygen cannot use this key: {said}", key_fix)
-        raise GateCannotRun(
-            "signing", f"ssh-keygen exited with code {result.returncode}: {said}", key_fix
-        )
-    try:
-        signer_key = verify_detached(result.stdout, data, kind.namespace)
-    except SignatureRejected as exc:
-        raise GateCannotRun(
-            "signing", f"ssh-keygen produced an unusable signature: {exc}", "use an ed25519 key"
-        ) from None
+    signature, signer_key = ssh_sign(data, kind.namespace, key, root)
     try:
         if signer_key.fingerprint in trust.config.revoked_keys:
             raise SignerRejected(f"key {signer_key.fingerprint} is revoked by the policy")
@@ -141,8 +117,42 @@ def sign(
             f"add `{principal} {signer_key.openssh()}` to allowed_signers on the base branch, "
             "or sign with a listed key",
         ) from None
-    write_new(target, result.stdout)
+    write_new(target, signature)
     return target
+
+
+KEY_FIX = "pass your SSH private key (e.g. --key ~/.ssh/id_ed25519) or its .pub with an agent"
+
+
+def ssh_sign(data: bytes, namespace: str, key: str, cwd: Path) -> tuple[bytes, PublicKey]:
+    """Sign `data` with `ssh-keygen -Y sign -n namespace` (so agents and hardware keys work);
+    return the armoured signature and its key, after verifying it in-process."""
+    key_path = Path(key).expanduser().resolve()  # ssh-keygen runs in another directory
+    if not key_path.is_file():
+        raise InvalidInput("--key", key, "no such key file", KEY_FIX)
+    result = run_tool(
+        ("ssh-keygen", "-Y", "sign", "-n", namespace, "-f", str(key_path)),
+        gate="signing",
+        cwd=cwd,
+        timeout_s=tool_timeouts.current().ssh_keygen,  # a hardware key waits for a touch
+        install_hint="install OpenSSH 8.1 or later (apt-get install openssh-client)",
+        stdin=data,
+        ok_codes=tuple(range(256)),
+    )
+    if result.returncode != 0:
+        said = result.stderr_tail()
+        if any(w in said.lower() for w in ("load", "invalid format", "no such file", "passphrase")):
+            raise InvalidInput("--key", key, f"ssh-keygen cannot use this key: {said}", KEY_FIX)
+        raise GateCannotRun(
+            "signing", f"ssh-keygen exited with code {result.returncode}: {said}", KEY_FIX
+        )
+    try:
+        signer_key = verify_detached(result.stdout, data, namespace)
+    except SignatureRejected as exc:
+        raise GateCannotRun(
+            "signing", f"ssh-keygen produced an unusable signature: {exc}", "use an ed25519 key"
+        ) from None
+    return result.stdout, signer_key
 
 
 def _cmd(kind: Kind) -> str:

@@ -13,11 +13,14 @@ import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gates.atomic import write_text_atomic
 from gates.errors import InvalidInput
 from gates.model import RunResult
+
+if TYPE_CHECKING:
+    from gates.report.evidence import Context, Subject
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab-sast", "gitlab-secrets", "codequality")  # fmt: skip
 
@@ -40,6 +43,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--evidence", metavar="FILE", help="also write an in-toto evidence statement"
+    )
+    parser.add_argument(
+        "--sign-key",
+        metavar="KEY",
+        help="sign the --evidence statement with this SSH key (ssh-keygen -Y sign), writing "
+        "the DSSE envelope beside it as FILE.dsse.json",
     )
 
 
@@ -99,7 +108,7 @@ def emit(
     *,
     evidence: str | None = None,
     release_commit: str | None = None,
-    scanned: str | None = None,
+    attest: tuple[Sequence[Subject], Context] | None = None,
 ) -> None:
     """Render everything first, then write: a rendering error leaves no file behind. Every
     renderer gets the masked view of the run, and every string written passes the masker."""
@@ -116,19 +125,20 @@ def emit(
     if evidence:
         from gates.report import evidence as evidence_mod
 
-        if release_commit is None:
+        if attest is not None:
+            subjects, context = attest
+            rendered.append((evidence, evidence_mod.render(result, subjects, context)))
+        elif release_commit is None:
             raise InvalidInput(
                 "--evidence",
                 evidence,
                 "evidence needs a git commit to bind to",
                 "run inside a git repository with a commit",
             )
-        subjects = [evidence_mod.git_commit("release", release_commit)]
-        if scanned is not None:  # what the gates read: the working tree may differ from HEAD
-            subjects.append(
-                evidence_mod.Subject(name="scanned-files", digest=(("sha256", scanned),))
-            )
-        rendered.append((evidence, evidence_mod.render(result, subjects)))
+        else:  # a saved report: the commit is all we know of what was scanned
+            subjects = [evidence_mod.git_commit("release", release_commit)]
+            context = evidence_mod.Context(scope="unknown: made from a saved JSON report")
+            rendered.append((evidence, evidence_mod.render(result, subjects, context)))
     for target, raw in rendered:
         text = masker.text(raw)
         if target is None:
@@ -142,3 +152,22 @@ def emit(
         append_step_summary(
             Path(summary), report.step_summary(result, blob_url=blob_url(os.environ))
         )
+
+
+def signed_path(evidence: str) -> Path:
+    """Where the envelope of `evidence` goes: `x.json` -> `x.dsse.json`, else `x.dsse.json`."""
+    path = Path(evidence)
+    stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.name
+    return path.with_name(f"{stem}.dsse.json")
+
+
+def sign_evidence(evidence: str, key: str, cwd: Path) -> Path:
+    """Sign a written evidence statement into its DSSE envelope beside it."""
+    from gates.attest import sign
+    from gates.report import jsontext
+
+    source = Path(evidence)
+    envelope = sign.sign(source.read_bytes(), evidence, key, cwd)
+    target = signed_path(evidence)
+    write_text_atomic(target, jsontext.dumps(envelope.to_json(), pretty=True))
+    return target

@@ -53,4 +53,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     result = json_load.load(Path(args.report))
     pairs = emit.plan_outputs(args.formats, args.outputs)
     emit.emit(result, pairs, out, evidence=args.evidence, release_commit=args.commit)
+    if args.evidence and args.sign_key:
+        from gates.cli import cwd
+
+        emit.sign_evidence(args.evidence, args.sign_key, cwd())
     return int(result.exit_code)

@@ -127,11 +127,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     opts = options_from(args)
     req = pipeline.prepare(opts)
     result = runner.run(req)
-    head = None
-    scanned = None
+    attest = None
     if args.evidence:  # no git call and no second read of the files otherwise
-        head = pipeline.head_commit(opts.cwd)
-        scanned = pipeline.scanned_digest(req.workspace)
+        from gates.attest import context
+
+        attest = context.gather(opts, req, result.gates)
         result = replace(result, tree_state=pipeline.tree_state(req.workspace))
-    emit.emit(result, pairs, out, evidence=args.evidence, release_commit=head, scanned=scanned)
+    emit.emit(result, pairs, out, evidence=args.evidence, attest=attest)
+    if args.evidence and args.sign_key:
+        emit.sign_evidence(args.evidence, args.sign_key, opts.cwd)
     return int(result.exit_code)

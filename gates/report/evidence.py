@@ -1,13 +1,17 @@
 """The evidence file: an in-toto Statement v1 an auditor can check a release decision against.
 
-The statement's subjects are what was gated (the release commit, given by the caller as a
-digest set such as `{"gitCommit": "<sha1>"}`); the predicate (type `PREDICATE_TYPE`) records
-the policy digest, the tool versions, the verdict of the run and of each gate, every signed
-approval that was applied (which findings it covered, who signed, why), the approval notes
-(rejected, expired, expiring, unused), baseline use, and the sha256 of the JSON report rendered
-from the same result, so the detailed findings can be checked against it. No wall-clock time,
-no absolute path, no secret: the same result gives the same bytes. The statement is unsigned;
-wrap it in a DSSE envelope (e.g. `cosign attest-blob`) to sign it.
+The statement's subjects are what was gated: `release` (the commit, `gitCommit`) and `tree` (the
+tree the gates read: `gitTree` of HEAD plus a sha256 over every tracked regular file's path and
+bytes, see gates.attest.tree, with a `dirty` annotation when the working tree differed from
+HEAD). The predicate (type `PREDICATE_TYPE`) records the resolved policy's digest and the trust
+ref it came from, the engine versions and rule-pack digests, the clock and its source, the
+verdict of the run and of each gate with counts by severity, every signed approval applied
+(which findings, who signed, why, until when) and every valid sign-off, the approval notes
+(rejected, expired, expiring, unused), baseline use, the reconciliation summary, the controls
+table (gates.controls) and the sha256 of the JSON report rendered from the same result, so the
+detailed findings can be checked against it. No absolute path, no secret: the same run gives the
+same bytes. The statement is unsigned; `gates evidence sign` wraps it in a DSSE envelope.
+Schema: gates/schemas/evidence.schema.json (versioned by its `$id` and `PREDICATE_TYPE`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from gates.model import RunResult, Status
 from gates.report import json_report, jsontext, view
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-PREDICATE_TYPE = "https://release-gates.dev/evidence/v1"
+PREDICATE_TYPE = "https://release-gates.dev/evidence/v2"
 
 # Digest algorithms from the in-toto ResourceDescriptor spec we accept, with their hex length.
 _DIGEST_HEX = {
@@ -44,6 +48,45 @@ class Subject:
 
     name: str
     digest: tuple[tuple[str, str], ...]  # (algorithm, lowercase hex), e.g. ("gitCommit", sha)
+    annotations: tuple[tuple[str, str | int | bool], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignoffApplied:
+    id: str
+    signers: tuple[str, ...]
+    issued_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    """What the run knew beyond its RunResult (gathered by gates.attest.context in the shell)."""
+
+    trust_ref: str | None = None
+    trust_commit: str | None = None
+    engines: tuple[tuple[str, str], ...] = ()  # (package, installed version)
+    rule_packs: tuple[tuple[str, str], ...] = ()  # (bundled rule file, sha256)
+    approval_expiry: tuple[tuple[str, str], ...] = ()  # (waiver id, expires_at RFC 3339)
+    signoffs: tuple[SignoffApplied, ...] = ()
+    scope: str = "all tracked files"
+
+
+def tree(
+    commit: str, tree_id: str, files_sha256: str, files: int, *, dirty: bool
+) -> tuple[Subject, Subject]:
+    """The `release` commit and the `tree` the gates read (see gates.attest.tree)."""
+    return (
+        git_commit("release", commit),
+        Subject(
+            name="tree",
+            digest=(("gitTree", tree_id), ("sha256", files_sha256)),
+            annotations=(
+                ("digestAlgorithm", "release-gates-tree-v1"),
+                ("dirty", dirty),
+                ("files", files),
+            ),
+        ),
+    )
 
 
 def git_commit(name: str, commit: str) -> Subject:
@@ -92,7 +135,7 @@ def _check(subjects: Sequence[Subject], policy_digest: str) -> None:
         )
 
 
-def _approvals_applied(result: RunResult) -> list[dict[str, object]]:
+def _approvals_applied(result: RunResult, context: Context) -> list[dict[str, object]]:
     """Each waiver that covered a finding: why, who signed, and which findings how often."""
     justification: dict[str, str] = {}
     signers: dict[str, set[str]] = {}
@@ -106,9 +149,11 @@ def _approvals_applied(result: RunResult) -> list[dict[str, object]]:
         counts = covered.setdefault(rf.waiver_id, {})
         key = (f.gate, f.rule, f.fingerprint)
         counts[key] = counts.get(key, 0) + 1
+    expiry = dict(context.approval_expiry)
     return [
         {
             "id": waiver_id,
+            "expiresAt": expiry.get(waiver_id),
             "justification": justification[waiver_id],
             "signers": sorted(signers[waiver_id]),
             "findings": [
@@ -120,12 +165,57 @@ def _approvals_applied(result: RunResult) -> list[dict[str, object]]:
     ]
 
 
-def predicate(result: RunResult) -> dict[str, object]:
+def _severities(summary: view.GateSummary) -> dict[str, int]:
+    return {sev.value: n for sev, n in summary.by_severity}
+
+
+def _reconciliation(result: RunResult) -> dict[str, object] | None:
+    """Per discrepancy class: findings, payments concerned (magnitude), blocking; None when the
+    reconcile gate did not run."""
+    if "reconcile" not in result.gates:
+        return None
+    summary = next(s for s in view.gate_summaries(result) if s.gate == "reconcile")
+    classes: dict[str, dict[str, int]] = {}
+    for rf in summary.findings:
+        row = classes.setdefault(
+            rf.finding.rule, {"findings": 0, "payments": 0, "blocking": 0, "accepted": 0}
+        )
+        row["findings"] += 1
+        row["payments"] += rf.finding.magnitude or 1
+        row["blocking"] += int(rf.blocking)
+        row["accepted"] += int(rf.status is not Status.NEW)
+    return {
+        "verdict": summary.verdict.value,
+        "classes": [{"rule": rule, **counts} for rule, counts in sorted(classes.items())],
+    }
+
+
+def _controls(result: RunResult) -> dict[str, object]:
+    from importlib import resources
+
+    from gates.controls import catalog, table
+
+    mapping = resources.files("gates").joinpath("controls/controls.yaml").read_bytes()
+    return {
+        "mapping": {
+            "name": "gates/controls/controls.yaml",
+            "digest": {"sha256": hashlib.sha256(mapping).hexdigest()},
+        },
+        "table": table.to_json(table.rows(result, catalog.load())),
+    }
+
+
+def predicate(result: RunResult, context: Context | None = None) -> dict[str, object]:
+    context = context or Context()
     whole = view.total(result)
     report_bytes = json_report.render(result).encode("utf-8")
     return {
         "tool": {"name": view.TOOL_NAME, "version": gates.__version__},
-        "policy": {"digest": {"sha256": result.policy_digest}},
+        "policy": {
+            "digest": {"sha256": result.policy_digest},
+            "trustRef": {"ref": context.trust_ref, "commit": context.trust_commit},
+        },
+        "scope": context.scope,
         "verdict": result.verdict.value,
         "exitCode": int(result.exit_code),
         "failOn": result.fail_on.value,
@@ -136,12 +226,23 @@ def predicate(result: RunResult) -> dict[str, object]:
                 "findings": len(s.findings),
                 "blocking": s.blocking,
                 **{st.value: n for st, n in s.by_status},
+                "bySeverity": _severities(s),
                 "errors": [{"reason": e.reason, "fix": e.fix} for e in s.errors],
             }
             for s in view.gate_summaries(result)
         ],
+        "findingsBySeverity": _severities(whole),
         "toolVersions": dict(sorted(result.tool_versions)),
-        "approvalsApplied": _approvals_applied(result),
+        "engines": dict(sorted(context.engines)),
+        "rulePacks": [
+            {"name": name, "digest": {"sha256": digest}}
+            for name, digest in sorted(context.rule_packs)
+        ],
+        "approvalsApplied": _approvals_applied(result, context),
+        "signoffsApplied": [
+            {"id": s.id, "signers": sorted(s.signers), "issuedAt": s.issued_at}
+            for s in sorted(context.signoffs, key=lambda s: s.id)
+        ],
         "approvalNotes": [
             {"id": a.id, "state": a.state, "reason": a.reason}
             for a in sorted(result.approvals, key=lambda a: (a.id, a.state, a.reason))
@@ -154,6 +255,8 @@ def predicate(result: RunResult) -> dict[str, object]:
         "clock": {"time": result.clock, "source": result.clock_source},
         "workingTree": result.tree_state or "unknown",
         "skippedFiles": len(result.skipped),
+        "reconciliation": _reconciliation(result),
+        "controls": _controls(result),
         "report": {
             "mediaType": "application/json",
             "schemaVersion": json_report.SCHEMA_VERSION,
@@ -162,18 +265,24 @@ def predicate(result: RunResult) -> dict[str, object]:
     }
 
 
-def statement(result: RunResult, subjects: Sequence[Subject]) -> dict[str, object]:
+def _subject(s: Subject) -> dict[str, object]:
+    out: dict[str, object] = {"name": s.name, "digest": dict(sorted(s.digest))}
+    if s.annotations:
+        out["annotations"] = dict(sorted(s.annotations))
+    return out
+
+
+def statement(
+    result: RunResult, subjects: Sequence[Subject], context: Context | None = None
+) -> dict[str, object]:
     _check(subjects, result.policy_digest)
     return {
         "_type": STATEMENT_TYPE,
-        "subject": [
-            {"name": s.name, "digest": dict(sorted(s.digest))}
-            for s in sorted(subjects, key=lambda s: (s.name, s.digest))
-        ],
+        "subject": [_subject(s) for s in sorted(subjects, key=lambda s: (s.name, s.digest))],
         "predicateType": PREDICATE_TYPE,
-        "predicate": predicate(result),
+        "predicate": predicate(result, context),
     }
 
 
-def render(result: RunResult, subjects: Sequence[Subject]) -> str:
-    return jsontext.dumps(statement(result, subjects), pretty=True)
+def render(result: RunResult, subjects: Sequence[Subject], context: Context | None = None) -> str:
+    return jsontext.dumps(statement(result, subjects, context), pretty=True)

@@ -22,6 +22,8 @@ from typing import assert_never
 from urllib.parse import quote
 
 import gates
+from gates.controls import catalog
+from gates.controls.catalog import Catalog
 from gates.model import (
     Location,
     ReportedFinding,
@@ -112,15 +114,17 @@ def _region(loc: Location, snippet: str) -> dict[str, object] | None:
     return region
 
 
-def _tags(rule: RuleInfo) -> list[str]:
-    tags = ["security", *rule.tags]
+def _tags(rule: RuleInfo, controls: Catalog) -> list[str]:
+    """CWE tags (also in GitHub's `external/cwe` form) and the controls the rule evidences
+    (`PCI-DSS-4.0/3.5.1`, `SOC2/CC8.1`, `GDPR/32`: gates/controls/controls.yaml)."""
+    tags = ["security", *rule.tags, *controls.tags(rule)]
     for tag in rule.tags:
         if tag.upper().startswith("CWE-") and tag[4:].isdigit():
             tags.append(f"external/cwe/cwe-{int(tag[4:])}")
     return sorted(dict.fromkeys(tags))
 
 
-def _descriptor(rule: RuleInfo) -> dict[str, object]:
+def _descriptor(rule: RuleInfo, controls: Catalog) -> dict[str, object]:
     cwe = [t for t in rule.tags if t.upper().startswith("CWE-")]
     markdown = f"**{rule.summary}**\n\n{rule.help}"
     if cwe:
@@ -133,7 +137,7 @@ def _descriptor(rule: RuleInfo) -> dict[str, object]:
         "help": {"text": f"{rule.summary}\n\n{rule.help}", "markdown": markdown},
         "defaultConfiguration": {"level": level(rule.default_severity)},
         "properties": {
-            "tags": _tags(rule),
+            "tags": _tags(rule, controls),
             "security-severity": security_severity(rule.default_severity),
             "precision": "high",
         },
@@ -233,7 +237,11 @@ def _skipped_notification(skipped: SkippedFile) -> dict[str, object]:
 
 
 def _run(
-    summary: view.GateSummary, result: RunResult, rules: dict[str, RuleInfo], cap: int
+    summary: view.GateSummary,
+    result: RunResult,
+    rules: dict[str, RuleInfo],
+    cap: int,
+    controls: Catalog,
 ) -> dict[str, object]:
     gate = summary.gate
     rule_ids = {rf.finding.rule for rf in summary.findings}
@@ -276,7 +284,7 @@ def _run(
                 "informationUri": INFORMATION_URI,
                 "version": gates.__version__,
                 "semanticVersion": gates.__version__,
-                "rules": [_descriptor(rule) for rule in descriptors],
+                "rules": [_descriptor(rule, controls) for rule in descriptors],
             }
         },
         "automationDetails": {"id": automation_id(gate)},
@@ -299,10 +307,13 @@ def _run(
 
 def document(result: RunResult, *, max_results: int = MAX_RESULTS_PER_RUN) -> dict[str, object]:
     rules = view.rules_by_id(result)
+    controls = catalog.load()
     return {
         "$schema": SCHEMA_URI,
         "version": VERSION,
-        "runs": [_run(s, result, rules, max_results) for s in view.gate_summaries(result)],
+        "runs": [
+            _run(s, result, rules, max_results, controls) for s in view.gate_summaries(result)
+        ],
         "properties": {
             "verdict": result.verdict.value,
             "exitCode": int(result.exit_code),

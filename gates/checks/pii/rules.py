@@ -16,7 +16,7 @@ PAN = RuleInfo(
     "in tests use a published test number (Stripe, Braintree, Adyen, PayPal) in a test path; "
     "in logs and errors print the masked form (first 6, last 4 at most).",
     default_severity=Severity.CRITICAL,
-    tags=("CWE-312", "CWE-359", "PCI-DSS-3.4"),
+    tags=("CWE-312", "CWE-359"),
 )
 PAN_TEST = RuleInfo(
     id="pii.pan-test",
@@ -94,7 +94,7 @@ LOG_FIELD = RuleInfo(
     "processor's token) or drop the field; name your own masking function in the policy's "
     "`log_sanitizers` so it is recognised. If such logs were already shipped, purge them.",
     default_severity=Severity.HIGH,
-    tags=("CWE-532", "PCI-DSS-3.4"),
+    tags=("CWE-532",),
 )
 UNPARSED = RuleInfo(
     id="pii.unparsed",

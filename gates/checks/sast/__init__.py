@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.checks.sast.config import SCHEMA
-from gates.checks.sast.rules import RULES
+from gates.checks.sast.rules import RULES, active
 from gates.model import Finding
 from gates.registry import GateContext, GateSpec
 
@@ -109,6 +109,7 @@ GATE = GateSpec(
     tools=("semgrep", "bandit"),
     check_config=_check,
     handles=_handles,
+    active_rules=active,
 )
 
 __all__ = ["GATE"]

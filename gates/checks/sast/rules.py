@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gates.checks.result_cache import rejected_rule
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.catalog import BUNDLED
-from gates.checks.sast.config import SastConfig
+from gates.checks.sast.config import SastConfig, parse
 from gates.model import RuleInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 _DEFAULT = SastConfig()  # the catalogue shows the default bandit -> severity mapping
 
@@ -39,3 +45,23 @@ def _bandit_rule(
 
 BANDIT: tuple[RuleInfo, ...] = tuple(_bandit_rule(*row) for row in TESTS)
 RULES: tuple[RuleInfo, ...] = (*BUNDLED, *BANDIT, rejected_rule("sast"))
+_LEVELS = ("low", "medium", "high")
+
+
+def active(config: Mapping[str, Any]) -> frozenset[str]:
+    """The rules a sast config leaves on: the bundled semgrep rules unless semgrep is off or the
+    rule is excluded; bandit's tests unless bandit is off, the test is skipped, or its highest
+    confidence is below `min_confidence` (it could never report)."""
+    parsed = parse(config)
+    excluded = {f"sast.{r}" for r in parsed.exclude_rules}
+    on = {r.id for r in BUNDLED if parsed.semgrep and r.id not in excluded}
+    floor = _LEVELS.index(parsed.min_confidence)
+    on |= {
+        f"sast.bandit.{test_id}"
+        for test_id, _name, _cwe, _section, _sev, confidence in TESTS
+        if parsed.bandit
+        and test_id not in parsed.bandit_skip
+        and _LEVELS.index(confidence) >= floor
+    }
+    on.add(rejected_rule("sast").id)
+    return frozenset(on)

@@ -51,6 +51,18 @@ def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
     secrets_config.parse(config, source=source)
 
 
+def _active(config: Mapping[str, Any]) -> frozenset[str]:
+    """The rules of the plugins the config runs (IPPublicDetector is off by default)."""
+    from gates.checks.result_cache import rejected_rule
+    from gates.checks.secrets import config as secrets_config
+    from gates.checks.secrets.rules import KINDS, rule_id
+
+    plugins = set(secrets_config.parse(config).plugins)
+    return frozenset(
+        {rule_id(k) for k in KINDS if k.plugin in plugins} | {rejected_rule("secrets").id}
+    )
+
+
 GATE = GateSpec(
     id="secrets",
     summary="No hard-coded credentials (detect-secrets plugins and filters, keyed fingerprints).",
@@ -60,6 +72,7 @@ GATE = GateSpec(
     default_timeout_s=600,
     check_config=_check,
     reads_raw=True,  # printable strings of binaries, large files streamed
+    active_rules=_active,
 )
 
 __all__ = ["GATE", "import_detect_secrets_baseline"]

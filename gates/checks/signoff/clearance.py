@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gates.approvals.trust import load_trust_root
 from gates.checks.signoff import digest as protected
-from gates.checks.signoff.evaluate import State, evaluate_all
+from gates.checks.signoff.evaluate import State, Verdict, evaluate_all
 from gates.checks.signoff.settings import (
     approvers_configured,
     parse,
@@ -25,16 +25,20 @@ from gates.policy import Policy
 
 def valid_signoff(root: Path, policy: Policy, now: datetime, trust_ref: str | None) -> str | None:
     """The id of a valid sign-off of the working tree, or None (also when no one is trusted)."""
+    valid = valid_signoffs(root, policy, now, trust_ref)
+    return min(v.id for v in valid) if valid else None
+
+
+def valid_signoffs(
+    root: Path, policy: Policy, now: datetime, trust_ref: str | None
+) -> tuple[Verdict, ...]:
+    """Every valid sign-off of the working tree, sorted by id (with their counted signers)."""
     if not approvers_configured(policy):
-        return None
+        return ()
     section = policy.gate_section("signoff")
     patterns = protected_paths(section, policy_source(policy))
     current = protected.compute(root, None, patterns, trust_files(policy, root))
     settings = parse(policy, section, root)
     trust = load_trust_root(root, settings.approvals, trust_ref)
-    valid = [
-        v.id
-        for v in evaluate_all(root, settings, trust, current.digest, now)
-        if v.state is State.VALID
-    ]
-    return min(valid) if valid else None
+    found = evaluate_all(root, settings, trust, current.digest, now)
+    return tuple(sorted((v for v in found if v.state is State.VALID), key=lambda v: v.id))
