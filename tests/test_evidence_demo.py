@@ -37,6 +37,7 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     predicate = doc["predicate"]
     assert predicate["clock"] == {"time": "2026-01-20T12:00:00Z", "source": "the demo's fixed date"}
     assert {g["id"] for g in predicate["gates"]} == {
+        "audit-log",
         "pii",
         "reconcile",
         "sast",
@@ -51,7 +52,7 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ]
     outcomes = {r["control"]: r["outcome"] for r in predicate["controls"]["table"]}
     assert outcomes["PCI-DSS-4.0/3.5.1"] == "failed"
-    assert outcomes["PCI-DSS-4.0/10.2.1"] == "not covered"  # no audit-log gate here yet
+    assert outcomes["PCI-DSS-4.0/10.2.1"] == "failed"  # the demo's refund path logs nothing
     code, text = _main(
         "evidence",
         "verify",

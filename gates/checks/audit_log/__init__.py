@@ -48,6 +48,7 @@ GATE = GateSpec(
     run=_run,
     default_timeout_s=300,
     check_config=_check,
+    handles=lambda path: path.endswith(".py"),  # Python source only: its analysis is `ast`
 )
 
 __all__ = ["GATE"]
