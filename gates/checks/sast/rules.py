@@ -28,11 +28,14 @@ def _bandit_rule(
         help=(
             f"bandit's {name} check found a risky construct (CWE-{cwe}); bandit rates it "
             f"{severity} severity at {confidence} confidence (the policy's bandit.severity maps "
-            "it, bandit.min_confidence filters it). Why it matters and how "
+            "the severity, one step lower at low confidence; bandit.min_confidence filters it: "
+            "fintech-default reports medium and high confidence, pci-strict all). Why it "
+            "matters and how "
             f"to fix it: {url}. Rewrite the code; a `# nosec` comment is recorded but does not "
             "unblock, only a signed approval does."
         ),
-        default_severity=_DEFAULT.severity_for(severity),  # bandit's own level for the test
+        # bandit's own severity for the test, one step lower at low confidence
+        default_severity=_DEFAULT.severity_for(severity, confidence),
         tags=(f"CWE-{cwe}",) if cwe else (),
     )
 
