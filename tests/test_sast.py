@@ -67,7 +67,7 @@ FILES = {
     "README.md": "# shop\n",
 }
 EXPECTED = {
-    ("sast.webhook-signature-unverified", "shop/views.py", 10),
+    ("sast.webhook-signature-unverified", "shop/views.py", 11),  # json.loads(request.body)
     ("sast.csrf-exempt-payment-view", "shop/views.py", 16),
     ("sast.float-money", "shop/views.py", 18),
     ("sast.card-data-logged", "shop/views.py", 19),

@@ -24,7 +24,7 @@ from gates.checks.result_cache import (
 from gates.checks.sast import bandit, semgrep
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
-from gates.checks.sast.merge import merge
+from gates.checks.sast.merge import Proof, merge
 from gates.checks.sast.suppressions import requests_for
 from gates.errors import GateCannotRun, InvalidInput
 from gates.extras import require
@@ -33,7 +33,7 @@ from gates.model import Finding, Location
 from gates.registry import GateContext
 
 GATE_ID = "sast"
-ENGINE_VERSION = "sast-engine-2"  # bump when result handling changes: invalidates the cache
+ENGINE_VERSION = "sast-engine-3"  # bump when result handling changes: invalidates the cache
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
 
@@ -183,7 +183,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         lines = {path: text.splitlines() for path, (_, text) in pending.items()}
         hits = _scan(ctx, cfg, rule_files, todo) if todo else []
     by_path: dict[str, list[Finding]] = {p: [] for p in todo}
-    for hit in merge(hits):
+    proofs = [Proof.of(h) for h in hits if h.proves_safe]
+    for hit in merge((h for h in hits if not h.proves_safe), proofs):
         if hit.path not in by_path:
             raise GateCannotRun(
                 GATE_ID,

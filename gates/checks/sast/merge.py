@@ -13,7 +13,9 @@ itself (one rule matching twice on a line is one problem). The merged hit:
   (the first value of each key, most specific hit first).
 
 `proofs` (a path and line range that one of our rules proved safe, for a set of rules) remove
-the hits they cover before merging: see `Proof`.
+the hits they cover before merging: see `Proof`. Today one proof exists: a SQLAlchemy `text()`
+query run with bound parameters (policies/semgrep/proofs.yaml) drops bandit B608 on its lines,
+unless our data-following sql-string-building rule reports those lines.
 """
 
 from __future__ import annotations
@@ -35,13 +37,27 @@ class Proof:
     line: int
     end_line: int
     rules: frozenset[str]
+    unless: frozenset[str] = frozenset()
 
-    def covers(self, hit: ToolHit) -> bool:
-        return (
-            hit.rule in self.rules
-            and hit.path == self.path
-            and self.line <= hit.line <= self.end_line
+    @classmethod
+    def of(cls, hit: ToolHit) -> Proof:
+        return cls(
+            path=hit.path,
+            line=hit.line,
+            end_line=hit.end_line,
+            rules=frozenset(hit.proves_safe),
+            unless=frozenset(hit.unless),
         )
+
+    def _spans(self, hit: ToolHit) -> bool:
+        return hit.path == self.path and self.line <= hit.line <= self.end_line
+
+    def covers(self, hit: ToolHit, hits: Sequence[ToolHit]) -> bool:
+        """True when `hit` is one this proof drops: its rule is proven wrong on these lines
+        and no `unless` rule (the precise rule that would show the opposite) matched here."""
+        if hit.rule not in self.rules or not self._spans(hit):
+            return False
+        return not any(h.rule in self.unless and self._spans(h) for h in hits)
 
 
 def _problems_for(rules: Iterable[str], problems: Sequence[Problem]) -> list[Problem]:
@@ -107,9 +123,10 @@ def merge(
 ) -> list[ToolHit]:
     """One hit per (path, start line, problem), in (path, line, rule) order."""
     proven = tuple(proofs)
+    every = list(hits)
     by_line: dict[tuple[str, int], list[ToolHit]] = {}
-    for hit in hits:
-        if any(p.covers(hit) for p in proven):
+    for hit in every:
+        if any(p.covers(hit, every) for p in proven):
             continue
         by_line.setdefault((hit.path, hit.line), []).append(hit)
     out: list[ToolHit] = []
