@@ -156,3 +156,26 @@ def test_the_data_names_known_rules_with_their_cwe() -> None:
     assert len({p.rule for p in PROBLEMS}) == len(PROBLEMS)
     every = [r for p in PROBLEMS for r in p.equivalent]
     assert len(every) == len(set(every)), "a rule is equivalent in one Problem at most"
+
+
+def test_a_proof_is_void_where_the_precise_rule_fired() -> None:
+    proof_hit = hit(
+        "sast.proof-sql-bound-parameters",
+        line=3,
+        end_line=4,
+        proves_safe=("sast.bandit.B608",),
+        unless=("sast.sql-string-building",),
+    )
+    proof = Proof.of(proof_hit)
+    assert (proof.line, proof.end_line, proof.unless) == (
+        3,
+        4,
+        frozenset({"sast.sql-string-building"}),
+    )
+    safe = merge([hit("sast.bandit.B608", 3)], [proof])
+    assert safe == []
+    unsafe = merge([hit("sast.bandit.B608", 3), hit("sast.sql-string-building", 4)], [proof])
+    assert [(h.rule, h.line) for h in unsafe] == [
+        ("sast.sql-string-building", 3),
+        ("sast.sql-string-building", 4),
+    ]
