@@ -6,9 +6,20 @@ from gates.checks.result_cache import rejected_rule
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.catalog import BUNDLED
 from gates.checks.sast.config import SastConfig
+from gates.checks.sast.equivalents import PROBLEMS
 from gates.model import RuleInfo
 
 _DEFAULT = SastConfig()  # the catalogue shows the default bandit -> severity mapping
+
+
+def _reported_as(rule_id: str) -> str:
+    for problem in PROBLEMS:
+        if rule_id in problem.equivalent and problem.rule != rule_id:
+            return (
+                f" Its findings are reported as {problem.rule}, the same problem our semgrep rule "
+                "finds (one finding per problem, whichever engine found it)."
+            )
+    return ""
 
 
 def _bandit_rule(
@@ -32,7 +43,7 @@ def _bandit_rule(
             "fintech-default reports medium and high confidence, pci-strict all). Why it "
             "matters and how "
             f"to fix it: {url}. Rewrite the code; a `# nosec` comment is recorded but does not "
-            "unblock, only a signed approval does."
+            "unblock, only a signed approval does." + _reported_as(f"sast.bandit.{test_id}")
         ),
         # bandit's own severity for the test, one step lower at low confidence
         default_severity=_DEFAULT.severity_for(severity, confidence),
