@@ -336,3 +336,25 @@ def health_check(request):
     # ok: request-body-logged
     logger.info("health %s", request.data)
     return "ok"
+
+
+@router.post("/v1/refunds")
+async def create(request):
+    data = await request.json()
+    # ruleid: request-body-logged
+    logger.info("refund request %s", data)
+    return data
+
+
+@router.post("/v1/profile")
+async def update_profile(request):
+    data = await request.json()
+    # ok: request-body-logged
+    logger.info("profile update %s", data)
+    return data
+
+
+@app.route("/hooks/paypal", methods=["POST"])
+def receive():
+    # ruleid: webhook-signature-unverified
+    return handle(json.loads(request.data))
