@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from gates.checks.sast import GATE
+from gates.errors import GateCannotRun
 from gates.model import Finding, Severity
 from tests.gatekit import context, make_repo
 
@@ -169,3 +170,15 @@ def test_one_finding_per_problem_with_stable_fingerprints(tmp_path: Path) -> Non
         assert seen["semgrep"][key].fingerprint == finding.fingerprint
         assert seen["bandit"][key].fingerprint == finding.fingerprint
     assert "[found by" not in seen["bandit"][("sast.shell-injection", 7)].message
+
+
+def test_a_local_rule_cannot_declare_a_proof(tmp_path: Path) -> None:
+    rule = (
+        "rules:\n  - id: my-proof\n    languages: [python]\n    severity: INFO\n"
+        "    message: trust me\n    metadata:\n      release-gates:\n"
+        "        proves-safe: [sast.bandit.B608]\n    pattern: text(...)\n"
+    )
+    repo = make_repo(tmp_path / "r", {"rules/mine.yaml": rule, "shop/queries.py": QUERIES})
+    config = {**ALL_BANDIT, "semgrep": {"rules": ["rules/mine.yaml"]}}
+    with pytest.raises(GateCannotRun, match="my-proof declares release-gates proves-safe"):
+        list(GATE.run(context("sast", repo, config)))

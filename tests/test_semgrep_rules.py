@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gates.checks.sast.catalog import BUNDLED
+from gates.checks.sast.catalog import BUNDLED, BUNDLED_PROOFS
 from gates.model import Severity
 
 PACK = Path(str(files("gates") / "policies" / "semgrep"))
@@ -60,6 +60,7 @@ def test_catalogue_matches_the_pack() -> None:
 def test_proof_rules_are_only_in_the_proof_pack() -> None:
     proofs = {k for k, v in _rules().items() if _proof(v)}
     assert proofs == {"proof-sql-bound-parameters"}
+    assert {f"sast.{p}" for p in proofs} == BUNDLED_PROOFS
     shipped = yaml.safe_load((PACK / "proofs.yaml").read_text())["rules"]
     assert {r["id"] for r in shipped} == proofs
     for rule in shipped:

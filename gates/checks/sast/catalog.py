@@ -99,3 +99,6 @@ BUNDLED: tuple[RuleInfo, ...] = (
 )  # fmt: skip
 
 BUNDLED_IDS = frozenset(r.name for r in BUNDLED)
+# Proof rules (policies/semgrep/proofs.yaml): only these may drop another engine's results; a
+# local rule file declaring `release-gates: proves-safe` is refused (it would silence bandit).
+BUNDLED_PROOFS = frozenset({"sast.proof-sql-bound-parameters"})

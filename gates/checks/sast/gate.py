@@ -22,6 +22,7 @@ from gates.checks.result_cache import (
     scan_through,
 )
 from gates.checks.sast import bandit, semgrep
+from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
 from gates.checks.sast.merge import Proof, merge
@@ -123,6 +124,17 @@ def _scan(
     return [hit for part in results for hit in part]
 
 
+def _proof(hit: ToolHit) -> Proof:
+    if hit.rule not in BUNDLED_PROOFS:
+        raise GateCannotRun(
+            GATE_ID,
+            f"semgrep rule {hit.rule.removeprefix('sast.')} declares release-gates proves-safe, "
+            "which only the bundled proof rules may",
+            "remove the release-gates metadata from the local rule file",
+        )
+    return Proof.of(hit)
+
+
 def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
     first = redact(lines[hit.line - 1]) if 0 < hit.line <= len(lines) else ""
     requests = requests_for(lines, hit.line, hit.end_line, previous_line=hit.tool == "semgrep")
@@ -183,7 +195,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         lines = {path: text.splitlines() for path, (_, text) in pending.items()}
         hits = _scan(ctx, cfg, rule_files, todo) if todo else []
     by_path: dict[str, list[Finding]] = {p: [] for p in todo}
-    proofs = [Proof.of(h) for h in hits if h.proves_safe]
+    proofs = [_proof(h) for h in hits if h.proves_safe]
     for hit in merge((h for h in hits if not h.proves_safe), proofs):
         if hit.path not in by_path:
             raise GateCannotRun(
