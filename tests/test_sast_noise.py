@@ -13,7 +13,7 @@ from gates.checks.sast import GATE
 from gates.checks.sast.config import parse
 from gates.model import Severity
 from gates.registry import GateSpec
-from tests.gatekit import context, make_repo
+from tests.gatekit import context, make_repo, run_cli
 
 ASSERT = "def test_it():\n    assert 1 + 1 == 2\n"
 BANDIT_ONLY = {"semgrep": {"enabled": False}}
@@ -96,3 +96,27 @@ def test_catalogue_shows_the_same_levels() -> None:
     assert rules["sast.bandit.B604"].default_severity is Severity.LOW
     assert rules["sast.bandit.B602"].default_severity is Severity.HIGH
     assert rules["sast.bandit.B101"].default_severity is Severity.LOW
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "message"),
+    [
+        (
+            "sast.bandit.B602",
+            2,
+            "$.gates.sast.severity.sast.bandit.B602: sast.bandit.B602 findings are reported as "
+            "sast.shell-injection (the same problem), so this override would never apply. "
+            "Fix: write the severity for sast.shell-injection",
+        ),
+        ("sast.shell-injection", 0, ""),
+        ("sast.bandit.B311", 0, ""),  # broader: reported under its own id when alone
+    ],
+    ids=["merged-bandit-id", "problem-id", "broader-id"],
+)
+def test_severity_overrides_must_name_the_reported_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rule: str, code: int, message: str
+) -> None:
+    text = f"version: 1\nextends: fintech-default\ngates:\n  sast:\n    severity: {{{rule}: low}}\n"
+    root = make_repo(tmp_path / "r", {".release-gates/policy.yaml": text, "a.py": "x = 1\n"})
+    assert run_cli(root, "policy", "validate", ".release-gates/policy.yaml")[0] == code
+    assert message in capsys.readouterr().err

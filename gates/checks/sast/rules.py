@@ -15,11 +15,18 @@ _DEFAULT = SastConfig()  # the catalogue shows the default bandit -> severity ma
 def _reported_as(rule_id: str) -> str:
     for problem in PROBLEMS:
         if rule_id in problem.equivalent and problem.rule != rule_id:
-            return (
-                f" Its findings are reported as {problem.rule}, the same problem our semgrep rule "
-                "finds (one finding per problem, whichever engine found it)."
-            )
+            return problem.rule
     return ""
+
+
+def _merge_note(rule_id: str) -> str:
+    target = _reported_as(rule_id)
+    if not target:
+        return ""
+    return (
+        f" Its findings are reported as {target}, the same problem our semgrep rule finds (one "
+        "finding per problem, whichever engine found it)."
+    )
 
 
 def _bandit_rule(
@@ -43,11 +50,12 @@ def _bandit_rule(
             "fintech-default reports medium and high confidence, pci-strict all). Why it "
             "matters and how "
             f"to fix it: {url}. Rewrite the code; a `# nosec` comment is recorded but does not "
-            "unblock, only a signed approval does." + _reported_as(f"sast.bandit.{test_id}")
+            "unblock, only a signed approval does." + _merge_note(f"sast.bandit.{test_id}")
         ),
         # bandit's own severity for the test, one step lower at low confidence
         default_severity=_DEFAULT.severity_for(severity, confidence),
         tags=(f"CWE-{cwe}",) if cwe else (),
+        reported_as=_reported_as(f"sast.bandit.{test_id}"),
     )
 
 
