@@ -11,7 +11,7 @@ import pytest
 from gates.checks.sast import GATE
 from gates.errors import GateCannotRun
 from gates.model import Finding, Severity
-from tests.gatekit import context, make_repo
+from tests.gatekit import context, make_repo, run_cli
 
 ALL_BANDIT = {"bandit": {"min_confidence": "low"}}  # as pci-strict: B608 is low confidence
 
@@ -182,3 +182,20 @@ def test_a_local_rule_cannot_declare_a_proof(tmp_path: Path) -> None:
     config = {**ALL_BANDIT, "semgrep": {"rules": ["rules/mine.yaml"]}}
     with pytest.raises(GateCannotRun, match="my-proof declares release-gates proves-safe"):
         list(GATE.run(context("sast", repo, config)))
+
+
+def test_the_report_shows_one_finding_naming_both_engines(tmp_path: Path) -> None:
+    src = 'import subprocess\n\n\ndef convert(name):\n    subprocess.run("convert " + name, shell=True)\n'
+    root = make_repo(tmp_path / "r", {"tools.py": src})
+    code, out = run_cli(root, "run", "--gate", "sast", "--no-cache", "--format", "text")
+    assert code == 1
+    assert out.splitlines()[:3] == [
+        "tools.py:5:5: high sast.shell-injection [new, blocking] Command run through a shell or "
+        "built from data: anyone who controls the data runs commands. Fix: Pass an argument "
+        "list without shell=True. [found by: bandit B602, semgrep shell-injection]",
+        '    | subprocess.run("convert " + name, shell=True)',
+        "    properties: tool=semgrep, bandit_confidence=high, bandit_severity=high, cwe=CWE-78, "
+        "engines=bandit,semgrep, rules=sast.bandit.B602,sast.shell-injection",
+    ]
+    assert out.count("sast.shell-injection [") == 1
+    assert "sast.bandit.B602 [" not in out
