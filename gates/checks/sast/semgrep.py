@@ -8,6 +8,9 @@ JSON, skipped rules, a requested Python file missing from `paths.scanned`, and e
 entry except one documented benign kind, `PartialParsing` at level `warn`: semgrep recovered from
 a syntax error and matched the rest of the file (bandit, which parses the same file, reports
 the syntax error itself when it runs).
+
+A rule whose metadata has `release-gates: {proves-safe: [...], unless: [...]}` is a proof rule
+(policies/semgrep/proofs.yaml): its hits carry those lists and are never reported (gate.py).
 """
 
 from __future__ import annotations
