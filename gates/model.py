@@ -111,6 +111,9 @@ class RuleInfo:
     help: str  # why it matters and how to fix it
     default_severity: Severity
     tags: tuple[str, ...] = ()  # e.g. CWE ids: ("CWE-312",)
+    # Set when findings of this rule carry another rule id (the sast gate reports bandit B602
+    # as sast.shell-injection, the same problem): a policy severity override must name that id.
+    reported_as: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -481,7 +481,7 @@ def validate_gates(policy: Policy, specs: Sequence[GateSpec], installed: Sequenc
 def _check_severity_rules(
     section: Mapping[str, Any], spec: GateSpec, file: str, where: Sequence[object]
 ) -> None:
-    known = {r.id for r in spec.rules}
+    known = {r.id: r for r in spec.rules}
     for rule in section.get("severity", {}):
         if rule not in known and not rule.startswith(f"{spec.id}.custom."):
             raise InvalidInput(
@@ -489,6 +489,15 @@ def _check_severity_rules(
                 json_path([*where, "severity", rule]),
                 f"gate {spec.id} has no rule {rule!r}",
                 "see `gates list` for rule ids",
+            )
+        if rule in known and known[rule].reported_as:
+            target = known[rule].reported_as
+            raise InvalidInput(
+                file,
+                json_path([*where, "severity", rule]),
+                f"{rule} findings are reported as {target} (the same problem), so this "
+                "override would never apply",
+                f"write the severity for {target}",
             )
 
 

@@ -76,10 +76,10 @@ def test_sast_report_validates_and_holds_every_gate_but_secrets(reports: dict[st
     assert doc["scan"]["status"] == "success"
     assert doc["scan"]["start_time"] == "2026-11-25T12:34:56"
     rules = {v["identifiers"][0]["value"] for v in doc["vulnerabilities"]}
-    assert {"pii.pan", "sast.bandit.B602"} <= rules
+    assert {"pii.pan", "sast.shell-injection"} <= rules
     assert not any(r.startswith("secrets.") for r in rules)
     (shell,) = [
-        v for v in doc["vulnerabilities"] if v["identifiers"][0]["value"] == "sast.bandit.B602"
+        v for v in doc["vulnerabilities"] if v["identifiers"][0]["value"] == "sast.shell-injection"
     ]
     assert shell["severity"] == "High"
     assert shell["location"] == {"file": "shop/charge.py", "start_line": 8, "end_line": 8}
@@ -108,10 +108,10 @@ def test_codequality_report_validates_with_unique_fingerprints(reports: dict[str
     doc = json.loads(reports["codequality"])
     assert _errors(_schema("codequality-report.schema.json"), doc) == []
     names = {i["check_name"] for i in doc}
-    assert {"pii.pan", "secrets.stripe-key", "sast.bandit.B602"} <= names
+    assert {"pii.pan", "secrets.stripe-key", "sast.shell-injection"} <= names
     prints = [i["fingerprint"] for i in doc]
     assert len(prints) == len(set(prints))
-    (shell,) = [i for i in doc if i["check_name"] == "sast.bandit.B602"]
+    (shell,) = [i for i in doc if i["check_name"] == "sast.shell-injection"]
     assert (shell["severity"], shell["location"]) == (
         "critical",
         {"path": "shop/charge.py", "lines": {"begin": 8}},

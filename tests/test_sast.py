@@ -67,16 +67,14 @@ FILES = {
     "README.md": "# shop\n",
 }
 EXPECTED = {
-    ("sast.webhook-signature-unverified", "shop/views.py", 10),
+    ("sast.webhook-signature-unverified", "shop/views.py", 11),  # json.loads(request.body)
     ("sast.csrf-exempt-payment-view", "shop/views.py", 16),
     ("sast.float-money", "shop/views.py", 18),
     ("sast.card-data-logged", "shop/views.py", 19),
     ("sast.debug-enabled", "shop/settings.py", 2),
     ("sast.bandit.B404", "shop/tools.py", 1),
-    ("sast.shell-injection", "shop/tools.py", 7),
-    ("sast.bandit.B602", "shop/tools.py", 7),
-    ("sast.unsafe-yaml-load", "shop/tools.py", 9),
-    ("sast.bandit.B506", "shop/tools.py", 9),
+    ("sast.shell-injection", "shop/tools.py", 7),  # semgrep + bandit B602, merged
+    ("sast.unsafe-yaml-load", "shop/tools.py", 9),  # semgrep + bandit B506, merged
     ("sast.bandit.B105", "shop/tools.py", 12),
 }
 
@@ -111,7 +109,6 @@ def test_inline_suppressions_are_recorded_and_still_reported(found: list[Finding
     }
     assert requested == {
         ("sast.shell-injection", 7, ("nosec B602",)),
-        ("sast.bandit.B602", 7, ("nosec B602",)),
         ("sast.unsafe-yaml-load", 9, ("nosemgrep: unsafe-yaml-load",)),
     }
 
@@ -121,12 +118,17 @@ def test_messages_severities_and_metadata(found: list[Finding]) -> None:
     assert by_rule["sast.float-money"].severity is Severity.HIGH
     assert by_rule["sast.float-money"].snippet == "amount = float(order.amount)"
     assert by_rule["sast.bandit.B404"].severity is Severity.LOW
-    assert dict(by_rule["sast.bandit.B602"].properties) == {
-        "tool": "bandit",
+    assert dict(by_rule["sast.shell-injection"].properties) == {
+        "tool": "semgrep",
+        "engines": "bandit,semgrep",
+        "rules": "sast.bandit.B602,sast.shell-injection",
         "bandit_confidence": "high",
         "bandit_severity": "high",
         "cwe": "CWE-78",
     }
+    assert by_rule["sast.shell-injection"].message.endswith(
+        "[found by: bandit B602, semgrep shell-injection]"
+    )
     assert by_rule["sast.debug-enabled"].message.startswith("Debug mode on: Django/Flask")
 
 
@@ -245,7 +247,7 @@ def test_bad_config_is_invalid_input(tmp_path: Path, config: dict[str, Any], fie
 
 
 B311_LOW = ("sast.bandit.B311", Severity.LOW)
-B307_MEDIUM = ("sast.bandit.B307", Severity.MEDIUM)
+B307_MEDIUM = ("sast.eval-exec", Severity.MEDIUM)  # bandit B307 is the same problem as eval-exec
 B311_HIGH = ("sast.bandit.B311", Severity.HIGH)
 
 
@@ -275,7 +277,7 @@ def test_bandit_scans_files_its_default_excludes_would_drop(tmp_path: Path) -> N
     paths = ("shop/legacy_CVS.py", "shop/.tox/hook.py", "shop/my.eggs/pay.py", "shop/ok.py")
     root = make_repo(tmp_path / "r", dict.fromkeys(paths, src))
     found = GATE.run(context("sast", root, {"semgrep": {"enabled": False}}))
-    assert {(f.rule, f.location.path) for f in found} == {("sast.bandit.B307", p) for p in paths}
+    assert {(f.rule, f.location.path) for f in found} == {("sast.eval-exec", p) for p in paths}
 
 
 def test_unparsable_python_fails_closed(tmp_path: Path) -> None:

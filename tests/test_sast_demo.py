@@ -21,6 +21,6 @@ def test_demo_checkout_app(tmp_path: Path) -> None:
         ("secrets.keyword", "checkout/settings.py", 10),
         ("sast.bandit.B105", "checkout/settings.py", 10),
         ("sast.debug-enabled", "checkout/settings.py", 5),
-        ("sast.webhook-signature-unverified", "checkout/webhooks.py", 11),
+        ("sast.webhook-signature-unverified", "checkout/webhooks.py", 13),
         ("sast.float-money", "checkout/pricing.py", 5),
     }

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gates.checks.sast.catalog import BUNDLED
+from gates.checks.sast.catalog import BUNDLED, BUNDLED_PROOFS
 from gates.model import Severity
 
 PACK = Path(str(files("gates") / "policies" / "semgrep"))
@@ -41,8 +41,12 @@ def test_semgrep_test_passes_offline() -> None:
     assert f"{len(_rules())}/{len(_rules())}: ✓ All tests passed" in out
 
 
+def _proof(rule: dict[str, object]) -> bool:
+    return rule["metadata"]["category"] == "proof"  # type: ignore[index]  # YAML shape: semgrep
+
+
 def test_catalogue_matches_the_pack() -> None:
-    rules = _rules()
+    rules = {k: v for k, v in _rules().items() if not _proof(v)}
     assert {r.name for r in BUNDLED} == set(rules)
     for info in BUNDLED:
         rule = rules[info.name]
@@ -51,6 +55,27 @@ def test_catalogue_matches_the_pack() -> None:
         assert [c.split(":")[0] for c in cwe] == list(info.tags), info.id
         assert info.help
         assert info.summary
+
+
+def test_proof_rules_are_only_in_the_proof_pack() -> None:
+    proofs = {k for k, v in _rules().items() if _proof(v)}
+    assert proofs == {"proof-sql-bound-parameters"}
+    assert {f"sast.{p}" for p in proofs} == BUNDLED_PROOFS
+    shipped = yaml.safe_load((PACK / "proofs.yaml").read_text())["rules"]
+    assert {r["id"] for r in shipped} == proofs
+    for rule in shipped:
+        assert rule["severity"] == "INFO"
+        assert rule["metadata"]["release-gates"]["proves-safe"]
+
+
+def test_every_rule_has_metadata_and_a_fix() -> None:
+    for rule_id, rule in _rules().items():
+        if _proof(rule):
+            continue
+        meta = rule["metadata"]
+        assert meta["cwe"], rule_id  # type: ignore[index]  # YAML shape checked by semgrep
+        assert "Fix: " in str(rule["message"]), rule_id
+        assert rule["severity"] in _SEVERITY, rule_id
 
 
 @pytest.mark.parametrize("kind", ["ruleid", "ok"])

@@ -104,6 +104,8 @@ def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
     try:
         if not config.confident_enough(str(raw["issue_confidence"])):
             return None
+        if config.skipped_in(str(raw["test_id"]), _path(raw["filename"])):
+            return None  # e.g. B101 assert in a pytest file
         lines = [int(n) for n in raw["line_range"]] or [int(raw["line_number"])]
         cwe = raw.get("issue_cwe") or {}
         return ToolHit(
@@ -114,7 +116,7 @@ def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
             column=int(raw["col_offset"]) + 1,
             end_line=max(lines),
             end_column=int(raw.get("end_col_offset", 0)) + 1,
-            severity=config.severity_for(str(raw["issue_severity"])),
+            severity=config.severity_for(str(raw["issue_severity"]), str(raw["issue_confidence"])),
             message=" ".join(str(raw["issue_text"]).split()),
             properties=(
                 ("bandit_confidence", str(raw["issue_confidence"]).lower()),

@@ -1,7 +1,9 @@
 """The bundled semgrep rules' metadata (`sast.<rule-id>`): summary, why and fix, severity, CWE.
 
 Kept as data beside the YAML pack (policies/semgrep/) so `gates list/explain` need no file
-reads or semgrep; tests/test_sast_rules.py checks that both list the same ids, CWEs and severities.
+reads or semgrep; tests/test_semgrep_rules.py checks that both list the same ids, CWEs and
+severities. Proof rules (policies/semgrep/proofs.yaml, `category: proof`) are never reported and
+have no entry here.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ BUNDLED: tuple[RuleInfo, ...] = (
           "Anyone on the network path can read and change the traffic (card data, API keys). "
           "Remove verify=False / CERT_NONE / _create_unverified_context; pin a CA bundle if "
           "you must trust a private CA.", H, "CWE-295"),
-    _rule("sql-string-building", "SQL built from strings and executed",
+    _rule("sql-string-building", "SQL built from a function's input and executed",
           "A quote in the data rewrites the query (SQL injection). Pass values as query "
-          "parameters: cursor.execute(\"... WHERE id = %s\", (id,)).", H, "CWE-89"),
+          "parameters: cursor.execute(\"... WHERE id = %s\", (id,)) or session.execute("
+          "text(\"... WHERE id = :id\"), {\"id\": id}).", H, "CWE-89"),
     _rule("weak-hash", "MD5/SHA-1 used",
           "MD5 and SHA-1 collisions are practical, so they prove nothing about integrity or "
           "signatures. Use SHA-256 or better; mark a non-security use with "
@@ -55,11 +58,13 @@ BUNDLED: tuple[RuleInfo, ...] = (
           "0.1 + 0.2 != 0.3: totals, fees, FX and refunds drift by cents and reconciliation "
           "fails. Use integer minor units or decimal.Decimal built from a str or int (never "
           "from a float).", H, "CWE-681"),
-    _rule("webhook-signature-unverified", "Webhook handler does not verify the signature",
+    _rule("webhook-signature-unverified", "Webhook payload parsed before its signature is verified",
           "Anyone can post a fake 'payment succeeded' event and get goods for free. Verify "
-          "the provider's signature over the raw body before parsing, e.g. "
-          "stripe.Webhook.construct_event(payload, sig_header, secret), or an HMAC of the "
-          "body compared with hmac.compare_digest.", H, "CWE-345"),
+          "the provider's signature over the raw body before parsing: Stripe "
+          "stripe.Webhook.construct_event(payload, sig_header, secret), Adyen "
+          "is_valid_hmac_notification per item, Braintree webhook_notification.parse, PayPal "
+          "WebhookEvent.verify, others an HMAC of the body compared with "
+          "hmac.compare_digest.", H, "CWE-345"),
     _rule("signature-timing-compare", "Signature compared with == or !=",
           "== stops at the first differing byte, so response times reveal how much of a "
           "forged signature is right. Compare with hmac.compare_digest(a, b).", H, "CWE-208"),
@@ -75,6 +80,18 @@ BUNDLED: tuple[RuleInfo, ...] = (
           "Django/Flask debug pages show settings, secrets and stack traces to anyone who "
           "triggers an error. Read DEBUG from the environment, defaulting to False.",
           H, "CWE-489"),
+    _rule("idempotency-key-missing", "Provider money call without an idempotency key",
+          "A retry after a timeout or network error creates a second charge, refund or payout. "
+          "Pass idempotency_key (StripeClient: options={'idempotency_key': ...}) derived from "
+          "your own order or payment id.", M, "CWE-837"),
+    _rule("pan-column-unprotected", "Card number stored in a plain ORM column",
+          "A database dump, backup or replica exposes every card; PCI DSS 4.0 req. 3.5.1 wants "
+          "the PAN unreadable wherever stored. Store the processor's token or the last four "
+          "digits, or use an encrypted/tokenised column type.", H, "CWE-311"),
+    _rule("request-body-logged", "Payment route logs the request body",
+          "Request bodies of payment routes carry card, bank and personal data; logs live "
+          "outside the PCI DSS scope. Log the ids you need (payment id, order id, event type), "
+          "never the body or the parsed payload.", H, "CWE-532"),
     _rule("csrf-exempt-payment-view", "CSRF protection disabled on a payment view",
           "Another site can make a logged-in customer's browser submit a payment or refund. "
           "Remove @csrf_exempt; only webhook endpoints that verify the provider's signature "
@@ -82,3 +99,6 @@ BUNDLED: tuple[RuleInfo, ...] = (
 )  # fmt: skip
 
 BUNDLED_IDS = frozenset(r.name for r in BUNDLED)
+# Proof rules (policies/semgrep/proofs.yaml): only these may drop another engine's results; a
+# local rule file declaring `release-gates: proves-safe` is refused (it would silence bandit).
+BUNDLED_PROOFS = frozenset({"sast.proof-sql-bound-parameters"})

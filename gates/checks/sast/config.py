@@ -5,8 +5,11 @@ Keys (all optional):
   with the bundled pack; `semgrep.exclude_rules`: rule ids to leave out; `semgrep.timeout_per_file`:
   semgrep's per-file, per-rule limit in seconds (30).
 - `bandit.enabled` (true), `bandit.skip`: test ids to skip (`B101`); `bandit.min_confidence`:
-  drop findings below it (`low`); `bandit.severity`: bandit severity -> ours
-  (default low->low, medium->medium, high->high).
+  drop findings below it (`low` here; the shipped `fintech-default` sets `medium`, `pci-strict`
+  `low`); `bandit.severity`: bandit severity -> ours (default low->low, medium->medium,
+  high->high), then one step lower when bandit's confidence is low (never below low);
+  `bandit.test_paths`: globs of test files (tests/, test/, test_*.py, *_test.py, conftest.py);
+  `bandit.skip_in_tests`: test ids not reported in those files (`[B101]`: pytest asserts).
 - `tool_timeout`: seconds each tool process may run before the gate fails closed (900).
 """
 
@@ -19,10 +22,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gates.errors import InvalidInput
+from gates.globs import GlobSet
 from gates.model import Severity
 
 _LEVELS = ("low", "medium", "high")
 _SEVERITIES = [s.value for s in Severity]
+_BY_RANK = {s.rank: s for s in Severity}
+DEFAULT_TEST_PATHS = ("**/tests/**", "**/test/**", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_SKIP_IN_TESTS = ("B101",)
 
 SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -70,7 +77,22 @@ SCHEMA: Mapping[str, Any] = {
                 },
                 "min_confidence": {
                     "enum": list(_LEVELS),
-                    "description": "Drop bandit findings below this confidence (default low).",
+                    "description": "Drop bandit findings below this confidence (default low; "
+                    "fintech-default sets medium, pci-strict low).",
+                },
+                "test_paths": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "uniqueItems": True,
+                    "description": "Globs of test files, where skip_in_tests applies (default "
+                    "**/tests/**, **/test/**, test_*.py, *_test.py, conftest.py).",
+                },
+                "skip_in_tests": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": "^B[0-9]{3}$"},
+                    "uniqueItems": True,
+                    "description": "bandit test ids not reported in test files (default [B101]: "
+                    "assert is how pytest tests check; [] reports them).",
                 },
                 "severity": {
                     "type": "object",
@@ -101,6 +123,8 @@ class SastConfig:
     bandit: bool = True
     bandit_skip: tuple[str, ...] = ()
     min_confidence: str = "low"
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
+    skip_in_tests: tuple[str, ...] = DEFAULT_SKIP_IN_TESTS
     severity_map: tuple[tuple[str, Severity], ...] = (
         ("low", Severity.LOW),
         ("medium", Severity.MEDIUM),
@@ -108,8 +132,17 @@ class SastConfig:
     )
     tool_timeout: int = 900
 
-    def severity_for(self, bandit_severity: str) -> Severity:
-        return dict(self.severity_map)[bandit_severity.lower()]
+    def severity_for(self, bandit_severity: str, bandit_confidence: str = "high") -> Severity:
+        """Our severity for a bandit issue: the policy's map of bandit's severity, one step
+        lower when bandit itself has low confidence in the issue (never below low)."""
+        mapped = dict(self.severity_map)[bandit_severity.lower()]
+        if bandit_confidence.lower() == "low":
+            return _BY_RANK[max(1, mapped.rank - 1)]
+        return mapped
+
+    def skipped_in(self, test_id: str, path: str) -> bool:
+        """True when `test_id` is not reported in `path` because it is a test file."""
+        return test_id in self.skip_in_tests and GlobSet.of(self.test_paths).matches(path)
 
     def confident_enough(self, bandit_confidence: str) -> bool:
         return _LEVELS.index(bandit_confidence.lower()) >= _LEVELS.index(self.min_confidence)
@@ -138,6 +171,8 @@ def parse(config: Mapping[str, Any], *, source: str = "policy") -> SastConfig:
         bandit=bool(bd.get("enabled", True)),
         bandit_skip=tuple(sorted(str(s) for s in bd.get("skip", ()))),
         min_confidence=str(bd.get("min_confidence", "low")),
+        test_paths=tuple(str(g) for g in bd.get("test_paths", DEFAULT_TEST_PATHS)),
+        skip_in_tests=tuple(sorted(str(t) for t in bd.get("skip_in_tests", DEFAULT_SKIP_IN_TESTS))),
         severity_map=tuple((lvl, Severity(mapping[lvl])) for lvl in _LEVELS),
         tool_timeout=int(config.get("tool_timeout", 900)),
     )

@@ -22,8 +22,10 @@ from gates.checks.result_cache import (
     scan_through,
 )
 from gates.checks.sast import bandit, semgrep
+from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
+from gates.checks.sast.merge import Proof, merge
 from gates.checks.sast.suppressions import requests_for
 from gates.errors import GateCannotRun, InvalidInput
 from gates.extras import require
@@ -32,7 +34,7 @@ from gates.model import Finding, Location
 from gates.registry import GateContext
 
 GATE_ID = "sast"
-ENGINE_VERSION = "sast-engine-1"  # bump when result handling changes: invalidates the cache
+ENGINE_VERSION = "sast-engine-3"  # bump when result handling changes: invalidates the cache
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
 
@@ -122,6 +124,17 @@ def _scan(
     return [hit for part in results for hit in part]
 
 
+def _proof(hit: ToolHit) -> Proof:
+    if hit.rule not in BUNDLED_PROOFS:
+        raise GateCannotRun(
+            GATE_ID,
+            f"semgrep rule {hit.rule.removeprefix('sast.')} declares release-gates proves-safe, "
+            "which only the bundled proof rules may",
+            "remove the release-gates metadata from the local rule file",
+        )
+    return Proof.of(hit)
+
+
 def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
     first = redact(lines[hit.line - 1]) if 0 < hit.line <= len(lines) else ""
     requests = requests_for(lines, hit.line, hit.end_line, previous_line=hit.tool == "semgrep")
@@ -182,7 +195,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         lines = {path: text.splitlines() for path, (_, text) in pending.items()}
         hits = _scan(ctx, cfg, rule_files, todo) if todo else []
     by_path: dict[str, list[Finding]] = {p: [] for p in todo}
-    for hit in hits:
+    proofs = [_proof(h) for h in hits if h.proves_safe]
+    for hit in merge((h for h in hits if not h.proves_safe), proofs):
         if hit.path not in by_path:
             raise GateCannotRun(
                 GATE_ID,

@@ -19,3 +19,7 @@ class ToolHit:
     severity: Severity
     message: str
     properties: tuple[tuple[str, str], ...] = ()
+    # A proof rule's match (policies/semgrep/proofs.yaml): never reported; it proves these rules'
+    # hits on its lines wrong, unless a rule in `unless` matched there too (merge.Proof).
+    proves_safe: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from gates.checks.result_cache import rejected_rule
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.catalog import BUNDLED
 from gates.checks.sast.config import SastConfig, parse
+from gates.checks.sast.equivalents import PROBLEMS
 from gates.model import RuleInfo
 
 if TYPE_CHECKING:
@@ -15,6 +16,23 @@ if TYPE_CHECKING:
     from typing import Any
 
 _DEFAULT = SastConfig()  # the catalogue shows the default bandit -> severity mapping
+
+
+def _reported_as(rule_id: str) -> str:
+    for problem in PROBLEMS:
+        if rule_id in problem.equivalent and problem.rule != rule_id:
+            return problem.rule
+    return ""
+
+
+def _merge_note(rule_id: str) -> str:
+    target = _reported_as(rule_id)
+    if not target:
+        return ""
+    return (
+        f" Its findings are reported as {target}, the same problem our semgrep rule finds (one "
+        "finding per problem, whichever engine found it)."
+    )
 
 
 def _bandit_rule(
@@ -34,12 +52,16 @@ def _bandit_rule(
         help=(
             f"bandit's {name} check found a risky construct (CWE-{cwe}); bandit rates it "
             f"{severity} severity at {confidence} confidence (the policy's bandit.severity maps "
-            "it, bandit.min_confidence filters it). Why it matters and how "
+            "the severity, one step lower at low confidence; bandit.min_confidence filters it: "
+            "fintech-default reports medium and high confidence, pci-strict all). Why it "
+            "matters and how "
             f"to fix it: {url}. Rewrite the code; a `# nosec` comment is recorded but does not "
-            "unblock, only a signed approval does."
+            "unblock, only a signed approval does." + _merge_note(f"sast.bandit.{test_id}")
         ),
-        default_severity=_DEFAULT.severity_for(severity),  # bandit's own level for the test
+        # bandit's own severity for the test, one step lower at low confidence
+        default_severity=_DEFAULT.severity_for(severity, confidence),
         tags=(f"CWE-{cwe}",) if cwe else (),
+        reported_as=_reported_as(f"sast.bandit.{test_id}"),
     )
 
 

@@ -8,6 +8,9 @@ JSON, skipped rules, a requested Python file missing from `paths.scanned`, and e
 entry except one documented benign kind, `PartialParsing` at level `warn`: semgrep recovered from
 a syntax error and matched the rest of the file (bandit, which parses the same file, reports
 the syntax error itself when it runs).
+
+A rule whose metadata has `release-gates: {proves-safe: [...], unless: [...]}` is a proof rule
+(policies/semgrep/proofs.yaml): its hits carry those lists and are never reported (gate.py).
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def _hit(raw: Any) -> ToolHit:
     try:
         start, end, extra = raw["start"], raw["end"], raw["extra"]
         rule = str(raw["check_id"])
+        proves_safe, unless = _proof(extra.get("metadata"))
         return ToolHit(
             tool="semgrep",
             rule=f"sast.{rule}",
@@ -136,12 +140,27 @@ def _hit(raw: Any) -> ToolHit:
             end_column=int(end["col"]),
             severity=_SEVERITY[str(extra["severity"])],
             message=" ".join(str(extra["message"]).split()),
+            proves_safe=proves_safe,
+            unless=unless,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _fail(
             f"result has an unexpected shape ({type(exc).__name__}: {exc})",
             "use the semgrep version release-gates supports",
         ) from None
+
+
+def _proof(metadata: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(proves-safe, unless) of a proof rule's `release-gates` metadata; ((), ()) otherwise."""
+    ours = metadata.get("release-gates") if isinstance(metadata, dict) else None
+    if ours is None:
+        return (), ()
+    if not isinstance(ours, dict) or not isinstance(ours.get("proves-safe"), list):
+        raise TypeError("metadata release-gates needs a proves-safe list")
+    return (
+        tuple(str(r) for r in ours["proves-safe"]),
+        tuple(str(r) for r in ours.get("unless", ())),
+    )
 
 
 def run(

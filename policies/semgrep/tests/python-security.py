@@ -8,8 +8,13 @@ import secrets
 import ssl
 import subprocess
 
+import aiohttp
+import httpx
 import requests
+import sqlalchemy
+import urllib3
 import yaml
+from sqlalchemy import text
 
 
 def shell(cmd, name):
@@ -54,7 +59,7 @@ def evaluate(expr):
     eval("1 + 1")
 
 
-def fetch(url, session, ctx):
+def fetch(url, session, ctx, raw):
     # ruleid: tls-verify-disabled
     requests.get(url, verify=False)
     # ruleid: tls-verify-disabled
@@ -63,11 +68,23 @@ def fetch(url, session, ctx):
     context = ssl._create_unverified_context()
     # ruleid: tls-verify-disabled
     ctx.verify_mode = ssl.CERT_NONE
+    # ruleid: tls-verify-disabled
+    client = httpx.Client(verify=False)
+    # ruleid: tls-verify-disabled
+    pool = urllib3.PoolManager(cert_reqs="CERT_NONE")
+    # ruleid: tls-verify-disabled
+    sock = ctx.wrap_socket(raw, cert_reqs=ssl.CERT_NONE)
+    # ruleid: tls-verify-disabled
+    connector = aiohttp.TCPConnector(ssl=False)
+    # ok: tls-verify-disabled
+    strict = httpx.Client(verify="/etc/ssl/certs/ca.pem")
+    # ok: tls-verify-disabled
+    secure = ssl.create_default_context()
     # ok: tls-verify-disabled
     requests.get(url, timeout=10)
     # ok: tls-verify-disabled
     requests.get(url, verify="/etc/ssl/certs/ca.pem")
-    return context
+    return context, client, pool, sock, connector, strict, secure
 
 
 def query(cursor, user_id, name):
@@ -86,6 +103,34 @@ def query(cursor, user_id, name):
     cursor.execute("SELECT * FROM users WHERE id = %s", (user_id,))
     # ok: sql-string-building
     print("value: %s" % name)
+    # ok: sql-string-building
+    cursor.execute("SELECT * FROM users WHERE id = %d" % int(user_id))
+    # ok: sql-string-building
+    cursor.execute(name)
+
+
+TABLE = "payments"
+COLUMNS = "id, amount, status"
+
+
+def sqlalchemy_queries(session, payment_id, status, ids):
+    # ruleid: sql-string-building
+    session.execute(text(f"SELECT id FROM payments WHERE status = '{status}'"))
+    # ruleid: sql-string-building
+    session.execute(sqlalchemy.text("SELECT id FROM payments WHERE id = " + payment_id))
+    # ok: sql-string-building
+    session.execute(text("SELECT id FROM payments WHERE id = :id"), {"id": payment_id})
+    # ok: sql-string-building
+    session.execute(text(f"SELECT {COLUMNS} FROM {TABLE} WHERE id = :id"), {"id": payment_id})
+    # ok: sql-string-building
+    query = text("SELECT id FROM payments WHERE id = :id").bindparams(id=payment_id)
+    # ok: sql-string-building
+    session.execute(query)
+    binds = ", ".join(f":id{i}" for i in range(len(ids)))
+    # ok: sql-string-building
+    stmt = text("SELECT id FROM payments WHERE id IN (%s)" % binds)
+    # ok: sql-string-building
+    return session.execute(stmt, {f"id{i}": v for i, v in enumerate(ids)})
 
 
 def digests(data, key):
@@ -103,7 +148,22 @@ def digests(data, key):
     sig2 = hmac.new(key, data, digestmod="md5").hexdigest()
     # ok: weak-hmac
     sig3 = hmac.new(key, data, hashlib.sha256).hexdigest()
-    return checksum, fp, etag, good, sig, sig2, sig3
+    # ruleid: weak-hash, weak-hmac
+    signature = hashlib.md5(key + data).hexdigest()
+    # ok: weak-hmac
+    cache_key = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return checksum, fp, etag, good, sig, sig2, sig3, signature, cache_key
+
+
+def sign_payload(secret, payload):
+    # ruleid: weak-hash, weak-hmac
+    return hashlib.sha1(secret + payload).hexdigest()
+
+
+def verify_callback(secret, payload, received):
+    # ok: weak-hmac
+    expected = hmac.new(secret, payload, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, received)
 
 
 def make_reset_token():
