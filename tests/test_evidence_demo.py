@@ -48,6 +48,7 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert {"semgrep", "bandit", "detect-secrets", "duckdb"} <= set(predicate["engines"])
     assert [p["name"] for p in predicate["rulePacks"]] == [
         "policies/semgrep/payments.yaml",
+        "policies/semgrep/proofs.yaml",
         "policies/semgrep/python-security.yaml",
     ]
     outcomes = {r["control"]: r["outcome"] for r in predicate["controls"]["table"]}
