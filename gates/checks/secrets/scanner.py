@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.settings import get_settings, transient_settings
@@ -120,6 +121,9 @@ def configure(settings: ScanSettings) -> engine.Prefilter:
     ds.clear()
     ds.configure_plugins(settings.detect_secrets["plugins_used"])  # type: ignore[arg-type]  # built by config.py
     ds.configure_filters(settings.detect_secrets["filters_used"])  # type: ignore[arg-type]  # built by config.py
+    # detect-secrets caches its secret-type -> plugin class table once per process and does not
+    # refresh it when plugins change: our file-loaded provider plugins must be in it.
+    get_mapping_from_secret_type_to_class.cache_clear()
     # The pragma becomes a suppression request (recorded, still blocking), not a silent drop.
     ds.disable_filters(_ALLOWLIST_FILTER, _INVALID_FILE_FILTER, _LOCK_FILE_FILTER)
     return engine.build_prefilter()
