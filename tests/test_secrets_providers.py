@@ -175,3 +175,14 @@ def context_for_masking() -> GateContext:
         gate="secrets", config={}, workspace=ws, files=(), policy=policy,
         fingerprint_key=TEST_KEY, now=NOW, base_ref=None, changed_files=None, cache_dir=None,
     )  # fmt: skip
+
+
+def test_provider_literal_inside_a_call_is_found() -> None:
+    """detect-secrets' indirect-reference filter drops `x = f(...)` lines; a provider-shaped
+    literal in the call is still a hard-coded key."""
+    line = f'client = twilio.Client("{TWILIO_SID}", "{HEX32}")'
+    assert _found("sms.py", line, _settings()) >= {("secrets.twilio-auth-token", HEX32)}
+    line = f'client = stripe.StripeClient("{STRIPE_LIVE}")'
+    assert ("secrets.stripe-key", STRIPE_LIVE) in _found("pay.py", line, _settings())
+    # the lookup itself stays filtered
+    assert _found("pay.py", "client = stripe.StripeClient(get_key())", _settings()) == set()
