@@ -73,6 +73,9 @@ class RunRequest:
     # Edits to the files that decide the verdict (gates.trust): block unless a sign-off clears them
     trust_findings: tuple[Finding, ...] = ()
     trust_cleared_by: str | None = None
+    # Secrets and card numbers in lines the change's commits (or all history) added
+    # (gates.history); those still in the tree or present at the base are dropped in `run`.
+    history_findings: tuple[Finding, ...] = ()
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -446,6 +449,24 @@ def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> _DiffOutco
     return _DiffOutcome(new=new, not_worse=not_worse)
 
 
+def _history_only(
+    req: RunRequest, current: Sequence[Finding], base: Sequence[Finding]
+) -> list[Finding]:
+    """History findings that no gate reports otherwise: a value still at that path in the tree
+    (current) or already there at the --diff base has the same fingerprint and is the gate's
+    to report or to accept. Severity overrides of the policy apply as to the gate's findings."""
+    if not req.history_findings:
+        return []
+    seen = {f.fingerprint for f in current} | {f.fingerprint for f in base}
+    overrides = {
+        spec.id: policy_mod.settings(req.policy, spec).severity
+        for spec in req.specs
+        if spec.id in {f.gate for f in req.history_findings}
+    }
+    kept = [f for f in req.history_findings if f.fingerprint not in seen]
+    return [replace(f, severity=overrides.get(f.gate, {}).get(f.rule, f.severity)) for f in kept]
+
+
 def _not_worse_note(findings: Sequence[Finding], base: str) -> str:
     """The run note for sized findings --diff did not report (the change did not make them worse)."""
     listed = ", ".join(f"{f.rule} {f.magnitude}" for f in findings)
@@ -483,11 +504,13 @@ def run(req: RunRequest) -> RunResult:
         adjusted = _apply_severity(r.findings, r.task.settings.severity)
         (base if r.task.base_side else current).extend(adjusted)
     diff_notes: list[str] = []
+    history = _history_only(req, current, base)
     if req.base_workspace is not None:
         outcome = _new_only(current, base)
         current = outcome.new
         if outcome.not_worse:
             diff_notes.append(_not_worse_note(outcome.not_worse, req.base_workspace.ref or ""))
+    current.extend(history)
     scanned = frozenset(req.workspace.files) if req.partial else None
     filtered = filtering.apply(
         current,
