@@ -12,6 +12,7 @@ import pytest
 
 from gates.checks.secrets import config, scanner
 from gates.checks.secrets.gate import to_finding
+from gates.checks.secrets.public import is_public_identifier
 from gates.checks.secrets.rules import BY_TYPE, rule_id
 from gates.checks.secrets.scanner import ScanSettings
 from gates.model import Severity
@@ -186,3 +187,27 @@ def test_provider_literal_inside_a_call_is_found() -> None:
     assert ("secrets.stripe-key", STRIPE_LIVE) in _found("pay.py", line, _settings())
     # the lookup itself stays filtered
     assert _found("pay.py", "client = stripe.StripeClient(get_key())", _settings()) == set()
+
+
+@pytest.mark.parametrize(
+    ("value", "public"),
+    [
+        (_j("pk_", "live_", B62), True),
+        (_j("pk_", "sbox_", "m73dzbpy7cf3gfd46xr4yj5xo4e"), True),
+        (_j("pk_", UUID), True),
+        (_j("test_", "U6OJZI3TA5EDFOIMDHPMV2HUTARAZ6WV"), True),
+        (_j("sq0idp-", "Kx9Pq2Rz7Tv4Wm8Yb1Nc6H"), True),
+        (TWILIO_SID, True),
+        (STRIPE_LIVE, False),
+        (CHECKOUT_LIVE, False),
+        (GOCARDLESS, False),
+        (TWILIO_KEY, False),
+        (_j(TWILIO_SID, ":", HEX32), False),
+    ],
+    ids=[
+        "stripe-pk", "checkout-pk", "checkout-pk-uuid", "adyen-client-key", "square-app-id",
+        "twilio-sid", "stripe-sk", "checkout-sk", "gocardless", "twilio-key", "twilio-pair",
+    ],
+)  # fmt: skip
+def test_public_identifiers(value: str, public: bool) -> None:
+    assert is_public_identifier(value) is public

@@ -1,6 +1,6 @@
-"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder and pinned-digest
-filters (placeholders.py, digests.py), private-key blocks, notebooks and the allowlist pragma
-recorded as a suppression request.
+"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder, pinned-digest
+and public-identifier filters (placeholders.py, digests.py, public.py), private-key blocks,
+notebooks and the allowlist pragma recorded as a suppression request.
 
 Runs inside worker processes; returns `Hit`s holding the secret value, which never leave the gate
 (the gate turns them into masked, keyed-fingerprint findings).
@@ -20,6 +20,7 @@ from detect_secrets.util.code_snippet import CodeSnippet
 from gates.checks.secrets import engine, notebook
 from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
 from gates.checks.secrets.placeholders import is_placeholder
+from gates.checks.secrets.public import is_public_identifier
 
 _ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we read bytes ourselves
@@ -71,7 +72,11 @@ def _hits(
     for secret, snippet in found:
         value = secret.secret_value or ""
         line = snippet.target_line
-        if is_placeholder(value, line, placeholders) or is_pinned_digest(path, line, value):
+        if (
+            is_placeholder(value, line, placeholders)
+            or is_pinned_digest(path, line, value)
+            or is_public_identifier(value)
+        ):
             continue
         number = secret.line_number
         identity = _key_block(lines, number) if secret.type == "Private Key" else value
