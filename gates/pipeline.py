@@ -21,7 +21,7 @@ from gates.atomic import write_bytes_atomic
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
 from gates.globs import GlobSet
-from gates.model import ApprovalNote, Finding, RunResult, Waiver
+from gates.model import ApprovalNote, Finding, GateError, RunResult, Waiver
 from gates.policy import Policy
 from gates.registry import GateSpec, Scope
 from gates.trust_source import TrustSource
@@ -460,12 +460,18 @@ def prepare(opts: Options) -> runner.RunRequest:
             cleared_by = _valid_signoff(repo, policy, opts.now, trust_ref)
     waivers, notes = _approvals(repo, policy, opts.now, trust_ref)
     history_findings: tuple[Finding, ...] = ()
+    history_errors: tuple[GateError, ...] = ()
     if history_revs:
         from gates.history import collect
 
-        history_findings = collect.findings(
-            repo.root, history_revs, collect.scanners_for(policy, specs, key)
-        )
+        try:
+            history_findings = collect.findings(
+                repo.root, history_revs, collect.scanners_for(policy, specs, key)
+            )
+        except GateCannotRun as exc:
+            # As the runner records a gate that cannot run: the run errors (exit 3) and the
+            # gates that did run still report.
+            history_errors = (collect.error(exc),)
     run_notes = []
     if not repo.is_git:
         run_notes.append("not a git repository: scanned every regular file below the directory")
@@ -498,6 +504,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         trust_findings=trust_findings,
         trust_cleared_by=cleared_by,
         history_findings=history_findings,
+        history_errors=history_errors,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
         changed_files=_changed_files(ws),

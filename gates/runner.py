@@ -76,6 +76,7 @@ class RunRequest:
     # Secrets and card numbers in lines the change's commits (or all history) added
     # (gates.history); those still in the tree or present at the base are dropped in `run`.
     history_findings: tuple[Finding, ...] = ()
+    history_errors: tuple[GateError, ...] = ()  # the history scan failed (git): blocks, exit 3
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -523,7 +524,7 @@ def run(req: RunRequest) -> RunResult:
         trust_cleared_by=req.trust_cleared_by,
     )
     gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
-    errors = sorted(set(errors + gaps), key=lambda e: (e.gate, e.reason))
+    errors = sorted(set(errors + gaps + list(req.history_errors)), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
         (Verdict.ERROR, ExitCode.GATE_ERROR)

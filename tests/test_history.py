@@ -196,11 +196,34 @@ def test_history_flag_scans_commits_before_the_base(repo: Path) -> None:
 def test_git_failure_in_history_fails_closed(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A blob only the history holds is missing: the run cannot know what it added (exit 3)."""
+    """A blob only the history holds is missing: the run cannot know what the change added
+    (exit 3, the error names the git command); the gates that ran still report."""
     _commit(repo, {"app/leak.py": f'KEY = "{STRIPE}"\n'}, "add")
     blob = git(repo, "rev-parse", "HEAD:app/leak.py").strip()
-    _commit(repo, {"app/leak.py": "KEY = None\n"}, "remove")
+    _commit(repo, {"app/leak.py": "KEY = None\n", "app/pay.py": f'card = "{PAN}"\n'}, "remove")
     (repo / ".git/objects" / blob[:2] / blob[2:]).unlink()
-    code, _ = run_cli(repo, "run", "--diff", "main", *GATES)
+    code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 3
-    assert "log -p" in capsys.readouterr().err
+    assert "the git history could not be scanned" in out
+    assert "log -p" in out
+    assert "pii.pan" in out  # the pii gate's own finding at HEAD
+    assert STRIPE not in out + capsys.readouterr().err
+
+
+def test_history_with_file_names_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run_cli(repo, "run", "--history", *GATES, "app/settings.py")
+    assert code == 2
+    assert "cannot be combined with file names" in capsys.readouterr().err
+
+
+def test_history_outside_git_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "a.py").write_text("x = 1\n", encoding="utf-8")
+    code, _ = run_cli(folder, "run", "--history", *GATES)
+    assert code == 2
+    assert "not a git repository" in capsys.readouterr().err

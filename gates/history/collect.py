@@ -2,8 +2,8 @@
 
 `findings(...)` streams `git log -p` of the commits to scan through the parser and the scanners
 and keeps one finding per fingerprint (the oldest commit that added it: git lists newest first),
-so memory grows with the findings, never with the history. A git failure is `GitFailed` (exit 3),
-never "no history".
+so memory grows with the findings, never with the history. A git failure is `GitFailed`, which
+the pipeline records as the run's `history` error (`error`): exit 3, never "no history".
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from typing import IO
 
 from gates import git, globs
 from gates import policy as policy_mod
+from gates.errors import GateCannotRun
 from gates.fingerprint import FingerprintKey
 from gates.history import patch, scan
-from gates.model import Finding
+from gates.model import Finding, GateError
 from gates.policy import Policy
 from gates.registry import GateSpec
 
 SECRETS, PII = "secrets", "pii"
+ERROR_ID = "history"  # how a failed history scan is named among the run's errors
 
 
 def scanners_for(policy: Policy, specs: Sequence[GateSpec], key: FingerprintKey) -> scan.Scanners:
@@ -82,3 +84,12 @@ def findings(root: Path, revs: tuple[str, ...], scanners: scan.Scanners) -> tupl
 
     kept = git.log_patches(root, revs, consume)
     return tuple(sorted(kept.values(), key=Finding.sort_key))
+
+
+def error(exc: GateCannotRun) -> GateError:
+    """A failed history scan as the run's error: it blocks (exit 3), never "no history"."""
+    return GateError(
+        gate=ERROR_ID,
+        reason=f"the git history could not be scanned: {exc.gate}: {exc.reason}",
+        fix=exc.fix,
+    )
