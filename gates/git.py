@@ -262,12 +262,13 @@ def log_patches(root: Path, revs: tuple[str, ...], consume: Callable[[IO[bytes]]
     """Stream `git log -p` of `revs` (e.g. `("base..HEAD",)`) into `consume`, in bounded memory.
 
     Pinned so no user or repository setting changes the text: no colour, pager, external diff,
-    textconv or signature output, `a/`/`b/` prefixes, zero context lines, renames followed
+    textconv or signature output, the root commit shown, `a/`/`b/` prefixes, zero context lines,
+    renames followed
     (`-M`), merges as dense combined diffs (`--cc`: only what the merge itself introduced).
     Each commit starts with `COMMIT_MARKER` + its full id. A non-zero exit is a GitFailed.
     """
     args = (
-        "-c", "log.showSignature=false", "-c", "diff.noprefix=false", "-c", "core.pager=cat",
+        "-c", "log.showSignature=false", "-c", "log.showRoot=true", "-c", "core.pager=cat",
         "log", "-p", "--cc", "-M", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
         "--src-prefix=a/", "--dst-prefix=b/", "--format=tformat:%x01commit %H", "--end-of-options",
         *revs, "--",

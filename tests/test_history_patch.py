@@ -37,6 +37,20 @@ diff --git a/img.png b/img.png
 new file mode 100644
 index 0000000..3333333
 Binary files /dev/null and b/img.png differ
+diff --git a/vendor/lib b/vendor/lib
+new file mode 160000
+index 0000000..1234567
+--- /dev/null
++++ b/vendor/lib
+@@ -0,0 +1 @@
++Subproject commit 3f9a0c2e7b1d4f6a8c0e2b4d6f8a1c3e5b7d9f1a
+diff --git a/vendor/lib2 b/vendor/lib2
+index 1111111..2222222 160000
+--- a/vendor/lib2
++++ b/vendor/lib2
+@@ -1 +1 @@
+-Subproject commit 1111111111111111111111111111111111111111
++Subproject commit 2222222222222222222222222222222222222222
 diff --git a/gone.py b/gone.py
 deleted file mode 100644
 --- a/gone.py

@@ -5,7 +5,7 @@ chunks out. Only lines a commit *added* count: `+` lines of a normal diff and, f
 dense combined diff, lines added relative to every parent (`++`): what the merge itself
 introduced (a conflict resolution); lines taken from one parent were scanned in that parent's
 own commit. Deleted files (`+++ /dev/null`) and binary diffs (`Binary files ... differ`) carry
-no lines. A file's lines are cut into chunks of at most `max_bytes`, so memory stays bounded
+no lines, nor do submodule entries (their `Subproject commit <id>` line). A file's lines are cut into chunks of at most `max_bytes`, so memory stays bounded
 however large one commit is.
 """
 
@@ -63,6 +63,13 @@ def _new_start(ranges: bytes) -> int:
     raise ValueError(f"hunk header without a + range: {ranges!r}")
 
 
+def _is_gitlink(line: bytes) -> bool:
+    """A header line saying the entry is a submodule (mode 160000)."""
+    return line.startswith((b"new file mode 160000", b"deleted file mode 160000")) or (
+        line.startswith(b"index ") and line.rstrip().endswith(b" 160000")
+    )
+
+
 class _File:
     def __init__(self, commit: str, max_bytes: int) -> None:
         self.commit = commit
@@ -70,6 +77,7 @@ class _File:
         self.parents = 1
         self.next_line = 0
         self.in_hunk = False
+        self.skip = False
         self.lines: list[tuple[int, str]] = []
         self.size = 0
         self.max_bytes = max_bytes
@@ -87,13 +95,13 @@ class _File:
         if hunk:
             self.parents = len(hunk.group(1)) - 1
             self.next_line = _new_start(hunk.group(2))
-            self.in_hunk = self.path is not None
+            self.in_hunk = self.path is not None and not self.skip
             return None
         if not self.in_hunk:
             if line.startswith(b"+++ "):
                 self.path = _new_path(line)
-            elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
-                self.path = None
+            elif line.startswith((b"Binary files ", b"GIT binary patch")) or _is_gitlink(line):
+                self.skip = True  # no text lines; a submodule's "+Subproject commit <id>"
             return None
         if line.startswith(b"\\"):  # "\ No newline at end of file"
             return None
