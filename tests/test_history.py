@@ -227,3 +227,24 @@ def test_history_outside_git_is_a_usage_error(
     code, _ = run_cli(folder, "run", "--history", *GATES)
     assert code == 2
     assert "not a git repository" in capsys.readouterr().err
+
+
+def test_baseline_accepts_a_history_finding(repo: Path) -> None:
+    """History findings go through the one filtering path: a baseline entry (or a waiver, by
+    the same fingerprint) accepts them, and a later commit adding the same value at the same
+    path is still covered."""
+    _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
+    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
+    assert run_cli(repo, "run", "--history", *GATES)[0] == 1
+    assert run_cli(repo, "baseline", "create", "--history", *GATES)[0] == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "accept the rotated key")
+    _commit(repo, {"app/settings.py": f'X = 2\nSTRIPE_KEY = "{STRIPE}"\n'}, "again")
+    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove again")
+    code, report = _json(repo, "--history", *GATES)
+    assert code == 0
+    statuses = {(f["rule"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]  # JSON
+    assert statuses == {
+        ("secrets.stripe-key", "baselined"),
+        ("secrets.base64-high-entropy", "baselined"),
+    }
