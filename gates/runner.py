@@ -455,17 +455,9 @@ def _history_only(
 ) -> list[Finding]:
     """History findings that no gate reports otherwise: a value still at that path in the tree
     (current) or already there at the --diff base has the same fingerprint and is the gate's
-    to report or to accept. Severity overrides of the policy apply as to the gate's findings."""
-    if not req.history_findings:
-        return []
+    to report or to accept. (Their per-path severity overrides are applied by gates.history.)"""
     seen = {f.fingerprint for f in current} | {f.fingerprint for f in base}
-    overrides = {
-        spec.id: policy_mod.settings(req.policy, spec).severity
-        for spec in req.specs
-        if spec.id in {f.gate for f in req.history_findings}
-    }
-    kept = [f for f in req.history_findings if f.fingerprint not in seen]
-    return [replace(f, severity=overrides.get(f.gate, {}).get(f.rule, f.severity)) for f in kept]
+    return [f for f in req.history_findings if f.fingerprint not in seen]
 
 
 def _not_worse_note(findings: Sequence[Finding], base: str) -> str:

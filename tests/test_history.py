@@ -248,3 +248,37 @@ def test_baseline_accepts_a_history_finding(repo: Path) -> None:
         ("secrets.stripe-key", "baselined"),
         ("secrets.base64-high-entropy", "baselined"),
     }
+
+
+def test_history_follows_the_policy_per_path(repo: Path) -> None:
+    """Per-path overrides, gate paths/exclude and severities apply to history findings as to the
+    gates' own: the runner would give that path the same settings."""
+    policy = (
+        POLICY + "  secrets:\n    exclude: ['docs/**']\n"
+        "overrides:\n"
+        "  - paths: ['sandbox/**']\n"
+        "    gates:\n"
+        "      secrets: {severity: {secrets.stripe-key: low, secrets.base64-high-entropy: low}}\n"
+        "  - paths: ['legacy/**']\n"
+        "    gates:\n"
+        "      secrets: {enabled: false}\n"
+    )
+    _commit(repo, {".release-gates/policy.yaml": policy}, "policy")
+    git(repo, "branch", "-f", "main", "HEAD")
+    key_line = f'STRIPE_KEY = "{STRIPE}"\n'
+    _commit(
+        repo,
+        {"sandbox/a.py": key_line, "legacy/b.py": key_line, "docs/c.py": key_line},
+        "add",
+    )
+    _commit(repo, {"sandbox/a.py": "", "legacy/b.py": "", "docs/c.py": ""}, "remove")
+    code, report = _json(repo, "--diff", "main", *GATES)
+    found = {
+        (f["rule"], f["location"]["path"], f["severity"])
+        for f in report["findings"]  # type: ignore[attr-defined]  # JSON report shape
+    }
+    assert found == {
+        ("secrets.stripe-key", "sandbox/a.py", "low"),
+        ("secrets.base64-high-entropy", "sandbox/a.py", "low"),
+    }
+    assert code == 0
