@@ -18,11 +18,17 @@ from pathlib import Path
 
 
 @contextmanager
-def staged(path: Path) -> Iterator[Path]:
+def staged(path: Path, *, shared: bool = False) -> Iterator[Path]:
     """A temporary path beside `path` for a writer to fill; renamed onto `path` when the block
-    ends normally, removed when it raises (Ctrl-C included). The file is created 0600."""
+    ends normally, removed when it raises (Ctrl-C included). The file is created 0600, or with
+    `shared` (reports: everything in them is masked) readable like any file the user writes
+    (0666 minus the umask)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    if shared:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -40,14 +46,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
                 stream.write(data)
             return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with staged(path) as tmp:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any file
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    # a report: masked, so it reads like any file
+    with staged(path, shared=True) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_text_atomic(path: Path, text: str) -> None:

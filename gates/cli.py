@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -126,10 +125,17 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         timeouts = tool_timeouts.ToolTimeouts(from_cli=True).overridden(
             git=args.git_timeout, ssh_keygen=args.ssh_keygen_timeout
         )
-    log.configure(
-        log.LogFormat(args.log_format),
-        verbose=args.verbose or args.debug,
-        ci=bool(os.environ.get("CI")),
+    from gates import clock, progress
+
+    ci = clock.under_ci()
+    verbose = args.verbose or args.debug
+    log.configure(log.LogFormat(args.log_format), verbose=verbose, ci=ci)
+    # the live progress line: for a person at a terminal, never in CI logs, pipes or JSON logs
+    progress.configure(
+        enabled=sys.stderr.isatty()
+        and not ci
+        and not verbose
+        and log.LogFormat(args.log_format) is not log.LogFormat.JSON
     )
     try:
         with tool_timeouts.using(timeouts):  # undone on return: main() may be called again

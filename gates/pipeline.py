@@ -8,6 +8,7 @@ the fingerprint key, the baseline and the verified approvals.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from gates.globs import GlobSet
 from gates.model import ApprovalNote, Finding, GateError, RunResult, Waiver
 from gates.policy import Policy
 from gates.registry import GateSpec, Scope
+from gates.safe_files import UnsafeFile, read_regular
 from gates.trust_source import TrustSource
 
 KEY_ENV = "RELEASE_GATES_FINGERPRINT_KEY"
@@ -121,15 +123,30 @@ def select_specs(
     loaded = {s.id for s in specs}
     extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
     checked = (*specs, *registry.load(extra, eps))
-    marker = None
+    marker = proof = None
     if known_valid is not None:
-        marker = known_valid / "valid-policies" / _validity_key(policy, checked, installed)
-        if marker.exists():
+        # The marker holds an HMAC of its name under the machine key (gates.cachekey): a cache
+        # directory on a shared runner is writable by others, and a forged marker would let an
+        # invalid policy (a typo that disables a check) skip validation.
+        from gates.cachekey import machine_key, tag
+
+        name = _validity_key(policy, checked, installed)
+        marker = known_valid / "valid-policies" / name
+        proof = tag(machine_key(), "valid-policy", name).encode()
+        if _marker_holds(marker, proof):
             return specs
     check_policy(policy, checked, installed, root)
-    if marker is not None:
-        write_bytes_atomic(marker, b"")
+    if marker is not None and proof is not None:
+        write_bytes_atomic(marker, proof)
     return specs
+
+
+def _marker_holds(marker: Path, proof: bytes) -> bool:
+    try:
+        data = read_regular(marker, len(proof) + 1, str(marker))
+    except (OSError, UnsafeFile):
+        return False
+    return hmac.compare_digest(data, proof)
 
 
 def check_policy(

@@ -20,6 +20,7 @@ What a masked value looks like (the useful parts are kept, PCI DSS 3.4.1):
     PAN     4539148803436467            -> 4539 14•• •••• 6467   (first 6 / last 4 at most)
     IBAN    DE89370400440532013000      -> DE89 •••• •••• •••• ••30 00
     SSN     536-22-1471                 -> •••-••-1471
+    ids     AB 12 34 56 C (UK NINO)     -> •••••56C               (last 4 of the compact form)
     secret  sk_live_…T1zdp7dc           -> [stripe-key ••••p7dc] (type and last 4)
     other   jane.doe@example.com        -> ••••••••••••••••••om
 
@@ -42,7 +43,7 @@ from typing import Any, TypeVar
 BULLET = "•"
 SENSITIVE_PREFIX = "sensitive."
 VALUE_KEY = "sensitive.value"  # the raw value a finding is about: memory only, never rendered
-KIND_KEY = "sensitive.kind"  # pan | iban | ssn | secret:<type> | pii
+KIND_KEY = "sensitive.kind"  # pan | iban | ssn | national-id | secret:<type> | pii
 
 _T = TypeVar("_T")
 
@@ -70,6 +71,13 @@ def mask_ssn(value: str) -> str:
     return f"{BULLET * 3}-{BULLET * 2}-{digits[-4:]}"
 
 
+def mask_national_id(value: str) -> str:
+    """A national identifier (UK NINO, CPF, Aadhaar, BSN, …): nothing but the last 4 characters
+    of its compact form, every other character a bullet."""
+    compact = re.sub(r"[\s./-]", "", value)
+    return BULLET * (len(compact) - 4) + compact[-4:]
+
+
 def mask_secret(value: str, kind: str = "secret") -> str:
     """The type and, for values long enough that 4 characters give nothing away, the last 4."""
     if "PRIVATE KEY" in value:
@@ -93,6 +101,8 @@ def mask_known(value: str, kind: str) -> str:
         return mask_iban(value)
     if kind == "ssn":
         return mask_ssn(value)
+    if kind == "national-id":
+        return mask_national_id(value)
     if kind.startswith("secret"):
         return mask_secret(value, kind.partition(":")[2] or "secret")
     return mask_other(value)
@@ -288,6 +298,8 @@ def _forms(value: str, kind: str) -> list[str]:
     forms = [value]
     if kind in ("pan", "ssn", "iban"):
         forms.append(re.sub(r"[\s-]", "", value))
+    if kind == "national-id":
+        forms.append(re.sub(r"[\s./-]", "", value))
     if kind.startswith("secret") and len(value) >= 12:
         forms.append(urllib.parse.quote(value, safe=""))
         forms.append(base64.b64encode(value.encode()).decode().rstrip("="))
@@ -405,12 +417,33 @@ def masked_view(result: _T) -> tuple[Masker, _T]:
     return masker, masker.value(result)
 
 
+# One valid example per national id rule (gates/checks/pii/national_ids.py); redact sits below
+# the gates, so the rule ids are spelled out here (a test checks they agree).
+_NATIONAL_ID_EXAMPLES: dict[str, str] = {
+    "pii.uk-nino": "AB123456C",
+    "pii.ca-sin": "130692544",
+    "pii.br-cpf": "529.982.247-25",
+    "pii.br-cnpj": "11.222.333/0001-81",
+    "pii.in-aadhaar": "2345 6789 0124",
+    "pii.in-pan": "ABCPE1234F",
+    "pii.es-dni": "12345678Z",
+    "pii.es-nie": "X1234567L",
+    "pii.it-codice-fiscale": "RSSMRA85T10A562S",
+    "pii.nl-bsn": "111222333",
+    "pii.fr-nir": "2 69 05 49 588 157 80",
+    "pii.de-tax-id": "86095742719",
+    "pii.au-tfn": "123 456 782",
+    "pii.sg-nric": "S1234567D",
+    "pii.mx-curp": "HEGG560427MVZRRL04",
+}
+
 # What `gates explain` shows for rules whose findings carry a value: (rule id -> example).
 _EXAMPLES: dict[str, tuple[str, str]] = {
     "pii.pan": ("4539148803436467", "pan"),
     "pii.pan-test": ("4111111111111111", "pan"),
     "pii.iban": ("DE89370400440532013000", "iban"),
     "pii.ssn": ("536-22-1471", "ssn"),
+    **{rule: (value, "national-id") for rule, value in _NATIONAL_ID_EXAMPLES.items()},
     "pii.email": ("jane.roe@example.com", "pii"),
     "pii.phone": ("+44 20 7946 0958", "pii"),
     "pii.field-name": ("Jane Roe-Smith", "pii"),

@@ -89,6 +89,11 @@ class GateSpec:
     # --diff it also runs on that data at the merge base (`GateContext.revision`), and only what
     # is new or larger than there (Finding.magnitude) is reported; others run once as usual.
     compares_with_base: bool = False
+    # Which files the gate would scan at all, by name (sast: source code in the languages its
+    # engines parse); None: every file. A large or binary file that no gate able to scan it had
+    # to skip is covered, not listed as unscanned (a 20 MB events.jsonl streamed by pii and
+    # secrets is no gap in sast's coverage).
+    handles: Callable[[str], bool] | None = None
 
 
 def discover() -> dict[str, EntryPoint]:

@@ -26,12 +26,13 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, trust
+from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, progress, trust
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey
 from gates.model import (
+    RAW_KINDS,
     ApprovalNote,
     ExitCode,
     Finding,
@@ -39,6 +40,7 @@ from gates.model import (
     RuleInfo,
     RunResult,
     Severity,
+    SkippedFile,
     Verdict,
     Waiver,
 )
@@ -234,6 +236,7 @@ def _worker(task: _Task, conn: Connection, debug: bool, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
     _proc.die_with_parent(parent)  # `kill -9` of the run takes its workers along
+    progress.attach(conn)  # the gate's `progress.advance()` calls report through the same pipe
     spec = task.spec
     try:
         findings = _validate(task, tuple(spec.run(task.ctx)))
@@ -293,6 +296,7 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
     results: dict[int, _TaskResult] = {}
     started: list[Any] = []  # every worker, recorded before it starts: Ctrl-C must reach them all
     start = time.monotonic()
+    display = _display_for(tasks)
     try:
         for i, task in enumerate(tasks):
             parent, child = ctx.Pipe(duplex=False)
@@ -322,12 +326,24 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
         while running:
             now = time.monotonic()
             timeout = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
+            if display is not None:
+                timeout = min(timeout, 0.1)  # redraw the elapsed time
             ready = wait(list(running), timeout=timeout)
             for conn in ready:
                 assert isinstance(conn, Connection)
-                i, proc, _ = running.pop(conn)
-                results[i] = _receive(tasks[i], conn, proc)
+                i, proc, _ = running[conn]
+                message = _read(conn)
+                if message is not None and message[0] == progress.PROGRESS:
+                    if display is not None:
+                        display.update(i, message[1])
+                    continue
+                running.pop(conn)
+                results[i] = _answer(tasks[i], message, conn, proc)
+                if display is not None:
+                    display.finish(i)
                 _log_finished(results[i], time.monotonic() - start)
+            if display is not None:
+                display.tick()
             now = time.monotonic()
             for conn, (i, proc, deadline) in list(running.items()):
                 if now >= deadline:
@@ -347,7 +363,21 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
         for proc in started:
             _stop(proc)
         raise
+    finally:
+        if display is not None:
+            display.close()
     return [results[i] for i in range(len(tasks))]
+
+
+def _display_for(tasks: Sequence[_Task]) -> progress.Display | None:
+    """The terminal's progress line when the CLI asked for one; repository-scope gates (whose
+    work is not a count of files) show as running until they finish."""
+    if not progress.wanted():
+        return None
+    return progress.Display(
+        stream=sys.stderr,
+        tasks=[(t.spec.id, len(t.ctx.files) if t.spec.scope is Scope.FILES else 0) for t in tasks],
+    )
 
 
 def _log_finished(result: _TaskResult, seconds: float) -> None:
@@ -365,10 +395,20 @@ def _log_finished(result: _TaskResult, seconds: float) -> None:
     )
 
 
-def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
+def _read(conn: Connection) -> tuple[str, Any] | None:
+    """The worker's next message (progress counts, then one answer); None when it died."""
     try:
         kind, payload = conn.recv()
     except (EOFError, OSError):
+        return None
+    return str(kind), payload
+
+
+def _answer(
+    task: _Task, message: tuple[str, Any] | None, conn: Connection, proc: Any
+) -> _TaskResult:
+    conn.close()
+    if message is None:
         proc.join(_KILL_GRACE_S)
         return _TaskResult(
             task=task,
@@ -378,8 +418,7 @@ def _receive(task: _Task, conn: Connection, proc: Any) -> _TaskResult:
                 fix="rerun with --debug; the release stays blocked until the gate runs",
             ),
         )
-    finally:
-        conn.close()
+    kind, payload = message
     proc.join(_KILL_GRACE_S)
     if proc.is_alive():
         _stop(proc)
@@ -469,6 +508,31 @@ def _not_worse_note(findings: Sequence[Finding], base: str) -> str:
     )
 
 
+def _unscanned(req: RunRequest) -> tuple[SkippedFile, ...]:
+    """The files some gate could not scan. A binary or large file is a gap only when an enabled
+    gate that skips such files (it does not read raw bytes) would have scanned it: selected by its
+    paths and one it handles (`GateSpec.handles`). Submodules and unreadable files always are."""
+    blind = [
+        (spec, policy_mod.settings(req.policy, spec))
+        for spec in req.specs
+        if spec.scope is Scope.FILES and not spec.reads_raw
+    ]
+
+    def would_scan(spec: GateSpec, gs: GateSettings, path: str) -> bool:
+        return (
+            gs.enabled
+            and (spec.handles is None or spec.handles(path))
+            and not req.policy.exclude.matches(path)
+            and bool(globs.select([path], gs.include, gs.exclude))
+        )
+
+    return tuple(
+        f
+        for f in req.workspace.skipped
+        if f.kind not in RAW_KINDS or any(would_scan(s, gs, f.path) for s, gs in blind)
+    )
+
+
 def cap_jobs(requested: int, cpus: int | None = None) -> tuple[int, str | None]:
     """`--jobs` bounded by the CPU count (each gate may start that many processes), and the
     note saying so when a request was lowered."""
@@ -516,6 +580,7 @@ def run(req: RunRequest) -> RunResult:
         trust_cleared_by=req.trust_cleared_by,
     )
     gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
+    unscanned = _unscanned(req)
     errors = sorted(set(errors + gaps + list(req.history_errors)), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
@@ -547,14 +612,15 @@ def run(req: RunRequest) -> RunResult:
         findings=filtered.findings,
         errors=tuple(errors),
         rules=tuple(sorted(rules.values(), key=lambda r: r.id)),
-        skipped=req.workspace.skipped,
+        skipped=unscanned,
         stale_baseline=filtered.stale_baseline,
         approvals=filtered.approvals,
         notes=tuple(notes),
         tool_versions=(("release-gates", __version__), ("python", sys.version.split()[0])),
         policy_digest=req.policy.digest,
         fail_on=req.policy.fail_on,
-        scanned_files=len(req.workspace.files),
+        # raw files every gate that would read them did read (streamed) count as scanned
+        scanned_files=len(req.workspace.files) + len(req.workspace.skipped) - len(unscanned),
         clock=req.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         clock_source=req.clock_source,
     )

@@ -39,6 +39,9 @@ GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 PASSWORD = "Zt9-" + "qLm4-Rw8x-Pv2k"
 IBAN = "DE89370400440532013000"
 SSN = "536-22-1471"
+NINO = "AB 12 34 56 C"  # UK National Insurance number, in the JSON fixture
+NINO_COMPACT = "AB123456C"
+BSN = "111222333"  # Dutch BSN, after its keyword in the JSON fixture
 
 PLANTED = (
     PAN_LINE,
@@ -52,6 +55,9 @@ PLANTED = (
     PASSWORD,
     IBAN,
     SSN,
+    NINO,
+    NINO_COMPACT,
+    BSN,
 )
 
 
@@ -80,7 +86,8 @@ GITHUB_TOKEN = "{GITHUB}"
 """
 
 FIXTURE = json.dumps(
-    {"iban": IBAN, "ssn": SSN, "card": PAN_FIXTURE, "name": "Jane Roe"}, sort_keys=True
+    {"iban": IBAN, "ssn": SSN, "card": PAN_FIXTURE, "name": "Jane Roe", "ni": NINO, "bsn": BSN},
+    sort_keys=True,
 )
 
 EVENTS = jsonl(
@@ -199,7 +206,8 @@ def test_the_suite_saw_every_position(written: dict[str, bytes]) -> None:
     """Not passing because nothing ran: each planted value was found and shown masked."""
     report = written["out/r.json"].decode()
     rules = {f["rule"] for f in json.loads(report)["findings"]}
-    assert {"pii.pan", "pii.iban", "pii.ssn", "secrets.stripe-key"} <= rules
+    assert {"pii.pan", "pii.iban", "pii.ssn", "pii.uk-nino", "pii.nl-bsn"} <= rules
+    assert "secrets.stripe-key" in rules
     assert any(r.startswith("sast.") for r in rules)
     assert any(r.startswith("reconcile.") for r in rules)
     assert "4539 14•• •••• 6467" in report

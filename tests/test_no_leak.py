@@ -21,6 +21,8 @@ PAN_GROUPED = "4539 1488 0343 6467"
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file itself is not a finding
 IBAN = "DE89370400440532013000"
 SSN = "536-22-1471"
+BSN = "111222333"  # Dutch BSN (11-proef), found next to its keyword
+CPF = "529.982.247-25"  # Brazilian CPF (mod 11)
 
 
 @pytest.fixture
@@ -35,16 +37,19 @@ def planted(tmp_path: Path) -> Path:
                 "def charge(card_number, amount):\n"
                 "    log.info('charging %s', card_number)\n"
             ),
-            "fixtures/customers.json": f'{{"iban": "{IBAN}", "ssn": "{SSN}", "card": "{PAN}"}}\n',
+            "fixtures/customers.json": f'{{"iban": "{IBAN}", "ssn": "{SSN}", "card": "{PAN}", '
+            f'"bsn": "{BSN}", "cpf": "{CPF}"}}\n',
         },
     )
 
 
 def _secrets_in(text: str) -> list[str]:
     digits = re.sub(r"[ -]", "", text)
-    found = [v for v in (STRIPE, IBAN, SSN) if v in text]
+    found = [v for v in (STRIPE, IBAN, SSN, BSN, CPF) if v in text]
     if PAN in digits:
         found.append(PAN)
+    if "52998224725" in re.sub(r"[ .-]", "", text):
+        found.append(CPF)
     return found
 
 
@@ -99,5 +104,15 @@ def test_nothing_sensitive_in_any_output(planted: Path) -> None:
     assert leaks == {}
     # and the values were found, masked: the test is not passing because nothing was scanned
     report = written["r.json"]
-    for expected in ("4539 14••", "6467", '"pii.pan"', '"pii.iban"', '"secrets.'):
+    for expected in (
+        "4539 14••",
+        "6467",
+        '"pii.pan"',
+        '"pii.iban"',
+        '"secrets.',
+        '"pii.nl-bsn"',
+        '"pii.br-cpf"',
+        "•••••2333",
+        "•••••••4725",
+    ):
         assert expected in report

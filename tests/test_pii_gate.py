@@ -104,9 +104,15 @@ def test_exact_findings(tmp_path: Path) -> None:
 
 
 def test_test_cards_are_reported_low_when_not_allowed(tmp_path: Path) -> None:
-    found = _run(_repo(tmp_path), config={})
+    found = _run(_repo(tmp_path), config={"test_paths": []})
     tests_only = [(f.rule, f.location.line) for f in found if f.location.path.startswith("tests/t")]
     assert tests_only == [("pii.pan-test", 1), ("pii.pan-test", 2), ("pii.pan", 3)]
+
+
+def test_default_test_paths_drop_only_public_test_cards(tmp_path: Path) -> None:
+    found = _run(_repo(tmp_path), config={})
+    tests_only = [(f.rule, f.location.line) for f in found if f.location.path.startswith("tests/t")]
+    assert tests_only == [("pii.pan", 3)]  # the real-range number stays critical in tests
 
 
 RAW_VALUES = (
@@ -233,7 +239,8 @@ BAD_CONFIGS = [
     (
         {"allow_test_card_in": ["tests/**"]},
         "policy: $.gates.pii.allow_test_card_in: unknown key. Fix: use one of: "
-        "allow_test_cards_in, extra_field_names, extra_patterns, fixture_paths, log_sanitizers",
+        "allow_test_cards_in, extra_field_names, extra_patterns, fixture_paths, log_sanitizers, "
+        "national_id_keywords, test_paths",
     ),
     (
         {"extra_field_names": ["card number"]},
@@ -329,7 +336,7 @@ def test_shipped_demo_repository(tmp_path: Path) -> None:
         ("pii.pan", "fixtures/customers.json", 6),
         ("pii.iban", "fixtures/customers.json", 7),
         ("pii.ssn", "fixtures/customers.json", 8),
-        ("pii.pan-test", "fixtures/customers.json", 14),
+        # line 14's public test number: fixtures/ is a default test path
     ]
 
 

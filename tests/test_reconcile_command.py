@@ -172,3 +172,50 @@ def test_progress_only_on_a_terminal_outside_ci(
             return tty
 
     assert command.progress_enabled(Stream(), env) is expected
+
+
+@pytest.mark.parametrize(("fail_on", "expected"), [("high", 0), ("medium", 1)])
+def test_the_command_and_the_gate_give_one_verdict(
+    tmp_path: Path, fail_on: str, expected: int
+) -> None:
+    """A stuck payment is a medium class over its threshold: it blocks exactly when the policy's
+    fail_on reaches medium, in `gates reconcile` and in `gates run` alike."""
+    from tests.gatekit import make_repo, run_cli
+
+    root = tmp_path / "repo"
+    write_data(
+        root,
+        lifecycle("p1", OK) + lifecycle("p2", ["created"]),
+        [
+            rep("p1", "completed"),
+            rep("p2", "pending"),
+        ],
+    )
+    policy = f"version: 1\nextends: reconcile-card-lifecycle\nfail_on: {fail_on}\n"
+    make_repo(root, {".release-gates/policy.yaml": policy})
+    out = io.StringIO()
+    args = parse(["--root", str(root), "--as-of", "2026-11-25T12:00:00Z"])
+    standalone = command.run(args, out)
+    assert "stuck" in out.getvalue()
+    gate, report = run_cli(
+        root, "run", "--gate", "reconcile", "--now", "2026-11-25T12:00:00Z", "--format", "json"
+    )
+    assert (standalone, gate) == (expected, expected)
+    [finding] = json.loads(report)["findings"]
+    assert (finding["rule"], finding["severity"]) == ("reconcile.stuck", "medium")
+
+
+def test_discrepancy_files_read_like_any_report(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every value in them is masked, so they are not private: 0666 minus the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        run(repo, "--out", str(tmp_path / "out"))
+    finally:
+        os.umask(old)
+    for name in ("discrepancies.csv", "discrepancies.parquet", "summary.json", "report.html"):
+        assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o644, name

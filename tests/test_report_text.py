@@ -27,6 +27,11 @@ signed by alice@example.com, bob@example.com
 tests/test_charge.py:3: low pii.test-pan [new] Public test card 4242 42•• •••• 4242
     fingerprint: d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
 
+How to fix:
+  pii.pan: A primary account number in a repository leaks cardholder data. \
+Remove it and use a tokenised test value.
+  pii.test-pan: A well-known test card number; allowed in test paths.
+
 Gate errors (each blocks the release):
   audit-log: policy names no payment-state changes. Fix: list them under gates.audit-log.changes
 

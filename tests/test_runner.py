@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gates import pipeline
+from gates import pipeline, registry
 from gates.errors import GateCannotRun, InvalidInput
 from gates.model import ExitCode, Severity, Status, Verdict
 from tests.gatekit import NOW, git, make_repo
@@ -222,3 +222,25 @@ def test_validity_cache_never_hides_a_changed_policy(repo: Path) -> None:
     (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
     with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
         pipeline.run(opts)
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_a_forged_validity_marker_does_not_skip_validation(repo: Path) -> None:
+    """The cache directory is writable by others on a shared runner: a marker for an invalid
+    policy, planted under the name the run would look for, is not taken as proof."""
+    opts = pipeline.Options(cwd=repo, now=NOW, gates=("marker",), use_cache=True)
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
+    found = pipeline.find_repo(repo)
+    policy = pipeline.load_policy(found, None, None, validate=False)
+    specs = registry.load(["marker"], registry.discover())
+    installed = registry.available(registry.discover())
+    name = pipeline._validity_key(policy, specs, installed)
+    folder = pipeline.cache_root(found) / "valid-policies"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"")
+    with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
+        pipeline.run(opts)
+    # ...and the proof the run writes for a valid policy is accepted again
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {}\n")
+    assert pipeline.run(opts).verdict is Verdict.BLOCKED
+    assert pipeline.run(opts).verdict is Verdict.BLOCKED

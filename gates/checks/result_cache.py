@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, redact
+from gates import __version__, progress, redact
 from gates.atomic import staged
 from gates.cachekey import machine_key
 from gates.fingerprint import fingerprint
@@ -267,6 +267,7 @@ def scan_through(
         answer = cache.lookup(key, text)
         if answer.findings is not None:
             found.extend(answer.findings)
+            progress.advance()  # a cache hit is a file done
             continue
         if answer.rejected:
             rejected.append(path)

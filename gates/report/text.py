@@ -2,7 +2,8 @@
 
 Findings come first, one compiler-style line each (`path:line:col: severity rule [status]
 message`) with the masked snippet, public properties, suppression requests ("requested, not
-applied") and the fingerprint indented below. Then gate errors with their fix, skipped files,
+applied") and the fingerprint indented below. Then how to fix each rule with new findings (the
+rule's help, as `gates explain` shows it), gate errors with their fix, skipped files,
 stale baseline entries, approval notes, notes, a per-gate table and, last, one summary line with
 the verdict. ANSI colour only when asked for (`color=True`: the CLI passes `isatty()`); every
 piece of text that came from a scanned file is made inert first.
@@ -92,6 +93,14 @@ def _finding(rf: ReportedFinding, paint: _Paint) -> list[str]:
     return lines
 
 
+def _fixes(result: RunResult, paint: _Paint) -> list[str]:
+    """`How to fix:` with one line per rule that has new findings and registered help."""
+    rules = view.rules_by_id(result)
+    new = sorted({rf.finding.rule for rf in result.findings if rf.status is Status.NEW})
+    lines = [f"  {inert(rule)}: {inert(rules[rule].help)}" for rule in new if rule in rules]
+    return [paint("How to fix:", _BOLD), *lines, ""] if lines else []
+
+
 def _gate_row(summary: view.GateSummary, width: int, paint: _Paint) -> str:
     sev = ", ".join(f"{s.value} {n}" for s, n in summary.by_severity if n)
     status = ", ".join(f"{s.value} {n}" for s, n in summary.by_status if n)
@@ -136,6 +145,7 @@ def render(result: RunResult, *, color: bool = False) -> str:
         out.extend(_finding(rf, paint))
     if result.findings:
         out.append("")
+    out.extend(_fixes(result, paint))
     if result.errors:
         out.append(paint("Gate errors (each blocks the release):", _BOLD))
         for err in view.sorted_errors(result):

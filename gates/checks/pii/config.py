@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gates.checks.pii import fieldnames
-from gates.checks.pii.schema import DEFAULT_FIXTURE_PATHS
+from gates.checks.pii.national_ids import DEFAULT_KEYWORDS
+from gates.checks.pii.schema import DEFAULT_FIXTURE_PATHS, DEFAULT_TEST_PATHS
 from gates.errors import InvalidInput
 from gates.model import Severity
 
@@ -34,6 +35,8 @@ class CustomPattern:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PiiConfig:
     allow_test_cards_in: tuple[str, ...] = ()
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
+    id_keywords: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(DEFAULT_KEYWORDS.items()))
     fixture_paths: tuple[str, ...] = DEFAULT_FIXTURE_PATHS
     field_names: frozenset[str] = frozenset(
         map(fieldnames.normalise, fieldnames.DEFAULT_FIELD_NAMES)
@@ -116,12 +119,40 @@ def _pattern(item: object, index: int, source: str, seen: set[str]) -> CustomPat
     )
 
 
+def _id_keywords(raw: Mapping[str, Any], source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = raw.get("national_id_keywords", {})
+    where = f"{_SECTION}.national_id_keywords"
+    if not isinstance(value, Mapping):
+        raise InvalidInput(
+            source, where, "expected a mapping", "write national_id_keywords: {nl-bsn: [bsn]}"
+        )
+    merged = dict(DEFAULT_KEYWORDS)
+    for kind, words in value.items():
+        if kind not in DEFAULT_KEYWORDS:
+            raise InvalidInput(
+                source,
+                f"{where}.{kind}",
+                "not a national id kind with a digit-only form",
+                f"use one of: {', '.join(sorted(DEFAULT_KEYWORDS))}",
+            )
+        if not isinstance(words, list) or not all(
+            isinstance(w, str) and len(w.strip()) >= 2 for w in words
+        ):
+            raise InvalidInput(
+                source, f"{where}.{kind}", "expected a list of words", f"write {kind}: ['...']"
+            )
+        merged[kind] = tuple(w.strip() for w in words)
+    return tuple(sorted(merged.items()))
+
+
 def parse(raw: Mapping[str, Any], *, source: str = "policy") -> PiiConfig:
     """The gate's section (already schema-validated by the runner) as a PiiConfig.
 
     Re-checks what the schema cannot (regex syntax, duplicate ids); InvalidInput names the field."""
     known = {
         "allow_test_cards_in",
+        "test_paths",
+        "national_id_keywords",
         "fixture_paths",
         "extra_field_names",
         "log_sanitizers",
@@ -140,6 +171,10 @@ def parse(raw: Mapping[str, Any], *, source: str = "policy") -> PiiConfig:
     extra_names = _strings(raw, "extra_field_names", source, _FIELD)
     return PiiConfig(
         allow_test_cards_in=_strings(raw, "allow_test_cards_in", source, None),
+        test_paths=_strings(raw, "test_paths", source, None)
+        if "test_paths" in raw
+        else DEFAULT_TEST_PATHS,
+        id_keywords=_id_keywords(raw, source),
         fixture_paths=_strings(raw, "fixture_paths", source, None)
         if "fixture_paths" in raw
         else DEFAULT_FIXTURE_PATHS,

@@ -21,6 +21,9 @@ DEFAULT_FIELD_NAMES: tuple[str, ...] = (
     "ssn", "social_security_number", "national_id", "national_insurance_number", "nino",
     "passport_number", "passport_no", "drivers_license", "drivers_license_number",
     "driver_license_number", "tax_id", "taxpayer_id",
+    "social_insurance_number", "cpf", "cnpj", "aadhaar", "aadhaar_number", "pan_card",
+    "dni", "nie", "codice_fiscale", "bsn", "burgerservicenummer", "nir", "steuer_id",
+    "steuerid", "steuer_idnr", "tax_file_number", "tfn", "nric", "curp",
     # bank accounts
     "iban", "bank_account_number", "account_number",
     # identity

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
-from gates.checks.pii import engine, fieldnames, masking, rules, scanner
+from gates.checks.pii import engine, fieldnames, masking, national_ids, rules, scanner
 from gates.checks.pii.config import PiiConfig
 from gates.checks.pii.suppress import PREFILTER, requests_by_line
 from gates.fingerprint import FingerprintKey, fingerprint
@@ -25,7 +25,13 @@ GATE = "pii"
 _SNIPPET_MAX = 160
 _SEVERITY = {r.id: r.default_severity for r in rules.ALL}
 # How the masking boundary shows each rule's value (gates.redact.mask_known)
-_KIND = {rules.PAN.id: "pan", rules.PAN_TEST.id: "pan", rules.IBAN.id: "iban", rules.SSN.id: "ssn"}
+_KIND = {
+    rules.PAN.id: "pan",
+    rules.PAN_TEST.id: "pan",
+    rules.IBAN.id: "iban",
+    rules.SSN.id: "ssn",
+    **{r.id: "national-id" for r in rules.NATIONAL_IDS},
+}
 _PYTHON = (".py", ".pyi", ".pyw")
 
 
@@ -35,8 +41,8 @@ class Plan:
     def __init__(self, *, config: PiiConfig, key: FingerprintKey) -> None:
         self.config = config
         self.key = key
-        self.scanner = scanner.Scanner(config.extra_patterns)
-        self._allow_tests = GlobSet.of(config.allow_test_cards_in)
+        self.scanner = scanner.Scanner(config.extra_patterns, dict(config.id_keywords))
+        self._allow_tests = GlobSet.of((*config.test_paths, *config.allow_test_cards_in))
         self._fixtures = GlobSet.of(config.fixture_paths)
         self._fields_rx = engine.compile_known(fieldnames.prefilter_pattern(config.field_names))
         self._log_rx = engine.compile_known(b"(?i:log)")
@@ -46,6 +52,7 @@ class Plan:
         return self._fixtures.matches(path)
 
     def test_cards_allowed(self, path: str) -> bool:
+        """A test path: public test card numbers are expected here and not reported."""
         return self._allow_tests.matches(path)
 
     def may_log_pii(self, data: bytes) -> bool:
@@ -129,6 +136,9 @@ def _message(hit: scanner.Hit) -> str:
         return f"IBAN {hit.masked} in clear text (valid {hit.label} length and mod-97)"
     if hit.rule == rules.SSN.id:
         return f"US Social Security number {hit.masked} in clear text"
+    if hit.rule in national_ids.RULE_IDS:
+        kind = national_ids.BY_ID[hit.rule.removeprefix("pii.")]
+        return f"{hit.label} {hit.masked} in clear text (valid {kind.check})"
     if hit.rule == rules.EMAIL.id:
         return f"personal e-mail address {hit.masked} in a fixture"
     if hit.rule == rules.PHONE.id:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gates import progress
 from gates._proc import die_with_parent, stop_pool
 from gates.checks.pii import config as pii_config
 from gates.checks.pii.filescan import Plan, scan
@@ -38,6 +39,7 @@ def _scan_files(
 
             with workspace.open_raw(path) as fh:
                 found.extend(rawscan.scan(path, fh, kind, plan))
+        progress.advance()  # a no-op in pool processes: the parent counts whole chunks
     return found
 
 
@@ -84,12 +86,17 @@ def _scan_parallel(
         initargs=(os.getpid(),),
     )
     try:
-        parts = list(
+        parts = []
+        for chunk, part in zip(
+            chunks,
             pool.map(
                 _scan_files,
                 *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
-            )
-        )
+            ),
+            strict=True,
+        ):
+            parts.append(part)
+            progress.advance(len(chunk))
     except BaseException:
         stop_pool(pool)  # stopped (timeout, Ctrl-C): don't wait for the chunks in progress
         raise

@@ -2,7 +2,7 @@
 
 PAN: first 6 and last 4 digits at most, grouped in fours (`4111 11•• •••• 1111`); fewer are
 shown for short numbers so at least half the digits stay hidden. IBAN: country, check digits and
-the last 4 (`DE89 •••• •••• •••• ••30 00`). SSN: last 4. E-mail, phone and custom matches keep
+the last 4 (`DE89 •••• •••• •••• ••30 00`). SSN and national ids: last 4. E-mail, phone and custom matches keep
 only a few outer characters.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gates.redact import generic
 from gates.redact import mask_iban as mask_iban  # one masked form: the boundary's
+from gates.redact import mask_national_id as mask_national_id
 from gates.redact import mask_pan as mask_pan
 
 BULLET = "•"

@@ -1,26 +1,29 @@
 """The value scanner: one combined regular expression over a file's bytes, candidates validated.
 
-All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, and in fixtures e-mail
-and phone) are alternatives of ONE pattern run by google-re2 (a linear-time DFA; measured against
-`re` and a hyperscan prefilter in bench/README.md). Matches are rare, so each candidate is then
-checked in Python: token boundaries (a number glued to letters, digits or `_`, or joined by `.`
-or `-` to such a character, is part of a longer token: a version, an order id, a decimal, and is
-never reported), separators, Luhn and issuer range, IBAN country length and mod-97, SSN
-structure. Policy patterns run as extra passes (re2 when it accepts their syntax).
+All value kinds (IBAN, plain and grouped card numbers, SSNs, SSN context, national ids by shape and
+after their keywords, and in fixtures e-mail and phone) are alternatives of ONE pattern run by
+google-re2 (a linear-time DFA; measured against `re` and a hyperscan prefilter in bench/README.md).
+Matches are rare, so each candidate is then checked in Python: token boundaries (a number glued to
+letters, digits or `_`, or joined by `.` or `-` to such a character, is part of a longer token: a
+version, an order id, a decimal, and is never reported), separators, Luhn and issuer range, IBAN
+country length and mod-97, SSN structure, national id checksums (idchecks.py). Policy patterns run
+as extra passes (re2 when it accepts their syntax).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from gates.checks.pii import cards, contact, engine, iban, masking, ssn
+from gates.checks.pii import cards, contact, engine, iban, masking, national_ids, ssn
 from gates.checks.pii.config import CustomPattern
+from gates.checks.pii.national_ids import IdKind
 from gates.model import Severity
 
 # Groups, in order: 1 IBAN, 2 plain digit run, 3 grouped digits, 4 dashed/spaced SSN,
-# 5 'SSN' + plain nine digits, and in fixtures 6 e-mail, 7 phone.
+# 5 'SSN' + plain nine digits, then one group per national id shape (national_ids.KINDS), one
+# for a national-id keyword followed by digits, and in fixtures e-mail and phone.
 
 _BASE = (
     rb"([A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?))"
@@ -29,6 +32,8 @@ _BASE = (
     rb"|([0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4})"
     rb"|((?i:ssn|social[ _-]*security)[^\n0-9]{0,24}[0-9]{9})"
 )
+_BASE_GROUPS = 5
+_SHAPED: tuple[IdKind, ...] = tuple(k for k in national_ids.KINDS if k.shape is not None)
 _FIXTURE = (
     rb"|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
     rb"|(\+[0-9]{1,3}(?:[ .-]?\([0-9]{1,4}\))?(?:[ .-]?[0-9]{1,4}){1,5}"
@@ -160,6 +165,39 @@ def _ssn(digits: str, start: int, end: int) -> Hit | None:
     )
 
 
+def _id_hit(kind: IdKind, value: str, start: int, end: int) -> Hit:
+    return Hit(
+        rule=kind.rule,
+        start=start,
+        end=end,
+        value=value,
+        masked=masking.mask_national_id(value),
+        label=kind.label,
+    )
+
+
+def _shaped_id(kind: IdKind, data: bytes, start: int, end: int) -> Hit | None:
+    if _glued_left(data, start) or _glued_right(data, end):
+        return None
+    value = national_ids.normalise(data[start:end].decode("latin-1"))
+    return _id_hit(kind, value, start, end) if kind.validate(value) else None
+
+
+def _digit_prefixes(data: bytes, first: int, end: int) -> list[tuple[str, int]]:
+    """The digits after a keyword as (compact value, end offset) candidates, longest first: all
+    the groups, then fewer, never a prefix that is glued to what follows it."""
+    if _glued_right(data, end):
+        return []
+    groups = re.split(rb"[ .-]", data[first:end])
+    out: list[tuple[str, int]] = []
+    for j in range(len(groups), 0, -1):
+        stop = first + len(b" ".join(groups[:j]))
+        if j < len(groups) and data[stop : stop + 1] in (b".", b"-") and _glued_right(data, stop):
+            continue
+        out.append((b"".join(groups[:j]).decode(), stop))
+    return out
+
+
 def _email(data: bytes, start: int, end: int) -> Hit | None:
     address = data[start:end].decode()
     if _glued_right(data, end) or not contact.is_personal_email(address):
@@ -199,9 +237,26 @@ _Finder = Callable[[bytes], Iterable["engine.Match | re.Match[bytes]"]]
 class Scanner:
     """Compiled patterns for one configuration; build one per process (re2 objects don't pickle)."""
 
-    def __init__(self, patterns: tuple[CustomPattern, ...]) -> None:
-        self._base = engine.compile_known(_BASE)
-        self._fixture = engine.compile_known(_BASE + _FIXTURE)
+    def __init__(
+        self,
+        patterns: tuple[CustomPattern, ...],
+        id_keywords: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self._keywords = dict(national_ids.DEFAULT_KEYWORDS if id_keywords is None else id_keywords)
+        ids = b"".join(b"|(" + k.shape + b")" for k in _SHAPED if k.shape is not None)
+        self._first_id = _BASE_GROUPS + 1
+        self._keyword_group = self._first_id + len(_SHAPED)
+        keyword = national_ids.keyword_group(self._keywords)
+        ids += b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
+        self._email_group = self._keyword_group + 1
+        self._keyword_rx = [
+            (national_ids.BY_ID[kind], national_ids.keywords_regex(words))
+            for kind, words in sorted(self._keywords.items())
+            if words
+        ]
+        self._lengths = frozenset(n for kind, _ in self._keyword_rx for n in kind.lengths)
+        self._base = engine.compile_known(_BASE + ids)
+        self._fixture = engine.compile_known(_BASE + ids + _FIXTURE)
         self._custom: list[tuple[CustomPattern, _Finder]] = []
         for pattern in patterns:
             raw = pattern.regex.encode("utf-8")
@@ -221,7 +276,13 @@ class Scanner:
             start, end = m.span()
             pos = end
             hit: Hit | None = None
-            match m.lastindex:
+            group = m.lastindex or 0
+            if group >= self._first_id:
+                hit, pos = self._other(data, group, start, end)
+                if hit is not None:
+                    hits.append(hit)
+                continue
+            match group:
                 case 1:
                     hit = _iban(data, start, end)
                 case 2:
@@ -240,12 +301,43 @@ class Scanner:
                         hit = _ssn(data[first:end].decode(), first, end)
                     else:
                         pos = first  # the digits may still be another kind of value
-                case 6:
-                    hit = _email(data, start, end)
-                case 7:
-                    hit = _phone(data, start, end)
             if hit is not None:
                 hits.append(hit)
+        self._custom_hits(data, hits)
+        hits.sort(key=lambda h: (h.start, h.end, h.rule))
+        return hits
+
+    def _other(self, data: bytes, group: int, start: int, end: int) -> tuple[Hit | None, int]:
+        """A national id, a keyword-found id, an e-mail or a phone number; and where to go on."""
+        if group < self._keyword_group:
+            return _shaped_id(_SHAPED[group - self._first_id], data, start, end), end
+        if group == self._keyword_group:
+            first = re.search(rb"[0-9]", data[start:end])
+            digits_at = start + (first.start() if first is not None else 0)
+            hit = (
+                None
+                if _glued_left(data, digits_at)
+                else self._keyword_id(data, start, digits_at, end)
+            )
+            return hit, end if hit is not None else digits_at  # else: the digits may be a PAN
+        if group == self._email_group:
+            return _email(data, start, end), end
+        return _phone(data, start, end), end
+
+    def _keyword_id(self, data: bytes, start: int, first: int, end: int) -> Hit | None:
+        """The longest leading run of digit groups after a keyword that is a valid id of a kind
+        the keyword names. Which kinds those are is only worked out for a plausible length."""
+        candidates = [c for c in _digit_prefixes(data, first, end) if len(c[0]) in self._lengths]
+        if not candidates:
+            return None
+        kinds = [k for k, rx in self._keyword_rx if rx.match(data, start, first)]
+        for value, stop in candidates:
+            for kind in kinds:
+                if len(value) in kind.lengths and kind.validate(value):
+                    return _id_hit(kind, value, first, stop)
+        return None
+
+    def _custom_hits(self, data: bytes, hits: list[Hit]) -> None:
         for pattern, finder in self._custom:
             for cm in finder(data):
                 if cm.end() > cm.start() and _NOT_PLACEHOLDER.search(cm.group()):
@@ -262,5 +354,3 @@ class Scanner:
                             message=pattern.message,
                         )
                     )
-        hits.sort(key=lambda h: (h.start, h.end, h.rule))
-        return hits

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gates.checks.pii.national_ids import DEFAULT_KEYWORDS
+
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
 
 DEFAULT_FIXTURE_PATHS: tuple[str, ...] = (
@@ -19,16 +21,78 @@ DEFAULT_FIXTURE_PATHS: tuple[str, ...] = (
     "*.ndjson",
 )
 
+# Where public test card numbers are expected: test directories and test files of the common
+# languages and frameworks (pytest, go test, RSpec, Jest/Vitest, JUnit, xUnit, Mocha).
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    "**/test/**",
+    "**/tests/**",
+    "**/spec/**",
+    "**/specs/**",
+    "**/__tests__/**",
+    "**/__mocks__/**",
+    "**/testdata/**",
+    "**/test_data/**",
+    "**/fixtures/**",
+    "**/__fixtures__/**",
+    "**/src/test/**",
+    "test_*.py",
+    "*_test.py",
+    "*_tests.py",
+    "conftest.py",
+    "*_test.go",
+    "*_spec.rb",
+    "*_test.rb",
+    "*.test.ts",
+    "*.test.tsx",
+    "*.test.js",
+    "*.test.jsx",
+    "*.test.mjs",
+    "*.spec.ts",
+    "*.spec.tsx",
+    "*.spec.js",
+    "*.spec.jsx",
+    "*Test.java",
+    "*Tests.java",
+    "*Test.kt",
+    "*Tests.cs",
+    "*Test.php",
+)
+
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
+        "test_paths": {
+            **_GLOBS,
+            "description": "Globs of test directories and test files. In them, PUBLIC test card "
+            "numbers (the published lists of Stripe, Braintree, Adyen, PayPal, in "
+            "gates/checks/pii/testcards.py) are not reported; elsewhere they are pii.pan-test "
+            "(low). Any other card number is pii.pan (critical) in test paths too. The default "
+            "covers test/, tests/, spec/, __tests__/, testdata/, fixtures/, test_*.py, "
+            "*_test.py, *_test.go, *_spec.rb, *.test.ts, *.spec.js, *Test.java and more; [] "
+            "turns it off.",
+            "default": list(DEFAULT_TEST_PATHS),
+        },
         "allow_test_cards_in": {
             **_GLOBS,
-            "description": "Globs of paths where public test card numbers are expected and not "
-            "reported at all (e.g. ['tests/**', '**/fixtures/**']). Elsewhere they are "
-            "pii.pan-test findings (low).",
+            "description": "More globs treated like test_paths for public test card numbers "
+            "(kept for older policies; prefer test_paths).",
             "default": [],
+        },
+        "national_id_keywords": {
+            "type": "object",
+            "description": "Context words per national id kind for its digit-only form (BSN, "
+            "TFN, SIN, Aadhaar, Steuer-IdNr, plain CPF/CNPJ, compact NIR): such a number is only "
+            "reported after one of them on the same line. A list replaces the kind's built-in "
+            "words; [] stops looking for the digit-only form of that kind.",
+            "propertyNames": {"enum": sorted(DEFAULT_KEYWORDS)},
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 2, "maxLength": 60},
+                "uniqueItems": True,
+                "description": "Words (case-insensitive; a space also matches _ or -).",
+            },
+            "default": {k: list(v) for k, v in sorted(DEFAULT_KEYWORDS.items())},
         },
         "fixture_paths": {
             **_GLOBS,

@@ -38,7 +38,7 @@ from gates.checks.reconcile.outputs import (
 from gates.checks.reconcile.sources import Source, parse_source
 from gates.errors import InvalidInput
 from gates.extras import require
-from gates.model import ExitCode
+from gates.model import ExitCode, Severity
 
 _EXTENSIONS = {
     ".jsonl": "jsonl",
@@ -126,7 +126,7 @@ def progress_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
     return stream.isatty() and not env.get("CI")
 
 
-def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str]:
+def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
     from gates import policy as policy_mod
     from gates.checks.reconcile import GATE
 
@@ -142,13 +142,14 @@ def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], s
             "the policy has no state machine",
             "use --policy with a reconcile section, e.g. policies/reconcile-card-lifecycle.yaml",
         )
-    return {k: v for k, v in section.items() if k not in policy_mod.COMMON_KEYS}, policy.source
+    kept = {k: v for k, v in section.items() if k not in policy_mod.COMMON_KEYS}
+    return kept, policy.source, policy.fail_on
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     require("reconcile", "reconcile", ENGINE_MODULES)
     root = Path(args.root).resolve()
-    section, file = _section(args, root)
+    section, file, fail_on = _section(args, root)
     cfg = config_mod.parse(section, file=file)
     events_spec = source_spec(args.events) if args.events else cfg.events_source
     report_spec = source_spec(args.report) if args.report else cfg.report_source
@@ -183,7 +184,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     evaluated = _evaluated(cfg)
     summary = masked(  # the masking boundary: nothing below sees a value in clear
         summary_doc(
-            result, cfg, as_of=as_of, events=events.label, report=report.label, evaluated=evaluated
+            result,
+            cfg,
+            as_of=as_of,
+            events=events.label,
+            report=report.label,
+            evaluated=evaluated,
+            fail_on=fail_on,
         )
     )
     if out_dir is not None:
@@ -196,7 +203,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if show:
         print("reconcile: done", file=sys.stderr, flush=True)
     out.write(redact.DEFAULT.text(text_summary(summary)))
-    return int(ExitCode.BLOCKED if blocking(result, cfg) else ExitCode.PASS)
+    return int(ExitCode.BLOCKED if blocking(result, cfg, fail_on) else ExitCode.PASS)
 
 
 def _evaluated(cfg: config_mod.ReconcileConfig) -> frozenset[DiscrepancyClass]:

@@ -13,10 +13,10 @@ mismatches between these two sources" and keep covering it while the numbers mov
 from __future__ import annotations
 
 from gates.checks.reconcile.config import ReconcileConfig
-from gates.checks.reconcile.model import ClassSummary, ReconcileResult
+from gates.checks.reconcile.model import ClassSummary, DiscrepancyClass, ReconcileResult
 from gates.checks.reconcile.rules import rule_for
 from gates.fingerprint import fingerprint
-from gates.model import Finding, Location
+from gates.model import Finding, Location, Severity
 
 GATE_ID = "reconcile"
 
@@ -40,6 +40,11 @@ def message(summary: ClassSummary, payments: int, exponents: dict[str, int]) -> 
     return "; ".join(parts)
 
 
+def class_severity(cfg: ReconcileConfig, cls: DiscrepancyClass) -> Severity:
+    """A class's severity: its threshold's, else its rule's default (one rule for every output)."""
+    return cfg.threshold(cls).severity or rule_for(cls).default_severity
+
+
 def findings(
     result: ReconcileResult,
     cfg: ReconcileConfig,
@@ -60,7 +65,7 @@ def findings(
             Finding(
                 gate=GATE_ID,
                 rule=rule.id,
-                severity=threshold.severity or rule.default_severity,
+                severity=class_severity(cfg, summary.cls),
                 message=message(summary, result.audit.payments, exponents),
                 location=Location(path=path, line=1),
                 fingerprint=fingerprint(

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from gates import redact
 from gates.atomic import staged, write_text_atomic
 from gates.checks.reconcile.config import ReconcileConfig
-from gates.checks.reconcile.findings import money
+from gates.checks.reconcile.findings import class_severity, money
 from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
+from gates.model import Severity
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -42,8 +43,10 @@ class FileSink:
 
     def __enter__(self) -> FileSink:
         self.out.mkdir(parents=True, exist_ok=True)
-        self._csv_tmp = self._stack.enter_context(staged(self.out / "discrepancies.csv"))
-        self._pq_tmp = self._stack.enter_context(staged(self.out / "discrepancies.parquet"))
+        # every string is masked on the way in (mask_batch): the files read like any report
+        csv_path, pq_path = self.out / "discrepancies.csv", self.out / "discrepancies.parquet"
+        self._csv_tmp = self._stack.enter_context(staged(csv_path, shared=True))
+        self._pq_tmp = self._stack.enter_context(staged(pq_path, shared=True))
         return self
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -118,11 +121,17 @@ def masked(doc: dict[str, Any]) -> dict[str, Any]:
     return redact.DEFAULT.value(doc)
 
 
-def blocking(result: ReconcileResult, cfg: ReconcileConfig) -> tuple[DiscrepancyClass, ...]:
+def blocking(
+    result: ReconcileResult, cfg: ReconcileConfig, fail_on: Severity
+) -> tuple[DiscrepancyClass, ...]:
+    """Classes that block: over their threshold, at a severity that reaches the policy's
+    `fail_on` — the rule `gates run` applies to the gate's findings, so both give one verdict."""
     return tuple(
         c.cls
         for c in result.classes
-        if c.count and cfg.threshold(c.cls).exceeded(c.count, result.audit.payments)
+        if c.count
+        and cfg.threshold(c.cls).exceeded(c.count, result.audit.payments)
+        and class_severity(cfg, c.cls).at_least(fail_on)
     )
 
 
@@ -152,9 +161,10 @@ def summary_doc(
     events: str,
     report: str,
     evaluated: frozenset[DiscrepancyClass],
+    fail_on: Severity,
 ) -> dict[str, Any]:
     exps = dict(cfg.exponents)
-    blocked = blocking(result, cfg)
+    blocked = blocking(result, cfg, fail_on)
     classes = {}
     for c in result.classes:
         t = cfg.threshold(c.cls)
@@ -165,13 +175,14 @@ def summary_doc(
             "samples": list(c.samples),
             "blocking": c.cls in blocked,
             "threshold": {"max_count": t.max_count, "max_ratio": t.max_ratio},
-            "severity": (t.severity.value if t.severity else None),
+            "severity": class_severity(cfg, c.cls).value,
         }
     return {
         "as_of": as_of.isoformat().replace("+00:00", "Z"),
         "engine": result.engine,
         "sources": {"events": events, "report": report},
         "verdict": "blocked" if blocked else "pass",
+        "fail_on": fail_on.value,
         "blocking": [c.value for c in blocked],
         "classes": classes,
         "unreadable": [

@@ -10,65 +10,87 @@ _INFO: dict[C, tuple[str, str, Severity]] = {
     C.STATUS_MISMATCH: (
         "The report shows a status other than the one the events imply",
         "Customers see the wrong state (e.g. pending for a completed payment). Fix the reporting "
-        "pipeline's status mapping or replay the missed events into it.",
+        "pipeline's status mapping (or the `statuses` of the policy's state machine if they are "
+        "wrong), then replay the payment's events into the reporting system so the status is "
+        "recomputed.",
         _S.HIGH,
     ),
     C.MISSING_IN_REPORT: (
         "A payment with events is absent from the report",
-        "Customers cannot see a payment that happened. Find why the reporting job skipped it.",
+        "Customers cannot see a payment that happened. Find why the reporting job skipped it "
+        "(a filter, a failed batch, a consumer that lost its offset), fix it and backfill the "
+        "payment from its events.",
         _S.HIGH,
     ),
     C.MISSING_EVENTS: (
         "The report shows a payment that has no events",
-        "A payment the ledger never saw is visible to customers: a phantom or a lost event stream.",
+        "A payment the ledger never saw is visible to customers: a phantom or a lost event "
+        "stream. Check that the event producer emits every payment (outbox, retries) and that "
+        "the events source covers the same period, then replay the missing events or remove the "
+        "phantom row.",
         _S.HIGH,
     ),
     C.AMOUNT_MISMATCH: (
         "Reported amount differs from the events beyond the tolerance",
-        "Customers see a wrong amount. Check rounding, minor-unit conversion and partial captures.",
+        "Customers see a wrong amount. Check rounding (use integer minor units or Decimal, never "
+        "floats), minor-unit conversion per currency and partial captures and refunds, fix the "
+        "producer or the report job, then correct the reported amounts.",
         _S.CRITICAL,
     ),
     C.CURRENCY_MISMATCH: (
         "Reported currency differs from the events",
-        "Amounts in the wrong currency are wrong amounts. Fix the currency propagation.",
+        "Amounts in the wrong currency are wrong amounts. Fix where the currency is dropped or "
+        "defaulted (the event producer or the report job), carry it with every amount, and "
+        "correct the affected rows.",
         _S.CRITICAL,
     ),
     C.ILLEGAL_TRANSITION: (
         "An event is not allowed in the state the payment was in",
-        "E.g. a refund before capture or events after a terminal state: the producer or the state "
-        "machine in the policy is wrong.",
+        "E.g. a refund before capture or events after a terminal state. Fix the event producer "
+        "so it checks the payment's state before emitting, or, if the transition is legitimate, "
+        "add it to the state machine in the policy (a reviewed change).",
         _S.HIGH,
     ),
     C.OUT_OF_ORDER: (
         "Event sequence numbers have gaps, conflicts or run backwards in time",
-        "Lost or reordered events make every derived state suspect. Check the producer and its "
-        "delivery guarantees.",
+        "Lost or reordered events make every derived state suspect. Fix the event producer's "
+        "sequence numbering (one counter per payment, assigned in the same transaction), and make "
+        "consumers order by sequence, not arrival time; replay the gap from the producer's outbox.",
         _S.MEDIUM,
     ),
     C.DUPLICATE_EVENT: (
         "The same event was delivered more than once",
-        "Consumers must be idempotent; a duplicate that is applied twice double-counts money.",
+        "A duplicate that is applied twice double-counts money. Make consumers idempotent (dedupe "
+        "on the event id), fix the producer's retry so it reuses the event id, and check whether "
+        "the duplicate was applied downstream.",
         _S.MEDIUM,
     ),
     C.STUCK: (
         "A payment stays in a non-terminal state past the grace period",
-        "Money is held or customers wait. Find the missing callback or the failed job.",
+        "Money is held or customers wait. Find the missing callback (webhook, settlement file) or "
+        "the failed job, re-run it or query the processor for the final state, and alert on "
+        "payments older than the grace period.",
         _S.MEDIUM,
     ),
     C.GEO_CURRENCY: (
         "A payment uses a currency the policy does not allow in its country",
-        "Regional rules (licences, schemes) restrict currencies. Fix routing or the policy.",
+        "Regional rules (licences, schemes) restrict currencies. Fix the routing or checkout that "
+        "offered the currency, or, if the rule is outdated, update `geo.currencies` in the "
+        "policy (a reviewed change).",
         _S.HIGH,
     ),
     C.GEO_RESIDENCY: (
         "Payment data is stored in a region not allowed for its country",
-        "Data-residency law (e.g. GDPR transfers) may be breached. Move the data or fix routing.",
+        "Data-residency law (e.g. GDPR transfers) may be breached. Fix the routing that stored it, "
+        "move the data to an allowed region and delete the copy, and ask your DPO whether the "
+        "transfer must be reported.",
         _S.HIGH,
     ),
     C.UNREADABLE: (
         "Rows that could not be read (bad amount, unknown event type, missing id)",
         "Unreadable rows are not reconciled, so they could hide any other discrepancy. Fix the "
-        "producer or the column mapping; the thresholds decide whether they block.",
+        "event producer (schema, types, ids) or the column mapping in the policy, then re-run; "
+        "the thresholds decide whether they block.",
         _S.HIGH,
     ),
 }

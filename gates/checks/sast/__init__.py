@@ -37,6 +37,68 @@ def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
     local_rule_paths(root, parse(config, source=source), source)
 
 
+# Source files semgrep can parse (its language list, by file name), and so the files a large or
+# binary file's absence from a sast scan would be a gap for; data (.jsonl, .csv, .parquet),
+# images and archives are not.
+_SOURCE_SUFFIXES = frozenset(
+    [
+        ".py",
+        ".pyi",
+        ".js",
+        ".jsx",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".java",
+        ".kt",
+        ".kts",
+        ".scala",
+        ".go",
+        ".rb",
+        ".php",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".rs",
+        ".swift",
+        ".m",
+        ".sh",
+        ".bash",
+        ".tf",
+        ".hcl",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".xml",
+        ".html",
+        ".lua",
+        ".ex",
+        ".exs",
+        ".sol",
+        ".dart",
+        ".clj",
+        ".jl",
+        ".r",
+        ".ml",
+        ".mli",
+        ".sql",
+        ".vue",
+        ".erb",
+        ".jsonnet",
+        ".dockerfile",
+    ]
+)
+
+
+def _handles(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name == "Dockerfile" or any(name.endswith(s) for s in _SOURCE_SUFFIXES)
+
+
 GATE = GateSpec(
     id="sast",
     summary="No dangerous code patterns (bundled semgrep payment/security rules, bandit).",
@@ -46,6 +108,7 @@ GATE = GateSpec(
     default_timeout_s=900,
     tools=("semgrep", "bandit"),
     check_config=_check,
+    handles=_handles,
 )
 
 __all__ = ["GATE"]

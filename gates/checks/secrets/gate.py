@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
+from gates import progress
 from gates._proc import die_with_parent, stop_pool
 from gates.checks.result_cache import (
     ResultCache,
@@ -75,6 +76,7 @@ def scan(
         futures = [pool.submit(scanner.scan_many, g, settings) for g in groups]
         for group, future in zip(groups, futures, strict=True):
             out.update(zip((p for p, _ in group), future.result(), strict=True))
+            progress.advance(len(group))
     except BaseException:
         # Interrupted (SIGTERM on timeout) or a worker died: don't wait for queued work.
         stop_pool(pool)

@@ -17,6 +17,7 @@ from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.settings import get_settings, transient_settings
 from detect_secrets.util.code_snippet import CodeSnippet
 
+from gates import progress
 from gates.checks.secrets import engine, notebook
 from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
 from gates.checks.secrets.placeholders import is_placeholder
@@ -138,4 +139,8 @@ def scan_many(items: Sequence[tuple[str, str]], settings: ScanSettings) -> list[
     """Scan (path, text) pairs in this process, leaving detect-secrets' settings as they were."""
     with transient_settings(settings.detect_secrets):
         prefilter = configure(settings)
-        return [scan_file(path, text, settings, prefilter) for path, text in items]
+        out = []
+        for path, text in items:
+            out.append(scan_file(path, text, settings, prefilter))
+            progress.advance()  # a no-op in pool processes: their parent counts whole groups
+        return out
