@@ -64,6 +64,7 @@ DECOYS: list[tuple[str, str, str]] = [
     ("template-jinja", "config.yaml", "password: '{{ db_password }}'"),
     ("changeme", "settings.py", 'PASSWORD = "changeme"'),
     ("adyen-hmac-without-context", "data.py", _j('CHECKSUM = "', "3f9a0c2e7b1d4f6a8c0e2b4d6f8a1c3e", "5b7d9f1a3c5e7b9d2f4a6c8e0b1d3f5a", '"  # sha256 of the file')),
+    ("name-is-the-value", "gitlab.py", 'SECRETS_GATE = "secrets"'),
     ("plaid-client-id", "plaid.py", 'PLAID_CLIENT_ID = "5f1a2b3c4d5e6f7a8b9c0d1e"'),
     ("stripe-publishable-test", "web.js", _j("const pk = 'pk_", "test_", B62, "';")),
     ("checkout-public-sbox", "web.js", _j("const pk = 'pk_", "sbox_", "m73dzbpy7cf3gfd46xr4yj5xo4e';")),

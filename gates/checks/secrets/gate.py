@@ -34,7 +34,7 @@ from gates.redact import KIND_KEY, VALUE_KEY
 from gates.registry import GateContext
 
 GATE_ID = "secrets"
-ENGINE_VERSION = "secrets-engine-5"  # bump when scanning logic changes: invalidates the cache
+ENGINE_VERSION = "secrets-engine-6"  # bump when scanning logic changes: invalidates the cache
 _PARALLEL_MIN_FILES = 24
 
 
