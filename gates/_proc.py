@@ -16,15 +16,19 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 from gates import _reaper
 from gates.errors import GateCannotRun
 
 _PR_SET_PDEATHSIG = 1
+_T = TypeVar("_T")
 
 # What a tool may see of our environment: enough to run, nothing that could leak credentials.
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "SSH_AUTH_SOCK")
@@ -188,3 +192,81 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
+
+
+def stream_tool(
+    argv: Sequence[str],
+    consume: Callable[[IO[bytes]], _T],
+    *,
+    gate: str,
+    cwd: Path,
+    timeout_s: float,
+    install_hint: str,
+    env: Mapping[str, str] | None = None,
+) -> tuple[_T, ToolResult]:
+    """Run a tool whose output is too large to hold: `consume` reads its stdout as it comes.
+
+    Same guarantees as `run_tool` (resolved executable, explicit env, own process group, killed
+    with the run); stderr goes to a temporary file, so a chatty tool cannot block on it. A
+    watchdog kills the group after `timeout_s` (GateCannotRun). Returns what `consume` returned
+    and the exit code with stderr (`stdout` empty): the caller judges the code, since only it
+    knows what the tool's codes mean.
+    """
+    exe = resolve_executable(argv[0])
+    if exe is None:
+        raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
+    full = (exe, *argv[1:])
+    me, prctl = os.getpid(), _prctl()
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argument list, executable resolved above
+                full,
+                cwd=cwd,
+                env=tool_env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=lambda: _pdeathsig(prctl, me),
+            )
+        except OSError as exc:
+            raise GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint) from exc
+        _reaper.register(proc.pid)
+        expired = threading.Event()
+
+        def _expire() -> None:
+            expired.set()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout_s, _expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            stdout = proc.stdout
+            if stdout is None:  # stdout=PIPE above: never
+                raise GateCannotRun(gate, f"{argv[0]}: no output pipe", install_hint)
+            with stdout:
+                value = consume(stdout)
+                while stdout.read(1 << 16):  # drain what the consumer left: the tool can exit
+                    pass
+            proc.wait()
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        finally:
+            timer.cancel()
+            _reaper.unregister(proc.pid)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if expired.is_set():
+            raise GateCannotRun(
+                gate,
+                f"{argv[0]} did not finish within {timeout_s:g}s",
+                "raise the timeout (policy tool_timeouts, or the command's --*-timeout flag)",
+            )
+        err.seek(0)
+        result = ToolResult(argv=full, returncode=proc.returncode, stdout=b"", stderr=err.read())
+    return value, result

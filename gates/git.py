@@ -9,11 +9,13 @@ leaves the repository byte-identical. The timeout is a setting (`gates.tool_time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 from gates import tool_timeouts
-from gates._proc import ToolResult, run_tool
+from gates._proc import ToolResult, run_tool, stream_tool
 from gates.errors import GateCannotRun
 
 _HINT = "install git (apt-get install git)"
@@ -21,6 +23,10 @@ _ANY_CODE = tuple(range(256))
 # Read-only: no optional locks (no index refresh); no pager, prompt or replaced objects.
 _ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 REGULAR_MODES = frozenset({"100644", "100755"})
+_T = TypeVar("_T")
+# Starts each commit in `log_patches` output: a diff line always starts with its own prefix
+# character and git quotes control characters in names, so no patch line can start with \x01.
+COMMIT_MARKER = b"\x01commit "
 
 
 class GitFailed(GateCannotRun):
@@ -194,6 +200,12 @@ def diff_against(root: Path, base: str) -> tuple[Change, ...]:
     return tuple(changes)
 
 
+def count_commits(root: Path, rev_range: str) -> int:
+    """How many commits `rev_range` (`base..HEAD`) names."""
+    out = _git(root, "rev-list", "--count", "--end-of-options", rev_range, "--")
+    return int(out.decode().strip())
+
+
 def dirty(root: Path) -> bool:
     """Whether tracked files differ from HEAD (the working tree is what gets scanned)."""
     out = _git(
@@ -251,3 +263,32 @@ def authors_since(root: Path, base: str) -> frozenset[str]:
     """Author e-mails of every non-merge commit in `base..HEAD`."""
     out = _git(root, "log", "-z", "--no-merges", "--format=%ae", f"{base}..HEAD", "--")
     return frozenset(e for e in out.decode("utf-8", "replace").split("\0") if e.strip())
+
+
+def log_patches(root: Path, revs: tuple[str, ...], consume: Callable[[IO[bytes]], _T]) -> _T:
+    """Stream `git log -p` of `revs` (e.g. `("base..HEAD",)`) into `consume`, in bounded memory.
+
+    Pinned so no user or repository setting changes the text: no colour, pager, external diff,
+    textconv or signature output, the root commit shown, `a/`/`b/` prefixes, zero context lines,
+    renames followed
+    (`-M`), merges as dense combined diffs (`--cc`: only what the merge itself introduced).
+    Each commit starts with `COMMIT_MARKER` + its full id. A non-zero exit is a GitFailed.
+    """
+    args = (
+        "-c", "log.showSignature=false", "-c", "log.showRoot=true", "-c", "core.pager=cat",
+        "log", "-p", "--cc", "-M", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--src-prefix=a/", "--dst-prefix=b/", "--format=tformat:%x01commit %H", "--end-of-options",
+        *revs, "--",
+    )  # fmt: skip
+    value, result = stream_tool(
+        ("git", "-c", "core.quotepath=off", *args),
+        consume,
+        gate="git",
+        cwd=root,
+        timeout_s=tool_timeouts.current().git,
+        install_hint=_HINT,
+        env=_ENV,
+    )
+    if result.returncode != 0:
+        raise GitFailed(args, result)
+    return value

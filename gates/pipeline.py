@@ -22,7 +22,7 @@ from gates.atomic import write_bytes_atomic
 from gates.errors import GateCannotRun, InvalidInput
 from gates.fingerprint import FingerprintKey, derived_key
 from gates.globs import GlobSet
-from gates.model import ApprovalNote, Finding, RunResult, Waiver
+from gates.model import ApprovalNote, Finding, GateError, RunResult, Waiver
 from gates.policy import Policy
 from gates.registry import GateSpec, Scope
 from gates.safe_files import UnsafeFile, read_regular
@@ -47,6 +47,7 @@ class Options:
     debug: bool = False
     jobs: int = 0  # 0: one per CPU
     allow_empty: bool = False  # zero files selected is an error unless the user says it is fine
+    history: bool = False  # also scan every commit reachable from HEAD (gates.history)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -331,13 +332,26 @@ class _Empty:
 
 
 def require_coverage(
-    ws: Workspaces, opts: Options, policy: Policy, specs: Sequence[GateSpec]
+    ws: Workspaces,
+    opts: Options,
+    policy: Policy,
+    specs: Sequence[GateSpec],
+    *,
+    history_revs: tuple[str, ...] = (),
 ) -> str | None:
     """Fail closed on an empty selection: zero files is a mistake (a wrong path, a glob typo, a
     repository without commits), never a pass. Returns a note for the report when the selection
-    is legitimately empty (a change that only deletes files) or `--allow-empty` accepted it."""
+    is legitimately empty (a change that only deletes files, or whose commits cancel out: their
+    added lines are still scanned) or `--allow-empty` accepted it."""
     if ws.changes is not None and ws.changes and not ws.current.files:
         return "the change only deletes files: no changed file to scan"
+    if ws.changes is not None and not ws.changes and history_revs:
+        commits = git.count_commits(ws.current.root, history_revs[0])
+        if commits:
+            return (
+                f"the working tree equals the merge base, but its {commits} commit(s) are "
+                "scanned for secrets and card numbers (git history)"
+            )
     empty = _emptiness(ws, opts, policy, specs)
     if empty is None:
         return None
@@ -441,7 +455,8 @@ def prepare(opts: Options) -> runner.RunRequest:
     key, key_note = fingerprint_key(repo, policy)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
     ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)
-    coverage_note = require_coverage(ws, opts, policy, specs)
+    history_revs = _history_revs(repo, opts, ws)
+    coverage_note = require_coverage(ws, opts, policy, specs, history_revs=history_revs)
     baseline_rel = _baseline_path(repo, opts.baseline)
     baseline = _load_baseline(repo, baseline_rel, trust_ref)
     compared_with = _change_base(repo, trust_ref) or ws.base_commit
@@ -461,6 +476,19 @@ def prepare(opts: Options) -> runner.RunRequest:
         if trust_findings:
             cleared_by = _valid_signoff(repo, policy, opts.now, trust_ref)
     waivers, notes = _approvals(repo, policy, opts.now, trust_ref)
+    history_findings: tuple[Finding, ...] = ()
+    history_errors: tuple[GateError, ...] = ()
+    if history_revs:
+        from gates.history import collect
+
+        try:
+            history_findings = collect.findings(
+                repo.root, history_revs, collect.scanners_for(policy, specs, key)
+            )
+        except GateCannotRun as exc:
+            # As the runner records a gate that cannot run: the run errors (exit 3) and the
+            # gates that did run still report.
+            history_errors = (collect.error(exc),)
     run_notes = []
     if not repo.is_git:
         run_notes.append("not a git repository: scanned every regular file below the directory")
@@ -477,6 +505,8 @@ def prepare(opts: Options) -> runner.RunRequest:
         )
     if coverage_note:
         run_notes.append(coverage_note)
+    if history_revs:
+        run_notes.append(f"git history scanned for secrets and card numbers: {history_revs[0]}")
     return runner.RunRequest(
         policy=policy,
         specs=specs,
@@ -491,6 +521,8 @@ def prepare(opts: Options) -> runner.RunRequest:
         trust_findings=trust_findings,
         trust_cleared_by=cleared_by,
         trust_checked=compared_with is not None,
+        history_findings=history_findings,
+        history_errors=history_errors,
         base_workspace=ws.base,
         base_ref=ws.base_commit or trust_ref,
         changed_files=_changed_files(ws),
@@ -500,6 +532,26 @@ def prepare(opts: Options) -> runner.RunRequest:
         debug=opts.debug,
         notes=tuple(run_notes),
     )
+
+
+def _history_revs(repo: Repo, opts: Options, ws: Workspaces) -> tuple[str, ...]:
+    """The commits whose added lines the history scan reads: every commit reachable from HEAD
+    with `--history`, the change's commits (`merge-base..HEAD`) with `--diff`, else none."""
+    if opts.history and not repo.is_git:
+        raise InvalidInput(
+            "--history", "", "this directory is not a git repository", "drop --history"
+        )
+    if opts.files or not repo.is_git or git.rev_parse(repo.root, "HEAD") is None:
+        if opts.history and opts.files:
+            raise InvalidInput(
+                "--history", "", "cannot be combined with file names", "drop the file names"
+            )
+        return ()
+    if opts.history:
+        return ("HEAD",)
+    if ws.base_commit is not None:
+        return (f"{ws.base_commit}..HEAD",)
+    return ()
 
 
 _BASELINE_FIX = (

@@ -11,7 +11,8 @@ leak from. A masker knows two things:
   in a SAST snippet of the same line, and a PAN in a secrets snippet.
 * **Generic shapes**, found in any free text: PAN-shaped digit runs (13-19 digits, contiguous or
   in groups of four, Luhn-valid *and* in an issuer range), IBANs (mod-97), well-known credential
-  formats (Stripe, AWS, GitHub, Slack, Google, JWT, private-key blocks, `Bearer` tokens, URL
+  formats (Stripe, Adyen, Braintree, PayPal, Square, Checkout.com, GoCardless, Plaid, Twilio,
+  AWS, GitHub, Slack, Google, JWT, private-key blocks, `Bearer` tokens, URL
   passwords, quoted `password = "..."` assignments) and high-entropy tokens.
 
 What a masked value looks like (the useful parts are kept, PCI DSS 3.4.1):
@@ -174,7 +175,9 @@ def _iban_ok(text: str) -> bool:
         return False
 
 
-# (type, pattern): credential shapes that are secrets whatever their entropy
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# (type, pattern): credential shapes that are secrets whatever their entropy (the payment
+# providers' shapes as gates/checks/secrets/providers.py detects them; a type is its rule slug)
 _SECRET_SHAPES: tuple[tuple[str, str], ...] = (
     (
         "private-key",
@@ -183,6 +186,19 @@ _SECRET_SHAPES: tuple[tuple[str, str], ...] = (
     ),
     ("stripe-key", r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{8,}"),
     ("stripe-webhook-secret", r"\bwhsec_[0-9A-Za-z+/=]{16,}"),
+    (
+        "adyen-api-key",
+        r"\bAQE[0-9A-Za-z+/]{40,}={0,2}-[0-9A-Za-z+/]{20,}={0,2}(?:-[^\s\"'`,]{6,32})?",
+    ),
+    ("braintree-access-token", r"access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32}"),
+    ("paypal-access-token", r"\bA21AA[0-9A-Za-z_-]{50,}"),
+    ("square-access-token", r"\b(?:EAAA[0-9A-Za-z_-]{60}|sq0atp-[0-9A-Za-z_-]{22})"),
+    ("square-oauth", r"\bsq0csp-[0-9A-Za-z_-]{43}"),
+    ("checkout-secret-key", rf"\bsk_(?:(?:sbox_)?[a-z2-7]{{26}}[a-z2-7*#$=]|(?:test_)?{_UUID})"),
+    ("gocardless-access-token", r"(?<![0-9A-Za-z_])live_[0-9A-Za-z_-]{40}"),
+    ("plaid-secret", rf"\baccess-production-{_UUID}"),
+    ("twilio-key", r"\bSK[0-9a-f]{32}\b"),
+    ("twilio-auth-token", r"(?<=AC[0-9a-f]{32}:)[0-9a-f]{32}\b"),
     ("aws-access-key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
     ("github-token", r"\b(?:gh[pousr]_[0-9A-Za-z]{20,}|github_pat_[0-9A-Za-z_]{20,})"),
     ("gitlab-token", r"\bglpat-[0-9A-Za-z_-]{20,}"),

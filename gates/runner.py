@@ -78,6 +78,10 @@ class RunRequest:
     # The trust files were compared with the change's base (a trust ref or --diff): the run
     # checked `trust.changed`, found or not (the controls table counts it as covered).
     trust_checked: bool = False
+    # Secrets and card numbers in lines the change's commits (or all history) added
+    # (gates.history); those still in the tree or present at the base are dropped in `run`.
+    history_findings: tuple[Finding, ...] = ()
+    history_errors: tuple[GateError, ...] = ()  # the history scan failed (git): blocks, exit 3
     base_workspace: Workspace | None = None  # --diff: changed files as they were at the base
     # Repository-scope gates (signoff, reconcile) see every tracked file even when only some
     # files are scanned (pre-commit names, --diff): None means the same as `workspace`.
@@ -499,6 +503,16 @@ def _new_only(current: Sequence[Finding], base: Sequence[Finding]) -> _DiffOutco
     return _DiffOutcome(new=new, not_worse=not_worse)
 
 
+def _history_only(
+    req: RunRequest, current: Sequence[Finding], base: Sequence[Finding]
+) -> list[Finding]:
+    """History findings that no gate reports otherwise: a value still at that path in the tree
+    (current) or already there at the --diff base has the same fingerprint and is the gate's
+    to report or to accept. (Their per-path severity overrides are applied by gates.history.)"""
+    seen = {f.fingerprint for f in current} | {f.fingerprint for f in base}
+    return [f for f in req.history_findings if f.fingerprint not in seen]
+
+
 def _not_worse_note(findings: Sequence[Finding], base: str) -> str:
     """The run note for sized findings --diff did not report (the change did not make them worse)."""
     listed = ", ".join(f"{f.rule} {f.magnitude}" for f in findings)
@@ -561,11 +575,13 @@ def run(req: RunRequest) -> RunResult:
         adjusted = _apply_severity(r.findings, r.task.settings.severity)
         (base if r.task.base_side else current).extend(adjusted)
     diff_notes: list[str] = []
+    history = _history_only(req, current, base)
     if req.base_workspace is not None:
         outcome = _new_only(current, base)
         current = outcome.new
         if outcome.not_worse:
             diff_notes.append(_not_worse_note(outcome.not_worse, req.base_workspace.ref or ""))
+    current.extend(history)
     scanned = frozenset(req.workspace.files) if req.partial else None
     filtered = filtering.apply(
         current,
@@ -579,7 +595,7 @@ def run(req: RunRequest) -> RunResult:
     )
     gaps, gap_notes = coverage.submodule_gaps(req.policy, req.workspace.skipped)
     unscanned = _unscanned(req)
-    errors = sorted(set(errors + gaps), key=lambda e: (e.gate, e.reason))
+    errors = sorted(set(errors + gaps + list(req.history_errors)), key=lambda e: (e.gate, e.reason))
     blocked = any(f.blocking for f in filtered.findings)
     verdict, code = (
         (Verdict.ERROR, ExitCode.GATE_ERROR)

@@ -19,6 +19,7 @@ def test_demo_checkout_app(tmp_path: Path) -> None:
     assert {(f.rule, f.location.path, f.location.line) for f in found} == {
         ("secrets.stripe-key", "checkout/settings.py", 10),
         ("secrets.keyword", "checkout/settings.py", 10),
+        ("secrets.base64-high-entropy", "checkout/settings.py", 10),
         ("sast.bandit.B105", "checkout/settings.py", 10),
         ("sast.debug-enabled", "checkout/settings.py", 5),
         ("sast.webhook-signature-unverified", "checkout/webhooks.py", 13),

@@ -75,6 +75,7 @@ EXPECTED = {
     ("secrets.keyword", "app/settings.py", 3),
     ("secrets.github-token", "app/settings.py", 4),
     ("secrets.keyword", ".env", 1),
+    ("secrets.stripe-webhook-secret", ".env", 1),
     ("secrets.keyword", ".env", 2),
     ("secrets.keyword", "deploy/values.yaml", 3),
     ("secrets.private-key", "deploy/keys/signing.pem", 1),
@@ -140,7 +141,7 @@ def test_no_secret_in_clear_anywhere(found: list[Finding]) -> None:
             "secrets.stripe-key",
             "app/settings.py",
             "[stripe-key ••••p7dc]",
-            "Stripe Access Key hard-coded: [stripe-key ••••p7dc]",
+            "Stripe Secret Key hard-coded: [stripe-key ••••p7dc]",
         ),
         (
             "secrets.keyword",

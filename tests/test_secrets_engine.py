@@ -120,7 +120,26 @@ def test_mask(value: str, kind: str, masked: str) -> None:
 def test_listed_plugins_are_exactly_what_detect_secrets_discovers() -> None:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    from gates.checks.secrets.config import BUILTIN_PLUGINS
+    from gates.checks.secrets.config import BUILTIN_PLUGINS, PROVIDER_PLUGINS
 
-    discovered = sorted(c.__name__ for c in get_mapping_from_secret_type_to_class().values())
+    with transient_settings({"plugins_used": []}):
+        get_mapping_from_secret_type_to_class.cache_clear()  # other tests loaded our plugins
+        discovered = sorted(c.__name__ for c in get_mapping_from_secret_type_to_class().values())
     assert list(BUILTIN_PLUGINS) == discovered
+    assert not set(PROVIDER_PLUGINS) & set(BUILTIN_PLUGINS)
+
+
+def test_provider_plugins_load_through_detect_secrets_file_plugins() -> None:
+    """Our payment-provider plugins reach detect-secrets as `file://` custom plugins, the
+    loading path any third-party plugin takes, and each is listed in config and rules."""
+    from gates.checks.secrets import providers
+    from gates.checks.secrets.rules import KINDS
+
+    settings = config.parse({}).detect_secrets_settings()
+    by_name = {p["name"]: p for p in settings["plugins_used"]}
+    names = sorted(c.__name__ for c in providers.PROVIDER_PLUGINS)
+    assert names == sorted(config.PROVIDER_PLUGINS)
+    assert all(by_name[n]["path"].startswith("file://") for n in names)
+    assert "StripeDetector" not in by_name
+    assert "TwilioKeyDetector" not in by_name
+    assert {c.secret_type for c in providers.PROVIDER_PLUGINS} <= {k.ds_type for k in KINDS}

@@ -14,7 +14,9 @@ _EPILOG = """\
 examples:
   gates run                                   every tracked file, the repository's policy
   gates run --gate pii --gate secrets         only these gates
-  gates run --diff origin/main                only findings new since the merge base
+  gates run --diff origin/main                only findings new since the merge base (and
+                                              secrets/PANs in the change's commits)
+  gates run --history                         also every commit reachable from HEAD
   gates run --format sarif=gates.sarif --format text
   gates run --gate pii src/app.py tests/x.py  pre-commit mode: just these files
 
@@ -52,6 +54,12 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--diff", metavar="BASE", help="report only findings new relative to BASE (rename-aware)"
+    )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="also scan the lines every commit reachable from HEAD added (git log -p) for "
+        "secrets and card numbers; --diff scans its own commits (merge-base..HEAD) anyway",
     )
     p.add_argument(
         "--trust-ref",
@@ -113,6 +121,7 @@ def options_from(args: argparse.Namespace) -> Options:
         now=run_clock.now,
         clock_source=run_clock.source,
         allow_empty=bool(getattr(args, "allow_empty", False)),
+        history=bool(getattr(args, "history", False)),
         debug=args.debug,
         jobs=args.jobs,
     )

@@ -1,8 +1,12 @@
 """The secrets gate: proves no credential is hard-coded in the scanned files.
 
 detect-secrets' plugins and heuristic filters run as a library (engine.py), in parallel over files
-(`ctx.jobs` processes), plus our placeholder filter and a pinned-digest filter (git object ids and
-checksums under `rev:`/`sha:`/`checksum:`-like keys or in lockfiles are not secrets; digests.py);
+(`ctx.jobs` processes), with our payment-provider plugins (providers.py: Stripe, Adyen, Braintree,
+PayPal, Square, Checkout.com, GoCardless, Plaid, Twilio) loaded as detect-secrets custom plugins,
+literal defaults of environment reads scanned (envdefaults.py), plus our placeholder filter, a
+public-identifier filter (publishable keys, account sids; public.py) and a pinned-digest filter
+(git object ids and checksums under `rev:`/`sha:`/`checksum:`-like keys or in lockfiles are not
+secrets; digests.py);
 `.env`, YAML/JSON/INI config, notebooks (cell by cell) and private key blocks are covered. A finding carries a keyed fingerprint of the
 secret (HMAC, never the value) and a masked snippet (`sk_l••••••••abcd`). detect-secrets'
 `# pragma: allowlist secret` is recorded as a suppression request and still blocks: only signed
@@ -14,7 +18,9 @@ uncached. Pool workers die with the gate process and never outnumber the CPUs.
 Config keys: see config.py (plugins, base64_limit, hex_limit, keyword_exclude, disable_filters,
 exclude_secrets, exclude_lines, placeholders).
 Rule ids: `secrets.<kind>`, one per detect-secrets plugin (rules.py), e.g. `secrets.stripe-key`,
-`secrets.private-key`, `secrets.keyword`, `secrets.base64-high-entropy`.
+`secrets.adyen-api-key`, `secrets.private-key`, `secrets.keyword`, `secrets.base64-high-entropy`.
+The lines a change's commits added (git history) are scanned by `gates.history` with this
+gate's settings and reported under its rule ids.
 """
 
 from __future__ import annotations

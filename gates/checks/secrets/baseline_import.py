@@ -3,7 +3,8 @@
 The baseline lists, per file, each secret's type and `hashed_secret` (sha1 of the value). We
 rescan the listed files with our settings and return our findings whose secret the baseline lists
 (recomputing sha1 of each value found), so `gates baseline import` can accept exactly those, with
-our keyed fingerprints. The file is parsed strictly: duplicate keys, a wrong shape, a path leaving
+our keyed fingerprints. Entries of a detect-secrets type our provider plugins supersede (`Stripe
+Access Key`) count as our type (`Stripe Secret Key`). The file is parsed strictly: duplicate keys, a wrong shape, a path leaving
 the repository or an oversized file are InvalidInput naming the field and the fix.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gates.checks.secrets.gate import scan, settings_for, to_finding
+from gates.checks.secrets.rules import SUPERSEDED_TYPES
 from gates.errors import InvalidInput
 from gates.model import Finding
 from gates.registry import GateContext
@@ -68,7 +70,9 @@ def _wanted(doc: Mapping[str, Any], name: str) -> dict[str, set[tuple[str, str]]
                 raise InvalidInput(
                     name, f"{where}.hashed_secret", "expected 40 lowercase hex digits", fix
                 )
-            wanted.setdefault(pure.as_posix(), set()).add((kind, hashed))
+            wanted.setdefault(pure.as_posix(), set()).add(
+                (SUPERSEDED_TYPES.get(kind, kind), hashed)
+            )
     return wanted
 
 

@@ -1,8 +1,10 @@
 """The secrets gate's policy section: its JSON Schema, its typed form and detect-secrets settings.
 
 Keys (all optional):
-- `plugins`: detect-secrets plugin class names to run (default: every built-in plugin except
-  `IPPublicDetector`, which flags documentation IPs far more often than secrets).
+- `plugins`: detect-secrets plugin class names to run, built-in or our payment-provider plugins
+  (providers.py). Default: all of them except `IPPublicDetector` (it flags documentation IPs far
+  more often than secrets) and `StripeDetector`/`TwilioKeyDetector` (superseded by
+  `StripeKeyDetector`/`TwilioApiKeyDetector`).
 - `base64_limit` / `hex_limit`: Shannon entropy limits of the high-entropy plugins (4.5 / 3.0).
 - `keyword_exclude`: a regex; keyword findings on lines matching it are dropped.
 - `disable_filters`: detect-secrets heuristic filters to turn off, by short name
@@ -31,7 +33,30 @@ _HEURISTICS = (
     "is_not_alphanumeric_string",
     "is_swagger_file",
 )
-_NOT_BY_DEFAULT = frozenset({"IPPublicDetector"})
+# IPPublicDetector flags documentation IPs far more often than secrets; StripeDetector and
+# TwilioKeyDetector are superseded by our provider plugins (full-length Stripe keys; Twilio
+# API keys without reporting bare account sids).
+_NOT_BY_DEFAULT = frozenset({"IPPublicDetector", "StripeDetector", "TwilioKeyDetector"})
+# Our payment-provider plugins (providers.py), loaded by detect-secrets from that file.
+PROVIDER_PLUGINS = (
+    "AdyenApiKeyDetector",
+    "AdyenHmacKeyDetector",
+    "BraintreeAccessTokenDetector",
+    "BraintreePrivateKeyDetector",
+    "CheckoutSandboxKeyDetector",
+    "CheckoutSecretKeyDetector",
+    "GoCardlessAccessTokenDetector",
+    "PaypalAccessTokenDetector",
+    "PaypalClientSecretDetector",
+    "PlaidSecretDetector",
+    "SquareAccessTokenDetector",
+    "StripeKeyDetector",
+    "StripeTestKeyDetector",
+    "StripeWebhookSecretDetector",
+    "TwilioApiKeyDetector",
+    "TwilioAuthTokenDetector",
+)
+_UUID_FILTER = "is_potential_uuid"
 
 
 # detect-secrets 1.5.0's built-in plugins (it is pinned). Listed, not discovered: discovery imports
@@ -72,6 +97,20 @@ def builtin_plugins() -> tuple[str, ...]:
     return BUILTIN_PLUGINS
 
 
+def all_plugins() -> tuple[str, ...]:
+    """Every plugin a policy may name: detect-secrets' built-ins and our provider plugins."""
+    return tuple(sorted((*BUILTIN_PLUGINS, *PROVIDER_PLUGINS)))
+
+
+def providers_path() -> str:
+    """The file detect-secrets loads our provider plugins from (a `file://` plugin path)."""
+    from importlib.resources import as_file, files
+
+    resource = files("gates.checks.secrets").joinpath("providers.py")
+    with as_file(resource) as path:  # a real file for an installed package (wheel or -e)
+        return str(path)
+
+
 def _regex_list(description: str) -> dict[str, Any]:
     return {
         "type": "array",
@@ -87,11 +126,12 @@ SCHEMA: Mapping[str, Any] = {
     "properties": {
         "plugins": {
             "type": "array",
-            "items": {"type": "string", "enum": list(builtin_plugins())},
+            "items": {"type": "string", "enum": list(all_plugins())},
             "minItems": 1,
             "uniqueItems": True,
-            "description": "detect-secrets plugin class names to run (default: all built-in "
-            "plugins except IPPublicDetector).",
+            "description": "detect-secrets plugin class names to run, built-in or our payment-"
+            "provider plugins (default: all except IPPublicDetector, StripeDetector and "
+            "TwilioKeyDetector, which the provider plugins supersede).",
         },
         "base64_limit": {
             "type": "number",
@@ -142,8 +182,11 @@ class SecretsConfig:
     def detect_secrets_settings(self) -> dict[str, Any]:
         """The `transient_settings` configuration: plugins and filters, spelt as detect-secrets."""
         plugins: list[dict[str, Any]] = []
+        providers = providers_path() if set(self.plugins) & set(PROVIDER_PLUGINS) else ""
         for name in self.plugins:
             entry: dict[str, Any] = {"name": name}
+            if name in PROVIDER_PLUGINS:
+                entry["path"] = f"file://{providers}"
             if name == "Base64HighEntropyString":
                 entry["limit"] = self.base64_limit
             elif name == "HexHighEntropyString":
@@ -154,7 +197,7 @@ class SecretsConfig:
         filters: list[dict[str, Any]] = [
             {"path": "detect_secrets.filters.allowlist.is_line_allowlisted"},
             *(
-                {"path": f"detect_secrets.filters.heuristic.{name}"}
+                {"path": _heuristic_path(name)}
                 for name in _HEURISTICS
                 if name not in self.disable_filters
             ),
@@ -176,13 +219,19 @@ class SecretsConfig:
         return {"plugins_used": plugins, "filters_used": filters}
 
 
+def _heuristic_path(name: str) -> str:
+    if name == _UUID_FILTER:  # keeps uuid-shaped provider keys (dsfilters.py)
+        return "gates.checks.secrets.dsfilters.is_potential_uuid"
+    return f"detect_secrets.filters.heuristic.{name}"
+
+
 def _strings(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(str(v) for v in config.get(key, ()))
 
 
 def parse(config: Mapping[str, Any], *, source: str = "policy") -> SecretsConfig:
     """The validated policy section as a SecretsConfig; bad regexes are InvalidInput."""
-    default = tuple(p for p in builtin_plugins() if p not in _NOT_BY_DEFAULT)
+    default = tuple(p for p in all_plugins() if p not in _NOT_BY_DEFAULT)
     parsed = SecretsConfig(
         plugins=tuple(sorted(_strings(config, "plugins"))) or default,
         base64_limit=float(config.get("base64_limit", 4.5)),

@@ -8,7 +8,8 @@ We drop a hit only when both hold:
 - the value is a digest: 40 or 64 hex digits (a SHA-1 or SHA-256 git object id or checksum), or
   a Subresource Integrity string (`sha512-<base64>` of the digest's exact length);
 - it stands where a digest belongs: as the value of a key named `rev`, `revision`, `sha`, `sha1`,
-  `sha256`, `commit`, `commit_sha`, `commit_id`, `checksum` or `integrity` (any file), or
+  `sha256`, `commit`, `commit_sha`, `commit_id`, `checksum`, `integrity` or `fingerprint` (a
+  finding's fingerprint in our baseline or an approval statement; any file), or
   anywhere in a known lockfile (`package-lock.json`, `poetry.lock`, `Cargo.lock`, `go.sum`, ...).
 
 Everything else is still reported: a non-digest value in those files (an API key in a lockfile's
@@ -24,7 +25,7 @@ import re
 DIGEST_KEYS = frozenset(
     {
         "rev", "revision", "sha", "sha1", "sha256", "commit", "commit_sha", "commit_id",
-        "checksum", "integrity",
+        "checksum", "integrity", "fingerprint",
     }
 )  # fmt: skip
 LOCKFILES = frozenset(

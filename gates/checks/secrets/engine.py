@@ -9,6 +9,9 @@ Regex plugins use their `denylist`, the high-entropy plugins their quoted-string
 entropy limit, the keyword plugin its keyword list; an unknown (custom) plugin disables the
 prefilter. The same patterns first run over the whole text (MULTILINE, so `^`/`$` and lookarounds
 at line edges still hold) to drop the plugins that cannot match anywhere in the file.
+
+Two deliberate departures from `scan_file` (see `_candidates`): provider-shaped literals survive
+the indirect-reference filter, and literal defaults of environment reads are scanned.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from detect_secrets.core.potential_secret import PotentialSecret
-from detect_secrets.core.scan import _is_filtered_out, _scan_line
+from detect_secrets.core.scan import _is_filtered_out, _scan_line, get_filters_with_parameter
 from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
@@ -27,6 +30,9 @@ from detect_secrets.settings import get_plugins
 from detect_secrets.transformers import get_transformed_file
 from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import CodeSnippet, get_code_snippet
+from detect_secrets.util.inject import call_function_with_arguments
+
+from gates.checks.secrets import envdefaults
 
 LineTest = Callable[[str], bool]
 
@@ -101,36 +107,88 @@ def _line_sets(name: str, text: str) -> Iterator[list[str]]:
         yield eager
 
 
+_INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
+
+
+def _line_verdict(name: str, line: str, snippet: CodeSnippet) -> tuple[bool, bool]:
+    """(dropped by a line filter, dropped *only* by the indirect-reference filter)."""
+    indirect = False
+    for filter_fn in get_filters_with_parameter("line"):
+        try:
+            hit = call_function_with_arguments(filter_fn, filename=name, line=line, context=snippet)
+        except TypeError:
+            continue  # a filter that needs more than a line (a secret): not a line filter
+        if not hit:
+            continue
+        if filter_fn.path != _INDIRECT_FILTER:
+            return True, False
+        indirect = True
+    return indirect, indirect
+
+
+def _candidates(
+    name: str, line: str, snippet: CodeSnippet, plugins: Sequence[BasePlugin]
+) -> Iterator[tuple[str, Sequence[BasePlugin]]]:
+    """The strings to run plugins on for one line, each with the plugins that may read it.
+
+    The line itself with every plugin, unless a line filter drops it. The indirect-reference
+    filter (`x = lookup(...)`) is for values computed at run time: a provider-shaped literal in
+    the same call (`Client("AC…", "token")`) is still read by the shape plugins (providers.py).
+    Each literal default of an environment read (envdefaults.py) is read as `VAR = "default"`,
+    through the line filters again, by every plugin.
+    """
+    dropped, only_indirect = _line_verdict(name, line, snippet)
+    if not dropped:
+        yield line, plugins
+    elif only_indirect:
+        shaped = [p for p in plugins if getattr(p, "shaped", False)]
+        if shaped:
+            yield line, shaped
+    if dropped and not only_indirect:
+        return
+    for variable, value in envdefaults.defaults(line):
+        synthetic = envdefaults.as_assignment(variable, value)
+        if not _line_verdict(name, synthetic, snippet)[0]:
+            yield synthetic, plugins
+
+
 def scan_lines(
     name: str, lines: Sequence[str], prefilter: Prefilter
 ) -> Iterator[tuple[PotentialSecret, CodeSnippet]]:
-    """detect-secrets' per-line pipeline over `lines` (1-based numbers), with the prefilter."""
+    """detect-secrets' per-line pipeline over `lines` (1-based numbers), with the prefilter and
+    our two additions (`_candidates`); one hit per (line, type, value)."""
     content = [line.rstrip() for line in lines]
-    active = prefilter.active("\n".join(content))
+    synthetic = [
+        envdefaults.as_assignment(v, d) for line in content for v, d in envdefaults.defaults(line)
+    ]
+    active = prefilter.active("\n".join([*content, *synthetic]))
     if active is not None and not active:
         return
     plugins = get_plugins()
     for number, line in enumerate(content, start=1):
-        if active is not None and not any(c.line(line) for c in active):
+        extra = [envdefaults.as_assignment(v, d) for v, d in envdefaults.defaults(line)]
+        if active is not None and not any(c.line(t) for c in active for t in (line, *extra)):
             continue
         snippet = get_code_snippet(lines=content, line_number=number)
-        if _is_filtered_out(
-            required_filter_parameters=["line"], filename=name, line=line, context=snippet
-        ):
-            continue
-        for plugin in plugins:
-            for secret in _scan_line(
-                plugin=plugin, filename=name, line=line, line_number=number, context=snippet
-            ):
-                if not _is_filtered_out(
-                    required_filter_parameters=["context"],
-                    filename=secret.filename,
-                    secret=secret.secret_value,
-                    plugin=plugin,
-                    line=line,
-                    context=snippet,
+        seen: set[tuple[str, str]] = set()
+        for text, readers in _candidates(name, line, snippet, plugins):
+            for plugin in readers:
+                for secret in _scan_line(
+                    plugin=plugin, filename=name, line=text, line_number=number, context=snippet
                 ):
-                    yield secret, snippet
+                    key = (secret.type, secret.secret_value or "")
+                    if key in seen:
+                        continue
+                    if not _is_filtered_out(
+                        required_filter_parameters=["context"],
+                        filename=secret.filename,
+                        secret=secret.secret_value,
+                        plugin=plugin,
+                        line=text,
+                        context=snippet,
+                    ):
+                        seen.add(key)
+                        yield secret, snippet
 
 
 def scan_text(

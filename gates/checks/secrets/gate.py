@@ -28,12 +28,13 @@ from gates.checks.secrets.mask import mask
 from gates.checks.secrets.rules import BY_TYPE, Kind, rule_id
 from gates.checks.secrets.scanner import ALLOWLIST_PRAGMA, Hit, ScanSettings
 from gates.errors import GateCannotRun
+from gates.fingerprint import FingerprintKey
 from gates.model import Finding, Location
 from gates.redact import KIND_KEY, VALUE_KEY
 from gates.registry import GateContext
 
 GATE_ID = "secrets"
-ENGINE_VERSION = "secrets-engine-2"  # bump when scanning logic changes: invalidates the cache
+ENGINE_VERSION = "secrets-engine-6"  # bump when scanning logic changes: invalidates the cache
 _PARALLEL_MIN_FILES = 24
 
 
@@ -96,6 +97,11 @@ def _kind(hit: Hit) -> Kind:
 
 
 def to_finding(hit: Hit, ctx: GateContext) -> Finding:
+    return finding_for(hit, ctx.fingerprint_key)
+
+
+def finding_for(hit: Hit, key: FingerprintKey) -> Finding:
+    """A hit as the gate reports it: masked, with the keyed fingerprint of its value."""
     kind = _kind(hit)
     rule = rule_id(kind)
     masked = mask(hit.value, kind.slug)
@@ -106,7 +112,7 @@ def to_finding(hit: Hit, ctx: GateContext) -> Finding:
         severity=kind.severity,
         message=f"{kind.ds_type} hard-coded: {masked}{where}",
         location=Location(path=hit.path, line=hit.line),
-        fingerprint=ctx.fingerprint_key.sensitive(GATE_ID, rule, hit.path, hit.identity),
+        fingerprint=key.sensitive(GATE_ID, rule, hit.path, hit.identity),
         snippet=masked,
         # The raw value stays in memory only: it teaches the report masker (gates.redact) to
         # mask it in every other finding and log line; no report renders a `sensitive.` key.

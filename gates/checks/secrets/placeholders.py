@@ -18,7 +18,7 @@ WORDS = frozenset(
         "api", "apikey", "access", "auth", "change", "changeit", "changeme", "client", "dummy",
         "enter", "example", "fake", "fill", "fixme", "here", "in", "insert", "key", "me", "my",
         "none", "null", "password", "passwd", "pass", "placeholder", "private", "redacted",
-        "replace", "replaceme", "sample", "secret", "todo", "token", "your", "yours", "xxx",
+        "replace", "replaceme", "sample", "secret", "secrets", "todo", "token", "your", "yours", "xxx",
         "value", "goes", "put", "the", "a", "of", "live", "test", "stripe", "webhook",
         "signing", "sk", "pk", "rk", "whsec", "string", "tbd", "unset", "empty", "default",
     }

@@ -1,4 +1,8 @@
-"""The secrets gate's rule ids: one per detect-secrets plugin (`secrets.<kind>`), why and fix."""
+"""The secrets gate's rule ids: one per detect-secrets plugin (`secrets.<kind>`), why and fix.
+
+A plugin that supersedes a built-in one keeps its rule id (`StripeKeyDetector` and
+detect-secrets' `StripeDetector` are both `secrets.stripe-key`), so baselines and approvals
+stay valid; `RULES` lists each rule once."""
 
 from __future__ import annotations
 
@@ -195,13 +199,138 @@ KINDS: tuple[Kind, ...] = (
         slug="twilio-key",
         why="A Twilio key sends SMS and calls billed to you (and OTP interception).",
     ),
+    Kind(
+        plugin="StripeKeyDetector",
+        ds_type="Stripe Secret Key",
+        slug="stripe-key",
+        why="A live Stripe secret or restricted key can charge cards and issue refunds.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="StripeTestKeyDetector",
+        ds_type="Stripe Test Key",
+        slug="stripe-test-key",
+        why="A Stripe test-mode key moves no money but reads the account's test data and marks "
+        "where a live key will be put.",
+        severity=Severity.LOW,
+    ),
+    Kind(
+        plugin="StripeWebhookSecretDetector",
+        ds_type="Stripe Webhook Secret",
+        slug="stripe-webhook-secret",
+        why="A Stripe webhook signing secret lets anyone forge payment events your service trusts.",
+        severity=Severity.HIGH,
+    ),
+    Kind(
+        plugin="AdyenApiKeyDetector",
+        ds_type="Adyen API Key",
+        slug="adyen-api-key",
+        why="An Adyen API key makes payments, refunds and payouts as the merchant account.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="AdyenHmacKeyDetector",
+        ds_type="Adyen HMAC Key",
+        slug="adyen-hmac-key",
+        why="An Adyen HMAC key lets anyone forge notifications (payment authorised) you accept.",
+        severity=Severity.HIGH,
+    ),
+    Kind(
+        plugin="BraintreeAccessTokenDetector",
+        ds_type="Braintree Access Token",
+        slug="braintree-access-token",
+        why="A Braintree (PayPal SDK) production access token transacts as the merchant.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="BraintreePrivateKeyDetector",
+        ds_type="Braintree Private Key",
+        slug="braintree-private-key",
+        why="A Braintree private key, with its public key, charges and refunds as the merchant.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="PaypalAccessTokenDetector",
+        ds_type="PayPal Access Token",
+        slug="paypal-access-token",
+        why="A PayPal OAuth access token calls the REST API as the merchant until it expires.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="PaypalClientSecretDetector",
+        ds_type="PayPal Client Secret",
+        slug="paypal-client-secret",
+        why="A PayPal client secret mints access tokens for the merchant's REST app.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="SquareAccessTokenDetector",
+        ds_type="Square Access Token",
+        slug="square-access-token",
+        why="A Square access token takes payments and refunds as the seller.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="CheckoutSecretKeyDetector",
+        ds_type="Checkout.com Secret Key",
+        slug="checkout-secret-key",
+        why="A Checkout.com secret key makes payments, refunds and payouts as the merchant.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="CheckoutSandboxKeyDetector",
+        ds_type="Checkout.com Sandbox Key",
+        slug="checkout-sandbox-key",
+        why="A Checkout.com sandbox key moves no money but opens the sandbox account.",
+        severity=Severity.LOW,
+    ),
+    Kind(
+        plugin="GoCardlessAccessTokenDetector",
+        ds_type="GoCardless Access Token",
+        slug="gocardless-access-token",
+        why="A GoCardless live token collects Direct Debit payments and reads mandates (bank "
+        "details).",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="PlaidSecretDetector",
+        ds_type="Plaid Secret",
+        slug="plaid-secret",
+        why="A Plaid secret or production access token reads customers' bank accounts.",
+        severity=Severity.CRITICAL,
+    ),
+    Kind(
+        plugin="TwilioApiKeyDetector",
+        ds_type="Twilio API Key SID",
+        slug="twilio-key",
+        why="A Twilio key sends SMS and calls billed to you (and OTP interception).",
+    ),
+    Kind(
+        plugin="TwilioAuthTokenDetector",
+        ds_type="Twilio Auth Token",
+        slug="twilio-auth-token",
+        why="A Twilio auth token controls the whole account (SMS, calls, OTP interception).",
+        severity=Severity.CRITICAL,
+    ),
 )
 
 BY_TYPE = {k.ds_type: k for k in KINDS}
+# detect-secrets' built-in secret types whose plugins ours supersede (config._NOT_BY_DEFAULT):
+# a `.secrets.baseline` entry of the old type is the same secret under our type.
+SUPERSEDED_TYPES = {
+    "Stripe Access Key": "Stripe Secret Key",
+    "Twilio API Key": "Twilio API Key SID",
+}
 
 
 def rule_id(kind: Kind) -> str:
     return f"secrets.{kind.slug}"
+
+
+def _first_per_slug() -> tuple[Kind, ...]:
+    """One kind per rule id: the last listed wins (our plugin over the built-in it supersedes)."""
+    by_slug = {k.slug: k for k in KINDS}
+    return tuple(sorted(by_slug.values(), key=lambda k: k.slug))
 
 
 RULES: tuple[RuleInfo, ...] = (
@@ -214,7 +343,7 @@ RULES: tuple[RuleInfo, ...] = (
             default_severity=k.severity,
             tags=(k.cwe,),
         )
-        for k in KINDS
+        for k in _first_per_slug()
     ),
     rejected_rule("secrets"),
 )

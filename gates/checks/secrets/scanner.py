@@ -1,6 +1,6 @@
-"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder and pinned-digest
-filters (placeholders.py, digests.py), private-key blocks, notebooks and the allowlist pragma
-recorded as a suppression request.
+"""Scanning one file for secrets: detect-secrets (engine.py) plus our placeholder, pinned-digest
+and public-identifier filters (placeholders.py, digests.py, public.py), private-key blocks,
+notebooks and the allowlist pragma recorded as a suppression request.
 
 Runs inside worker processes; returns `Hit`s holding the secret value, which never leave the gate
 (the gate turns them into masked, keyed-fingerprint findings).
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.settings import get_settings, transient_settings
@@ -20,6 +21,7 @@ from gates import progress
 from gates.checks.secrets import engine, notebook
 from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
 from gates.checks.secrets.placeholders import is_placeholder
+from gates.checks.secrets.public import is_public_identifier
 
 _ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we read bytes ourselves
@@ -71,7 +73,11 @@ def _hits(
     for secret, snippet in found:
         value = secret.secret_value or ""
         line = snippet.target_line
-        if is_placeholder(value, line, placeholders) or is_pinned_digest(path, line, value):
+        if (
+            is_placeholder(value, line, placeholders)
+            or is_pinned_digest(path, line, value)
+            or is_public_identifier(value)
+        ):
             continue
         number = secret.line_number
         identity = _key_block(lines, number) if secret.type == "Private Key" else value
@@ -121,6 +127,9 @@ def configure(settings: ScanSettings) -> engine.Prefilter:
     ds.clear()
     ds.configure_plugins(settings.detect_secrets["plugins_used"])  # type: ignore[arg-type]  # built by config.py
     ds.configure_filters(settings.detect_secrets["filters_used"])  # type: ignore[arg-type]  # built by config.py
+    # detect-secrets caches its secret-type -> plugin class table once per process and does not
+    # refresh it when plugins change: our file-loaded provider plugins must be in it.
+    get_mapping_from_secret_type_to_class.cache_clear()
     # The pragma becomes a suppression request (recorded, still blocking), not a silent drop.
     ds.disable_filters(_ALLOWLIST_FILTER, _INVALID_FILE_FILTER, _LOCK_FILE_FILTER)
     return engine.build_prefilter()
