@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gates.checks.pii.national_ids import DEFAULT_KEYWORDS
+from gates.testpaths import TEST_PATHS
 
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
 
@@ -21,42 +22,8 @@ DEFAULT_FIXTURE_PATHS: tuple[str, ...] = (
     "*.ndjson",
 )
 
-# Where public test card numbers are expected: test directories and test files of the common
-# languages and frameworks (pytest, go test, RSpec, Jest/Vitest, JUnit, xUnit, Mocha).
-DEFAULT_TEST_PATHS: tuple[str, ...] = (
-    "**/test/**",
-    "**/tests/**",
-    "**/spec/**",
-    "**/specs/**",
-    "**/__tests__/**",
-    "**/__mocks__/**",
-    "**/testdata/**",
-    "**/test_data/**",
-    "**/fixtures/**",
-    "**/__fixtures__/**",
-    "**/src/test/**",
-    "test_*.py",
-    "*_test.py",
-    "*_tests.py",
-    "conftest.py",
-    "*_test.go",
-    "*_spec.rb",
-    "*_test.rb",
-    "*.test.ts",
-    "*.test.tsx",
-    "*.test.js",
-    "*.test.jsx",
-    "*.test.mjs",
-    "*.spec.ts",
-    "*.spec.tsx",
-    "*.spec.js",
-    "*.spec.jsx",
-    "*Test.java",
-    "*Tests.java",
-    "*Test.kt",
-    "*Tests.cs",
-    "*Test.php",
-)
+# Where public test card numbers are expected (shared with sast: gates.testpaths).
+DEFAULT_TEST_PATHS: tuple[str, ...] = TEST_PATHS
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",

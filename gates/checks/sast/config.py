@@ -8,7 +8,7 @@ Keys (all optional):
   drop findings below it (`low` here; the shipped `fintech-default` sets `medium`, `pci-strict`
   `low`); `bandit.severity`: bandit severity -> ours (default low->low, medium->medium,
   high->high), then one step lower when bandit's confidence is low (never below low);
-  `bandit.test_paths`: globs of test files (tests/, test/, test_*.py, *_test.py, conftest.py);
+  `bandit.test_paths`: globs of test files (default: gates.testpaths, as the pii gate's);
   `bandit.skip_in_tests`: test ids not reported in those files (`[B101]`: pytest asserts).
 - `tool_timeout`: seconds each tool process may run before the gate fails closed (900).
 """
@@ -24,11 +24,12 @@ from typing import Any
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
+from gates.testpaths import TEST_PATHS
 
 _LEVELS = ("low", "medium", "high")
 _SEVERITIES = [s.value for s in Severity]
 _BY_RANK = {s.rank: s for s in Severity}
-DEFAULT_TEST_PATHS = ("**/tests/**", "**/test/**", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_TEST_PATHS = TEST_PATHS  # the same test paths as the pii gate (gates.testpaths)
 DEFAULT_SKIP_IN_TESTS = ("B101",)
 
 SCHEMA: Mapping[str, Any] = {
