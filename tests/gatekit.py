@@ -29,10 +29,8 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
-def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
-    """A real git repository with `files` (path -> content) committed on `main`."""
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "-q", "-b", "main")
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write `files` (repo-relative path -> content) under `root`, creating directories."""
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,9 +38,24 @@ def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = Tr
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+
+
+def commit_files(root: Path, files: Mapping[str, str | bytes], message: str) -> str:
+    """Write `files` and commit everything in the working tree; the new commit's id."""
+    write_files(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+    """A real git repository with `files` (path -> content) committed on `main`."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
     if commit:
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", "initial")
+        commit_files(root, files, "initial")
+    else:
+        write_files(root, files)
     return root
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gatekit import git, make_repo, run_cli
+from tests.gatekit import commit_files, git, make_repo, run_cli
 
 STRIPE = "sk_" + "live_" + "51H8xKqLyjWDarjtT1zdp7dcAbQ93kfXm2"
 PAN = "4539 1488 " + "0343 6467"
@@ -18,17 +18,7 @@ POLICY = "version: 1\nextends: fintech-default\ngates:\n  reconcile: {enabled: f
 GATES = ("--gate", "secrets", "--gate", "pii", "--no-cache")
 
 
-def _commit(root: Path, files: dict[str, str | bytes], message: str) -> str:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
-    return git(root, "rev-parse", "HEAD").strip()
+_commit = commit_files
 
 
 @pytest.fixture

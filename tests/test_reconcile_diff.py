@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.gatekit import git, make_repo, run_cli
+from tests.gatekit import commit_files, git, make_repo, run_cli, write_files
 from tests.reconcile_data import jsonl, lifecycle, rep, report_csv
 
 OK = ["created", "authorized", "captured"]
@@ -27,15 +27,11 @@ def data(mismatches: int, good: int = 3) -> dict[str, str]:
     return {"data/events/part-1.jsonl": jsonl(events), "data/report.csv": report_csv(report)}
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+write = write_files
 
 
 def commit(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
+    commit_files(root, {}, message)
 
 
 @pytest.fixture
