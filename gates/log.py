@@ -82,7 +82,7 @@ def configure(
     use_json = fmt is LogFormat.JSON or (fmt is LogFormat.AUTO and (ci or not out.isatty()))
     _pending[:] = [_Settings(use_json=use_json, stream=out, verbose=verbose)]
     _verbose[0] = verbose
-    _route_stdlib(stream, verbose)
+    _route_stdlib(stream, verbose, use_json=use_json)
     if "structlog" in sys.modules:
         _apply()
 
@@ -90,6 +90,23 @@ def configure(
 class _MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return masker().text(super().format(record))
+
+
+class _JsonMaskingFormatter(logging.Formatter):
+    """A library's log record as one JSON line, like our own under CI: a log collector that
+    parses the stream must not meet a plain-text line in the middle of it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        event = {
+            "event": record.getMessage(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return json.dumps(mask_mapping(masker(), event), sort_keys=True)
 
 
 class _MaskingHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in stubs
@@ -105,12 +122,16 @@ class _MaskingHandler(logging.StreamHandler):  # type: ignore[type-arg]  # gener
         super().emit(record)
 
 
-def _route_stdlib(stream: TextIO | None, verbose: bool) -> None:
+def _route_stdlib(stream: TextIO | None, verbose: bool, *, use_json: bool = False) -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _MaskingHandler)]:
         root.removeHandler(old)
     handler = _MaskingHandler(stream)
-    handler.setFormatter(_MaskingFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        _JsonMaskingFormatter()
+        if use_json
+        else _MaskingFormatter("%(levelname)s %(name)s: %(message)s")
+    )
     handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
     root.addHandler(handler)
 
