@@ -286,8 +286,31 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
     """
     if not tasks:
         return []
-    with _reaper.watching(), _terminated_as_interrupt():
+    with _reaper.watching(), _terminated_as_interrupt(), _run_tempdir():
         return _execute(tasks, debug=debug)
+
+
+@contextmanager
+def _run_tempdir() -> Iterator[None]:
+    """One private temporary directory for everything the run's workers and tools write there
+    (`tempfile` in the forked workers, TMPDIR for the tools they start), removed when the run
+    ends: a worker killed on its timeout cannot clean up after itself, the run can."""
+    import shutil
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="release-gates-run-")
+    saved_dir, saved_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = root
+    os.environ["TMPDIR"] = root
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_dir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

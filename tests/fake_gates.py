@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from gates._proc import run_tool
 from gates.errors import InvalidInput
@@ -59,6 +60,10 @@ def _boom(ctx: GateContext) -> Iterable[Finding]:
 
 
 def _hang(ctx: GateContext) -> Iterable[Finding]:
+    import tempfile
+
+    # what a tool's scratch space looks like when its worker is killed on the timeout
+    (Path(tempfile.mkdtemp(prefix="hang-scratch-")) / "partial.json").write_text("{")
     threading.Event().wait()  # blocks forever: only the runner's timeout ends it
     return ()
 

@@ -299,3 +299,19 @@ def test_policy_validate_reports_what_run_would(
     validate_err = capsys.readouterr().err
     assert (run_code, validate_code) == (2, 2), (run_err, validate_err)
     assert validate_err == run_err
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_a_worker_killed_on_its_timeout_leaves_no_temporary_files(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    (repo / ".release-gates").mkdir()
+    (repo / POLICY).write_text("version: 1\ngates:\n  hang: {timeout: 1}\n")
+    assert run_cli(repo, "run", "--gate", "hang")[0] == 3
+    assert list(scratch.iterdir()) == []  # the run's own temp dir, and the worker's, are gone
+    assert tempfile.gettempdir() == str(scratch)  # and the caller's setting is restored
