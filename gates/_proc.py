@@ -18,6 +18,7 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -241,6 +242,7 @@ def stream_tool(
 
         timer = threading.Timer(timeout_s, _expire)
         timer.daemon = True
+        started = time.monotonic()
         timer.start()
         try:
             stdout = proc.stdout
@@ -261,7 +263,9 @@ def stream_tool(
             _reaper.unregister(proc.pid)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        if expired.is_set():
+        # Past the deadline is a timeout even when the tool won the race with its watchdog: the
+        # answer must not depend on thread scheduling.
+        if expired.is_set() or time.monotonic() - started > timeout_s:
             raise GateCannotRun(
                 gate,
                 f"{argv[0]} did not finish within {timeout_s:g}s",

@@ -109,6 +109,34 @@ def _line_sets(name: str, text: str) -> Iterator[list[str]]:
 
 _INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
 
+# detect-secrets' filename filters that skip a whole file by its name: an extension it guesses is
+# not text (.css, .svg, .map, .lock, .sum, .prefs, .iml, ...), a lockfile's name, or "swagger"
+# anywhere in the path. The workspace already tells text from binary by content (binaries are
+# scanned through their printable strings), and a key in `deploy.lock`, `theme.css` or
+# `swagger_client.py` ships all the same: a name must not hide one. Digests in lockfiles are
+# still not secrets (digests.py).
+SKIPPED_BY_NAME = frozenset(
+    {
+        "detect_secrets.filters.heuristic.is_non_text_file",
+        "detect_secrets.filters.heuristic.is_lock_file",
+        "detect_secrets.filters.heuristic.is_swagger_file",
+    }
+)
+
+
+def _name_filtered(name: str) -> bool:
+    """Whether a filename filter we keep (e.g. `is_invalid_file`) drops the file; filters that
+    need more than a name (a line, a secret) run later, as in `scan_file`."""
+    for filter_fn in get_filters_with_parameter("filename"):
+        if filter_fn.path in SKIPPED_BY_NAME:
+            continue
+        try:
+            if call_function_with_arguments(filter_fn, filename=name):
+                return True
+        except TypeError:
+            continue  # not a filename-only filter
+    return False
+
 
 def _line_verdict(name: str, line: str, snippet: CodeSnippet) -> tuple[bool, bool]:
     """(dropped by a line filter, dropped *only* by the indirect-reference filter)."""
@@ -194,8 +222,9 @@ def scan_lines(
 def scan_text(
     name: str, text: str, prefilter: Prefilter
 ) -> list[tuple[PotentialSecret, CodeSnippet]]:
-    """Everything detect-secrets' `scan_file` would report for a file named `name`."""
-    if _is_filtered_out(required_filter_parameters=["filename"], filename=name):
+    """Everything detect-secrets' `scan_file` would report for a file named `name`, except that
+    its guesses from the name alone (SKIPPED_BY_NAME) do not apply: we hand it text only."""
+    if _name_filtered(name):
         return []
     for lines in _line_sets(name, text):
         found = list(scan_lines(name, lines, prefilter))
