@@ -32,6 +32,7 @@ strings only, never over scanned files.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import re
 import urllib.parse
@@ -209,7 +210,50 @@ _SECRET_SHAPES: tuple[tuple[str, str], ...] = (
     ("npm-token", r"\bnpm_[0-9A-Za-z]{36}"),
     ("jwt", r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}"),
 )
-_SHAPES = re.compile("|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_SECRET_SHAPES)))
+# Literal text every match of a shape contains: a string holding none of a shape's hints cannot
+# match it, so the (slow, many-branched) alternation runs only over the shapes a string could
+# hold, and most strings (messages, paths, help texts) skip it entirely.
+_SHAPE_HINTS: dict[str, tuple[str, ...]] = {
+    "private-key": ("-----BEGIN ",),
+    "stripe-key": ("sk_", "rk_", "pk_"),
+    "stripe-webhook-secret": ("whsec_",),
+    "adyen-api-key": ("AQE",),
+    "braintree-access-token": ("access_token$production$",),
+    "paypal-access-token": ("A21AA",),
+    "square-access-token": ("EAAA", "sq0atp-"),
+    "square-oauth": ("sq0csp-",),
+    "checkout-secret-key": ("sk_",),
+    "gocardless-access-token": ("live_",),
+    "plaid-secret": ("access-production-",),
+    "twilio-key": ("SK",),
+    "twilio-auth-token": ("AC",),
+    "aws-access-key": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA"),
+    "github-token": ("gh", "github_pat_"),
+    "gitlab-token": ("glpat-",),
+    "slack-token": ("xox",),
+    "slack-webhook": ("hooks.slack.com/services/",),
+    "google-api-key": ("AIza",),
+    "sendgrid-key": ("SG.",),
+    "npm-token": ("npm_",),
+    "jwt": ("eyJ",),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _shapes_among(indices: tuple[int, ...]) -> re.Pattern[str]:
+    """The alternation of the shapes `indices` (groups keep their index: `s<i>`)."""
+    return re.compile("|".join(f"(?P<s{i}>{_SECRET_SHAPES[i][1]})" for i in indices))
+
+
+def _mask_shapes(text: str) -> str:
+    present = tuple(
+        i
+        for i, (kind, _) in enumerate(_SECRET_SHAPES)
+        if any(h in text for h in _SHAPE_HINTS[kind])
+    )
+    return _shapes_among(present).sub(_mask_shape, text) if present else text
+
+
 # A value assigned to a credential-named key, quoted, or a `Bearer` token, or a URL password:
 # only the value (group `v`) is masked.
 _ASSIGNED = re.compile(
@@ -219,6 +263,8 @@ _ASSIGNED = re.compile(
     r"|(?i:\bbearer)\s+(?P<b>[0-9A-Za-z._~+/-]{16,}=*)"
     r"|://[^/\s:@]{1,64}:(?P<u>[^/\s@]{3,})@"
 )
+# Every match of _ASSIGNED contains one of these (lower-cased): cheaper to look for than to run it.
+_ASSIGNED_HINTS = ("pass", "pwd", "secret", "key", "token", "bearer", "://")
 _TOKEN = re.compile(r"(?<![0-9A-Za-z+/_=-])[0-9A-Za-z+/_-]{20,}={0,2}(?![0-9A-Za-z+/_=-])")
 _HEXISH = re.compile(r"^[0-9a-fA-F-]+$")
 _DIGEST_PREFIX = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5)[-_]", re.IGNORECASE)
@@ -362,8 +408,9 @@ def generic(text: str) -> str:
     if any(ch.isdigit() for ch in text):
         text = _PAN.sub(_mask_pan_match, text)
         text = _IBAN.sub(_mask_iban_match, text)
-    text = _SHAPES.sub(_mask_shape, text)
-    text = _ASSIGNED.sub(_mask_assigned, text)
+    text = _mask_shapes(text)
+    if any(hint in text.lower() for hint in _ASSIGNED_HINTS):
+        text = _ASSIGNED.sub(_mask_assigned, text)
     return _TOKEN.sub(_mask_token, text)
 
 

@@ -213,3 +213,44 @@ def test_explain_adds_nothing_for_rules_without_a_value(capsys: pytest.CaptureFi
 
     assert main(["explain", "sast.float-money"]) == 0
     assert "masked:" not in capsys.readouterr().out
+
+
+_SHAPE_SAMPLES = [
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+    "key sk_" + "live_4eC39HqLyjWDarjtT1zdp7dc and rk_" + "test_abcdefgh12345678",
+    "whsec_" + "abcdefghijklmnop1234",
+    "AQE" + "a" * 40 + "=-" + "b" * 20,
+    "access_token$production$" + "abcdefghij123456$" + "0123456789abcdef" * 2,
+    "A21AA" + "x" * 50,
+    "EAAA" + "y" * 60 + " sq0atp-" + "z" * 22 + " sq0csp-" + "w" * 43,
+    "sk_sbox_" + "abcdefghijklmnopqrstuvwxyz" + "# sk_test_123e4567-e89b-12d3-a456-426614174000",
+    "token live_" + "L" * 40,
+    "access-production-123e4567-e89b-12d3-a456-426614174000",
+    "SK" + "0123456789abcdef" * 2 + " AC" + "0123456789abcdef" * 2 + ":" + "fedcba9876543210" * 2,
+    "AKIA" + "ZXCVBNMASDFGHJKL" + " ghp_" + "Q" * 24 + " github_pat_" + "R" * 24,
+    "glpat-"
+    + "S" * 20
+    + " xoxb-"
+    + "1234567890-abc"
+    + " https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX",
+    "AIza" + "T" * 35 + " SG." + "U" * 16 + "." + "V" * 16 + " npm_" + "W" * 36,
+    "eyJ" + "hbGciOiJI" + ".eyJ" + "zdWIiOiIx" + ".SflKxwRJ",
+    "a message with nothing secret in it: app/payments/service.py line 42",
+]
+
+
+@pytest.mark.parametrize("text", _SHAPE_SAMPLES)
+def test_shape_hints_never_change_what_is_masked(text: str) -> None:
+    """The literal hints only skip shapes a string cannot match: the result equals running the
+    whole alternation (every shape has a sample above)."""
+    import re
+
+    full = re.compile("|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(redact._SECRET_SHAPES)))
+    assert redact._mask_shapes(text) == full.sub(redact._mask_shape, text)
+
+
+def test_every_shape_has_a_sample_that_it_masks() -> None:
+    import re
+
+    for kind, pattern in redact._SECRET_SHAPES:
+        assert any(re.search(pattern, t) for t in _SHAPE_SAMPLES), kind
