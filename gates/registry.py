@@ -85,10 +85,12 @@ class GateSpec:
     # True: the gate is also given binary and large files (`Workspace.raw_files`) and reads them
     # with `Workspace.open_raw` (printable strings, streamed chunks); False: they are skipped.
     reads_raw: bool = False
-    # A repository-scope gate whose findings depend on data in the repository (reconcile): under
-    # --diff it also runs on that data at the merge base (`GateContext.revision`), and only what
-    # is new or larger than there (Finding.magnitude) is reported; others run once as usual.
-    compares_with_base: bool = False
+    # A repository-scope gate whose findings depend on data (reconcile): under --diff only what
+    # is new or larger than at the merge base (Finding.magnitude) is reported. Given the gate's
+    # config, it says whether that data lives in the repository: then the gate also runs at the
+    # merge base (`GateContext.revision`); else (a database, a topic) no change can alter the
+    # data, the base side equals this side and the gate runs once. None: not compared.
+    compares_with_base: Callable[[Mapping[str, Any]], bool] | None = None
     # Which files the gate would scan at all, by name (sast: source code in the languages its
     # engines parse); None: every file. A large or binary file that no gate able to scan it had
     # to skip is covered, not listed as unscanned (a 20 MB events.jsonl streamed by pii and

@@ -102,6 +102,9 @@ class _Task:
     settings: GateSettings
     ctx: GateContext
     base_side: bool = False
+    mirror_base: bool = (
+        False  # --diff: its findings are also the base side's (see compares_with_base)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,9 +195,17 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
                 disabled.append(spec.id)
                 continue
             ctx = context_for(req, spec, base_settings)
-            tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx))
-            if spec.compares_with_base and req.base_workspace is not None:
-                at_base = replace(ctx, revision=req.base_workspace.ref)
+            check, base_ws = spec.compares_with_base, req.base_workspace
+            compared = check is not None and base_ws is not None
+            in_repo = check is not None and base_ws is not None and check(base_settings.config)
+            # data outside the repository is the same at the base: this side's answer is both
+            tasks.append(
+                _Task(
+                    spec=spec, settings=base_settings, ctx=ctx, mirror_base=compared and not in_repo
+                )
+            )
+            if in_repo and base_ws is not None:
+                at_base = replace(ctx, revision=base_ws.ref)
                 tasks.append(_Task(spec=spec, settings=base_settings, ctx=at_base, base_side=True))
             continue
         gate_tasks = _file_tasks(req, spec, req.workspace, base_side=False)
@@ -597,6 +608,8 @@ def run(req: RunRequest) -> RunResult:
             continue
         adjusted = _apply_severity(r.findings, r.task.settings.severity)
         (base if r.task.base_side else current).extend(adjusted)
+        if r.task.mirror_base:
+            base.extend(adjusted)
     diff_notes: list[str] = []
     history = _history_only(req, current, base)
     if req.base_workspace is not None:

@@ -117,3 +117,56 @@ def test_tables_with_serial_keys_and_defaults_reconcile(
     code, text = _run(tmp_path, policy, *extra)
     assert code == 1, text  # the parity data plants discrepancies: blocked, not an error
     assert text.splitlines()[0].endswith(", postgres)" if pushdown else ", duckdb)")
+
+
+def test_diff_with_sources_outside_the_repository_runs_once_and_blocks_nothing(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """No change to the repository can alter a database: under --diff its data problems are
+    pre-existing (the base side equals this side), and the gate does not read it twice."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.gatekit import commit_files, git, make_repo
+
+    url = postgres_server.create_database("diff_external")
+    data.write_postgres(url, "events", data.events(), data.EVENT_FIELDS)
+    data.write_postgres(url, "report", data.report(), data.REPORT_FIELDS)
+    spec = {"kind": "postgres", "url_env": "RG_TEST_RECON_PG"}
+    doc = {
+        "version": 1,
+        "gates": {
+            "reconcile": {
+                **data.SECTION,
+                "enabled": True,
+                "events": {**spec, "table": "events"},
+                "report": {**spec, "table": "report"},
+            }
+        },
+    }
+    root = make_repo(
+        tmp_path / "repo", {".release-gates/policy.yaml": yaml.safe_dump(doc, sort_keys=False)}
+    )
+    git(root, "checkout", "-q", "-b", "pr")
+    commit_files(root, {"app/feature.py": "x = 1\n"}, "an unrelated change")
+    env = {**os.environ, "RG_TEST_RECON_PG": url}
+    env.pop("CI", None)
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gates", "-v", "--log-format", "json", "run",
+             "--gate", "reconcile", "--now", "2026-11-20T00:00:00Z", "--format", "json", *extra],
+            cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    whole = run()
+    assert whole.returncode == 1, whole.stderr[-2000:]  # the planted discrepancies block
+    diff = run("--diff", "main")
+    assert diff.returncode == 0, diff.stderr[-2000:]
+    report = json.loads(diff.stdout)
+    assert report["findings"] == []
+    assert any("no worse than at the merge base" in n for n in report["notes"])
+    events = [json.loads(line) for line in diff.stderr.splitlines() if line.startswith("{")]
+    started = [e for e in events if e["event"] == "gate_started" and e["gate"] == "reconcile"]
+    assert len(started) == 1

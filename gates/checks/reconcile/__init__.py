@@ -61,6 +61,18 @@ def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
     config_mod.parse(config, file=source, field="$.gates.reconcile")
 
 
+def _reads_repository_data(config: Mapping[str, Any]) -> bool:
+    """Whether a source is a file in the repository (which a change can alter): then --diff
+    compares with the data at the merge base; databases and topics are the same on both sides."""
+    from gates.checks.reconcile.at_revision import REPOSITORY_KINDS
+
+    kinds = {k.value for k in REPOSITORY_KINDS}
+    return any(
+        isinstance(spec, Mapping) and str(spec.get("kind")) in kinds
+        for spec in (config.get("events"), config.get("report"))
+    )
+
+
 GATE = GateSpec(
     id="reconcile",
     summary="Replay payment events through the policy's state machine and compare with the report",
@@ -71,7 +83,7 @@ GATE = GateSpec(
     default_timeout_s=900,
     tools=(),
     check_config=_check,
-    compares_with_base=True,
+    compares_with_base=_reads_repository_data,
 )
 
 __all__ = ["GATE"]
