@@ -18,6 +18,7 @@ class DiscrepancyClass(StrEnum):
     MISSING_EVENTS = "missing_events"
     AMOUNT_MISMATCH = "amount_mismatch"
     CURRENCY_MISMATCH = "currency_mismatch"
+    TAX_MISMATCH = "tax_mismatch"
     ILLEGAL_TRANSITION = "illegal_transition"
     OUT_OF_ORDER = "out_of_order"
     DUPLICATE_EVENT = "duplicate_event"
@@ -64,6 +65,7 @@ REPORT_COLUMNS = (
     "country",
     "region",
     "updated_at",
+    "tax",
 )
 REQUIRED_COLUMNS = {
     Side.EVENTS: ("payment_id", "event_type", "occurred_at"),

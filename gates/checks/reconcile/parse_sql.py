@@ -227,12 +227,21 @@ def parsed_select(
             f"LOWER({text('status')}) AS status",
             f"{_time(upd[0], upd[1], where) if upd else 'CAST(NULL AS TIMESTAMP)'} AS ts",
             f"{present('updated_at')} AS has_ts",
+            f"{present('tax')} AS has_tax",
         ]
+        tax = col.get("tax")
+        inner.append(
+            f"{_amount(tax[0], tax[1], cmap.amount_format, cur_expr, cfg, where)} AS tax"
+            if tax is not None
+            else "CAST(NULL AS BIGINT) AS tax"
+        )
         checks.append("WHEN status IS NULL THEN 'missing status'")
         if upd is not None:
             checks.append("WHEN ts IS NULL AND has_ts THEN 'bad timestamp'")
     if amount is not None:
         checks.append("WHEN has_amt AND amt IS NULL THEN 'bad amount'")
+    if side is Side.REPORT and cmap.has("tax"):
+        checks.append("WHEN has_tax AND tax IS NULL THEN 'bad tax'")
     if cmap.has("currency"):
         checks.append(
             "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"

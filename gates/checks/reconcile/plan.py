@@ -36,6 +36,7 @@ from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select
 from gates.checks.reconcile.sources import quote_literal
+from gates.checks.reconcile.tax import with_expected_tax
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
@@ -191,6 +192,8 @@ def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
         out.add(DiscrepancyClass.GEO_CURRENCY)
     if cfg.geo_residency:
         out.add(DiscrepancyClass.GEO_RESIDENCY)
+    if cfg.tax and cfg.report.has("tax"):
+        out.add(DiscrepancyClass.TAX_MISMATCH)
     return frozenset(out)
 
 
@@ -262,7 +265,8 @@ def build_plan(
     )
     rg_rp_pay = (
         "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
-        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
+        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts, "
+        "MIN(tax) AS tax "
         "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_etc", cfg)
@@ -275,18 +279,20 @@ def build_plan(
         "e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
         "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
         "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
-        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
+        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, r.tax AS rp_tax, "
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
         f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
         "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
     )
+    evaluated = evaluated_classes(cfg)
+    if DiscrepancyClass.TAX_MISMATCH in evaluated:
+        rg_pay = with_expected_tax(rg_pay, cfg.tax)
 
     status_ok = " ".join(
         f"WHEN {_lit(st)} THEN status IN {_in_list(vals)}" for st, vals in machine.statuses
     )
     implied = " ".join(f"WHEN {_lit(st)} THEN {_lit(vals[0])}" for st, vals in machine.statuses)
     terminal = _in_list(sorted(machine.terminal)) if machine.terminal else "('')"
-    evaluated = evaluated_classes(cfg)
     both_amt = cfg.events.has("amount") and cfg.report.has("amount")
     both_cur = cfg.events.has("currency") and cfg.report.has("currency")
     branches: list[tuple[DiscrepancyClass, str, str, str, str]] = [
@@ -354,6 +360,19 @@ def build_plan(
                 "'report ' || rp_cur || ', events ' || ev_cur",
                 "ev_cur",
                 "ev_amt",
+            )
+        )
+    if DiscrepancyClass.TAX_MISMATCH in evaluated:
+        same_cur = "(ev_cur IS NULL OR rp_cur IS NULL OR ev_cur = rp_cur)"
+        branches.append(
+            (
+                DiscrepancyClass.TAX_MISMATCH,
+                f"has_rp AND tax_rule IS NOT NULL AND rp_tax IS NOT NULL AND amt IS NOT NULL "
+                f"AND {same_cur} AND ABS(exp_tax - rp_tax) > tax_tol",
+                "'report tax ' || CAST(rp_tax AS VARCHAR) || ', expected ' "
+                "|| CAST(exp_tax AS VARCHAR) || ' (' || country || ' ' || tax_label || ')'",
+                "cur",
+                "ABS(exp_tax - rp_tax)",
             )
         )
     if has_seq:

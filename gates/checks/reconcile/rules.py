@@ -44,6 +44,14 @@ _INFO: dict[C, tuple[str, str, Severity]] = {
         "correct the affected rows.",
         _S.CRITICAL,
     ),
+    C.TAX_MISMATCH: (
+        "Reported tax differs from the policy's tax rule beyond its tolerance",
+        "Customers and tax authorities see a wrong tax amount. Check the rate, whether prices "
+        "include tax, the rounding mode and the currency's minor unit in the checkout or "
+        "invoicing code (integer minor units or Decimal, never floats), then correct the "
+        "reported tax; if the rate changed, update `tax` in the policy (a reviewed change).",
+        _S.HIGH,
+    ),
     C.ILLEGAL_TRANSITION: (
         "An event is not allowed in the state the payment was in",
         "E.g. a refund before capture or events after a terminal state. Fix the event producer "
