@@ -36,6 +36,7 @@ SECTION: Mapping[str, Any] = {
             "currency": "currency",
             "country": "country",
             "region": "region",
+            "tax": "tax",
         },
     },
     "amounts": {"events": "minor_units", "report": "minor_units"},
@@ -65,6 +66,8 @@ SECTION: Mapping[str, Any] = {
         "currencies": {"DE": ["EUR"], "US": ["USD"]},
         "residency": {"DE": ["eu-west"], "US": ["us-east"]},
     },
+    # 19% included in the amount: 1500 carries 239.49 -> 239, 1190 carries exactly 190.
+    "tax": {"DE": {"rate": "19%", "inclusive": True, "rounding": "half_up"}},
 }
 
 EVENT_FIELDS = (
@@ -78,7 +81,7 @@ EVENT_FIELDS = (
     "country",
     "region",
 )
-REPORT_FIELDS = ("payment_id", "status", "amount", "currency", "country", "region")
+REPORT_FIELDS = ("payment_id", "status", "amount", "currency", "country", "region", "tax")
 
 
 def _flow(
@@ -119,6 +122,7 @@ def _row(
     currency: str = "EUR",
     country: str = "DE",
     region: str = "eu-west",
+    tax: int | None = 239,
 ) -> dict[str, Any]:
     return {
         "payment_id": pid,
@@ -127,6 +131,7 @@ def _row(
         "currency": currency,
         "country": country,
         "region": region,
+        "tax": tax,
     }
 
 
@@ -157,6 +162,7 @@ def events() -> list[dict[str, Any]]:
         region="us-east",
         amount=990,
     )  # clean, another currency
+    rows += _flow("p16", PAID, amount=1190)  # report tax differs from the DE rule
     missing_id = _flow("x", ["created"])[0]
     missing_id["payment_id"] = None
     rows.append(missing_id)  # no payment id
@@ -167,7 +173,7 @@ def report() -> list[dict[str, Any]]:
     return [
         _row("p01", "completed"),
         _row("p02", "pending"),
-        _row("p04", "completed", amount=700),  # no events
+        _row("p04", "completed", amount=700, tax=112),  # no events (tax of 700: 111.76)
         _row("p05", "completed", amount=1000),
         _row("p06", "completed", currency="USD"),
         _row("p07", "refunded"),
@@ -178,7 +184,10 @@ def report() -> list[dict[str, Any]]:
         _row("p12", "completed", region="us-east"),
         _row("p13", "pending"),
         _row("p14", "pending"),
-        _row("p15", "failed", currency="USD", country="US", region="us-east", amount=990),
+        _row(
+            "p15", "failed", currency="USD", country="US", region="us-east", amount=990, tax=None
+        ),  # no tax rule for US
+        _row("p16", "completed", amount=1190, tax=189),  # 1190 incl. 19% carries 190
     ]
 
 
@@ -202,7 +211,12 @@ def write_parquet(path: Path, rows: list[dict[str, Any]], fields: tuple[str, ...
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"seq": pa.int64(), "amount": pa.int64(), "ts": pa.timestamp("us", tz="UTC")}
+    types = {
+        "seq": pa.int64(),
+        "amount": pa.int64(),
+        "tax": pa.int64(),
+        "ts": pa.timestamp("us", tz="UTC"),
+    }
     cols = {}
     for f in fields:
         values = [r[f] for r in rows]
@@ -215,7 +229,7 @@ def write_parquet(path: Path, rows: list[dict[str, Any]], fields: tuple[str, ...
 def write_sqlite(
     path: Path, table: str, rows: list[dict[str, Any]], fields: tuple[str, ...]
 ) -> None:
-    types = {"seq": "INTEGER", "amount": "INTEGER"}
+    types = {"seq": "INTEGER", "amount": "INTEGER", "tax": "INTEGER"}
     db = sqlite3.connect(path)
     try:
         cols = ", ".join(f"{f} {types.get(f, 'TEXT')}" for f in fields)
@@ -236,7 +250,7 @@ def write_postgres(
     import psycopg
     from psycopg import sql
 
-    types = {"seq": "bigint", "amount": "bigint", "ts": "timestamptz"}
+    types = {"seq": "bigint", "amount": "bigint", "tax": "bigint", "ts": "timestamptz"}
     with psycopg.connect(url) as conn:
         conn.execute(
             sql.SQL("CREATE TABLE {} ({})").format(

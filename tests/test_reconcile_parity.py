@@ -165,6 +165,7 @@ def test_reference_finds_the_planted_discrepancies(
         "missing_events": ("p04",),
         "amount_mismatch": ("p05",),
         "currency_mismatch": ("p06",),
+        "tax_mismatch": ("p16",),
         "illegal_transition": ("p07",),
         "out_of_order": ("p08",),
         "duplicate_event": ("p09",),
@@ -179,6 +180,9 @@ def test_reference_finds_the_planted_discrepancies(
     amounts = {c.cls.value: c.amounts for c in result.classes if c.count}
     assert amounts["amount_mismatch"] == (("EUR", 500),)
     assert amounts["missing_events"] == (("EUR", 700),)
+    assert amounts["tax_mismatch"] == (("EUR", 1),)
+    [tax_row] = [r for r in reference[1] if r["class"] == "tax_mismatch"]
+    assert tax_row["detail"] == "report tax 189, expected 190 (DE 19% inclusive, half_up)"
 
 
 # Spark reads Parquet itself and every other source through the same DuckDB-to-Arrow bridge, so
