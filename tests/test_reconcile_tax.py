@@ -110,6 +110,8 @@ def _section(report_tax: bool = True) -> dict[str, Any]:
     section["tax"]["XL"] = {"rate": "10%", "inclusive": False, "rounding": "up", "tolerance": 1}
     if report_tax:
         section["columns"]["report"]["tax"] = "tax"
+    else:
+        del section["columns"]["report"]["tax"]
     return section
 
 
