@@ -133,6 +133,7 @@ class ReconcileConfig:
     geo_currencies: tuple[tuple[str, tuple[str, ...]], ...]
     geo_residency: tuple[tuple[str, tuple[str, ...]], ...]
     tax: tuple[tuple[str, TaxRule], ...]  # per country (regions expanded), sorted
+    ip_database: str | None  # geo.ip_database: repo-relative MaxMind file (geoip.py)
     thresholds: tuple[tuple[DiscrepancyClass, Threshold], ...]  # every class
     sample_size: int
 
@@ -197,6 +198,26 @@ def parse(
         raise bad(
             "geo.residency", "residency rules need a country column", "map columns.events.country"
         )
+    ip_database = geo.get("ip_database")
+    if ip_database is not None:
+        if not isinstance(ip_database, str) or not ip_database.strip():
+            raise bad(
+                "geo.ip_database",
+                "expected a path",
+                "write ip_database: geo/GeoLite2-Country.mmdb",
+            )
+        if not (events.has("ip") or report.has("ip")):
+            raise bad(
+                "geo.ip_database",
+                "a GeoIP database needs an ip column",
+                "map columns.events.ip (or columns.report.ip)",
+            )
+        if not (events.has("country") or report.has("country")):
+            raise bad(
+                "geo.ip_database",
+                "IP countries are compared with a country column",
+                "map columns.events.country",
+            )
     if tax and not (events.has("country") or report.has("country")):
         raise bad("tax", "tax rules need a country column", "map columns.events.country")
     if tax and not (events.has("amount") or report.has("amount")):
@@ -236,6 +257,7 @@ def parse(
         geo_currencies=geo_cur,
         geo_residency=geo_res,
         tax=tax,
+        ip_database=ip_database,
         thresholds=_thresholds(_mapping(section.get("thresholds", {}), "thresholds", bad), bad),
         sample_size=sample,
     )

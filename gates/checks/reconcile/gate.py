@@ -82,7 +82,9 @@ def _reconcile(
     report = source_from(cfg.report_source, "report", root=root, file=file)
     engine_name = ctx.config.get("engine")
     with open_engine(engine_name, events=events, report=report) as engine:
-        result = reconcile(engine, cfg, events, report, as_of=cfg.as_of or ctx.now)
+        result = reconcile(
+            engine, cfg, events, report, as_of=cfg.as_of or ctx.now, root=root, file=file
+        )
     if result.audit.payments == 0 and result.count(DiscrepancyClass.UNREADABLE) == 0:
         return None
     return findings(

@@ -25,6 +25,8 @@ class DiscrepancyClass(StrEnum):
     STUCK = "stuck"
     GEO_CURRENCY = "geo_currency"
     GEO_RESIDENCY = "geo_residency"
+    GEO_IP_MISMATCH = "geo_ip_mismatch"
+    GEO_UNKNOWN_IP = "geo_unknown_ip"
     UNREADABLE = "unreadable"
 
 
@@ -56,6 +58,7 @@ EVENT_COLUMNS = (
     "currency",
     "country",
     "region",
+    "ip",
 )
 REPORT_COLUMNS = (
     "payment_id",  # required
@@ -66,6 +69,7 @@ REPORT_COLUMNS = (
     "region",
     "updated_at",
     "tax",
+    "ip",
 )
 REQUIRED_COLUMNS = {
     Side.EVENTS: ("payment_id", "event_type", "occurred_at"),

@@ -163,6 +163,16 @@ def type_code(etype: str, cfg: ReconcileConfig) -> str:
     return f"CAST(CASE {etype} {whens} END AS SMALLINT)"
 
 
+def ip_text(cmap: ColumnMap, schema: SourceSchema, file: str) -> str | None:
+    """The side's IP address as the plan reads it (trimmed text, NULL when empty)."""
+    v = _col(cmap, schema, "ip", file)
+    return None if v is None else _text(*v)
+
+
+def uses_ip(cmap: ColumnMap, cfg: ReconcileConfig) -> bool:
+    return cfg.ip_database is not None and cmap.has("ip")
+
+
 def parsed_select(
     side: Side, cmap: ColumnMap, schema: SourceSchema, cfg: ReconcileConfig, file: str, raw_rel: str
 ) -> str:
@@ -246,7 +256,13 @@ def parsed_select(
         checks.append(
             "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
         )
-    return (
-        f"SELECT *, CASE {' '.join(checks)} END AS err "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-        f"FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
-    )
+    rows = f"SELECT {', '.join(inner)} FROM {raw_rel}"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+    if uses_ip(cmap, cfg):
+        # The country of each address comes from the ip_map relation (geoip.py).
+        inner.append(f"{text('ip')} AS ip")
+        rows = (
+            f"SELECT r0.*, g.ip_country, g.ip_valid FROM (SELECT {', '.join(inner)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            f"FROM {raw_rel}) AS r0 LEFT JOIN ip_map AS g ON r0.ip = g.ip_text"
+        )
+        checks.append("WHEN ip IS NOT NULL AND NOT COALESCE(ip_valid, TRUE) THEN 'bad ip'")
+    return f"SELECT *, CASE {' '.join(checks)} END AS err FROM ({rows}) AS r"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)

@@ -94,6 +94,21 @@ _INFO: dict[C, tuple[str, str, Severity]] = {
         "transfer must be reported.",
         _S.HIGH,
     ),
+    C.GEO_IP_MISMATCH: (
+        "The payment's IP address is in another country than its card or billing country",
+        "A payment made from abroad can be travel, or card testing and account takeover. Check "
+        "the payment with your fraud team (3-D Secure result, device, velocity); if such "
+        "payments are expected, raise this class's threshold in the policy (a reviewed change) "
+        "rather than ignoring it.",
+        _S.MEDIUM,
+    ),
+    C.GEO_UNKNOWN_IP: (
+        "The payment's IP address is not in the GeoIP database",
+        "Its country cannot be checked: the address is private, reserved, new or the database is "
+        "out of date. Update the database the policy points at (`geo.ip_database`), and find "
+        "why a private or proxy address reached the payment records instead of the client's.",
+        _S.LOW,
+    ),
     C.UNREADABLE: (
         "Rows that could not be read (bad amount, unknown event type, missing id)",
         "Unreadable rows are not reconciled, so they could hide any other discrepancy. Fix the "

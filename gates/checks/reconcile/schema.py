@@ -182,6 +182,13 @@ SCHEMA: dict[str, Any] = {
                     "description": "Allowed data-residency regions per ISO country code.",
                     "additionalProperties": _str_list("Region names."),
                 },
+                "ip_database": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "MaxMind database (.mmdb) inside the repository: the "
+                    "country of each payment's ip column is compared with its country "
+                    "(geo_ip_mismatch); addresses it does not hold are geo_unknown_ip.",
+                },
             },
         },
         "regions": {
