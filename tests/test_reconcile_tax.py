@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
@@ -26,6 +28,7 @@ from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
 from gates.checks.reconcile.plan import evaluated_classes
 from gates.checks.reconcile.sources import parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
+from gates.checks.reconcile.tax import HUNDRED, RATE_SCALE, Rounding, TaxRule, with_expected_tax
 from gates.errors import InvalidInput
 from tests import reconcile_parity_data as data
 from tests.reconcile_servers import PostgresServer
@@ -49,6 +52,7 @@ RULES = {
     "XI": ("8.875%", False, "half_even"),
     "XJ": ("8.875%", True, "half_up"),
     "XK": ("100%", True, "half_even"),
+    "XM": ("0.000001%", False, "up"),  # the smallest remainder there is: 1 / 10^8
 }
 # Exclusive 10% is amount/10 (.5 at 5, 15, 25); inclusive 20% is amount/6 (.5 at 3, 9, 15);
 # 8.875% exclusive is .5 at 400 and 1200; 100% inclusive is amount/2.
@@ -91,6 +95,8 @@ def reference_tax(amount: int, rate: str, inclusive: bool, rounding: str) -> int
         (-9, "20%", True, (-2, -2, -1, -2)),
         (400, "8.875%", False, (36, 36, 35, 36)),  # 35.5
         (1200, "8.875%", False, (107, 106, 106, 107)),  # 106.5
+        (1, "0.000001%", False, (0, 0, 0, 1)),  # 0.00000001
+        (-1, "0.000001%", False, (0, 0, 0, -1)),
     ],
 )
 def test_reference_rounds_half_cases_as_documented(
@@ -347,3 +353,34 @@ def test_regions_expand_for_geo_rules_and_own_entries_win() -> None:
     section["geo"] = {"currencies": {"EEA": ["EUR"], "NO": ["NOK"]}}
     cfg = config_mod.parse(section, file="policy.yaml")
     assert cfg.geo_currencies == (("DE", ("EUR",)), ("FR", ("EUR",)), ("NO", ("NOK",)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amounts=st.lists(
+        st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1), min_size=1, max_size=40
+    ),
+    scaled=st.integers(min_value=0, max_value=HUNDRED),
+    inclusive=st.booleans(),
+    mode=st.sampled_from(list(MODES)),
+)
+@example(amounts=[1, -1, 99_999_999, 10**18 - 1], scaled=1, inclusive=False, mode="up")
+@example(amounts=[1, -1, 119, -119], scaled=1, inclusive=True, mode="up")
+def test_expected_tax_sql_is_exact_for_any_rate_and_amount(
+    amounts: list[int], scaled: int, inclusive: bool, mode: str
+) -> None:
+    """The SQL (DuckDB) against the decimal reference: any rate to 6 decimals, 18-digit amounts."""
+    import duckdb
+
+    whole, frac = divmod(scaled, RATE_SCALE)
+    rate = f"{whole}.{frac:06d}%"
+    rule = TaxRule(scaled=scaled, inclusive=inclusive, rounding=Rounding(mode), tolerance=0)
+    values = ", ".join(f"('XA', CAST({a} AS BIGINT))" for a in amounts)
+    inner = f"SELECT * FROM (VALUES {values}) AS v(country, amt)"  # noqa: S608 - test literals
+    sql = f"SELECT amt, exp_tax FROM ({with_expected_tax(inner, (('XA', rule),))}) AS q"  # noqa: S608 - test SQL
+    con = duckdb.connect()
+    try:
+        got = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    assert got == [(a, reference_tax(a, rate, inclusive, mode)) for a in amounts]
