@@ -66,11 +66,7 @@ def section(database: str = "geo/test.mmdb") -> dict[str, Any]:
     return out
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("geoip")
-    (root / "geo").mkdir()
-    build_mmdb(root / "geo" / "test.mmdb")
+def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     events, report = [], []
     for pid, (ip, country) in PAYMENTS.items():
         for seq, etype in enumerate(("created", "authorized", "captured"), start=1):
@@ -89,15 +85,32 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 }
             )
         report.append({**data._row(pid, "completed", country=country), "tax": None})
+    return events, report
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("geoip")
+    (root / "geo").mkdir()
+    build_mmdb(root / "geo" / "test.mmdb")
+    events, report = _rows()
     for name, rows in (("events.jsonl", events), ("report.jsonl", report)):
         (root / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return root
 
 
-def _run(root: Path, engine: Any, sec: dict[str, Any] | None = None) -> Any:
+JSONL = ({"kind": "jsonl", "path": "events.jsonl"}, {"kind": "jsonl", "path": "report.jsonl"})
+
+
+def _run(
+    root: Path,
+    engine: Any,
+    sec: dict[str, Any] | None = None,
+    specs: tuple[dict[str, Any], dict[str, Any]] = JSONL,
+) -> Any:
     cfg = config_mod.parse(sec or section(), file="policy.yaml")
-    ev = parse_source({"kind": "jsonl", "path": "events.jsonl"}, root=root, file="p", field="e")
-    rp = parse_source({"kind": "jsonl", "path": "report.jsonl"}, root=root, file="p", field="r")
+    ev = parse_source(specs[0], root=root, file="p", field="e")
+    rp = parse_source(specs[1], root=root, file="p", field="r")
     sink = ListSink()
     result = reconcile(engine, cfg, ev, rp, as_of=data.AS_OF, sink=sink, root=root)
     return result, sink.rows
@@ -157,6 +170,33 @@ def test_engines_join_the_same_ip_map(
     assert rows == ref_rows
 
 
+def test_postgres_pushdown_uploads_only_the_ip_map(
+    root: Path,
+    reference: tuple[ReconcileResult, list[dict[str, Any]]],
+    postgres_server: PostgresServer,
+) -> None:
+    """Both sources in one database: the plan runs there, with the mapping uploaded beside."""
+    url = postgres_server.create_database("geoip")
+    events, report = _rows()
+    data.write_postgres(url, "events", events, (*data.EVENT_FIELDS, "ip"))
+    data.write_postgres(url, "report", report, data.REPORT_FIELDS)
+    specs = (
+        {"kind": "postgres", "url": url, "table": "events"},
+        {"kind": "postgres", "url": url, "table": "report"},
+    )
+    server = PostgresSource(display_url="geoip", url=url, table="events")
+    with PostgresEngine(server) as engine:
+        result, rows = _run(root, engine, specs=specs)
+    ref, ref_rows = reference
+    assert (result.classes, result.unreadable, result.geo, result.audit) == (
+        ref.classes,
+        ref.unreadable,
+        ref.geo,
+        ref.audit,
+    )
+    assert rows == ref_rows
+
+
 @pytest.mark.parametrize(
     ("database", "problem"),
     [
@@ -176,3 +216,29 @@ def test_database_needs_an_ip_column() -> None:
     del sec["columns"]["events"]["ip"]
     with pytest.raises(InvalidInput, match="needs an ip column"):
         config_mod.parse(sec, file="policy.yaml")
+
+
+def test_report_side_address_when_events_have_none(tmp_path: Path) -> None:
+    (tmp_path / "geo").mkdir()
+    build_mmdb(tmp_path / "geo" / "test.mmdb")
+    events, report = [], []
+    for pid, ip in (("r1", "192.0.2.1"), ("r2", "198.51.100.1"), ("r3", "203.0.113.1")):
+        events += [
+            {k: v for k, v in r.items() if k != "ip"}
+            for r in _rows()[0]
+            if r["payment_id"] == "g01"
+        ]
+        for r in events[-3:]:
+            r["payment_id"], r["event_id"] = pid, r["event_id"].replace("g01", pid)
+        report.append({**data._row(pid, "completed"), "tax": None, "ip": ip})
+    for name, rows in (("events.jsonl", events), ("report.jsonl", report)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    sec = section()
+    del sec["columns"]["events"]["ip"]
+    sec["columns"]["report"]["ip"] = "ip"
+    with DuckDBEngine(threads=1) as engine:
+        result, _ = _run(tmp_path, engine, sec)
+    assert {c.cls.value: c.samples for c in result.classes if c.count} == {
+        "geo_ip_mismatch": ("r2",),
+        "geo_unknown_ip": ("r3",),
+    }
