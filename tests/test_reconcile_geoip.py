@@ -242,3 +242,38 @@ def test_report_side_address_when_events_have_none(tmp_path: Path) -> None:
         "geo_ip_mismatch": ("r2",),
         "geo_unknown_ip": ("r3",),
     }
+
+
+def test_command_resolves_the_database_in_the_repository(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from gates.checks.reconcile import command
+    from tests.reconcile_data import lifecycle, rep, write_data
+
+    ok = ["created", "authorized", "captured"]
+    events = lifecycle("p1", ok) + lifecycle("p2", ok)
+    events[0]["ip"], events[3]["ip"] = "192.0.2.10", "198.51.100.10"  # DE, US; both pay from DE
+    write_data(tmp_path, events, [rep("p1", "completed"), rep("p2", "completed")])
+    (tmp_path / "geo").mkdir()
+    build_mmdb(tmp_path / "geo" / "test.mmdb")
+    (tmp_path / "policy.yaml").write_text(
+        "version: 1\nextends: reconcile-card-lifecycle\ngates:\n  reconcile:\n"
+        "    columns: {events: {ip: ip}}\n    geo: {ip_database: geo/test.mmdb}\n",
+        encoding="utf-8",
+    )
+    parser = argparse.ArgumentParser(prog="gates")
+    command.add_parser(parser.add_subparsers())
+    args = parser.parse_args(
+        [
+            *("reconcile", "--policy", str(tmp_path / "policy.yaml"), "--root", str(tmp_path)),
+            *("--as-of", "2026-11-25T12:00:00Z"),
+        ]
+    )
+    out = io.StringIO()
+    code = command.run(args, out)
+    lines = out.getvalue().splitlines()
+    assert code == 0, lines  # geo_ip_mismatch is medium in the shipped policy: reported only
+    assert "geo_ip_mismatch              1         10.00 EUR" in lines
+    assert "geo_unknown_ip               0" in lines
+    assert lines[-1] == "verdict: pass"
