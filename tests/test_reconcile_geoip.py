@@ -277,3 +277,21 @@ def test_command_resolves_the_database_in_the_repository(tmp_path: Path) -> None
     assert "geo_ip_mismatch              1         10.00 EUR" in lines
     assert "geo_unknown_ip               0" in lines
     assert lines[-1] == "verdict: pass"
+
+
+def test_missing_reader_cannot_run_and_names_the_extra(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from gates.errors import GateCannotRun
+
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> Any:
+        return None if name == "maxminddb" else real(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with DuckDBEngine(threads=1) as engine, pytest.raises(GateCannotRun) as info:
+        _run(root, engine)
+    assert info.value.fix == "pip install 'release-gates[geoip]'"
