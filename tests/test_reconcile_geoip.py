@@ -1,7 +1,8 @@
 """GeoIP: the IP country comes from a real MaxMind database, the same on every engine.
 
-A small `.mmdb` is built with mmdb-writer (an IPv4 network in DE, one in US, an IPv6 network in
-FR); the payments' addresses fall in each, in no network, or are not addresses at all.
+A small `.mmdb` is built with mmdb-writer (reconcile_data.build_mmdb: an IPv4 network in DE, one
+in US, an IPv6 network in FR); the payments' addresses fall in each, in no network, or are not
+addresses at all.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from gates.checks.reconcile.sources import parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
 from gates.errors import InvalidInput
 from tests import reconcile_parity_data as data
+from tests.reconcile_data import build_mmdb
 from tests.reconcile_servers import PostgresServer
 
-NETWORKS = {"192.0.2.0/24": "DE", "198.51.100.0/24": "US", "2001:db8::/32": "FR"}
 # payment id -> (address on its creation event, its card/billing country)
 PAYMENTS = {
     "g01": ("192.0.2.7", "DE"),  # IPv4, same country
@@ -45,16 +46,6 @@ class ListSink:
 
     def write(self, batch: Any) -> None:
         self.rows.extend(batch.to_pylist())
-
-
-def build_mmdb(path: Path) -> None:
-    from mmdb_writer import MMDBWriter
-    from netaddr import IPSet
-
-    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-Country", ipv4_compatible=True)
-    for network, country in NETWORKS.items():
-        writer.insert_network(IPSet([network]), {"country": {"iso_code": country}})
-    writer.to_db_file(str(path))
 
 
 def section(database: str = "geo/test.mmdb") -> dict[str, Any]:

@@ -105,6 +105,8 @@ def _run_at_revision(
     with tempfile.TemporaryDirectory(prefix="release-gates-reconcile-base-") as tmp:
         base_root = Path(tmp)
         paths = at_revision.repository_paths((cfg.events_source, cfg.report_source))
+        if cfg.ip_database is not None:  # the GeoIP database as that commit had it
+            paths = (*paths, cfg.ip_database)
         at_revision.materialize(ctx.workspace.root, revision, paths, base_root)
         try:
             return _reconcile(ctx, cfg, file, base_root) or []
