@@ -286,3 +286,15 @@ def test_missing_reader_cannot_run_and_names_the_extra(
     with DuckDBEngine(threads=1) as engine, pytest.raises(GateCannotRun) as info:
         _run(root, engine)
     assert info.value.fix == "pip install 'release-gates[geoip]'"
+
+
+def test_the_geoip_database_is_a_trust_file() -> None:
+    """A change under review cannot swap the database that judges it without a sign-off."""
+    from gates.trust import trust_files
+
+    document = {"gates": {"reconcile": {"geo": {"ip_database": "geo/test.mmdb"}}}}
+    files = trust_files(document, [])
+    assert [(f.path, f.role) for f in files if f.path.startswith("geo/")] == [
+        ("geo/test.mmdb", "GeoIP database")
+    ]
+    assert not [f for f in trust_files({}, []) if f.path.startswith("geo/")]
