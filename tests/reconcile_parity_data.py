@@ -70,6 +70,18 @@ SECTION: Mapping[str, Any] = {
     "tax": {"DE": {"rate": "19%", "inclusive": True, "rounding": "half_up"}},
 }
 
+# The same policy with the GeoIP check: the database is built into the dataset's root
+# (reconcile_data.build_mmdb) and every engine joins the same lookups.
+GEO_DATABASE = "geo/test.mmdb"
+SECTION_GEO: Mapping[str, Any] = {
+    **SECTION,
+    "columns": {
+        "events": {**SECTION["columns"]["events"], "ip": "ip"},
+        "report": SECTION["columns"]["report"],
+    },
+    "geo": {**SECTION["geo"], "ip_database": GEO_DATABASE},
+}
+
 EVENT_FIELDS = (
     "payment_id",
     "event_id",
@@ -80,6 +92,7 @@ EVENT_FIELDS = (
     "currency",
     "country",
     "region",
+    "ip",
 )
 REPORT_FIELDS = ("payment_id", "status", "amount", "currency", "country", "region", "tax")
 
@@ -94,6 +107,7 @@ def _flow(
     country: str = "DE",
     region: str = "eu-west",
     seqs: list[int] | None = None,
+    ip: str = "192.0.2.10",  # in DE in the test GeoIP database (reconcile_data.NETWORKS)
 ) -> list[dict[str, Any]]:
     out = []
     for i, etype in enumerate(types):
@@ -109,6 +123,7 @@ def _flow(
                 "currency": currency,
                 "country": country,
                 "region": region,
+                "ip": ip,
             }
         )
     return out
@@ -161,8 +176,11 @@ def events() -> list[dict[str, Any]]:
         country="US",
         region="us-east",
         amount=990,
+        ip="198.51.100.15",
     )  # clean, another currency
     rows += _flow("p16", PAID, amount=1190)  # report tax differs from the DE rule
+    rows += _flow("p17", PAID, ip="2001:db8::17")  # paid from FR (IPv6), card from DE
+    rows += _flow("p18", PAID, ip="203.0.113.18")  # an address the database does not hold
     missing_id = _flow("x", ["created"])[0]
     missing_id["payment_id"] = None
     rows.append(missing_id)  # no payment id
@@ -188,6 +206,8 @@ def report() -> list[dict[str, Any]]:
             "p15", "failed", currency="USD", country="US", region="us-east", amount=990, tax=None
         ),  # no tax rule for US
         _row("p16", "completed", amount=1190, tax=189),  # 1190 incl. 19% carries 190
+        _row("p17", "completed"),
+        _row("p18", "completed"),
     ]
 
 
