@@ -5,6 +5,8 @@ everything that can (the policy with every file it extends, `allowed_signers`, t
 imported `.secrets.baseline`, ignore files, local rule files and the key file the policy names)
 is read from the trust ref, and a change to any of them is itself a blocking `trust.changed`
 finding that only a valid sign-off clears (it binds these files' contents, see the signoff gate).
+reconcile's GeoIP database is in the boundary too: the gate reads the working tree's copy, but a
+change to it blocks the same way until signed off.
 The comparison is by content, so it works with and without `--diff`: the trust ref's version of
 each file against the working tree's.
 """
@@ -106,6 +108,7 @@ def trust_files(
         add(rel, "ignore file")
     for rule_file in _rule_files(document):
         add(rule_file, "rule file")
+    add(_geoip_database(document), "GeoIP database")
     found.pop(pyproject_policy.PYPROJECT, None)  # always listed below, by its table only
     files = [TrustFile(path=p, role=r) for p, r in found.items()]
     files.append(
@@ -131,6 +134,15 @@ def _rule_files(document: Mapping[str, Any]) -> list[object]:
         if isinstance(rules, list):
             out += rules
     return out
+
+
+def _geoip_database(document: Mapping[str, Any]) -> object:
+    """reconcile's `geo.ip_database`: a database that places every address in the payment's
+    country would silence geo_ip_mismatch, so replacing it is a trust change."""
+    gates = document.get("gates")
+    reconcile = gates.get("reconcile") if isinstance(gates, Mapping) else None
+    geo = reconcile.get("geo") if isinstance(reconcile, Mapping) else None
+    return geo.get("ip_database") if isinstance(geo, Mapping) else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -118,3 +118,18 @@ def run_section(
 def samples(result: ReconcileResult) -> dict[str, set[str]]:
     """Class -> sample ids, for classes with any discrepancy."""
     return {c.cls.value: set(c.samples) for c in result.classes if c.count}
+
+
+# The networks of the test GeoIP database (documentation ranges, RFC 5737 and RFC 3849).
+NETWORKS = {"192.0.2.0/24": "DE", "198.51.100.0/24": "US", "2001:db8::/32": "FR"}
+
+
+def build_mmdb(path: Path) -> None:
+    """A small MaxMind country database (IPv4 and IPv6) at `path`, built with mmdb-writer."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-Country", ipv4_compatible=True)
+    for network, country in NETWORKS.items():
+        writer.insert_network(IPSet([network]), {"country": {"iso_code": country}})
+    writer.to_db_file(str(path))

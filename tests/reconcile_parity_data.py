@@ -36,6 +36,7 @@ SECTION: Mapping[str, Any] = {
             "currency": "currency",
             "country": "country",
             "region": "region",
+            "tax": "tax",
         },
     },
     "amounts": {"events": "minor_units", "report": "minor_units"},
@@ -65,6 +66,20 @@ SECTION: Mapping[str, Any] = {
         "currencies": {"DE": ["EUR"], "US": ["USD"]},
         "residency": {"DE": ["eu-west"], "US": ["us-east"]},
     },
+    # 19% included in the amount: 1500 carries 239.49 -> 239, 1190 carries exactly 190.
+    "tax": {"DE": {"rate": "19%", "inclusive": True, "rounding": "half_up"}},
+}
+
+# The same policy with the GeoIP check: the database is built into the dataset's root
+# (reconcile_data.build_mmdb) and every engine joins the same lookups.
+GEO_DATABASE = "geo/test.mmdb"
+SECTION_GEO: Mapping[str, Any] = {
+    **SECTION,
+    "columns": {
+        "events": {**SECTION["columns"]["events"], "ip": "ip"},
+        "report": SECTION["columns"]["report"],
+    },
+    "geo": {**SECTION["geo"], "ip_database": GEO_DATABASE},
 }
 
 EVENT_FIELDS = (
@@ -77,8 +92,9 @@ EVENT_FIELDS = (
     "currency",
     "country",
     "region",
+    "ip",
 )
-REPORT_FIELDS = ("payment_id", "status", "amount", "currency", "country", "region")
+REPORT_FIELDS = ("payment_id", "status", "amount", "currency", "country", "region", "tax")
 
 
 def _flow(
@@ -91,6 +107,7 @@ def _flow(
     country: str = "DE",
     region: str = "eu-west",
     seqs: list[int] | None = None,
+    ip: str = "192.0.2.10",  # in DE in the test GeoIP database (reconcile_data.NETWORKS)
 ) -> list[dict[str, Any]]:
     out = []
     for i, etype in enumerate(types):
@@ -106,6 +123,7 @@ def _flow(
                 "currency": currency,
                 "country": country,
                 "region": region,
+                "ip": ip,
             }
         )
     return out
@@ -119,6 +137,7 @@ def _row(
     currency: str = "EUR",
     country: str = "DE",
     region: str = "eu-west",
+    tax: int | None = 239,
 ) -> dict[str, Any]:
     return {
         "payment_id": pid,
@@ -127,6 +146,7 @@ def _row(
         "currency": currency,
         "country": country,
         "region": region,
+        "tax": tax,
     }
 
 
@@ -156,7 +176,11 @@ def events() -> list[dict[str, Any]]:
         country="US",
         region="us-east",
         amount=990,
+        ip="198.51.100.15",
     )  # clean, another currency
+    rows += _flow("p16", PAID, amount=1190)  # report tax differs from the DE rule
+    rows += _flow("p17", PAID, ip="2001:db8::17")  # paid from FR (IPv6), card from DE
+    rows += _flow("p18", PAID, ip="203.0.113.18")  # an address the database does not hold
     missing_id = _flow("x", ["created"])[0]
     missing_id["payment_id"] = None
     rows.append(missing_id)  # no payment id
@@ -167,7 +191,7 @@ def report() -> list[dict[str, Any]]:
     return [
         _row("p01", "completed"),
         _row("p02", "pending"),
-        _row("p04", "completed", amount=700),  # no events
+        _row("p04", "completed", amount=700, tax=112),  # no events (tax of 700: 111.76)
         _row("p05", "completed", amount=1000),
         _row("p06", "completed", currency="USD"),
         _row("p07", "refunded"),
@@ -178,7 +202,12 @@ def report() -> list[dict[str, Any]]:
         _row("p12", "completed", region="us-east"),
         _row("p13", "pending"),
         _row("p14", "pending"),
-        _row("p15", "failed", currency="USD", country="US", region="us-east", amount=990),
+        _row(
+            "p15", "failed", currency="USD", country="US", region="us-east", amount=990, tax=None
+        ),  # no tax rule for US
+        _row("p16", "completed", amount=1190, tax=189),  # 1190 incl. 19% carries 190
+        _row("p17", "completed"),
+        _row("p18", "completed"),
     ]
 
 
@@ -202,7 +231,12 @@ def write_parquet(path: Path, rows: list[dict[str, Any]], fields: tuple[str, ...
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"seq": pa.int64(), "amount": pa.int64(), "ts": pa.timestamp("us", tz="UTC")}
+    types = {
+        "seq": pa.int64(),
+        "amount": pa.int64(),
+        "tax": pa.int64(),
+        "ts": pa.timestamp("us", tz="UTC"),
+    }
     cols = {}
     for f in fields:
         values = [r[f] for r in rows]
@@ -215,7 +249,7 @@ def write_parquet(path: Path, rows: list[dict[str, Any]], fields: tuple[str, ...
 def write_sqlite(
     path: Path, table: str, rows: list[dict[str, Any]], fields: tuple[str, ...]
 ) -> None:
-    types = {"seq": "INTEGER", "amount": "INTEGER"}
+    types = {"seq": "INTEGER", "amount": "INTEGER", "tax": "INTEGER"}
     db = sqlite3.connect(path)
     try:
         cols = ", ".join(f"{f} {types.get(f, 'TEXT')}" for f in fields)
@@ -236,7 +270,7 @@ def write_postgres(
     import psycopg
     from psycopg import sql
 
-    types = {"seq": "bigint", "amount": "bigint", "ts": "timestamptz"}
+    types = {"seq": "bigint", "amount": "bigint", "tax": "bigint", "ts": "timestamptz"}
     with psycopg.connect(url) as conn:
         conn.execute(
             sql.SQL("CREATE TABLE {} ({})").format(

@@ -87,12 +87,12 @@ def test_kafka_offsets_commit_only_after_the_report(
     code, first = _run(tmp_path, policy, "--out", str(tmp_path / "out1"))
     assert code == 1
     assert first.splitlines()[0].startswith(
-        f"reconcile: 15 payments, {len(data.events()) - 2} events"
+        f"reconcile: 18 payments, {len(data.events()) - 2} events"
     )
 
     # Committed after that report: the next run starts past every message it read.
     code, second = _run(tmp_path, policy, "--out", str(tmp_path / "out2"))
-    assert second.splitlines()[0].startswith("reconcile: 14 payments, 0 events")
+    assert second.splitlines()[0].startswith("reconcile: 17 payments, 0 events")
 
 
 @pytest.mark.parametrize("pushdown", [True, False])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.gatekit import commit_files, git, make_repo, run_cli, write_files
-from tests.reconcile_data import jsonl, lifecycle, rep, report_csv
+from tests.reconcile_data import build_mmdb, jsonl, lifecycle, rep, report_csv
 
 OK = ["created", "authorized", "captured"]
 POLICY = "version: 1\nextends: reconcile-card-lifecycle\n"
@@ -150,3 +150,34 @@ def test_a_negative_size_in_the_baseline_is_a_clear_error(
     code, _ = run_cli(repo, "run", "--gate", "reconcile")
     assert code == 2
     assert "$.findings[0].magnitude: must be a whole number >= 0" in capsys.readouterr().err
+
+
+def test_the_base_side_reads_the_geoip_database_as_committed(tmp_path: Path) -> None:
+    """The database lives outside the data directories: the base side must have it too, or
+    every class would look new and block unrelated changes."""
+    policy = POLICY + (
+        "gates:\n  reconcile:\n    columns: {events: {ip: ip}}\n"
+        "    geo: {ip_database: geo/test.mmdb}\n"
+        "    thresholds: {geo_ip_mismatch: {max_count: 0, severity: high}}\n"
+    )
+    events: list[Any] = []
+    for pid in ("p1", "p2"):
+        rows = lifecycle(pid, OK)
+        rows[0]["ip"] = "198.51.100.7"  # in the US; the payments are from DE
+        events += rows
+    files = {
+        ".release-gates/policy.yaml": policy,
+        "data/events/part-1.jsonl": jsonl(events),
+        "data/report.csv": report_csv([rep("p1", "completed"), rep("p2", "completed")]),
+    }
+    root = make_repo(tmp_path / "repo", files)
+    (root / "geo").mkdir()
+    build_mmdb(root / "geo" / "test.mmdb")
+    commit(root, "the GeoIP database")
+    git(root, "checkout", "-q", "-b", "pr")
+    write(root, {"app/feature.py": "x = 1\n"})
+    commit(root, "an unrelated change")
+    code, report = reconcile(root)
+    assert (code, rules(report)) == (1, ["reconcile.geo_ip_mismatch"])
+    code, report = reconcile(root, "--diff", "main")
+    assert (code, rules(report)) == (0, [])

@@ -203,10 +203,16 @@ def test_sqlite_source(tmp_path: Path) -> None:
 
 def test_demo_sample_plants_every_class() -> None:
     demo = Path(__file__).resolve().parent.parent / "policies" / "demo" / "repo"
-    result = run_section(demo, card_section(), as_of=datetime(2026, 1, 20, 12, 0, tzinfo=UTC))
+    section = card_section()
+    section["columns"]["report"]["tax"] = "tax"  # as policies/demo/release-gates/policy.yaml
+    result = run_section(demo, section, as_of=datetime(2026, 1, 20, 12, 0, tzinfo=UTC))
     found = samples(result)
-    assert set(found) == {c.value for c in DiscrepancyClass}
+    # The demo ships no GeoIP database (an .mmdb is binary data every gate would scan), so the
+    # two GeoIP classes are planted in tests/test_reconcile_geoip.py instead.
+    geoip = {DiscrepancyClass.GEO_IP_MISMATCH.value, DiscrepancyClass.GEO_UNKNOWN_IP.value}
+    assert set(found) == {c.value for c in DiscrepancyClass} - geoip
     assert found["status_mismatch"] == {"pay_0035", "pay_0036"}
+    assert found["tax_mismatch"] == {"pay_0001"}  # 2.89 reported, 17.37 incl. 20% is 2.895 -> 2.90
     assert result.audit.payments == 49
 
 

@@ -1,7 +1,8 @@
 """Same answers from every engine and every source on the same data.
 
-One dataset with planted discrepancies (tests/reconcile_parity_data.py) is written as JSONL, CSV,
-Parquet, SQLite, PostgreSQL tables and Kafka topics, and reconciled by DuckDB, PostgreSQL (pushed
+One dataset with planted discrepancies (tests/reconcile_parity_data.py, with the GeoIP check on a
+database built by reconcile_data.build_mmdb) is written as JSONL, CSV, Parquet, SQLite, PostgreSQL
+tables and Kafka topics, and reconciled by DuckDB, PostgreSQL (pushed
 down when the data is there, uploaded otherwise) and Spark `local[2]`. Every combination must give
 the same class counts, amounts, samples, unreadable rows, timeline, geo table, audit and the same
 discrepancy rows, and the DuckDB-over-JSONL answer is pinned to the planted ids.
@@ -26,6 +27,7 @@ from gates.checks.reconcile.model import ReconcileResult
 from gates.checks.reconcile.sources import Source, parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
 from tests import reconcile_parity_data as data
+from tests.reconcile_data import build_mmdb
 from tests.reconcile_servers import KafkaBroker, PostgresServer
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ def dataset(
     kafka_broker: KafkaBroker,
 ) -> Dataset:
     root = tmp_path_factory.mktemp("parity")
+    (root / "geo").mkdir()
+    build_mmdb(root / data.GEO_DATABASE)
     ev, rp = data.events(), data.report()
     data.write_jsonl(root / "events.jsonl", ev)
     data.write_jsonl(root / "report.jsonl", rp)
@@ -120,12 +124,12 @@ def engine_factory(request: pytest.FixtureRequest, dataset: Dataset) -> Any:
 def _run(
     dataset: Dataset, engine: Engine, kind: str
 ) -> tuple[ReconcileResult, list[dict[str, Any]]]:
-    cfg = config_mod.parse(data.SECTION, file="policy.yaml")
+    cfg = config_mod.parse(data.SECTION_GEO, file="policy.yaml")
     ev_spec, rp_spec = dataset.specs[kind]
     events: Source = parse_source(ev_spec, root=dataset.root, file="policy.yaml", field="$.events")
     report: Source = parse_source(rp_spec, root=dataset.root, file="policy.yaml", field="$.report")
     sink = ListSink()
-    result = reconcile(engine, cfg, events, report, as_of=data.AS_OF, sink=sink)
+    result = reconcile(engine, cfg, events, report, as_of=data.AS_OF, sink=sink, root=dataset.root)
     return result, sink.rows
 
 
@@ -165,12 +169,15 @@ def test_reference_finds_the_planted_discrepancies(
         "missing_events": ("p04",),
         "amount_mismatch": ("p05",),
         "currency_mismatch": ("p06",),
+        "tax_mismatch": ("p16",),
         "illegal_transition": ("p07",),
         "out_of_order": ("p08",),
         "duplicate_event": ("p09",),
         "stuck": ("p10", "p13"),  # p13: its readable events end in created
         "geo_currency": ("p11",),
         "geo_residency": ("p12",),
+        "geo_ip_mismatch": ("p17",),
+        "geo_unknown_ip": ("p18",),
         "unreadable": (
             "events: missing payment id (payment ?, event x-e1)",
             "events: unknown event type (payment p13, event p13-e2)",
@@ -179,6 +186,9 @@ def test_reference_finds_the_planted_discrepancies(
     amounts = {c.cls.value: c.amounts for c in result.classes if c.count}
     assert amounts["amount_mismatch"] == (("EUR", 500),)
     assert amounts["missing_events"] == (("EUR", 700),)
+    assert amounts["tax_mismatch"] == (("EUR", 1),)
+    [tax_row] = [r for r in reference[1] if r["class"] == "tax_mismatch"]
+    assert tax_row["detail"] == "report tax 189, expected 190 (DE 19% inclusive, half_up)"
 
 
 # Spark reads Parquet itself and every other source through the same DuckDB-to-Arrow bridge, so

@@ -74,6 +74,7 @@ def _report() -> list[dict[str, Any]]:
             "currency": "EUR",
             "country": "DE",
             "region": "eu-west",
+            "tax": "239",  # 19% included in 1500 (e13's events amount carries far more)
         }
         for pid, _, _ in EDGES
     ]
@@ -124,6 +125,7 @@ def test_reference_reads_what_is_valid(reference: ReconcileResult) -> None:
     assert {c.cls.value: c.samples for c in reference.classes if c.count} == {
         "missing_events": ("e07", "e08", "e10", "e12", "e14", "e15", "e16"),
         "amount_mismatch": ("e13",),
+        "tax_mismatch": ("e13",),
         "unreadable": reference.classes[-1].samples,
     }
 

@@ -3,16 +3,20 @@ reporting system agrees with them.
 
 What it proves: for every payment, the status, amount and currency customers see in the report
 match what the events imply, the events themselves follow the lifecycle (legal transitions, no
-gaps, no duplicates, nothing stuck past the grace period), and regional rules hold (currencies
-and data-residency regions per country). Rows that cannot be read are counted, never dropped.
-Each discrepancy class over its threshold is one finding; exact definitions: docs/reconcile.md.
+gaps, no duplicates, nothing stuck past the grace period), regional rules hold (currencies and
+data-residency regions per country, and, with a MaxMind database, each payment's IP address in
+its country), and the reported tax matches the policy's tax rule per country (computed exactly,
+rounded as the rule says). Rows that cannot be read are counted, never dropped. Each discrepancy
+class over its threshold is one finding; exact definitions: docs/reconcile.md.
 
 Config keys (policy `gates: reconcile:`, schema in config.SCHEMA): events, report, columns,
-amounts, state_machine, sequence_start, as_of, grace_period, geo, thresholds, sample_size, engine.
+amounts, state_machine, sequence_start, as_of, grace_period, regions, geo, tax, thresholds,
+sample_size, engine.
 Rule ids: reconcile.status_mismatch, reconcile.missing_in_report, reconcile.missing_events,
-reconcile.amount_mismatch, reconcile.currency_mismatch, reconcile.illegal_transition,
-reconcile.out_of_order, reconcile.duplicate_event, reconcile.stuck, reconcile.geo_currency,
-reconcile.geo_residency, reconcile.unreadable.
+reconcile.amount_mismatch, reconcile.currency_mismatch, reconcile.tax_mismatch,
+reconcile.illegal_transition, reconcile.out_of_order, reconcile.duplicate_event, reconcile.stuck,
+reconcile.geo_currency, reconcile.geo_residency, reconcile.geo_ip_mismatch,
+reconcile.geo_unknown_ip, reconcile.unreadable.
 
 Interfaces (for engines and sources added beside this package):
 

@@ -178,9 +178,11 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     with open_engine(engine_name, events=events, report=report) as engine:
         if out_dir is not None:
             with FileSink(out_dir) as sink:
-                result = reconcile(engine, cfg, events, report, as_of=as_of, sink=sink)
+                result = reconcile(
+                    engine, cfg, events, report, as_of=as_of, sink=sink, root=root, file=file
+                )
         else:
-            result = reconcile(engine, cfg, events, report, as_of=as_of)
+            result = reconcile(engine, cfg, events, report, as_of=as_of, root=root, file=file)
     evaluated = _evaluated(cfg)
     summary = masked(  # the masking boundary: nothing below sees a value in clear
         summary_doc(

@@ -3,9 +3,10 @@
 Keys (all under `gates: reconcile:`; the JSON Schema in schema.py describes each):
 `events`/`report` (source specs, see sources.py), `columns` (raw column per canonical column, per
 side), `amounts` (representation per side, tolerance, currency exponents), `state_machine` (states,
-initial, terminal, transitions, statuses), `sequence_start`, `as_of`, `grace_period`, `geo`
-(allowed currencies and residency regions per country), `thresholds` (per class and default),
-`sample_size`.
+initial, terminal, transitions, statuses), `sequence_start`, `as_of`, `grace_period`, `regions`
+(named country lists such as EEA, usable wherever a country is), `geo` (allowed currencies and
+residency regions per country), `tax` (tax rule per country, see tax.py), `thresholds` (per class
+and default), `sample_size`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gates.checks.reconcile.model import (
     Side,
 )
 from gates.checks.reconcile.schema import SCHEMA
+from gates.checks.reconcile.tax import TaxRule, parse_rule
 from gates.errors import InvalidInput
 from gates.model import Severity
 
@@ -59,6 +61,7 @@ _DURATION = re.compile(r"^([0-9]{1,6})([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_REGION = re.compile(r"^[A-Z][A-Z0-9_]{2,31}$")
 
 
 class AmountFormat(StrEnum):
@@ -129,6 +132,8 @@ class ReconcileConfig:
     grace: timedelta
     geo_currencies: tuple[tuple[str, tuple[str, ...]], ...]
     geo_residency: tuple[tuple[str, tuple[str, ...]], ...]
+    tax: tuple[tuple[str, TaxRule], ...]  # per country (regions expanded), sorted
+    ip_database: str | None  # geo.ip_database: repo-relative MaxMind file (geoip.py)
     thresholds: tuple[tuple[DiscrepancyClass, Threshold], ...]  # every class
     sample_size: int
 
@@ -165,9 +170,16 @@ def parse(
             f"expected whole minor units >= 0, got {tolerance!r}",
             "write tolerance: 0",
         )
+    regions = _regions(section.get("regions", {}), bad)
     geo = _mapping(section.get("geo", {}), "geo", bad)
-    geo_cur = _geo(geo.get("currencies", {}), "geo.currencies", _CURRENCY, bad)
-    geo_res = _geo(geo.get("residency", {}), "geo.residency", None, bad)
+    geo_cur = _geo(geo.get("currencies", {}), "geo.currencies", _CURRENCY, regions, bad)
+    geo_res = _geo(geo.get("residency", {}), "geo.residency", None, regions, bad)
+    tax = tuple(
+        (country, parse_rule(spec, f"tax.{key}", bad))
+        for country, (key, spec) in sorted(
+            _by_country(section.get("tax", {}), "tax", regions, bad).items()
+        )
+    )
     if geo_cur and not (events.has("country") or report.has("country")):
         raise bad("geo.currencies", "geo rules need a country column", "map columns.events.country")
     if geo_cur and not (events.has("currency") or report.has("currency")):
@@ -186,6 +198,30 @@ def parse(
         raise bad(
             "geo.residency", "residency rules need a country column", "map columns.events.country"
         )
+    ip_database = geo.get("ip_database")
+    if ip_database is not None:
+        if not isinstance(ip_database, str) or not ip_database.strip():
+            raise bad(
+                "geo.ip_database",
+                "expected a path",
+                "write ip_database: geo/GeoLite2-Country.mmdb",
+            )
+        if not (events.has("ip") or report.has("ip")):
+            raise bad(
+                "geo.ip_database",
+                "a GeoIP database needs an ip column",
+                "map columns.events.ip (or columns.report.ip)",
+            )
+        if not (events.has("country") or report.has("country")):
+            raise bad(
+                "geo.ip_database",
+                "IP countries are compared with a country column",
+                "map columns.events.country",
+            )
+    if tax and not (events.has("country") or report.has("country")):
+        raise bad("tax", "tax rules need a country column", "map columns.events.country")
+    if tax and not (events.has("amount") or report.has("amount")):
+        raise bad("tax", "tax rules need an amount column", "map columns.events.amount")
     as_of_raw = section.get("as_of")
     as_of = (
         None if as_of_raw is None else parse_time(str(as_of_raw), file=file, field=f"{field}.as_of")
@@ -220,6 +256,8 @@ def parse(
         grace=grace,
         geo_currencies=geo_cur,
         geo_residency=geo_res,
+        tax=tax,
+        ip_database=ip_database,
         thresholds=_thresholds(_mapping(section.get("thresholds", {}), "thresholds", bad), bad),
         sample_size=sample,
     )
@@ -376,19 +414,74 @@ def _column_map(side: Side, value: object, fmt: object, bad: Any) -> ColumnMap:
     return ColumnMap(side=side, mapping=mapping, amount_format=amount_format)
 
 
+def _regions(value: object, bad: Any) -> Mapping[str, tuple[str, ...]]:
+    """Named country lists (`EEA: [AT, BE, ...]`), defined once, usable wherever a country is."""
+    out = {}
+    for name, countries in _mapping(value, "regions", bad).items():
+        if not _REGION.match(str(name)):
+            raise bad(
+                f"regions.{name}",
+                "a region name is 3 to 32 capitals, digits or _, starting with a letter",
+                "write e.g. EEA (2 letters would read as a country)",
+            )
+        if isinstance(countries, list) and any(isinstance(c, bool) for c in countries):
+            raise bad(
+                f"regions.{name}",
+                "a country code was read as true/false (YAML reads a bare NO, ON, Y as booleans)",
+                'quote the code: "NO"',
+            )
+        members = _names(countries, f"regions.{name}", bad)
+        if not all(_COUNTRY.match(c) for c in members):
+            raise bad(
+                f"regions.{name}", "expected ISO 3166 alpha-2 country codes", "write e.g. [DE, FR]"
+            )
+        out[str(name)] = members
+    return out
+
+
+def _by_country(
+    value: object, path: str, regions: Mapping[str, tuple[str, ...]], bad: Any
+) -> dict[str, tuple[str, object]]:
+    """Per country: (the key it came from, its value). A country's own key wins over a region's;
+    a country that two regions with different values cover is ambiguous and an error."""
+    own: dict[str, tuple[str, object]] = {}
+    via: dict[str, tuple[str, object]] = {}
+    for key, item in sorted(_mapping(value, path, bad).items()):
+        key = str(key)
+        if _COUNTRY.match(key):
+            own[key] = (key, item)
+        elif key in regions:
+            for country in regions[key]:
+                prior = via.get(country)
+                if prior is not None and prior[1] != item:
+                    raise bad(
+                        f"{path}.{key}",
+                        f"{country} is in regions {prior[0]} and {key} with different rules",
+                        f"give {country} its own entry under {path}",
+                    )
+                via[country] = (key, item)
+        else:
+            raise bad(
+                f"{path}.{key}",
+                "expected an ISO 3166 alpha-2 country code or a name under regions",
+                "write e.g. DE, or define the region under regions",
+            )
+    return {**via, **own}
+
+
 def _geo(
-    value: object, path: str, code: re.Pattern[str] | None, bad: Any
+    value: object,
+    path: str,
+    code: re.Pattern[str] | None,
+    regions: Mapping[str, tuple[str, ...]],
+    bad: Any,
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     out = []
-    for country, allowed in sorted(_mapping(value, path, bad).items()):
-        if not _COUNTRY.match(str(country)):
-            raise bad(
-                f"{path}.{country}", "expected an ISO 3166 alpha-2 country code", "write e.g. DE"
-            )
-        names = _names(allowed, f"{path}.{country}", bad)
+    for country, (key, allowed) in sorted(_by_country(value, path, regions, bad).items()):
+        names = _names(allowed, f"{path}.{key}", bad)
         if code is not None and not all(code.match(n) for n in names):
-            raise bad(f"{path}.{country}", "expected 3-letter ISO 4217 codes", "write e.g. [EUR]")
-        out.append((str(country), tuple(sorted(names))))
+            raise bad(f"{path}.{key}", "expected 3-letter ISO 4217 codes", "write e.g. [EUR]")
+        out.append((country, tuple(sorted(names))))
     return tuple(out)
 
 

@@ -12,13 +12,17 @@ the engine's dialect with `plan.sql_for(dialect)`):
 3. when a sink is given, stream `plan.discrepancies` (one row per payment and class, ordered) to it
    as Arrow record batches.
 
-`reconcile()` is the driver every caller uses.
+`reconcile()` is the driver every caller uses. With a GeoIP database in the policy it also
+reads the distinct IP addresses (a one-output plan), looks them up in Python and binds the
+mapping as a third relation `ip_map` (see geoip.py).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gates.checks.reconcile.model import ReconcileResult, SourceSchema
@@ -63,13 +67,66 @@ def reconcile(
     *,
     as_of: datetime,
     sink: DiscrepancySink | None = None,
+    root: Path | None = None,
+    file: str = "policy",
 ) -> ReconcileResult:
-    """Bind both sources, build the plan for their column types, run it, assemble the result."""
+    """Bind both sources, build the plan for their column types, run it, assemble the result.
+
+    `root` (the repository) resolves `geo.ip_database`; `file` names the policy in errors."""
     from gates.checks.reconcile import plan as plan_mod
     from gates.checks.reconcile import results
 
     ev_schema = engine.bind(events, EVENTS_RAW, config.events.raw_columns())
     rp_schema = engine.bind(report, REPORT_RAW, config.report.raw_columns())
-    plan = plan_mod.build_plan(config, ev_schema, rp_schema, as_of=as_of)
-    rows = engine.execute(plan, sink=sink)
+    with tempfile.TemporaryDirectory(prefix="release-gates-geoip-") as tmp:
+        if config.ip_database is not None:
+            _bind_ip_map(engine, config, ev_schema, rp_schema, root=root, file=file, tmp=Path(tmp))
+        plan = plan_mod.build_plan(config, ev_schema, rp_schema, as_of=as_of)
+        rows = engine.execute(plan, sink=sink)
     return results.assemble(plan, rows, engine=engine.name)
+
+
+def _bind_ip_map(
+    engine: Engine,
+    config: ReconcileConfig,
+    ev_schema: SourceSchema,
+    rp_schema: SourceSchema,
+    *,
+    root: Path | None,
+    file: str,
+    tmp: Path,
+) -> None:
+    from gates.checks.reconcile import geoip, parse_sql
+    from gates.checks.reconcile.plan import Plan
+    from gates.checks.reconcile.sources import FileSource, SourceKind
+    from gates.errors import InvalidInput
+
+    field = "$.gates.reconcile.geo.ip_database"
+    assert config.ip_database is not None
+    if root is None:
+        raise InvalidInput(file, field, "no repository root to find it in", "run in the repository")
+    database = geoip.resolve_database(root, config.ip_database, file=file, field=field)
+    texts = [
+        (rel, expr)
+        for rel, cmap, schema in (
+            (EVENTS_RAW, config.events, ev_schema),
+            (REPORT_RAW, config.report, rp_schema),
+        )
+        if (expr := parse_sql.ip_text(cmap, schema, file)) is not None
+    ]
+    probe = Plan(
+        dialect="duckdb",
+        steps=(),
+        outputs=(("ips", geoip.distinct_sql(texts)),),
+        discrepancies="SELECT 1",
+        sample_size=1,
+        statuses=(),
+        evaluated=frozenset(),
+    )
+    ips = [str(row[0]) for row in engine.execute(probe, sink=None)["ips"]]
+    table = geoip.lookup(database, ips, label=config.ip_database)
+    path = geoip.write_map(table, tmp)
+    mapping = FileSource(
+        kind=SourceKind.PARQUET, pattern=f"geoip:{config.ip_database}", paths=(path,)
+    )
+    engine.bind(mapping, geoip.IP_MAP, geoip.MAP_COLUMNS)

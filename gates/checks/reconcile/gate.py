@@ -82,7 +82,9 @@ def _reconcile(
     report = source_from(cfg.report_source, "report", root=root, file=file)
     engine_name = ctx.config.get("engine")
     with open_engine(engine_name, events=events, report=report) as engine:
-        result = reconcile(engine, cfg, events, report, as_of=cfg.as_of or ctx.now)
+        result = reconcile(
+            engine, cfg, events, report, as_of=cfg.as_of or ctx.now, root=root, file=file
+        )
     if result.audit.payments == 0 and result.count(DiscrepancyClass.UNREADABLE) == 0:
         return None
     return findings(
@@ -103,6 +105,8 @@ def _run_at_revision(
     with tempfile.TemporaryDirectory(prefix="release-gates-reconcile-base-") as tmp:
         base_root = Path(tmp)
         paths = at_revision.repository_paths((cfg.events_source, cfg.report_source))
+        if cfg.ip_database is not None:  # the GeoIP database as that commit had it
+            paths = (*paths, cfg.ip_database)
         at_revision.materialize(ctx.workspace.root, revision, paths, base_root)
         try:
             return _reconcile(ctx, cfg, file, base_root) or []

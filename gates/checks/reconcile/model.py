@@ -18,12 +18,15 @@ class DiscrepancyClass(StrEnum):
     MISSING_EVENTS = "missing_events"
     AMOUNT_MISMATCH = "amount_mismatch"
     CURRENCY_MISMATCH = "currency_mismatch"
+    TAX_MISMATCH = "tax_mismatch"
     ILLEGAL_TRANSITION = "illegal_transition"
     OUT_OF_ORDER = "out_of_order"
     DUPLICATE_EVENT = "duplicate_event"
     STUCK = "stuck"
     GEO_CURRENCY = "geo_currency"
     GEO_RESIDENCY = "geo_residency"
+    GEO_IP_MISMATCH = "geo_ip_mismatch"
+    GEO_UNKNOWN_IP = "geo_unknown_ip"
     UNREADABLE = "unreadable"
 
 
@@ -55,6 +58,7 @@ EVENT_COLUMNS = (
     "currency",
     "country",
     "region",
+    "ip",
 )
 REPORT_COLUMNS = (
     "payment_id",  # required
@@ -64,6 +68,8 @@ REPORT_COLUMNS = (
     "country",
     "region",
     "updated_at",
+    "tax",
+    "ip",
 )
 REQUIRED_COLUMNS = {
     Side.EVENTS: ("payment_id", "event_type", "occurred_at"),

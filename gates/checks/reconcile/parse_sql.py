@@ -163,6 +163,16 @@ def type_code(etype: str, cfg: ReconcileConfig) -> str:
     return f"CAST(CASE {etype} {whens} END AS SMALLINT)"
 
 
+def ip_text(cmap: ColumnMap, schema: SourceSchema, file: str) -> str | None:
+    """The side's IP address as the plan reads it (trimmed text, NULL when empty)."""
+    v = _col(cmap, schema, "ip", file)
+    return None if v is None else _text(*v)
+
+
+def uses_ip(cmap: ColumnMap, cfg: ReconcileConfig) -> bool:
+    return cfg.ip_database is not None and cmap.has("ip")
+
+
 def parsed_select(
     side: Side, cmap: ColumnMap, schema: SourceSchema, cfg: ReconcileConfig, file: str, raw_rel: str
 ) -> str:
@@ -227,17 +237,32 @@ def parsed_select(
             f"LOWER({text('status')}) AS status",
             f"{_time(upd[0], upd[1], where) if upd else 'CAST(NULL AS TIMESTAMP)'} AS ts",
             f"{present('updated_at')} AS has_ts",
+            f"{present('tax')} AS has_tax",
         ]
+        tax = col.get("tax")
+        inner.append(
+            f"{_amount(tax[0], tax[1], cmap.amount_format, cur_expr, cfg, where)} AS tax"
+            if tax is not None
+            else "CAST(NULL AS BIGINT) AS tax"
+        )
         checks.append("WHEN status IS NULL THEN 'missing status'")
         if upd is not None:
             checks.append("WHEN ts IS NULL AND has_ts THEN 'bad timestamp'")
     if amount is not None:
         checks.append("WHEN has_amt AND amt IS NULL THEN 'bad amount'")
+    if side is Side.REPORT and cmap.has("tax"):
+        checks.append("WHEN has_tax AND tax IS NULL THEN 'bad tax'")
     if cmap.has("currency"):
         checks.append(
             "WHEN cur IS NOT NULL AND NOT REGEXP_MATCHES(cur, '^[A-Z]{3}$') THEN 'bad currency'"
         )
-    return (
-        f"SELECT *, CASE {' '.join(checks)} END AS err "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-        f"FROM (SELECT {', '.join(inner)} FROM {raw_rel}) AS r"
-    )
+    rows = f"SELECT {', '.join(inner)} FROM {raw_rel}"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+    if uses_ip(cmap, cfg):
+        # The country of each address comes from the ip_map relation (geoip.py).
+        inner.append(f"{text('ip')} AS ip")
+        rows = (
+            f"SELECT r0.*, g.ip_country, g.ip_valid FROM (SELECT {', '.join(inner)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            f"FROM {raw_rel}) AS r0 LEFT JOIN ip_map AS g ON r0.ip = g.ip_text"
+        )
+        checks.append("WHEN ip IS NOT NULL AND NOT COALESCE(ip_valid, TRUE) THEN 'bad ip'")
+    return f"SELECT *, CASE {' '.join(checks)} END AS err FROM ({rows}) AS r"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)

@@ -34,8 +34,9 @@ from datetime import UTC, datetime
 
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
-from gates.checks.reconcile.parse_sql import parsed_select
+from gates.checks.reconcile.parse_sql import parsed_select, uses_ip
 from gates.checks.reconcile.sources import quote_literal
+from gates.checks.reconcile.tax import with_expected_tax
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
@@ -170,6 +171,19 @@ def _region_bad(country: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) ->
     return f"COALESCE(CASE {country} {' '.join(whens)} ELSE FALSE END, FALSE)"
 
 
+def _ip_columns(ev_ip: bool, rp_ip: bool) -> str:
+    """The payment's address and its country: its first event's, else its report row's."""
+    if ev_ip and rp_ip:
+        return (
+            "CASE WHEN e.ip IS NOT NULL THEN e.ip ELSE r.ip END AS ip, "
+            "CASE WHEN e.ip IS NOT NULL THEN e.ip_country ELSE r.ip_country END AS ip_country, "
+        )
+    if ev_ip or rp_ip:
+        side = "e" if ev_ip else "r"
+        return f"{side}.ip AS ip, {side}.ip_country AS ip_country, "
+    return ""
+
+
 def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
     """The classes the mapped columns and the policy allow to check."""
     out = {
@@ -191,6 +205,10 @@ def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
         out.add(DiscrepancyClass.GEO_CURRENCY)
     if cfg.geo_residency:
         out.add(DiscrepancyClass.GEO_RESIDENCY)
+    if cfg.tax and cfg.report.has("tax"):
+        out.add(DiscrepancyClass.TAX_MISMATCH)
+    if uses_ip(cfg.events, cfg) or uses_ip(cfg.report, cfg):
+        out |= {DiscrepancyClass.GEO_IP_MISMATCH, DiscrepancyClass.GEO_UNKNOWN_IP}
     return frozenset(out)
 
 
@@ -227,6 +245,9 @@ def build_plan(
     # Residency compares every event's region with the payment's country (its first event's).
     masks = _region_masks(cfg.geo_residency)
     mask_cols = "".join(f"{m} AS rmask{j}, " for j, m in enumerate(masks))
+    ev_ip = uses_ip(cfg.events, cfg)
+    rp_ip = uses_ip(cfg.report, cfg)
+    mask_cols += "ip, ip_country, " if ev_ip else ""
     windowed = (
         f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
@@ -249,6 +270,13 @@ def build_plan(
     )
     inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
     mask_aggs = "".join(f"BIT_OR(rmask{j}) AS rmask{j}, " for j in range(len(masks)))
+    ev_ip_aggs = (
+        "MAX(CASE WHEN prev_etc IS NULL THEN ip END) AS ip, "
+        "MAX(CASE WHEN prev_etc IS NULL THEN ip_country END) AS ip_country, "
+        if ev_ip
+        else ""
+    )
+    rp_ip_aggs = ", MIN(ip) AS ip, MIN(ip_country) AS ip_country" if rp_ip else ""
     rg_ev_pay = (
         "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"MIN(CASE WHEN bad = 1 THEN {illegal} END) AS illegal_detail, "
@@ -257,13 +285,13 @@ def build_plan(
         "MAX(CASE WHEN prev_etc IS NULL THEN amt END) AS amt, "
         "MAX(CASE WHEN prev_etc IS NULL THEN cur END) AS cur, "
         "MAX(CASE WHEN prev_etc IS NULL THEN country END) AS country, "
-        "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
+        f"{ev_ip_aggs}MIN(ts) AS first_ts, MAX(ts) AS last_ts "
         f"FROM ({judged}) AS j GROUP BY pid"
     )
     rg_rp_pay = (
-        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
-        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
-        "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
+        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "  # noqa: S608 - no user text
+        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts, "
+        f"MIN(tax) AS tax{rp_ip_aggs} FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_etc", cfg)
     rg_pay = (
@@ -275,18 +303,21 @@ def build_plan(
         "e.cur AS ev_cur, r.amt AS rp_amt, r.cur AS rp_cur, "
         "r.status, r.region AS rp_region, r.region_max AS rp_region_max, "
         "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
-        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
+        "COALESCE(e.amt, r.amt) AS amt, e.last_ts, r.tax AS rp_tax, "
+        f"{_ip_columns(ev_ip, rp_ip)}"
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
         f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
         "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
     )
+    evaluated = evaluated_classes(cfg)
+    if DiscrepancyClass.TAX_MISMATCH in evaluated:
+        rg_pay = with_expected_tax(rg_pay, cfg.tax)
 
     status_ok = " ".join(
         f"WHEN {_lit(st)} THEN status IN {_in_list(vals)}" for st, vals in machine.statuses
     )
     implied = " ".join(f"WHEN {_lit(st)} THEN {_lit(vals[0])}" for st, vals in machine.statuses)
     terminal = _in_list(sorted(machine.terminal)) if machine.terminal else "('')"
-    evaluated = evaluated_classes(cfg)
     both_amt = cfg.events.has("amount") and cfg.report.has("amount")
     both_cur = cfg.events.has("currency") and cfg.report.has("currency")
     branches: list[tuple[DiscrepancyClass, str, str, str, str]] = [
@@ -356,6 +387,19 @@ def build_plan(
                 "ev_amt",
             )
         )
+    if DiscrepancyClass.TAX_MISMATCH in evaluated:
+        same_cur = "(ev_cur IS NULL OR rp_cur IS NULL OR ev_cur = rp_cur)"
+        branches.append(
+            (
+                DiscrepancyClass.TAX_MISMATCH,
+                f"has_rp AND tax_rule IS NOT NULL AND rp_tax IS NOT NULL AND amt IS NOT NULL "
+                f"AND {same_cur} AND ABS(exp_tax - rp_tax) > tax_tol",
+                "'report tax ' || CAST(rp_tax AS VARCHAR) || ', expected ' "
+                "|| CAST(exp_tax AS VARCHAR) || ' (' || country || ' ' || tax_label || ')'",
+                "cur",
+                "ABS(exp_tax - rp_tax)",
+            )
+        )
     if has_seq:
         branches.append(
             (
@@ -390,6 +434,24 @@ def build_plan(
                 "amt",
             )
         )
+
+    if ev_ip or rp_ip:
+        branches += [
+            (
+                DiscrepancyClass.GEO_IP_MISMATCH,
+                "ip_country IS NOT NULL AND country IS NOT NULL AND ip_country <> country",
+                "'IP address in ' || ip_country || ', payment country ' || country",
+                "cur",
+                "amt",
+            ),
+            (
+                DiscrepancyClass.GEO_UNKNOWN_IP,
+                "ip IS NOT NULL AND ip_country IS NULL",
+                "'IP address not in the GeoIP database'",
+                "cur",
+                "amt",
+            ),
+        ]
 
     selects = [
         f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
@@ -445,7 +507,7 @@ def build_plan(
         ),
         (
             "geo",
-            "SELECT country, class, COUNT(*) AS n FROM rg_disc WHERE class IN ('geo_currency', 'geo_residency') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
+            "SELECT country, class, COUNT(*) AS n FROM rg_disc WHERE class IN ('geo_currency', 'geo_residency', 'geo_ip_mismatch', 'geo_unknown_ip') AND country IS NOT NULL GROUP BY country, class ORDER BY country, class",
         ),
         (
             "audit_counts",

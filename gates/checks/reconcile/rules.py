@@ -44,6 +44,14 @@ _INFO: dict[C, tuple[str, str, Severity]] = {
         "correct the affected rows.",
         _S.CRITICAL,
     ),
+    C.TAX_MISMATCH: (
+        "Reported tax differs from the policy's tax rule beyond its tolerance",
+        "Customers and tax authorities see a wrong tax amount. Check the rate, whether prices "
+        "include tax, the rounding mode and the currency's minor unit in the checkout or "
+        "invoicing code (integer minor units or Decimal, never floats), then correct the "
+        "reported tax; if the rate changed, update `tax` in the policy (a reviewed change).",
+        _S.HIGH,
+    ),
     C.ILLEGAL_TRANSITION: (
         "An event is not allowed in the state the payment was in",
         "E.g. a refund before capture or events after a terminal state. Fix the event producer "
@@ -85,6 +93,21 @@ _INFO: dict[C, tuple[str, str, Severity]] = {
         "move the data to an allowed region and delete the copy, and ask your DPO whether the "
         "transfer must be reported.",
         _S.HIGH,
+    ),
+    C.GEO_IP_MISMATCH: (
+        "The payment's IP address is in another country than its card or billing country",
+        "A payment made from abroad can be travel, or card testing and account takeover. Check "
+        "the payment with your fraud team (3-D Secure result, device, velocity); if such "
+        "payments are expected, raise this class's threshold in the policy (a reviewed change) "
+        "rather than ignoring it.",
+        _S.MEDIUM,
+    ),
+    C.GEO_UNKNOWN_IP: (
+        "The payment's IP address is not in the GeoIP database",
+        "Its country cannot be checked: the address is private, reserved, new or the database is "
+        "out of date. Update the database the policy points at (`geo.ip_database`), and find "
+        "why a private or proxy address reached the payment records instead of the client's.",
+        _S.LOW,
     ),
     C.UNREADABLE: (
         "Rows that could not be read (bad amount, unknown event type, missing id)",

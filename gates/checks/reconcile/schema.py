@@ -182,6 +182,53 @@ SCHEMA: dict[str, Any] = {
                     "description": "Allowed data-residency regions per ISO country code.",
                     "additionalProperties": _str_list("Region names."),
                 },
+                "ip_database": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "MaxMind database (.mmdb) inside the repository: the "
+                    "country of each payment's ip column is compared with its country "
+                    "(geo_ip_mismatch); addresses it does not hold are geo_unknown_ip.",
+                },
+            },
+        },
+        "regions": {
+            "type": "object",
+            "description": "Named country lists (e.g. EEA: [AT, BE, ...]), defined once and "
+            "usable as a key wherever geo and tax rules take a country; a country's own entry "
+            "wins over its region's.",
+            "additionalProperties": _str_list("ISO 3166 alpha-2 country codes."),
+        },
+        "tax": {
+            "type": "object",
+            "description": "Tax rule per ISO country or region name; the report's tax column is "
+            "compared with the tax computed exactly from the payment's amount.",
+            "additionalProperties": {
+                "type": "object",
+                "description": "One tax rule.",
+                "additionalProperties": False,
+                "required": ["rate", "inclusive", "rounding"],
+                "properties": {
+                    "rate": {
+                        "type": "string",
+                        "pattern": "^[0-9]{1,3}([.][0-9]{1,6})?%$",
+                        "description": 'Percentage as text, 0% to 100%, e.g. "19%" or "8.875%".',
+                    },
+                    "inclusive": {
+                        "type": "boolean",
+                        "description": "true: amounts include the tax; false: tax is added on top.",
+                    },
+                    "rounding": {
+                        "type": "string",
+                        "enum": ["half_up", "half_even", "down", "up"],
+                        "description": "How the exact tax is rounded to the minor unit: half_up "
+                        "(.5 away from zero), half_even, down (toward zero), up (away from zero).",
+                    },
+                    "tolerance": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Largest difference in minor units that is not a mismatch.",
+                    },
+                },
             },
         },
         "thresholds": {
