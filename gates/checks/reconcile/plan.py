@@ -11,7 +11,9 @@ transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the 
                first event's amount/currency/country, first and last event time;
 - `rg_rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
 - `rg_pay`        the full outer join of both, with the derived final state;
-- `rg_bad_rows`   one row per unreadable row of either side;
+- `rg_bad_parsed` one row per row of either side its parsing found unreadable;
+- `rg_pay`        also `tainted`: the payment has an unreadable row (judged only as unreadable);
+- `rg_bad_rows`   one row per unreadable row of either side (plus each copy of an ambiguous one);
 - `rg_disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
 
 The two parsed relations are views, not tables: reading a source twice (the replay, then the
@@ -277,8 +279,11 @@ def build_plan(
         "COALESCE(e.country, r.country) AS country, COALESCE(e.cur, r.cur) AS cur, "
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
-        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
-        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
+        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight, "
+        "b.pid IS NOT NULL AS tainted "
+        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid "
+        "LEFT JOIN (SELECT DISTINCT pid FROM rg_bad_parsed WHERE pid IS NOT NULL) AS b "
+        "ON b.pid = COALESCE(e.pid, r.pid)"
     )
 
     status_ok = " ".join(
@@ -394,16 +399,22 @@ def build_plan(
     selects = [
         f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
-        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE {cond}"
+        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE NOT tainted AND ({cond})"
         for cls, cond, detail, cur, amt in branches
     ]
     unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
-    rg_bad_rows = (
+    # Unreadable rows are gathered before the payments are joined: a payment with one (its id
+    # known) is judged only as unreadable, since its replay or its report row is incomplete and
+    # every other class would repeat the one bad cell (a bad amount is not also a missing row).
+    rg_bad_parsed = (
         "SELECT 'events' AS side, err AS reason, pid, eid AS ref, src_ref, cur, amt, country, "
         "CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
         "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, "
         "src_ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed "
-        "WHERE err IS NOT NULL "
+        "WHERE err IS NOT NULL"
+    )
+    rg_bad_rows = (
+        "SELECT side, reason, pid, ref, src_ref, cur, amt, country, day FROM rg_bad_parsed "
         # Each copy of a payment the report lists more than once: as a semi-join on the (usually
         # empty) set of such ids, so the report is read a third time only when there are some.
         "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
@@ -467,6 +478,7 @@ def build_plan(
             Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=False),
             Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=False),
             Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=False),
+            Step(name="rg_bad_parsed", sql=rg_bad_parsed, materialize=True),
             Step(name="rg_pay", sql=rg_pay, materialize=True),
             Step(name="rg_bad_rows", sql=rg_bad_rows, materialize=True),
             Step(name="rg_disc", sql=rg_disc, materialize=True),
