@@ -63,6 +63,15 @@ CASES = [
         },
     ),
     (
+        "jsonl-malformed-after-white-space-lines",
+        b"   \n\t\n{not json\n[1]\n",
+        b"",
+        {
+            ("events", "malformed JSON", f"events: malformed JSON (payment ?, at {EV}:9)"),
+            ("events", "not a JSON object", f"events: not a JSON object (payment ?, at {EV})"),
+        },
+    ),
+    (
         "csv-short-row",
         b"",
         b"p7,completed\n",

@@ -82,7 +82,7 @@ EXPECTED = {
     "geo_residency": {"gr1", "gr2"},
     "unreadable": {
         "events: bad amount (payment ba1, event ba1-1)",
-        "events: malformed JSON (payment ?, at data/events/part-1.jsonl)",
+        "events: malformed JSON (payment ?, at data/events/part-1.jsonl:50)",
         "events: missing payment id (payment ?, event None-1)",
         "events: unknown event type (payment ok2, event ok2-5)",
         "report: bad amount (payment rb1)",
@@ -119,7 +119,7 @@ def test_unreadable_rows_are_grouped_by_side_and_reason(result: Any) -> None:
             side=Side.EVENTS,
             reason="malformed JSON",
             count=1,
-            examples=("events: malformed JSON (payment ?, at data/events/part-1.jsonl)",),
+            examples=("events: malformed JSON (payment ?, at data/events/part-1.jsonl:50)",),
         ),
         UnreadableSummary(
             side=Side.EVENTS,

@@ -34,9 +34,11 @@ class Reject:
     reason: str
 
 
-def reason_for(error_type: str, missing: Sequence[str]) -> str:
-    """The unreadable-row reason for one of DuckDB's reject error types."""
+def reason_for(error_type: str, missing: Sequence[str], cast: str) -> str:
+    """The unreadable-row reason for one of DuckDB's reject error types (`cast`: for CAST)."""
     match error_type:
+        case "CAST":
+            return cast
         case "INVALID ENCODING":
             return "not UTF-8 text"
         case "LINE SIZE OVER MAXIMUM":
@@ -66,8 +68,12 @@ def collect(
     *,
     label: str,
     root: Path | None,
+    cast: str = "value of the wrong type",
 ) -> tuple[Reject, ...]:
-    """Scan `reader` (a read_csv call with reject_options(table)) once; return its rejects."""
+    """Scan `reader` (a read_csv call with reject_options(table)) once; return its rejects.
+
+    `cast` is the reason for a value the reader cannot convert to its column's type (a JSONL
+    line read as JSON: "malformed JSON")."""
     # Hashing the whole row makes DuckDB decode every column: a bare count(*) skips the
     # decoding, and with it the UTF-8 check.
     con.execute(f"SELECT max(hash(r)) FROM {reader} AS r").fetchall()  # noqa: S608 - reader built from quoted literals
@@ -78,7 +84,9 @@ def collect(
         return ()
     rows = con.execute(
         f"SELECT DISTINCT s.file_path, t.line, t.error_type, t.column_idx, t.column_name "  # noqa: S608 - table names are ours
-        f"FROM {table} AS t LEFT JOIN {table}_scan AS s USING (scan_id, file_id)"
+        f"FROM {table} AS t LEFT JOIN {table}_scan AS s USING (scan_id, file_id) "
+        # A line of white space only is blank (a typed JSON column cannot hold it): not a row.
+        "WHERE NOT (t.error_type = 'CAST' AND COALESCE(trim(t.csv_line, ' \t\r\n') = '', FALSE))"
     ).fetchall()
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"DROP TABLE IF EXISTS {table}_scan")
@@ -100,7 +108,7 @@ def collect(
     for (rel, line), errors in sorted(found.items()):
         error_type = min(errors)  # a line with several kinds of error: the same one every run
         missing = [errors[error_type][i] for i in sorted(errors[error_type])]
-        out.append(Reject(ref=f"{rel}:{line}", reason=reason_for(error_type, missing)))
+        out.append(Reject(ref=f"{rel}:{line}", reason=reason_for(error_type, missing, cast)))
     return tuple(out)
 
 

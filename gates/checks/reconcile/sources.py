@@ -129,6 +129,7 @@ class FileSource:
             table,
             label=self.label,
             root=self.root,
+            cast="malformed JSON",
         )
         file_rejects.bind_table(con, f"{table}_rows", rejects)
         prefix = len(str(self.root)) + 2 if self.root is not None else 1
@@ -173,9 +174,11 @@ def _is_empty(path: Path) -> bool:
 
 
 def _jsonl_lines(files: str, options: str) -> str:
-    """Every line of the files as one VARCHAR column `line` (NULL for a blank line)."""
+    """Every line of the files as one JSON column `line` (NULL for a blank line).
+
+    Typed JSON, so the reader itself rejects a malformed line, with its line number."""
     return (
-        f"read_csv({files}, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', quote = '', "
+        f"read_csv({files}, columns = {{'line': 'JSON'}}, delim = '\x1e', quote = '', "
         "escape = '', header = false, auto_detect = false, strict_mode = false, "
         f"filename = true, {options})"
     )
@@ -202,9 +205,9 @@ def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
         f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
         f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
         "SELECT filename, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
-        "SELECT filename, CASE WHEN json_valid(line) THEN line END AS j FROM "
+        "SELECT filename, line AS j FROM "
         f"{_jsonl_lines(files, 'ignore_errors = true')} "
-        "WHERE line IS NOT NULL AND trim(line) <> '')))"
+        "WHERE line IS NOT NULL)))"
     )
 
 
