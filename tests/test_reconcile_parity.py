@@ -129,12 +129,12 @@ def _run(
     return result, sink.rows
 
 
-_POSITION = re.compile(r", at [^)]*\)")
+_POSITION = re.compile(r", at [^)]*\)| \(at [^)]*\)")
 
 
 def _unplaced(text: str) -> str:
-    """An example without the row's position: only the Kafka source knows positions."""
-    return _POSITION.sub(")", text)
+    """An example or sample without the rows' positions: only the Kafka source knows them."""
+    return _POSITION.sub(lambda m: ")" if m.group().startswith(",") else "", text)
 
 
 def _comparable(result: ReconcileResult) -> tuple[object, ...]:

@@ -172,6 +172,18 @@ def _region_bad(country: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) ->
     return f"COALESCE(CASE {country} {' '.join(whens)} ELSE FALSE END, FALSE)"
 
 
+def _cited(pid: str) -> str:
+    """A payment's sample: its id, and the source rows behind it when the sources can say
+    (`p1 (at events t[0]@4 to t[0]@6, report ...)`); just the id otherwise."""
+    ev = (
+        "'events ' || ev_ref_first || COALESCE(CASE WHEN ev_ref_last <> ev_ref_first "
+        "THEN ' to ' || ev_ref_last END, '')"
+    )
+    rp = "'report ' || rp_ref"
+    refs = f"COALESCE({ev} || COALESCE(', ' || {rp}, ''), {rp})"
+    return f"{pid} || COALESCE(' (at ' || {refs} || ')', '')"
+
+
 def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
     """The classes the mapped columns and the policy allow to check."""
     out = {
@@ -230,7 +242,7 @@ def build_plan(
     masks = _region_masks(cfg.geo_residency)
     mask_cols = "".join(f"{m} AS rmask{j}, " for j, m in enumerate(masks))
     windowed = (
-        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, src_ref, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     flagged = (
@@ -259,12 +271,16 @@ def build_plan(
         "MAX(CASE WHEN prev_etc IS NULL THEN amt END) AS amt, "
         "MAX(CASE WHEN prev_etc IS NULL THEN cur END) AS cur, "
         "MAX(CASE WHEN prev_etc IS NULL THEN country END) AS country, "
-        "MIN(ts) AS first_ts, MAX(ts) AS last_ts "
+        "MIN(ts) AS first_ts, MAX(ts) AS last_ts, "
+        # Where the payment's first and last events came from (when the source can say).
+        "MAX(CASE WHEN prev_etc IS NULL THEN src_ref END) AS ref_first, "
+        "MAX(CASE WHEN next_etc IS NULL THEN src_ref END) AS ref_last "
         f"FROM ({judged}) AS j GROUP BY pid"
     )
     rg_rp_pay = (
         "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
-        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts "
+        "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts, "
+        "MIN(src_ref) AS ref "
         "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_etc", cfg)
@@ -280,7 +296,8 @@ def build_plan(
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, "
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
         f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight, "
-        "b.pid IS NOT NULL AS tainted "
+        "b.pid IS NOT NULL AS tainted, e.ref_first AS ev_ref_first, e.ref_last AS ev_ref_last, "
+        "r.ref AS rp_ref "
         "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid "
         "LEFT JOIN (SELECT DISTINCT pid FROM rg_bad_parsed WHERE pid IS NOT NULL) AS b "
         "ON b.pid = COALESCE(e.pid, r.pid)"
@@ -399,7 +416,8 @@ def build_plan(
     selects = [
         f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
-        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE NOT tainted AND ({cond})"
+        f"CAST(day AS VARCHAR) AS day, {_cited('pid')} AS sample FROM rg_pay "
+        f"WHERE NOT tainted AND ({cond})"
         for cls, cond, detail, cur, amt in branches
     ]
     unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
