@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select
-from gates.checks.reconcile.sources import quote_literal
+from gates.checks.reconcile.sources import REF_COLUMN, quote_literal
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
@@ -238,11 +238,22 @@ def build_plan(
     lags += [f"LAG(ts) {win} AS prev_ts"]
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
+    # Where rows came from rides through the replay only when the source can say (see _cited):
+    # a source without positions (Parquet, PostgreSQL) sorts no extra column.
+    if events.type_of(REF_COLUMN) is not None:
+        ref_col = "src_ref, "
+        ref_aggs = (
+            "MAX(CASE WHEN prev_etc IS NULL THEN src_ref END) AS ref_first, "
+            "MAX(CASE WHEN next_etc IS NULL THEN src_ref END) AS ref_last "
+        )
+    else:
+        ref_col = ""
+        ref_aggs = "CAST(NULL AS VARCHAR) AS ref_first, CAST(NULL AS VARCHAR) AS ref_last "
     # Residency compares every event's region with the payment's country (its first event's).
     masks = _region_masks(cfg.geo_residency)
     mask_cols = "".join(f"{m} AS rmask{j}, " for j, m in enumerate(masks))
     windowed = (
-        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, src_ref, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {ref_col}{', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     flagged = (
@@ -264,7 +275,7 @@ def build_plan(
     inv = "CASE WHEN rep = 0 AND ts < prev_ts THEN 1 ELSE 0 END" if has_seq else "0"
     mask_aggs = "".join(f"BIT_OR(rmask{j}) AS rmask{j}, " for j in range(len(masks)))
     rg_ev_pay = (
-        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "
         f"MIN(CASE WHEN bad = 1 THEN {illegal} END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, {mask_aggs}"
         "MAX(CASE WHEN next_etc IS NULL THEN etc END) AS l_etc, "
@@ -273,14 +284,12 @@ def build_plan(
         "MAX(CASE WHEN prev_etc IS NULL THEN country END) AS country, "
         "MIN(ts) AS first_ts, MAX(ts) AS last_ts, "
         # Where the payment's first and last events came from (when the source can say).
-        "MAX(CASE WHEN prev_etc IS NULL THEN src_ref END) AS ref_first, "
-        "MAX(CASE WHEN next_etc IS NULL THEN src_ref END) AS ref_last "
-        f"FROM ({judged}) AS j GROUP BY pid"
+        f"{ref_aggs}FROM ({judged}) AS j GROUP BY pid"
     )
     rg_rp_pay = (
-        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "
+        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts, "
-        "MIN(src_ref) AS ref "
+        f"{'MIN(src_ref)' if report.type_of(REF_COLUMN) is not None else 'CAST(NULL AS VARCHAR)'} AS ref "
         "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_etc", cfg)
