@@ -193,3 +193,66 @@ def test_an_empty_part_among_others_is_left_out(tmp_path: Path) -> None:
         result = reconcile(engine, cfg, events, report, as_of=AS_OF)
     assert _classes(result) == {}
     assert result.audit.report_rows == 2
+
+
+def test_cited_rows_reach_every_output_masked(tmp_path: Path) -> None:
+    import io
+    import json
+
+    from gates.checks.reconcile import command
+    from tests.test_reconcile_command import parse
+    from tests.test_reconcile_gate import config, repo_with
+    from tests.test_reconcile_gate import run as run_gate
+
+    pan = "4111111111111111"
+    bad_amount = {**lifecycle(pan, OK)[0], "amount": "12x"}
+    _write(tmp_path, jsonl([bad_amount]).encode() + b'{"payment_id": "p9\xff"}\n', b"")
+    out = tmp_path / "out"
+    args = parse(
+        [
+            "--policy",
+            str(Path(__file__).resolve().parent.parent / "policies")
+            + "/reconcile-card-lifecycle.yaml",
+            "--root",
+            str(tmp_path),
+            "--as-of",
+            "2026-11-25T12:00:00Z",
+            "--out",
+            str(out),
+        ]
+    )
+    assert command.run(args, io.StringIO()) == 1
+    summary = (out / "summary.json").read_text()
+    html = (out / "report.html").read_text()
+    for text in (summary, html):
+        assert f"events: not UTF-8 text (payment ?, at {EV}:8)" in text
+        assert pan not in text
+        assert (
+            "events: bad amount (payment 4111 11•• •••• 1111, event 4111 11•• •••• 1111-1)" in text
+        )
+    examples = {e for u in json.loads(summary)["unreadable"] for e in u["examples"]}
+    assert f"events: not UTF-8 text (payment ?, at {EV}:8)" in examples
+
+    root = repo_with(tmp_path / "gate", lifecycle("p1", OK), [rep("p1", "completed")])
+    (root / EV).write_bytes((root / EV).read_bytes() + b'{"payment_id": "p9\xff"}\n')
+    (finding,) = run_gate(root, config())
+    assert finding.rule == "reconcile.unreadable"
+    assert dict(finding.properties)["samples"] == (f"events: not UTF-8 text (payment ?, at {EV}:4)")
+
+
+def test_a_reject_without_file_and_line_fails_closed(tmp_path: Path) -> None:
+    import duckdb
+
+    from gates.checks.reconcile import file_rejects
+    from gates.errors import GateCannotRun
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TEMP TABLE rj (scan_id UBIGINT, file_id UBIGINT, line UBIGINT, "
+        "error_type VARCHAR, column_idx UBIGINT, column_name VARCHAR, csv_line VARCHAR)"
+    )
+    con.execute("CREATE TEMP TABLE rj_scan (scan_id UBIGINT, file_id UBIGINT, file_path VARCHAR)")
+    con.execute("INSERT INTO rj VALUES (1, 0, NULL, 'INVALID ENCODING', NULL, NULL, 'x')")
+    with pytest.raises(GateCannotRun) as info:
+        file_rejects.collect(con, "(SELECT 1 AS x)", "rj", label="jsonl:e.jsonl", root=tmp_path)
+    assert "jsonl:e.jsonl: DuckDB rejected a line it cannot attribute" in str(info.value)

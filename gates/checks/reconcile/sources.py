@@ -16,7 +16,9 @@ matches nothing is an error (empty input fails closed). Reading never modifies a
 the plan parses and validates values, so a bad value is an unreadable row, not a crash. A source
 may add the column `_rg_error` (VARCHAR): non-null means the row could not be parsed at all (e.g.
 malformed JSON) and holds the reason; such rows are counted as unreadable, never dropped. The
-optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples show it.
+optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples and samples
+show it. JSONL and CSV lines DuckDB's reader cannot read at all (bad UTF-8, over 2 MB, malformed
+JSON, too few or too many CSV values) are such rows too, citing `file:line` (file_rejects).
 """
 
 from __future__ import annotations
