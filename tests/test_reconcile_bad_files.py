@@ -8,6 +8,7 @@ reconcile: nothing is dropped and nothing fails the run.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,12 +16,16 @@ from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import Engine, reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
 from gates.checks.reconcile.engine_postgres import PostgresEngine
+from gates.checks.reconcile.engine_spark import SparkEngine
 from gates.checks.reconcile.model import ReconcileResult
 from gates.checks.reconcile.sources import parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
 from gates.errors import InvalidInput
 from tests.reconcile_data import AS_OF, card_section, jsonl, lifecycle, rep, report_csv
 from tests.reconcile_servers import PostgresServer
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 OK = ["created", "authorized", "captured"]
 EV = "data/events/part-1.jsonl"
@@ -164,6 +169,25 @@ def test_bad_file_table_postgres(
     _write(tmp_path, events_tail, report_tail)
     source = PostgresSource(display_url="bad-files", url=postgres_server.url(), table="x")
     with PostgresEngine(source) as engine:
+        result = _run(tmp_path, engine)
+    assert _unreadable(result) == expected
+    assert _classes(result) == {"unreadable": len(expected)}
+
+
+@pytest.mark.parametrize(
+    ("events_tail", "report_tail", "expected"),
+    [CASES[2][1:], CASES[4][1:]],
+    ids=[CASES[2][0], CASES[4][0]],
+)
+def test_bad_file_table_spark(
+    tmp_path: Path,
+    spark: SparkSession,
+    events_tail: bytes,
+    report_tail: bytes,
+    expected: set[tuple[str, str, str]],
+) -> None:
+    _write(tmp_path, events_tail, report_tail)
+    with SparkEngine(spark) as engine:
         result = _run(tmp_path, engine)
     assert _unreadable(result) == expected
     assert _classes(result) == {"unreadable": len(expected)}
