@@ -120,9 +120,23 @@ class FileSource:
                 assert_never(self.kind)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {sql}")
 
+    def _require_rows(self, non_empty: Sequence[Path]) -> None:
+        """A text source whose every file is empty has no rows at all: invalid input."""
+        if not non_empty:  # NoDataFile: at a --diff base, the data arrives with the change
+            csv = self.kind is SourceKind.CSV
+            raise NoDataFile(
+                self.label,
+                "data",
+                "no rows: every file it matches is empty"
+                + (" (not even a header line)" if csv else ""),
+                ("write the header line and the rows" if csv else "write the rows")
+                + ", or point the source at the right files",
+            )
+
     def _jsonl_sql(self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]) -> str:
         # Lines DuckDB cannot read at all (bad UTF-8, over 2 MB) become unreadable rows naming
         # their file and line (file_rejects); the view reads the rest.
+        self._require_rows([p for p in self.paths if not _is_empty(p)])
         files = _path_list(self.paths)
         table = f"_rg_rej_{name}"
         rejects = file_rejects.collect(
@@ -142,15 +156,9 @@ class FileSource:
 
     def _csv_sql(self, con: duckdb.DuckDBPyConnection, name: str) -> str:
         # An empty file (not even a header line) has no rows: it is left out, so DuckDB does not
-        # invent a `column0`; when every file is empty the source has no rows at all (an error).
+        # invent a `column0`.
         paths = [p for p in self.paths if not _is_empty(p)]
-        if not paths:
-            raise InvalidInput(
-                self.label,
-                "data",
-                "no rows: every file it matches is empty (not even a header line)",
-                "write the header line and the rows, or point the source at the right files",
-            )
+        self._require_rows(paths)
         # Rejects cannot be stored with union_by_name: each file is scanned once on its own.
         table = f"_rg_rej_{name}"
         rejects: list[file_rejects.Reject] = []
@@ -383,7 +391,8 @@ def _str(spec: Mapping[str, Any], key: str, *, file: str, field: str) -> str:
 
 
 class NoDataFile(InvalidInput):
-    """A source's glob matches nothing (at the --diff base: the data arrives with the change)."""
+    """A source's glob matches nothing, or only empty text files (at the --diff base: the data
+    arrives with the change)."""
 
 
 def resolve_glob(root: Path, pattern: str, *, file: str, field: str) -> tuple[Path, ...]:
