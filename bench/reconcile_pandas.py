@@ -65,11 +65,13 @@ def counts(events_path: Path, report_path: Path, policy: dict[str, Any]) -> dict
         | (ev["currency"].notna() & ~ev["currency"].str.fullmatch(r"[A-Z]{3}", na=False))
     )
     out["unreadable"] += int(bad.sum())
+    tainted = set(ev.loc[bad & ev["payment_id"].notna(), "payment_id"])
     ev = ev[~bad]
     rp["payment_id"] = rp["payment_id"].str.strip().replace("", None)
     rp["status"] = rp["status"].str.strip().str.lower().replace("", None)
     rbad = rp["payment_id"].isna() | rp["status"].isna()
     out["unreadable"] += int(rbad.sum())
+    tainted |= set(rp.loc[rbad & rp["payment_id"].notna(), "payment_id"])
     rp = rp[~rbad]
     copies = rp.groupby("payment_id")["payment_id"].transform("size")
     out["unreadable"] += int((copies > 1).sum())
@@ -124,6 +126,8 @@ def counts(events_path: Path, report_path: Path, policy: dict[str, Any]) -> dict
     pay = pay.join(first[["amount", "currency", "country"]])
 
     both = pay.join(rp.set_index("payment_id"), how="outer", lsuffix="_ev", rsuffix="_rp")
+    # A payment with an unreadable row is judged only as unreadable (docs/reconcile.md).
+    both = both[~both.index.isin(tainted)]
     has_ev = both["state"].notna()
     in_rp = both["status"].notna()
     has_rp = in_rp & (both["copies"] == 1)

@@ -115,7 +115,14 @@ def test_fingerprint_survives_changing_numbers(tmp_path: Path) -> None:
 
 def test_empty_sources_fail_closed(tmp_path: Path) -> None:
     root = repo_with(tmp_path, [], [])
-    with pytest.raises(InvalidInput, match="the sources hold no payments"):
+    with pytest.raises(InvalidInput) as info:
+        run(root, config())
+    assert str(info.value) == (
+        "jsonl:data/events/*.jsonl: data: no rows: every file it matches is empty. "
+        "Fix: write the rows, or point the source at the right files"
+    )
+    (root / "data" / "events" / "part-1.jsonl").write_text("\n")  # blank lines are no rows
+    with pytest.raises(InvalidInput, match="no rows: every file it matches is empty"):
         run(root, config())
 
 

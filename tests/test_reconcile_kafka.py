@@ -225,3 +225,31 @@ def test_spec_errors(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidInput) as err:
         sk.parse_spec({"kind": "kafka", **raw}, file="policy.yaml", field="$.events")
     assert str(err.value).split(". Fix: ")[0] == message
+
+
+def test_samples_cite_topic_partition_and_offset(kafka_broker: KafkaBroker, tmp_path: Any) -> None:
+    kafka_broker.create_topic("k-cite-events", 1)
+    kafka_broker.create_topic("k-cite-report", 1)
+    ev = [r for r in data.events() if r["payment_id"] in ("p01", "p02")]
+    kafka_broker.produce("k-cite-events", data.kafka_messages(ev, 1))
+    rp = [r for r in data.report() if r["payment_id"] in ("p01", "p02")]
+    kafka_broker.produce("k-cite-report", data.kafka_messages(rp, 1))
+    cfg = config_mod.parse(data.SECTION, file="policy.yaml")
+
+    def src(topic: str) -> Any:
+        spec = {"kind": "kafka", "topic": topic, "bootstrap": kafka_broker.bootstrap}
+        return parse_source(spec, root=tmp_path, file="policy.yaml", field="$.events")
+
+    with DuckDBEngine(threads=1) as engine:
+        result = reconcile(
+            engine, cfg, src("k-cite-events"), src("k-cite-report"), as_of=data.AS_OF
+        )
+    first = next(i for i, r in enumerate(ev) if r["payment_id"] == "p02")
+    last = max(i for i, r in enumerate(ev) if r["payment_id"] == "p02")
+    report_at = next(i for i, r in enumerate(rp) if r["payment_id"] == "p02")
+    assert {c.cls.value: c.samples for c in result.classes if c.count} == {
+        "status_mismatch": (
+            f"p02 (at events k-cite-events[0]@{first} to k-cite-events[0]@{last}, "
+            f"report k-cite-report[0]@{report_at})",
+        )
+    }

@@ -45,9 +45,9 @@ def test_values_arrive_as_exact_text(pg_url: str) -> None:
     con = duckdb.connect()
     _source(pg_url, table="pay").bind_duckdb(con, "raw", ["id"])
     assert con.execute("SELECT * FROM raw ORDER BY id").fetchall() == [
-        ("p1", "12.50", "1250", "2026-11-10T10:00:00+00:00", 'a, "quoted"\nnote'),
-        ("p2", "0.10", "10", "2026-11-10T21:59:59.123456+00:00", ""),
-        ("p3", None, None, None, None),
+        ("p1", "12.50", "1250", "2026-11-10T10:00:00+00:00", 'a, "quoted"\nnote', "pay(0,1)"),
+        ("p2", "0.10", "10", "2026-11-10T21:59:59.123456+00:00", "", "pay(0,2)"),
+        ("p3", None, None, None, None, "pay(0,3)"),  # a table's rows cite their ctid
     ]
 
 
@@ -82,6 +82,7 @@ def test_engine_reads_in_place_with_real_types(pg_url: str) -> None:
             ("minor", ColumnType.INTEGER),
             ("at", ColumnType.TIMESTAMP),
             ("note", ColumnType.STRING),
+            ("_rg_ref", ColumnType.STRING),  # the row's ctid: `pay(0,1)`
         )
     )
 

@@ -50,7 +50,10 @@ def _col(
         return None
     typ = schema.type_of(raw)
     if typ is None:
-        have = ", ".join(c for c, _ in schema.columns if c != ERROR_COLUMN) or "(none)"
+        have = (
+            ", ".join(c for c, _ in schema.columns if c not in (ERROR_COLUMN, REF_COLUMN))
+            or "(none)"
+        )
         raise InvalidInput(
             file,
             f"$.gates.reconcile.columns.{cmap.side.value}.{canonical}",

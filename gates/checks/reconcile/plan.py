@@ -11,7 +11,9 @@ transpiled by sqlglot for PostgreSQL and Spark (`Plan.sql_for`). Inputs are the 
                first event's amount/currency/country, first and last event time;
 - `rg_rp_pay`     one row per payment id in the report (`copies` > 1 means ambiguous);
 - `rg_pay`        the full outer join of both, with the derived final state;
-- `rg_bad_rows`   one row per unreadable row of either side;
+- `rg_bad_parsed` one row per row of either side its parsing found unreadable;
+- `rg_pay`        also `tainted`: the payment has an unreadable row (judged only as unreadable);
+- `rg_bad_rows`   one row per unreadable row of either side (plus each copy of an ambiguous one);
 - `rg_disc`       one row per (class, payment) discrepancy, plus one per unreadable row.
 
 The two parsed relations are views, not tables: reading a source twice (the replay, then the
@@ -35,7 +37,7 @@ from datetime import UTC, datetime
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select, uses_ip
-from gates.checks.reconcile.sources import quote_literal
+from gates.checks.reconcile.sources import REF_COLUMN, quote_literal
 from gates.checks.reconcile.tax import with_expected_tax
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
@@ -184,6 +186,18 @@ def _ip_columns(ev_ip: bool, rp_ip: bool) -> str:
     return ""
 
 
+def _cited(pid: str) -> str:
+    """A payment's sample: its id, and the source rows behind it when the sources can say
+    (`p1 (at events t[0]@4 to t[0]@6, report ...)`); just the id otherwise."""
+    ev = (
+        "'events ' || ev_ref_first || COALESCE(CASE WHEN ev_ref_last <> ev_ref_first "
+        "THEN ' to ' || ev_ref_last END, '')"
+    )
+    rp = "'report ' || rp_ref"
+    refs = f"COALESCE({ev} || COALESCE(', ' || {rp}, ''), {rp})"
+    return f"{pid} || COALESCE(' (at ' || {refs} || ')', '')"
+
+
 def evaluated_classes(cfg: ReconcileConfig) -> frozenset[DiscrepancyClass]:
     """The classes the mapped columns and the policy allow to check."""
     out = {
@@ -242,6 +256,17 @@ def build_plan(
     lags += [f"LAG(ts) {win} AS prev_ts"]
     lags += [f"LAG(eid) {win} AS prev_eid"] if has_eid else []
     lags += [f"LAG(seq) {win} AS prev_seq"] if has_seq else []
+    # Where rows came from rides through the replay only when the source can say (see _cited):
+    # a source without positions (Parquet, PostgreSQL) sorts no extra column.
+    if events.type_of(REF_COLUMN) is not None:
+        ref_col = "src_ref, "
+        ref_aggs = (
+            "MAX(CASE WHEN prev_etc IS NULL THEN src_ref END) AS ref_first, "
+            "MAX(CASE WHEN next_etc IS NULL THEN src_ref END) AS ref_last "
+        )
+    else:
+        ref_col = ""
+        ref_aggs = "CAST(NULL AS VARCHAR) AS ref_first, CAST(NULL AS VARCHAR) AS ref_last "
     # Residency compares every event's region with the payment's country (its first event's).
     masks = _region_masks(cfg.geo_residency)
     mask_cols = "".join(f"{m} AS rmask{j}, " for j, m in enumerate(masks))
@@ -249,7 +274,7 @@ def build_plan(
     rp_ip = uses_ip(cfg.report, cfg)
     mask_cols += "ip, ip_country, " if ev_ip else ""
     windowed = (
-        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        f"SELECT pid, eid, seq, etc, ts, {mask_cols}amt, cur, country, {ref_col}{', '.join(lags)} "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "FROM rg_ev_parsed WHERE err IS NULL"
     )
     flagged = (
@@ -278,20 +303,23 @@ def build_plan(
     )
     rp_ip_aggs = ", MIN(ip) AS ip, MIN(ip_country) AS ip_country" if rp_ip else ""
     rg_ev_pay = (
-        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+        "SELECT pid, COUNT(*) AS n_rows, SUM(rep) AS n_rep, SUM(bad) AS n_illegal, "
         f"MIN(CASE WHEN bad = 1 THEN {illegal} END) AS illegal_detail, "
         f"SUM({gap}) AS n_gap, SUM({inv}) AS n_inv, {mask_aggs}"
         "MAX(CASE WHEN next_etc IS NULL THEN etc END) AS l_etc, "
         "MAX(CASE WHEN prev_etc IS NULL THEN amt END) AS amt, "
         "MAX(CASE WHEN prev_etc IS NULL THEN cur END) AS cur, "
         "MAX(CASE WHEN prev_etc IS NULL THEN country END) AS country, "
-        f"{ev_ip_aggs}MIN(ts) AS first_ts, MAX(ts) AS last_ts "
-        f"FROM ({judged}) AS j GROUP BY pid"
+        f"{ev_ip_aggs}MIN(ts) AS first_ts, MAX(ts) AS last_ts, "
+        # Where the payment's first and last events came from (when the source can say).
+        f"{ref_aggs}FROM ({judged}) AS j GROUP BY pid"
     )
     rg_rp_pay = (
-        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "  # noqa: S608 - no user text
+        "SELECT pid, COUNT(*) AS copies, MIN(status) AS status, MIN(amt) AS amt, MIN(cur) AS cur, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         "MIN(country) AS country, MIN(region) AS region, MAX(region) AS region_max, MIN(ts) AS ts, "
-        f"MIN(tax) AS tax{rp_ip_aggs} FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
+        f"MIN(tax) AS tax{rp_ip_aggs}, "
+        f"{'MIN(src_ref)' if report.type_of(REF_COLUMN) is not None else 'CAST(NULL AS VARCHAR)'} AS ref "
+        "FROM rg_rp_parsed WHERE err IS NULL GROUP BY pid"
     )
     final_state = _state_of("e.l_etc", cfg)
     rg_pay = (
@@ -306,8 +334,12 @@ def build_plan(
         "COALESCE(e.amt, r.amt) AS amt, e.last_ts, r.tax AS rp_tax, "
         f"{_ip_columns(ev_ip, rp_ip)}"
         f"CAST(COALESCE(e.first_ts, r.ts) AS DATE) AS day, "
-        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight "
-        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid"
+        f"e.pid IS NOT NULL AND e.last_ts > {cutoff_sql} AS in_flight, "
+        "b.pid IS NOT NULL AS tainted, e.ref_first AS ev_ref_first, e.ref_last AS ev_ref_last, "
+        "r.ref AS rp_ref "
+        "FROM rg_ev_pay AS e FULL OUTER JOIN rg_rp_pay AS r ON e.pid = r.pid "
+        "LEFT JOIN (SELECT DISTINCT pid FROM rg_bad_parsed WHERE pid IS NOT NULL) AS b "
+        "ON b.pid = COALESCE(e.pid, r.pid)"
     )
     evaluated = evaluated_classes(cfg)
     if DiscrepancyClass.TAX_MISMATCH in evaluated:
@@ -456,16 +488,23 @@ def build_plan(
     selects = [
         f"SELECT {_lit(cls.value)} AS class, {CLASS_ORDER[cls]} AS class_order, pid AS payment_id, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"{detail} AS detail, {cur} AS currency, CAST({amt} AS BIGINT) AS amount, country, "
-        f"CAST(day AS VARCHAR) AS day, pid AS sample FROM rg_pay WHERE {cond}"
+        f"CAST(day AS VARCHAR) AS day, {_cited('pid')} AS sample FROM rg_pay "
+        f"WHERE NOT tainted AND ({cond})"
         for cls, cond, detail, cur, amt in branches
     ]
     unread = CLASS_ORDER[DiscrepancyClass.UNREADABLE]
-    rg_bad_rows = (
+    # Unreadable rows are gathered before the payments are joined: a payment with one (its id
+    # known) is judged only as unreadable, since its replay or its report row is incomplete and
+    # every other class would repeat the one bad cell (a bad amount is not also a missing row).
+    rg_bad_parsed = (
         "SELECT 'events' AS side, err AS reason, pid, eid AS ref, src_ref, cur, amt, country, "
         "CAST(ts AS DATE) AS day FROM rg_ev_parsed WHERE err IS NOT NULL "
         "UNION ALL SELECT 'report' AS side, err AS reason, pid, CAST(NULL AS VARCHAR) AS ref, "
         "src_ref, cur, amt, country, CAST(ts AS DATE) AS day FROM rg_rp_parsed "
-        "WHERE err IS NOT NULL "
+        "WHERE err IS NOT NULL"
+    )
+    rg_bad_rows = (
+        "SELECT side, reason, pid, ref, src_ref, cur, amt, country, day FROM rg_bad_parsed "
         # Each copy of a payment the report lists more than once: as a semi-join on the (usually
         # empty) set of such ids, so the report is read a third time only when there are some.
         "UNION ALL SELECT 'report' AS side, 'payment id appears more than once' AS reason, "
@@ -529,6 +568,7 @@ def build_plan(
             Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=False),
             Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=False),
             Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=False),
+            Step(name="rg_bad_parsed", sql=rg_bad_parsed, materialize=True),
             Step(name="rg_pay", sql=rg_pay, materialize=True),
             Step(name="rg_bad_rows", sql=rg_bad_rows, materialize=True),
             Step(name="rg_disc", sql=rg_disc, materialize=True),

@@ -16,7 +16,9 @@ matches nothing is an error (empty input fails closed). Reading never modifies a
 the plan parses and validates values, so a bad value is an unreadable row, not a crash. A source
 may add the column `_rg_error` (VARCHAR): non-null means the row could not be parsed at all (e.g.
 malformed JSON) and holds the reason; such rows are counted as unreadable, never dropped. The
-optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples show it.
+optional column `_rg_ref` (VARCHAR) says where a row came from; unreadable examples and samples
+show it. JSONL and CSV lines DuckDB's reader cannot read at all (bad UTF-8, over 2 MB, malformed
+JSON, too few or too many CSV values) are such rows too, citing `file:line` (file_rejects).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
 
+from gates.checks.reconcile import file_rejects
 from gates.errors import GateCannotRun, InvalidInput
 
 if TYPE_CHECKING:
@@ -103,23 +106,92 @@ class FileSource:
     def bind_duckdb(
         self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]
     ) -> None:
-        files = _path_list(self.paths)
         match self.kind:
             case SourceKind.JSONL:
-                prefix = len(str(self.root)) + 2 if self.root is not None else 1
-                sql = _jsonl_view(files, columns, prefix)
+                sql = self._jsonl_sql(con, name, columns)
             case SourceKind.CSV:
-                sql = (
-                    f"SELECT * FROM read_csv({files}, header = true, all_varchar = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-                    "union_by_name = true, auto_detect = true)"
-                )
+                sql = self._csv_sql(con, name)
             case SourceKind.PARQUET:
+                files = _path_list(self.paths)
                 sql = f"SELECT * FROM read_parquet({files}, union_by_name = true)"  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
             case SourceKind.SQLITE | SourceKind.POSTGRES | SourceKind.KAFKA:
                 raise AssertionError(f"{self.kind} is not a file source")
             case _:
                 assert_never(self.kind)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {sql}")
+
+    def _require_rows(self, non_empty: Sequence[Path]) -> None:
+        """A text source whose every file is empty has no rows at all: invalid input."""
+        if not non_empty:  # NoDataFile: at a --diff base, the data arrives with the change
+            csv = self.kind is SourceKind.CSV
+            raise NoDataFile(
+                self.label,
+                "data",
+                "no rows: every file it matches is empty"
+                + (" (not even a header line)" if csv else ""),
+                ("write the header line and the rows" if csv else "write the rows")
+                + ", or point the source at the right files",
+            )
+
+    def _jsonl_sql(self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]) -> str:
+        # Lines DuckDB cannot read at all (bad UTF-8, over 2 MB) become unreadable rows naming
+        # their file and line (file_rejects); the view reads the rest.
+        self._require_rows([p for p in self.paths if not _is_empty(p)])
+        files = _path_list(self.paths)
+        table = f"_rg_rej_{name}"
+        rejects = file_rejects.collect(
+            con,
+            _jsonl_lines(files, file_rejects.reject_options(table)),
+            table,
+            label=self.label,
+            root=self.root,
+            cast="malformed JSON",
+        )
+        file_rejects.bind_table(con, f"{table}_rows", rejects)
+        prefix = len(str(self.root)) + 2 if self.root is not None else 1
+        return (
+            f"{_jsonl_view(files, columns, prefix)} UNION ALL BY NAME "
+            f"{file_rejects.rows_sql(f'{table}_rows', columns, ERROR_COLUMN, REF_COLUMN)}"
+        )
+
+    def _csv_sql(self, con: duckdb.DuckDBPyConnection, name: str) -> str:
+        # An empty file (not even a header line) has no rows: it is left out, so DuckDB does not
+        # invent a `column0`.
+        paths = [p for p in self.paths if not _is_empty(p)]
+        self._require_rows(paths)
+        # Rejects cannot be stored with union_by_name: each file is scanned once on its own.
+        table = f"_rg_rej_{name}"
+        rejects: list[file_rejects.Reject] = []
+        for path in paths:
+            one = _path_list([path])
+            reader = f"read_csv({one}, {_CSV_OPTIONS}, {file_rejects.reject_options(table)})"
+            rejects += file_rejects.collect(con, reader, table, label=self.label, root=self.root)
+        file_rejects.bind_table(con, f"{table}_rows", rejects)
+        return (
+            f"SELECT * FROM read_csv({_path_list(paths)}, {_CSV_OPTIONS}, union_by_name = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            f"ignore_errors = true) UNION ALL BY NAME "
+            f"{file_rejects.rows_sql(f'{table}_rows', (), ERROR_COLUMN, REF_COLUMN)}"
+        )
+
+
+_CSV_OPTIONS = "header = true, all_varchar = true, auto_detect = true"
+
+
+def _is_empty(path: Path) -> bool:
+    """True for a file with nothing but white space (read only when it is small)."""
+    size = path.stat().st_size
+    return size == 0 or (size <= 65_536 and not path.read_bytes().strip())
+
+
+def _jsonl_lines(files: str, options: str) -> str:
+    """Every line of the files as one JSON column `line` (NULL for a blank line).
+
+    Typed JSON, so the reader itself rejects a malformed line, with its line number."""
+    return (
+        f"read_csv({files}, columns = {{'line': 'JSON'}}, delim = '\x1e', quote = '', "
+        "escape = '', header = false, auto_detect = false, strict_mode = false, "
+        f"filename = true, {options})"
+    )
 
 
 def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
@@ -143,10 +215,9 @@ def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
         f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
         f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
         "SELECT filename, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
-        "SELECT filename, CASE WHEN json_valid(line) THEN line END AS j FROM read_csv("
-        f"{files}, columns = {{'line': 'VARCHAR'}}, delim = '\x1e', quote = '', escape = '', "
-        "header = false, auto_detect = false, strict_mode = false, filename = true) "
-        "WHERE line IS NOT NULL AND trim(line) <> '')))"
+        "SELECT filename, line AS j FROM "
+        f"{_jsonl_lines(files, 'ignore_errors = true')} "
+        "WHERE line IS NOT NULL)))"
     )
 
 
@@ -320,7 +391,8 @@ def _str(spec: Mapping[str, Any], key: str, *, file: str, field: str) -> str:
 
 
 class NoDataFile(InvalidInput):
-    """A source's glob matches nothing (at the --diff base: the data arrives with the change)."""
+    """A source's glob matches nothing, or only empty text files (at the --diff base: the data
+    arrives with the change)."""
 
 
 def resolve_glob(root: Path, pattern: str, *, file: str, field: str) -> tuple[Path, ...]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gates.checks.reconcile.sources import SourceKind, quote_ident
+from gates.checks.reconcile.sources import REF_COLUMN, SourceKind, quote_ident, quote_literal
 from gates.errors import GateCannotRun, InvalidInput
 
 if TYPE_CHECKING:
@@ -75,9 +75,17 @@ class PostgresSource:
         return value
 
     def relation_sql(self) -> str:
-        """The relation as a FROM item (a table name or a parenthesised query)."""
+        """The relation as a FROM item (a table with its rows' positions, or the query).
+
+        A table's rows carry `_rg_ref`, `table(page,item)` (the row's ctid: free to read, exact
+        for the snapshot the run reads), so unreadable examples and samples cite their rows; a
+        query's rows have no stable position and cite nothing."""
         if self.table is not None:
-            return ".".join(quote_ident(part) for part in self.table.split("."))
+            name = ".".join(quote_ident(part) for part in self.table.split("."))
+            return (
+                f"(SELECT *, {quote_literal(self.table)} || CAST(ctid AS text) "  # noqa: S608 - identifiers quoted, literals escaped
+                f"AS {quote_ident(REF_COLUMN)} FROM {name})"
+            )
         return f"({self.query})"
 
     def same_database(self, other: PostgresSource, env: Mapping[str, str] | None = None) -> bool:
