@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,9 +122,8 @@ def test_duckdb_places_every_address(
     result, rows = reference
     found = {c.cls.value: c.samples for c in result.classes if c.count}
     assert found == {
-        # g06's creation event (the one with the address) is unreadable: the rest start mid-way
-        "illegal_transition": ("g06",),
-        "out_of_order": ("g06",),
+        # g06's creation event (the one with the address) is unreadable: g06 is judged only as
+        # unreadable (its other events, starting mid-way, would only repeat that one bad cell)
         "geo_ip_mismatch": ("g02", "g04"),
         "geo_unknown_ip": ("g05",),
         "unreadable": ("events: bad ip (payment g06, event g06-1)",),
@@ -161,6 +162,14 @@ def test_engines_join_the_same_ip_map(
     assert rows == ref_rows
 
 
+_POSITION = re.compile(r", at .*\)$| \(at .*\)$")
+
+
+def _unplaced(text: str) -> str:
+    """A sample or example without the rows' positions (only some sources know them)."""
+    return _POSITION.sub(lambda m: ")" if m.group().startswith(",") else "", text)
+
+
 def test_postgres_pushdown_uploads_only_the_ip_map(
     root: Path,
     reference: tuple[ReconcileResult, list[dict[str, Any]]],
@@ -179,13 +188,23 @@ def test_postgres_pushdown_uploads_only_the_ip_map(
     with PostgresEngine(server) as engine:
         result, rows = _run(root, engine, specs=specs)
     ref, ref_rows = reference
+    # a table's rows cite their ctid in samples and examples; the JSONL reference's do not
+    result = replace(
+        result,
+        classes=tuple(
+            replace(c, samples=tuple(_unplaced(s) for s in c.samples)) for c in result.classes
+        ),
+        unreadable=tuple(
+            replace(u, examples=tuple(_unplaced(e) for e in u.examples)) for u in result.unreadable
+        ),
+    )
     assert (result.classes, result.unreadable, result.geo, result.audit) == (
         ref.classes,
         ref.unreadable,
         ref.geo,
         ref.audit,
     )
-    assert rows == ref_rows
+    assert [{**r, "detail": _unplaced(r["detail"])} for r in rows] == ref_rows
 
 
 @pytest.mark.parametrize(
