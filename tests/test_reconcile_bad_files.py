@@ -280,3 +280,29 @@ def test_a_reject_without_file_and_line_fails_closed(tmp_path: Path) -> None:
     with pytest.raises(GateCannotRun) as info:
         file_rejects.collect(con, "(SELECT 1 AS x)", "rj", label="jsonl:e.jsonl", root=tmp_path)
     assert "jsonl:e.jsonl: DuckDB rejected a line it cannot attribute" in str(info.value)
+
+
+def test_a_data_file_changed_during_the_run_fails_closed(tmp_path: Path) -> None:
+    """Files are read twice (the scan for unreadable lines, then the rows): a line written in
+    between could be skipped unseen, so a file that changed under the run is an error."""
+    from gates.errors import GateCannotRun
+
+    OK = ["created", "authorized", "captured"]
+    events_path = tmp_path / "data" / "events" / "part-1.jsonl"
+    events_path.parent.mkdir(parents=True)
+    events_path.write_text(jsonl(lifecycle("p1", OK)), encoding="utf-8")
+    (tmp_path / "data" / "report.csv").write_text(report_csv([rep("p1", "completed")]))
+    cfg = config_mod.parse(card_section(), file="policy.yaml")
+    assert cfg.events_source is not None
+    assert cfg.report_source is not None
+    events = parse_source(cfg.events_source, root=tmp_path, file="p", field="events")
+    report = parse_source(cfg.report_source, root=tmp_path, file="p", field="report")
+
+    class Writer(DuckDBEngine):
+        def execute(self, plan: object, *, sink: object = None) -> object:  # type: ignore[override]
+            with events_path.open("ab") as fh:  # someone appends a line, not UTF-8
+                fh.write(b'{"payment_id": "p\\xff"}\n')
+            return super().execute(plan, sink=sink)  # type: ignore[arg-type]
+
+    with Writer() as engine, pytest.raises(GateCannotRun, match="changed while it was being"):
+        reconcile(engine, cfg, events, report, as_of=AS_OF)

@@ -75,7 +75,9 @@ def reconcile(
     `root` (the repository) resolves `geo.ip_database`; `file` names the policy in errors."""
     from gates.checks.reconcile import plan as plan_mod
     from gates.checks.reconcile import results
+    from gates.checks.reconcile.sources import file_states
 
+    before = file_states((events, report))
     ev_schema = engine.bind(events, EVENTS_RAW, config.events.raw_columns())
     rp_schema = engine.bind(report, REPORT_RAW, config.report.raw_columns())
     with tempfile.TemporaryDirectory(prefix="release-gates-geoip-") as tmp:
@@ -83,6 +85,16 @@ def reconcile(
             _bind_ip_map(engine, config, ev_schema, rp_schema, root=root, file=file, tmp=Path(tmp))
         plan = plan_mod.build_plan(config, ev_schema, rp_schema, as_of=as_of)
         rows = engine.execute(plan, sink=sink)
+    # Files are read more than once (a scan for unreadable lines, then the rows): a file that
+    # changed in between could have a line skipped that the first scan never saw. Never a pass.
+    if file_states((events, report)) != before:
+        from gates.errors import GateCannotRun
+
+        raise GateCannotRun(
+            "reconcile",
+            "a data file changed while it was being reconciled",
+            "rerun once whatever writes the data files has finished",
+        )
     return results.assemble(plan, rows, engine=engine.name)
 
 

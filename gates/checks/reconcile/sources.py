@@ -75,6 +75,28 @@ class Source(Protocol):
         ...
 
 
+def file_states(sources: Sequence[Source]) -> tuple[tuple[str, int, int, int], ...]:
+    """(path, size, mtime ns, inode) of every file the sources read: equal before and after a
+    run, or a file changed under the reader."""
+    import os
+
+    paths: list[Path] = []
+    for source in sources:
+        if isinstance(source, FileSource):
+            paths += source.paths
+        elif isinstance(source, SqliteSource):
+            paths.append(source.path)
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append((str(path), -1, -1, -1))  # gone: differs from any state it had
+            continue
+        out.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(out)
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
