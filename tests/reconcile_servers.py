@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -325,3 +325,18 @@ def running_spark(master: str) -> Iterator[SparkSession]:
     finally:
         session.stop()
         shutil.rmtree(warehouse, ignore_errors=True)
+
+
+def engine_named(
+    name: str, postgres_server: PostgresServer, request: pytest.FixtureRequest, *, label: str
+) -> Any:
+    """A PostgreSQL engine (on the session's server) or a Spark engine (the `spark` fixture),
+    for the tests that compare those engines with DuckDB's answer."""
+    from gates.checks.reconcile.engine_postgres import PostgresEngine
+    from gates.checks.reconcile.engine_spark import SparkEngine
+    from gates.checks.reconcile.sources_postgres import PostgresSource
+
+    if name == "postgres":
+        source = PostgresSource(display_url=label, url=postgres_server.url(), table="x")
+        return PostgresEngine(source)
+    return SparkEngine(request.getfixturevalue("spark"))

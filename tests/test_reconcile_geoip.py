@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,13 @@ from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
 from gates.checks.reconcile.engine_postgres import PostgresEngine
-from gates.checks.reconcile.engine_spark import SparkEngine
 from gates.checks.reconcile.model import ReconcileResult
 from gates.checks.reconcile.sources import parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
 from gates.errors import InvalidInput
 from tests import reconcile_parity_data as data
-from tests.reconcile_data import build_mmdb
-from tests.reconcile_servers import PostgresServer
+from tests.reconcile_data import build_mmdb, unplaced
+from tests.reconcile_servers import PostgresServer, engine_named
 
 # payment id -> (address on its creation event, its card/billing country)
 PAYMENTS = {
@@ -144,12 +142,7 @@ def test_engines_join_the_same_ip_map(
     postgres_server: PostgresServer,
     request: pytest.FixtureRequest,
 ) -> None:
-    engine: Any
-    if engine_name == "postgres":
-        url = postgres_server.url()
-        engine = PostgresEngine(PostgresSource(display_url="geoip", url=url, table="x"))
-    else:
-        engine = SparkEngine(request.getfixturevalue("spark"))
+    engine = engine_named(engine_name, postgres_server, request, label="geoip")
     with engine:
         result, rows = _run(root, engine)
     ref, ref_rows = reference
@@ -160,14 +153,6 @@ def test_engines_join_the_same_ip_map(
         ref.audit,
     )
     assert rows == ref_rows
-
-
-_POSITION = re.compile(r", at .*\)$| \(at .*\)$")
-
-
-def _unplaced(text: str) -> str:
-    """A sample or example without the rows' positions (only some sources know them)."""
-    return _POSITION.sub(lambda m: ")" if m.group().startswith(",") else "", text)
 
 
 def test_postgres_pushdown_uploads_only_the_ip_map(
@@ -192,10 +177,10 @@ def test_postgres_pushdown_uploads_only_the_ip_map(
     result = replace(
         result,
         classes=tuple(
-            replace(c, samples=tuple(_unplaced(s) for s in c.samples)) for c in result.classes
+            replace(c, samples=tuple(unplaced(s) for s in c.samples)) for c in result.classes
         ),
         unreadable=tuple(
-            replace(u, examples=tuple(_unplaced(e) for e in u.examples)) for u in result.unreadable
+            replace(u, examples=tuple(unplaced(e) for e in u.examples)) for u in result.unreadable
         ),
     )
     assert (result.classes, result.unreadable, result.geo, result.audit) == (
@@ -204,7 +189,7 @@ def test_postgres_pushdown_uploads_only_the_ip_map(
         ref.geo,
         ref.audit,
     )
-    assert [{**r, "detail": _unplaced(r["detail"])} for r in rows] == ref_rows
+    assert [{**r, "detail": unplaced(r["detail"])} for r in rows] == ref_rows
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from gates.checks.reconcile.model import ReconcileResult
 from gates.checks.reconcile.sources import Source, parse_source
 from gates.checks.reconcile.sources_postgres import PostgresSource
 from tests import reconcile_parity_data as data
-from tests.reconcile_data import build_mmdb
+from tests.reconcile_data import build_mmdb, unplaced
 from tests.reconcile_servers import KafkaBroker, PostgresServer
 
 if TYPE_CHECKING:
@@ -133,20 +133,12 @@ def _run(
     return result, sink.rows
 
 
-_POSITION = re.compile(r", at .*\)$| \(at .*\)$")
-
-
-def _unplaced(text: str) -> str:
-    """An example or sample without the rows' positions: only the Kafka source knows them."""
-    return _POSITION.sub(lambda m: ")" if m.group().startswith(",") else "", text)
-
-
 def _comparable(result: ReconcileResult) -> tuple[object, ...]:
     classes = tuple(
-        replace(c, samples=tuple(sorted(_unplaced(s) for s in c.samples))) for c in result.classes
+        replace(c, samples=tuple(sorted(unplaced(s) for s in c.samples))) for c in result.classes
     )
     unreadable = tuple(
-        replace(u, examples=tuple(sorted(_unplaced(e) for e in u.examples)))
+        replace(u, examples=tuple(sorted(unplaced(e) for e in u.examples)))
         for u in result.unreadable
     )
     return (classes, unreadable, result.timeline, result.geo, result.audit)
@@ -216,7 +208,7 @@ def test_same_answer_everywhere(
         result, rows = _run(dataset, engine, kind)
     assert result.engine == engine_name
     assert _comparable(result) == _comparable(reference[0])
-    assert [{**r, "detail": _unplaced(r["detail"])} for r in rows] == reference[1]
+    assert [{**r, "detail": unplaced(r["detail"])} for r in rows] == reference[1]
     examples = [e for u in result.unreadable for e in u.examples]
     if kind == "kafka":  # a message's position is its only handle when it has no ids
         assert all(", at parity-events[" in e for e in examples), examples

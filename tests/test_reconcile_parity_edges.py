@@ -16,13 +16,10 @@ import pytest
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
-from gates.checks.reconcile.engine_postgres import PostgresEngine
-from gates.checks.reconcile.engine_spark import SparkEngine
 from gates.checks.reconcile.model import ReconcileResult
 from gates.checks.reconcile.sources import parse_source
-from gates.checks.reconcile.sources_postgres import PostgresSource
 from tests import reconcile_parity_data as data
-from tests.reconcile_servers import PostgresServer
+from tests.reconcile_servers import PostgresServer, engine_named
 
 # (payment id, timestamp text, amount text): each payment is created then captured at that time.
 EDGES = (
@@ -138,12 +135,7 @@ def test_engines_agree_on_awkward_text(
     postgres_server: PostgresServer,
     request: pytest.FixtureRequest,
 ) -> None:
-    engine: Any
-    if engine_name == "postgres":
-        url = postgres_server.url()
-        engine = PostgresEngine(PostgresSource(display_url="edges", url=url, table="x"))
-    else:
-        engine = SparkEngine(request.getfixturevalue("spark"))
+    engine = engine_named(engine_name, postgres_server, request, label="edges")
     with engine:
         result = _run(root, engine)
     assert _comparable(result) == _comparable(reference)

@@ -22,16 +22,13 @@ from hypothesis import strategies as st
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
-from gates.checks.reconcile.engine_postgres import PostgresEngine
-from gates.checks.reconcile.engine_spark import SparkEngine
 from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
 from gates.checks.reconcile.plan import evaluated_classes
 from gates.checks.reconcile.sources import parse_source
-from gates.checks.reconcile.sources_postgres import PostgresSource
 from gates.checks.reconcile.tax import HUNDRED, RATE_SCALE, Rounding, TaxRule, with_expected_tax
 from gates.errors import InvalidInput
 from tests import reconcile_parity_data as data
-from tests.reconcile_servers import PostgresServer
+from tests.reconcile_servers import PostgresServer, engine_named
 
 MODES = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -229,12 +226,7 @@ def test_engines_round_tax_like_duckdb(
     postgres_server: PostgresServer,
     request: pytest.FixtureRequest,
 ) -> None:
-    engine: Any
-    if engine_name == "postgres":
-        url = postgres_server.url()
-        engine = PostgresEngine(PostgresSource(display_url="tax", url=url, table="x"))
-    else:
-        engine = SparkEngine(request.getfixturevalue("spark"))
+    engine = engine_named(engine_name, postgres_server, request, label="tax")
     with engine:
         result, rows = _run(root, engine)
     assert rows == reference[1]
