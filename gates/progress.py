@@ -23,8 +23,10 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # annotations only: every command imports this module
+    from multiprocessing.connection import Connection
 
 AFTER_ENV = "RELEASE_GATES_PROGRESS_AFTER"
 DEFAULT_AFTER_S = 1.0

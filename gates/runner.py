@@ -196,17 +196,14 @@ def plan(req: RunRequest) -> tuple[list[_Task], list[str]]:
                 continue
             ctx = context_for(req, spec, base_settings)
             check, base_ws = spec.compares_with_base, req.base_workspace
-            compared = check is not None and base_ws is not None
-            in_repo = check is not None and base_ws is not None and check(base_settings.config)
-            # data outside the repository is the same at the base: this side's answer is both
-            tasks.append(
-                _Task(
-                    spec=spec, settings=base_settings, ctx=ctx, mirror_base=compared and not in_repo
-                )
-            )
-            if in_repo and base_ws is not None:
+            if check is None or base_ws is None:
+                tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx))
+            elif check(base_settings.config):  # its data at the merge base is another answer
+                tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx))
                 at_base = replace(ctx, revision=base_ws.ref)
                 tasks.append(_Task(spec=spec, settings=base_settings, ctx=at_base, base_side=True))
+            else:  # data outside the repository is the same at the base: this answer is both
+                tasks.append(_Task(spec=spec, settings=base_settings, ctx=ctx, mirror_base=True))
             continue
         gate_tasks = _file_tasks(req, spec, req.workspace, base_side=False)
         if not base_settings.enabled and not gate_tasks:

@@ -18,9 +18,6 @@ POLICY = "version: 1\nextends: fintech-default\ngates:\n  reconcile: {enabled: f
 GATES = ("--gate", "secrets", "--gate", "pii", "--no-cache")
 
 
-_commit = commit_files
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RELEASE_GATES_FINGERPRINT_KEY", "k" * 32)
@@ -50,12 +47,12 @@ def _found(report: dict[str, object]) -> set[tuple[str, str, int, str]]:
 def test_added_then_removed_secret_and_pan_block_under_diff(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    added = _commit(
+    added = commit_files(
         repo,
         {"app/settings.py": f'DEBUG = False\nSTRIPE_KEY = "{STRIPE}"\ncard = "{PAN}"\n'},
         "add settings",
     )
-    _commit(repo, {"app/settings.py": "DEBUG = False\n", "app/other.py": "x = 1\n"}, "remove")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n", "app/other.py": "x = 1\n"}, "remove")
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 1
     assert f"added in commit {added[:12]} to app/settings.py" in out
@@ -77,8 +74,8 @@ def test_added_then_removed_secret_and_pan_block_under_diff(
 
 def test_change_whose_commits_cancel_out_is_still_scanned(repo: Path) -> None:
     """The tree equals the merge base, but the key passed through the history."""
-    _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
+    commit_files(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 1
     assert "secrets.stripe-key" in out
@@ -86,16 +83,16 @@ def test_change_whose_commits_cancel_out_is_still_scanned(repo: Path) -> None:
 
 
 def test_clean_history_passes(repo: Path) -> None:
-    _commit(repo, {"app/settings.py": "DEBUG = True\n"}, "one")
-    _commit(repo, {"app/views.py": "def index():\n    return 'ok'\n"}, "two")
+    commit_files(repo, {"app/settings.py": "DEBUG = True\n"}, "one")
+    commit_files(repo, {"app/views.py": "def index():\n    return 'ok'\n"}, "two")
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 0, out
     assert "added in commit" not in out
 
 
 def test_secret_still_in_the_tree_is_reported_once(repo: Path) -> None:
-    _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
-    _commit(repo, {"app/views.py": "x = 1\n"}, "more")
+    commit_files(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
+    commit_files(repo, {"app/views.py": "x = 1\n"}, "more")
     code, report = _json(repo, "--diff", "main", *GATES)
     assert code == 1
     stripe = [f for f in _found(report) if f[0] == "secrets.stripe-key"]
@@ -105,12 +102,12 @@ def test_secret_still_in_the_tree_is_reported_once(repo: Path) -> None:
 def test_fingerprint_is_commit_independent(tmp_path: Path, repo: Path) -> None:
     """The same value at the same path has one fingerprint, in the tree or in any commit: an
     approval (or baseline entry) for it covers it wherever it shows up."""
-    _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
+    commit_files(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
     _, at_head = _json(repo, "--diff", "main", *GATES)
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
     _, in_history = _json(repo, "--diff", "main", *GATES)
-    _commit(repo, {"app/settings.py": f'X = 1\nSTRIPE_KEY = "{STRIPE}"\n'}, "again")
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove again")
+    commit_files(repo, {"app/settings.py": f'X = 1\nSTRIPE_KEY = "{STRIPE}"\n'}, "again")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "remove again")
     _, twice = _json(repo, "--diff", "main", *GATES)
 
     def fps(report: dict[str, object]) -> list[str]:
@@ -126,25 +123,25 @@ def test_fingerprint_is_commit_independent(tmp_path: Path, repo: Path) -> None:
 
 def test_merge_commit_content_is_scanned(repo: Path) -> None:
     """A merge resolution that adds a key (an "evil merge") is found, named by the merge."""
-    _commit(repo, {"app/a.py": "a = 1\n"}, "feature work")
+    commit_files(repo, {"app/a.py": "a = 1\n"}, "feature work")
     git(repo, "checkout", "-q", "-b", "side", "main")
-    _commit(repo, {"app/b.py": "b = 1\n"}, "side work")
+    commit_files(repo, {"app/b.py": "b = 1\n"}, "side work")
     git(repo, "checkout", "-q", "feature")
     git(repo, "merge", "-q", "--no-ff", "--no-commit", "side")
     (repo / "app/b.py").write_text(f'b = 1\nKEY = "{STRIPE}"\n', encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "merge side")
     merge = git(repo, "rev-parse", "HEAD").strip()
-    _commit(repo, {"app/b.py": "b = 1\n"}, "remove")
+    commit_files(repo, {"app/b.py": "b = 1\n"}, "remove")
     code, report = _json(repo, "--diff", "main", *GATES)
     assert code == 1
     assert ("secrets.stripe-key", "app/b.py", 2, merge[:12]) in _found(report)
 
 
 def test_clean_merge_adds_nothing(repo: Path) -> None:
-    _commit(repo, {"app/a.py": "a = 1\n"}, "feature work")
+    commit_files(repo, {"app/a.py": "a = 1\n"}, "feature work")
     git(repo, "checkout", "-q", "-b", "side", "main")
-    _commit(repo, {"app/b.py": "b = 1\n"}, "side work")
+    commit_files(repo, {"app/b.py": "b = 1\n"}, "side work")
     git(repo, "checkout", "-q", "feature")
     git(repo, "merge", "-q", "--no-ff", "-m", "merge side", "side")
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
@@ -153,10 +150,10 @@ def test_clean_merge_adds_nothing(repo: Path) -> None:
 
 def test_rename_reports_the_new_path(repo: Path) -> None:
     git(repo, "mv", "app/settings.py", "app/config.py")
-    renamed = _commit(
+    renamed = commit_files(
         repo, {"app/config.py": f'DEBUG = False\nSTRIPE_KEY = "{STRIPE}"\n'}, "rename + key"
     )
-    _commit(repo, {"app/config.py": "DEBUG = False\n"}, "remove")
+    commit_files(repo, {"app/config.py": "DEBUG = False\n"}, "remove")
     code, report = _json(repo, "--diff", "main", *GATES)
     assert code == 1
     assert ("secrets.stripe-key", "app/config.py", 2, renamed[:12]) in _found(report)
@@ -164,8 +161,8 @@ def test_rename_reports_the_new_path(repo: Path) -> None:
 
 def test_binary_diff_is_ignored_safely(repo: Path) -> None:
     blob = b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 4
-    _commit(repo, {"static/logo.png": blob}, "logo")
-    _commit(repo, {"static/logo.png": blob[::-1]}, "new logo")
+    commit_files(repo, {"static/logo.png": blob}, "logo")
+    commit_files(repo, {"static/logo.png": blob[::-1]}, "new logo")
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 0, out
 
@@ -173,10 +170,10 @@ def test_binary_diff_is_ignored_safely(repo: Path) -> None:
 def test_history_flag_scans_commits_before_the_base(repo: Path) -> None:
     """--diff reads only the change's commits; --history every commit reachable from HEAD."""
     git(repo, "checkout", "-q", "main")
-    old = _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "old leak")
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "old removal")
+    old = commit_files(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "old leak")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "old removal")
     git(repo, "checkout", "-q", "-B", "feature")
-    _commit(repo, {"app/views.py": "x = 1\n"}, "feature")
+    commit_files(repo, {"app/views.py": "x = 1\n"}, "feature")
     assert run_cli(repo, "run", "--diff", "main", *GATES)[0] == 0
     code, report = _json(repo, "--history", *GATES)
     assert code == 1
@@ -188,9 +185,9 @@ def test_git_failure_in_history_fails_closed(
 ) -> None:
     """A blob only the history holds is missing: the run cannot know what the change added
     (exit 3, the error names the git command); the gates that ran still report."""
-    _commit(repo, {"app/leak.py": f'KEY = "{STRIPE}"\n'}, "add")
+    commit_files(repo, {"app/leak.py": f'KEY = "{STRIPE}"\n'}, "add")
     blob = git(repo, "rev-parse", "HEAD:app/leak.py").strip()
-    _commit(repo, {"app/leak.py": "KEY = None\n", "app/pay.py": f'card = "{PAN}"\n'}, "remove")
+    commit_files(repo, {"app/leak.py": "KEY = None\n", "app/pay.py": f'card = "{PAN}"\n'}, "remove")
     (repo / ".git/objects" / blob[:2] / blob[2:]).unlink()
     code, out = run_cli(repo, "run", "--diff", "main", *GATES)
     assert code == 3
@@ -223,14 +220,14 @@ def test_baseline_accepts_a_history_finding(repo: Path) -> None:
     """History findings go through the one filtering path: a baseline entry (or a waiver, by
     the same fingerprint) accepts them, and a later commit adding the same value at the same
     path is still covered."""
-    _commit(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
+    commit_files(repo, {"app/settings.py": f'STRIPE_KEY = "{STRIPE}"\n'}, "add")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "remove")
     assert run_cli(repo, "run", "--history", *GATES)[0] == 1
     assert run_cli(repo, "baseline", "create", "--history", *GATES)[0] == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "accept the rotated key")
-    _commit(repo, {"app/settings.py": f'X = 2\nSTRIPE_KEY = "{STRIPE}"\n'}, "again")
-    _commit(repo, {"app/settings.py": "DEBUG = False\n"}, "remove again")
+    commit_files(repo, {"app/settings.py": f'X = 2\nSTRIPE_KEY = "{STRIPE}"\n'}, "again")
+    commit_files(repo, {"app/settings.py": "DEBUG = False\n"}, "remove again")
     code, report = _json(repo, "--history", *GATES)
     assert code == 0
     statuses = {(f["rule"], f["status"]) for f in report["findings"]}  # type: ignore[attr-defined]  # JSON
@@ -253,15 +250,15 @@ def test_history_follows_the_policy_per_path(repo: Path) -> None:
         "    gates:\n"
         "      secrets: {enabled: false}\n"
     )
-    _commit(repo, {".release-gates/policy.yaml": policy}, "policy")
+    commit_files(repo, {".release-gates/policy.yaml": policy}, "policy")
     git(repo, "branch", "-f", "main", "HEAD")
     key_line = f'STRIPE_KEY = "{STRIPE}"\n'
-    _commit(
+    commit_files(
         repo,
         {"sandbox/a.py": key_line, "legacy/b.py": key_line, "docs/c.py": key_line},
         "add",
     )
-    _commit(repo, {"sandbox/a.py": "", "legacy/b.py": "", "docs/c.py": ""}, "remove")
+    commit_files(repo, {"sandbox/a.py": "", "legacy/b.py": "", "docs/c.py": ""}, "remove")
     code, report = _json(repo, "--diff", "main", *GATES)
     found = {
         (f["rule"], f["location"]["path"], f["severity"])

@@ -27,13 +27,6 @@ def data(mismatches: int, good: int = 3) -> dict[str, str]:
     return {"data/events/part-1.jsonl": jsonl(events), "data/report.csv": report_csv(report)}
 
 
-write = write_files
-
-
-def commit(root: Path, message: str) -> None:
-    commit_files(root, {}, message)
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """main holds the policy and data with 2 status mismatches; HEAD is a branch `pr`."""
@@ -52,8 +45,8 @@ def rules(report: dict[str, Any]) -> list[str]:
 
 
 def test_an_unrelated_change_is_not_blocked_by_existing_data_problems(repo: Path) -> None:
-    write(repo, {"app/feature.py": "x = 1\n"})
-    commit(repo, "an unrelated change")
+    write_files(repo, {"app/feature.py": "x = 1\n"})
+    commit_files(repo, {}, "an unrelated change")
     code, report = reconcile(repo)
     assert (code, rules(report)) == (1, ["reconcile.status_mismatch"])  # the whole picture
     code, report = reconcile(repo, "--diff", "main")
@@ -64,8 +57,8 @@ def test_an_unrelated_change_is_not_blocked_by_existing_data_problems(repo: Path
 
 
 def test_a_change_that_makes_a_class_worse_blocks_and_says_by_how_much(repo: Path) -> None:
-    write(repo, data(3))
-    commit(repo, "one more payment shown as pending")
+    write_files(repo, data(3))
+    commit_files(repo, {}, "one more payment shown as pending")
     code, report = reconcile(repo, "--diff", "main")
     assert code == 1
     [finding] = report["findings"]
@@ -77,8 +70,8 @@ def test_a_change_that_makes_a_class_worse_blocks_and_says_by_how_much(repo: Pat
 
 
 def test_a_change_that_fixes_data_passes(repo: Path) -> None:
-    write(repo, data(1))
-    commit(repo, "fix one status")
+    write_files(repo, data(1))
+    commit_files(repo, {}, "fix one status")
     code, report = reconcile(repo, "--diff", "main")
     assert (code, rules(report)) == (0, [])
 
@@ -86,8 +79,8 @@ def test_a_change_that_fixes_data_passes(repo: Path) -> None:
 def test_data_that_arrives_with_the_change_is_new(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", {"README.md": "payments\n"})
     git(root, "checkout", "-q", "-b", "pr")
-    write(root, {".release-gates/policy.yaml": POLICY, **data(2)})
-    commit(root, "add reconcile data")
+    write_files(root, {".release-gates/policy.yaml": POLICY, **data(2)})
+    commit_files(root, {}, "add reconcile data")
     code, report = reconcile(root, "--diff", "main", "--no-cache")
     # the policy is itself new (trust.changed); the data's classes are all new too
     assert code == 1
@@ -95,10 +88,10 @@ def test_data_that_arrives_with_the_change_is_new(tmp_path: Path) -> None:
 
 
 def test_the_base_side_reads_the_committed_base_not_the_working_tree(repo: Path) -> None:
-    write(repo, {"app/feature.py": "x = 1\n"})
-    commit(repo, "an unrelated change")
+    write_files(repo, {"app/feature.py": "x = 1\n"})
+    commit_files(repo, {}, "an unrelated change")
     # Uncommitted edits to the data belong to the change under review, never to the base.
-    write(repo, data(4))
+    write_files(repo, data(4))
     code, report = reconcile(repo, "--diff", "main")
     assert code == 1
     [finding] = report["findings"]
@@ -111,12 +104,12 @@ def test_a_baseline_accepts_a_class_only_up_to_the_recorded_size(repo: Path) -> 
     assert code == 0
     entry = json.loads((repo / ".release-gates/baseline.json").read_text())["findings"][0]
     assert (entry["rule"], entry["magnitude"]) == ("reconcile.status_mismatch", 2)
-    commit(repo, "accept the two known mismatches")
+    commit_files(repo, {}, "accept the two known mismatches")
     code, report = reconcile(repo)
     assert code == 0
     assert [f["status"] for f in report["findings"]] == ["baselined"]
     # The data gets worse: the baseline for 2 does not accept 5.
-    write(repo, data(5))
+    write_files(repo, data(5))
     code, report = reconcile(repo)
     assert code == 1
     [finding] = report["findings"]
@@ -173,10 +166,10 @@ def test_the_base_side_reads_the_geoip_database_as_committed(tmp_path: Path) -> 
     root = make_repo(tmp_path / "repo", files)
     (root / "geo").mkdir()
     build_mmdb(root / "geo" / "test.mmdb")
-    commit(root, "the GeoIP database")
+    commit_files(root, {}, "the GeoIP database")
     git(root, "checkout", "-q", "-b", "pr")
-    write(root, {"app/feature.py": "x = 1\n"})
-    commit(root, "an unrelated change")
+    write_files(root, {"app/feature.py": "x = 1\n"})
+    commit_files(root, {}, "an unrelated change")
     code, report = reconcile(root)
     assert (code, rules(report)) == (1, ["reconcile.geo_ip_mismatch"])
     code, report = reconcile(root, "--diff", "main")

@@ -68,13 +68,9 @@ def _check(config: Mapping[str, Any], source: str, root: Path) -> None:
 def _reads_repository_data(config: Mapping[str, Any]) -> bool:
     """Whether a source is a file in the repository (which a change can alter): then --diff
     compares with the data at the merge base; databases and topics are the same on both sides."""
-    from gates.checks.reconcile.at_revision import REPOSITORY_KINDS
+    from gates.checks.reconcile.at_revision import in_repository
 
-    kinds = {k.value for k in REPOSITORY_KINDS}
-    return any(
-        isinstance(spec, Mapping) and str(spec.get("kind")) in kinds
-        for spec in (config.get("events"), config.get("report"))
-    )
+    return any(in_repository(config.get(side)) for side in ("events", "report"))
 
 
 GATE = GateSpec(

@@ -35,11 +35,18 @@ def literal_prefix(pattern: str) -> str:
     return "/".join(parts)
 
 
+def in_repository(spec: object) -> bool:
+    """Whether a source spec names files in the repository (which a change can alter)."""
+    return isinstance(spec, Mapping) and str(spec.get("kind")) in {
+        k.value for k in REPOSITORY_KINDS
+    }
+
+
 def repository_paths(specs: Iterable[Mapping[str, Any] | None]) -> tuple[str, ...]:
     """The directories (or files) at whose contents the file sources' globs look."""
     found = set()
     for spec in specs:
-        if not spec or str(spec.get("kind")) not in {k.value for k in REPOSITORY_KINDS}:
+        if spec is None or not in_repository(spec):
             continue
         pattern = spec.get("path")
         if not isinstance(pattern, str) or PurePosixPath(pattern).is_absolute():
