@@ -248,6 +248,20 @@ def entry_at(root: Path, ref: str, path: str) -> IndexEntry | None:
     return None
 
 
+def blob_sizes(root: Path, blobs: tuple[str, ...]) -> dict[str, int]:
+    """Sizes of many blobs in one `git cat-file --batch-check` call."""
+    if not blobs:
+        return {}
+    out = _git(root, "cat-file", "--batch-check", stdin=("\n".join(blobs) + "\n").encode())
+    sizes: dict[str, int] = {}
+    for blob, line in zip(blobs, out.decode("utf-8", "replace").splitlines(), strict=True):
+        fields = line.split(" ")
+        if len(fields) != 3 or fields[1] != "blob":
+            raise GitFailed(("cat-file", "--batch-check"), None, f"unexpected answer {line!r}")
+        sizes[blob] = int(fields[2])
+    return sizes
+
+
 def blob_size(root: Path, blob: str) -> int:
     return int(_git(root, "cat-file", "-s", blob).decode().strip())
 

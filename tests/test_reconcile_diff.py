@@ -174,3 +174,24 @@ def test_the_base_side_reads_the_geoip_database_as_committed(tmp_path: Path) -> 
     assert (code, rules(report)) == (1, ["reconcile.geo_ip_mismatch"])
     code, report = reconcile(root, "--diff", "main")
     assert (code, rules(report)) == (0, [])
+
+
+def test_the_base_side_reads_many_data_files_in_batches(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many event parts at the base are read in size-bounded batches (one git process per batch),
+    and every one of them counts: the base side sees exactly what the merge base committed."""
+    from gates.checks.reconcile import at_revision
+
+    monkeypatch.setattr(at_revision, "BATCH_BYTES", 300)  # a few parts per batch
+    parts = {f"data/events/part-{i:02d}.jsonl": jsonl(lifecycle(f"q{i}", OK)) for i in range(12)}
+    git(repo, "checkout", "-q", "main")
+    commit_files(repo, parts, "more event parts")
+    git(repo, "checkout", "-q", "pr")
+    git(repo, "merge", "-q", "main")
+    commit_files(repo, {"app/feature.py": "x = 1\n"}, "an unrelated change")
+    code, report = reconcile(repo, "--diff", "main")
+    # the report lacks the 12 new payments on both sides: not worse only if the base read all 12
+    assert (code, rules(report)) == (0, [])
+    [note] = [n for n in report["notes"] if n.startswith("--diff:")]
+    assert "reconcile.missing_in_report 12" in note

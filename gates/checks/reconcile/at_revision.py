@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gates import git
 from gates.checks.reconcile.sources import SourceKind
+from gates.git import IndexEntry
 
 REPOSITORY_KINDS = frozenset(
     {SourceKind.JSONL, SourceKind.CSV, SourceKind.PARQUET, SourceKind.SQLITE}
@@ -59,23 +60,50 @@ def repository_paths(specs: Iterable[Mapping[str, Any] | None]) -> tuple[str, ..
 def materialize(root: Path, revision: str, paths: Iterable[str], dest: Path) -> int:
     """Write the regular files below `paths` at `revision` into `dest`; the number written.
 
-    One blob in memory at a time (data files can be large); symlinks and submodules are not
-    data and are left out, as the working-tree side refuses symlinks leaving the repository.
+    Blobs are read in batches of at most BATCH_BYTES (one git process per batch, not per file:
+    a data directory can hold thousands of parts; a blob larger than that is a batch alone, so
+    memory stays bounded by the largest file). Symlinks and submodules are not data and are
+    left out, as the working-tree side refuses symlinks leaving the repository.
     """
+    paths = tuple(paths)
     wanted = tuple(p for p in paths if p != ".")
-    entries = git.ls_tree(root, revision, () if "." in paths else wanted)
+    entries = [
+        e
+        for e in git.ls_tree(root, revision, () if "." in paths else wanted)
+        if e.mode in _REGULAR and _safe(e.path)
+    ]
+    sizes = git.blob_sizes(root, tuple(sorted({e.blob for e in entries})))
     written = 0
-    for entry in entries:
-        if entry.mode not in _REGULAR:
-            continue
-        rel = PurePosixPath(entry.path)
-        if rel.is_absolute() or ".." in rel.parts:
-            continue  # git never stores such names; never write outside dest
-        target = dest.joinpath(*rel.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = git.read_blobs(root, (entry.blob,))[entry.blob]
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        written += 1
+    for batch in _batches(entries, sizes):
+        blobs = git.read_blobs(root, tuple(sorted({e.blob for e in batch})))
+        for entry in batch:
+            target = dest.joinpath(*PurePosixPath(entry.path).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(blobs[entry.blob])
+            written += 1
     return written
+
+
+BATCH_BYTES = 64 << 20
+
+
+def _safe(path: str) -> bool:
+    """git never stores such names; never write outside dest all the same."""
+    rel = PurePosixPath(path)
+    return not rel.is_absolute() and ".." not in rel.parts
+
+
+def _batches(entries: Sequence[IndexEntry], sizes: Mapping[str, int]) -> Iterator[list[IndexEntry]]:
+    batch: list[IndexEntry] = []
+    total = 0
+    for entry in entries:
+        size = sizes[entry.blob]
+        if batch and total + size > BATCH_BYTES:
+            yield batch
+            batch, total = [], 0
+        batch.append(entry)
+        total += size
+    if batch:
+        yield batch
