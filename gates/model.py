@@ -95,6 +95,9 @@ class Finding:
     # payments). A baseline entry, or the --diff base, covers such a finding only up to the size
     # recorded there: a class that grows is new again. None: one occurrence, nothing to compare.
     magnitude: int | None = None
+    # Other places the finding cites (SARIF relatedLocations): a reconcile class's sampled data
+    # rows, as (location, what is there). Not part of the fingerprint.
+    related: tuple[tuple[Location, str], ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         loc = self.location

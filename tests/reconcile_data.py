@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
-from gates.checks.reconcile.model import ReconcileResult
+from gates.checks.reconcile.model import ClassSummary, ReconcileResult
 from gates.checks.reconcile.sources import parse_source
 
 AS_OF = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -116,9 +117,35 @@ def run_section(
         return reconcile(engine, cfg, events, report, as_of=as_of)
 
 
+def bare_samples(result: ReconcileResult) -> dict[str, tuple[str, ...]]:
+    """Class -> samples without the rows' positions (unreadable examples keep theirs), for
+    classes with any discrepancy."""
+    return {
+        c.cls.value: tuple(s if c.cls.value == "unreadable" else unplaced(s) for s in c.samples)
+        for c in result.classes
+        if c.count
+    }
+
+
+def uncited(c: ClassSummary) -> ClassSummary:
+    """A class summary without positions or citations: sources cite differently (file lines,
+    ctids, offsets), so answers are compared across sources without them."""
+    return replace(
+        c,
+        samples=tuple(sorted(unplaced(s) for s in c.samples)),
+        listed=tuple(sorted(unplaced(s) for s in c.listed)),
+        citations=(),
+    )
+
+
 def samples(result: ReconcileResult) -> dict[str, set[str]]:
-    """Class -> sample ids, for classes with any discrepancy."""
-    return {c.cls.value: set(c.samples) for c in result.classes if c.count}
+    """Class -> sample ids, for classes with any discrepancy (without the citations of file
+    rows, which citations.apply adds; unreadable examples keep theirs)."""
+    return {
+        c.cls.value: {s if c.cls.value == "unreadable" else unplaced(s) for s in c.samples}
+        for c in result.classes
+        if c.count
+    }
 
 
 # The networks of the test GeoIP database (documentation ranges, RFC 5737 and RFC 3849).

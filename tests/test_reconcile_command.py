@@ -83,7 +83,9 @@ def test_blocking_class_exits_1_and_writes_every_output(repo: Path, tmp_path: Pa
     ]
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["verdict"] == "blocked"
-    assert summary["classes"]["status_mismatch"]["samples"] == ["p2"]
+    assert summary["classes"]["status_mismatch"]["samples"] == [
+        "p2 (at events data/events/part-1.jsonl:4,5,6, report data/report.csv:3)"
+    ]
     audit = json.loads((out_dir / "audit.json").read_text())
     assert (audit["payments"], audit["completed"], audit["failed"], audit["refunded"]) == (
         3,
@@ -105,7 +107,10 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)\s*=""", html)
     assert html.count("<svg") == 5  # counts, EUR and USD amounts, timeline, geo
     assert "DE currency" in html  # the geo chart's label
-    assert "<code>p1</code>" in html
+    assert (
+        "<code>p1 (at events data/events/part-1.jsonl:1,2,3, report data/report.csv:2)</code>"
+        in html
+    )
 
 
 def test_outputs_are_byte_identical_across_runs(repo: Path, tmp_path: Path) -> None:

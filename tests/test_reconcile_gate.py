@@ -57,32 +57,45 @@ def test_one_finding_per_class_over_threshold(tmp_path: Path) -> None:
     )
     findings = run(root, config())
     ident = "jsonl:data/events/*.jsonl\ncsv:data/report.csv"
+    ev, rp = "data/events/part-1.jsonl", "data/report.csv"
+    p1 = f"p1 (at events {ev}:1,2,3, report {rp}:2)"
+    p2 = f"p2 (at events {ev}:4,5,6, report {rp}:3)"
+    p3 = f"p3 (at events {ev}:7,8,9,10, report {rp}:4)"  # the header is line 1 of the report
+
+    def rows(lines: list[int], report_line: int) -> tuple[tuple[Location, str], ...]:
+        cited = [(Location(path=ev, line=n), f"events row {ev}:{n}") for n in lines]
+        cited.append((Location(path=rp, line=report_line), f"report row {rp}:{report_line}"))
+        return tuple(cited)
+
     # duplicate_event allows 0.1% by the shipped policy: 1 of 3 payments is over it
     assert findings == [
         Finding(
             gate="reconcile",
             rule="reconcile.duplicate_event",
             severity=Severity.LOW,
-            message="duplicate_event: 1 payments of 3; at stake 10.00 EUR; e.g. p3",
+            # every sample cites its rows: file:line, blank lines and the header counted
+            message=f"duplicate_event: 1 payments of 3; at stake 10.00 EUR; e.g. {p3}",
             # a real file code scanning can open; the fingerprint keeps the glob
             location=Location(path="data/events/part-1.jsonl", line=1),
             fingerprint=fingerprint(
                 "reconcile", "reconcile.duplicate_event", "data/events/*.jsonl", ident
             ),
-            properties=(("count", "1"), ("payments", "3"), ("samples", "p3")),
+            properties=(("count", "1"), ("payments", "3"), ("samples", p3)),
             magnitude=1,
+            related=rows([7, 8, 9, 10], 4),
         ),
         Finding(
             gate="reconcile",
             rule="reconcile.status_mismatch",
             severity=Severity.HIGH,
-            message="status_mismatch: 2 payments of 3; at stake 20.00 EUR; e.g. p1, p2",
+            message=f"status_mismatch: 2 payments of 3; at stake 20.00 EUR; e.g. {p1}, {p2}",
             location=Location(path="data/events/part-1.jsonl", line=1),
             fingerprint=fingerprint(
                 "reconcile", "reconcile.status_mismatch", "data/events/*.jsonl", ident
             ),
-            properties=(("count", "2"), ("payments", "3"), ("samples", "p1 p2")),
+            properties=(("count", "2"), ("payments", "3"), ("samples", f"{p1}; {p2}")),
             magnitude=2,
+            related=rows([1, 2, 3], 2) + rows([4, 5, 6], 3),
         ),
     ]
 
@@ -204,7 +217,12 @@ def test_sqlite_source(tmp_path: Path) -> None:
         },
     ):
         [finding] = run(root, config(report=spec))
-        assert finding.message == "status_mismatch: 1 payments of 2; at stake 10.00 EUR; e.g. p2"
+        cite = "events data/events/part-1.jsonl:4,5,6"
+        if "table" in spec:  # a table's rows cite their rowid (or primary key); a query's not
+            cite += ", report data/pay.db report(rowid=2)"
+        assert finding.message == (
+            f"status_mismatch: 1 payments of 2; at stake 10.00 EUR; e.g. p2 (at {cite})"
+        )
     assert (root / "data" / "pay.db").read_bytes() == before  # reading never modifies a source
 
 

@@ -102,3 +102,20 @@ def test_unreadable_file_is_invalid_input(tmp_path: Path) -> None:
     path.write_bytes(b'{"x": "\xff"}')
     with pytest.raises(InvalidInput, match=r"r\.json: \$: cannot read it \("):
         json_load.load(path)
+
+
+def test_related_locations_round_trip() -> None:
+    import dataclasses
+
+    from gates.model import Location
+
+    result = reportkit.sample()
+    first = result.findings[0]
+    related = ((Location(path="data/e.jsonl", line=3), "events row data/e.jsonl:3"),)
+    rf = dataclasses.replace(first, finding=dataclasses.replace(first.finding, related=related))
+    result = dataclasses.replace(result, findings=(rf, *result.findings[1:]))
+    text = render(result, Format.JSON)
+    assert '"message": "events row data/e.jsonl:3"' in text
+    loaded = json_load.loads(text, source=SOURCE)
+    assert [f.finding.related for f in loaded.findings if f.finding.related] == [related]
+    assert render(loaded, Format.JSON) == text

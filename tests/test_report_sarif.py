@@ -368,3 +368,33 @@ def test_default_cap_is_25000_results_per_run() -> None:
 def test_exactly_at_the_cap_is_not_truncated() -> None:
     kept, omitted = sarif.select(_many(5, blocking_every=2).findings, 5)
     assert (len(kept), omitted) == (5, 0)
+
+
+def test_cited_data_rows_are_related_locations() -> None:
+    """A reconcile finding's sampled rows: a JSONL line with its line, a Parquet file without."""
+    result = _one(Location(path="data/e.jsonl", line=1))
+    (rf,) = result.findings
+    related = (
+        (Location(path="data/e.jsonl", line=3), "events row data/e.jsonl:3"),
+        (Location(path="w/e.parquet"), "events row w/e.parquet row group 0 row 7"),
+    )
+    rf = dataclasses.replace(rf, finding=dataclasses.replace(rf.finding, related=related))
+    doc = _doc(dataclasses.replace(result, findings=(rf,)))
+    _validate(doc)
+    assert doc["runs"][0]["results"][0]["relatedLocations"] == [
+        {
+            "id": 1,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "data/e.jsonl", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 3},
+            },
+            "message": {"text": "events row data/e.jsonl:3"},
+        },
+        {
+            "id": 2,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "w/e.parquet", "uriBaseId": "%SRCROOT%"}
+            },
+            "message": {"text": "events row w/e.parquet row group 0 row 7"},
+        },
+    ]

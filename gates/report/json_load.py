@@ -72,7 +72,6 @@ def _json_path(parts: Any) -> str:
 
 
 def _finding(doc: dict[str, Any]) -> ReportedFinding:
-    loc = doc["location"]
     waiver = doc["waiver"] or {"id": "", "justification": "", "signers": []}
     return ReportedFinding(
         finding=Finding(
@@ -80,18 +79,13 @@ def _finding(doc: dict[str, Any]) -> ReportedFinding:
             rule=doc["rule"],
             severity=Severity(doc["severity"]),
             message=doc["message"],
-            location=Location(
-                path=loc["path"],
-                line=loc["line"],
-                column=loc["column"],
-                end_line=loc["end_line"],
-                end_column=loc["end_column"],
-            ),
+            location=_location(doc["location"]),
             fingerprint=doc["fingerprint"],
             snippet=doc["snippet"],
             properties=tuple((p["name"], p["value"]) for p in doc["properties"]),
             suppression_requests=tuple(doc["suppression_requests"]),
             magnitude=doc.get("magnitude"),
+            related=tuple((_location(r["location"]), r["message"]) for r in doc.get("related", ())),
         ),
         status=Status(doc["status"]),
         blocking=doc["blocking"],
@@ -184,3 +178,13 @@ def load(path: Path) -> RunResult:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(str(path), "$", f"cannot read it ({exc})", _FIX) from exc
     return loads(text, source=str(path))
+
+
+def _location(loc: Any) -> Location:
+    return Location(
+        path=loc["path"],
+        line=loc["line"],
+        column=loc["column"],
+        end_line=loc["end_line"],
+        end_column=loc["end_column"],
+    )

@@ -45,6 +45,11 @@ def _finding(rf: ReportedFinding) -> dict[str, object]:
         "properties": [{"name": k, "value": v} for k, v in view.public_properties(rf)],
         "suppression_requests": list(f.suppression_requests),
         **({} if f.magnitude is None else {"magnitude": f.magnitude}),
+        **(
+            {"related": [{"location": _location(loc), "message": m} for loc, m in f.related]}
+            if f.related
+            else {}
+        ),
         "status": rf.status.value,
         "blocking": rf.blocking,
         "waiver": waiver,

@@ -201,6 +201,18 @@ def _result(rf: ReportedFinding, rule_index: int) -> dict[str, object]:
             "facts": [{"name": k, "value": v} for k, v in view.public_properties(rf)],
         },
     }
+    if f.related:  # cited data rows (reconcile samples): file, and line when there is one
+        result["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(loc.path),
+                    **({"region": {"startLine": loc.line}} if loc.line > 0 else {}),
+                },
+                "message": {"text": text},
+            }
+            for i, (loc, text) in enumerate(f.related, 1)
+        ]
     suppressions = _suppressions(rf)
     if suppressions:
         result["suppressions"] = suppressions

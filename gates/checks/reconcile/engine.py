@@ -12,6 +12,10 @@ the engine's dialect with `plan.sql_for(dialect)`):
 3. when a sink is given, stream `plan.discrepancies` (one row per payment and class, ordered) to it
    as Arrow record batches.
 
+Then the listed samples of file and SQLite sources get their citations (citations.apply: one
+targeted pass over those sources for just the listed payment ids), before the check that no data
+file changed during the run.
+
 `reconcile()` is the driver every caller uses. With a GeoIP database in the policy it also
 reads the distinct IP addresses (a one-output plan), looks them up in Python and binds the
 mapping as a third relation `ip_map` (see geoip.py).
@@ -73,8 +77,8 @@ def reconcile(
     """Bind both sources, build the plan for their column types, run it, assemble the result.
 
     `root` (the repository) resolves `geo.ip_database`; `file` names the policy in errors."""
+    from gates.checks.reconcile import citations, results
     from gates.checks.reconcile import plan as plan_mod
-    from gates.checks.reconcile import results
     from gates.checks.reconcile.sources import file_states
 
     before = file_states((events, report))
@@ -85,6 +89,13 @@ def reconcile(
             _bind_ip_map(engine, config, ev_schema, rp_schema, root=root, file=file, tmp=Path(tmp))
         plan = plan_mod.build_plan(config, ev_schema, rp_schema, as_of=as_of)
         rows = engine.execute(plan, sink=sink)
+    result = citations.apply(
+        results.assemble(plan, rows, engine=engine.name),
+        events,
+        report,
+        events_key=config.events.raw("payment_id") or "",
+        report_key=config.report.raw("payment_id") or "",
+    )
     # Files are read more than once (a scan for unreadable lines, then the rows): a file that
     # changed in between could have a line skipped that the first scan never saw. Never a pass.
     if file_states((events, report)) != before:
@@ -95,7 +106,7 @@ def reconcile(
             "a data file changed while it was being reconciled",
             "rerun once whatever writes the data files has finished",
         )
-    return results.assemble(plan, rows, engine=engine.name)
+    return result
 
 
 def _bind_ip_map(

@@ -2,7 +2,8 @@
 
 Each finding's location is a real file (the first data file of the events source, else the
 policy), so code scanning can open it; its magnitude is the class's count, so a baseline entry or
-the --diff base covers it only up to the size recorded there.
+the --diff base covers it only up to the size recorded there. The sampled payments' source rows
+(citations.py) are its related locations.
 
 The fingerprint is `fingerprint("reconcile", rule, location, events label + report label)`, where
 `location` is the events source as written (its glob): it names the class and the two sources,
@@ -40,6 +41,16 @@ def message(summary: ClassSummary, payments: int, exponents: dict[str, int]) -> 
     return "; ".join(parts)
 
 
+def related(summary: ClassSummary) -> tuple[tuple[Location, str], ...]:
+    """The sampled payments' data rows that name a file: code scanning shows them beside the
+    finding (a JSONL or CSV line; a Parquet file or SQLite database as a whole)."""
+    return tuple(
+        (Location(path=c.path, line=c.line), f"{c.side.value} row {c.ref}")
+        for c in summary.citations
+        if c.path
+    )
+
+
 def class_severity(cfg: ReconcileConfig, cls: DiscrepancyClass) -> Severity:
     """A class's severity: its threshold's, else its rule's default (one rule for every output)."""
     return cfg.threshold(cls).severity or rule_for(cls).default_severity
@@ -74,9 +85,10 @@ def findings(
                 properties=(
                     ("count", str(summary.count)),
                     ("payments", str(result.audit.payments)),
-                    ("samples", " ".join(summary.samples)),
+                    ("samples", "; ".join(summary.samples)),
                 ),
                 magnitude=summary.count,
+                related=related(summary),
             )
         )
     return out

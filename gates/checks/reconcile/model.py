@@ -91,14 +91,33 @@ class SourceSchema:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    """One source row behind a discrepancy: `ref` as shown (`data/e.jsonl:3`,
+    `e.parquet row group 0 row 12`, `pay.db report(rowid=5)`), and the repo-relative data file and
+    1-based line it names, when it names one (a code-scanning location)."""
+
+    side: Side
+    ref: str
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClassSummary:
     """One class: how many payments (rows, for `unreadable`), the amount at stake per currency
-    (minor units, sorted by currency) and up to `sample_size` sorted sample ids."""
+    (minor units, sorted by currency) and up to `sample_size` sorted sample ids.
+
+    `listed` holds up to plan.LISTED_PER_CLASS samples (the first `sample_size` are `samples`),
+    `listed_ids` their payment ids (None for an unreadable row without one), and `citations` the
+    source rows of `samples` that name a file (for code-scanning locations)."""
 
     cls: DiscrepancyClass
     count: int
     amounts: tuple[tuple[str, int], ...] = ()
     samples: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
+    listed_ids: tuple[str | None, ...] = ()
+    citations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,6 +23,7 @@ from gates.atomic import staged, write_text_atomic
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.findings import class_severity, money
 from gates.checks.reconcile.model import DiscrepancyClass, ReconcileResult
+from gates.checks.reconcile.plan import LISTED_PER_CLASS
 from gates.model import Severity
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ def summary_doc(
             "evaluated": c.cls in evaluated,
             "amounts": _amounts(c.amounts, exps),
             "samples": list(c.samples),
+            "listed": list(c.listed),
             "blocking": c.cls in blocked,
             "threshold": {"max_count": t.max_count, "max_ratio": t.max_ratio},
             "severity": class_severity(cfg, c.cls).value,
@@ -184,6 +186,7 @@ def summary_doc(
         "verdict": "blocked" if blocked else "pass",
         "fail_on": fail_on.value,
         "blocking": [c.value for c in blocked],
+        "listed_cap": LISTED_PER_CLASS,
         "classes": classes,
         "unreadable": [
             {

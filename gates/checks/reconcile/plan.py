@@ -20,7 +20,7 @@ The two parsed relations are views, not tables: reading a source twice (the repl
 unreadable rows) costs less time than holding every parsed row, and far less memory.
 
 Outputs (name: columns) read by results.assemble:
-`classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample)`,
+`classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample, pid)`,
 `unreadable: (side, reason, count)`, `unreadable_examples: (side, reason, example)`,
 `timeline: (day, class, count)`, `geo: (country, class, count)`,
 `audit_counts: (payments, events, report_rows)`, `audit_amounts: (currency, amount)`,
@@ -42,6 +42,7 @@ from gates.checks.reconcile.tax import with_expected_tax
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
+LISTED_PER_CLASS = 1000  # samples per class kept for the HTML report (the first sample_size: JSON)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -530,7 +531,9 @@ def build_plan(
         ),
         (
             "samples",
-            f"SELECT class, sample FROM (SELECT class, sample, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT DISTINCT class, sample FROM rg_disc) AS d) AS s WHERE rn <= {n} ORDER BY class, sample",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            # Up to LISTED_PER_CLASS per class (the HTML report pages through them), each with
+            # its payment id: files and SQLite tables are cited afterwards (citations.py).
+            f"SELECT class, sample, pid FROM (SELECT class, sample, pid, ROW_NUMBER() OVER (PARTITION BY class ORDER BY sample) AS rn FROM (SELECT class, sample, MIN(payment_id) AS pid FROM rg_disc GROUP BY class, sample) AS d) AS s WHERE rn <= {max(n, LISTED_PER_CLASS)} ORDER BY class, sample",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         ),
         (
             "unreadable",

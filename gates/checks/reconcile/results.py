@@ -36,18 +36,22 @@ def assemble(plan: Plan, rows: Mapping[str, Rows], *, engine: str) -> ReconcileR
     amounts: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for cls, cur, total in rows["amounts"]:
         amounts[str(cls)].append((str(cur), _int(total)))
-    samples: dict[str, list[str]] = defaultdict(list)
-    for cls, sample in rows["samples"]:
-        samples[str(cls)].append(str(sample))
-    classes = tuple(
-        ClassSummary(
-            cls=c,
-            count=counts.get(c.value, 0),
-            amounts=tuple(sorted(amounts.get(c.value, []))),
-            samples=tuple(sorted(samples.get(c.value, []))),
+    samples: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for cls, sample, pid in rows["samples"]:
+        samples[str(cls)].append((str(sample), None if pid is None else str(pid)))
+    classes = []
+    for c in DiscrepancyClass:
+        listed = sorted(samples.get(c.value, []), key=lambda s: s[0])
+        classes.append(
+            ClassSummary(
+                cls=c,
+                count=counts.get(c.value, 0),
+                amounts=tuple(sorted(amounts.get(c.value, []))),
+                samples=tuple(s for s, _ in listed[: plan.sample_size]),
+                listed=tuple(s for s, _ in listed),
+                listed_ids=tuple(pid for _, pid in listed),
+            )
         )
-        for c in DiscrepancyClass
-    )
     examples: dict[tuple[str, str], list[str]] = defaultdict(list)
     for side, reason, example in rows["unreadable_examples"]:
         examples[(str(side), str(reason))].append(str(example))
@@ -76,7 +80,7 @@ def assemble(plan: Plan, rows: Mapping[str, Rows], *, engine: str) -> ReconcileR
     )
     return ReconcileResult(
         engine=engine,
-        classes=classes,
+        classes=tuple(classes),
         unreadable=unreadable,
         timeline=tuple(sorted((str(d), str(c), _int(n)) for d, c, n in rows["timeline"])),
         geo=tuple(sorted((str(k), str(c), _int(n)) for k, c, n in rows["geo"])),

@@ -1,0 +1,359 @@
+"""Citations: the source rows behind a sampled discrepancy, found after the replay.
+
+Kafka and PostgreSQL tables carry each row's position through the replay for free (`_rg_ref`:
+`topic[partition]@offset`, `table(page,item)`). Files and SQLite tables are cited afterwards, by
+one targeted pass per source over just the payment ids the report lists (`cite`): clean data lists
+none and costs nothing, and the normal read path carries no line numbers.
+
+- JSONL: `file:line`, the physical line (1-based, blank lines counted), as DuckDB numbers
+  unreadable lines. Lines are scanned in Python; a line is parsed only when the text after its
+  payment-id key is one of the ids (or the key cannot be found simply).
+- CSV: `file:line` of the row's first physical line (the header is line 1), read with the
+  dialect DuckDB sniffs.
+- Parquet: `file row group G row R` (both 0-based), from DuckDB's `file_row_number`.
+- SQLite table: `file table(pk=value)` by its primary key, else `table(rowid=N)`; a query's rows
+  have no stable position and cite nothing (as PostgreSQL queries).
+
+Ids compare as the plan reads them: the value as text, spaces trimmed. Every file read is one the
+source already resolved inside the repository root; it is opened without following symlinks and
+must be a regular file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import stat
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from gates.checks.reconcile.model import (
+    Citation,
+    ClassSummary,
+    DiscrepancyClass,
+    ReconcileResult,
+    Side,
+)
+from gates.checks.reconcile.sources import (
+    FileSource,
+    Source,
+    SourceKind,
+    SqliteSource,
+    quote_ident,
+    quote_literal,
+)
+from gates.errors import GateCannotRun
+
+MAX_REFS = 5  # citations shown per side in a sample; `gates reconcile show` prints them all
+SQLITE_CHUNK = 500  # ids per SQLite query (bound parameters)
+
+Cited = Mapping[str, Sequence[Citation]]
+
+
+def citable(source: Source) -> bool:
+    """True for the sources cited by a pass after the replay (files, SQLite tables)."""
+    if isinstance(source, FileSource):
+        return True
+    return isinstance(source, SqliteSource) and source.table is not None
+
+
+def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str, list[Citation]]:
+    """Citations of the rows of `source` whose column `key` (raw name) holds one of `ids`,
+    per id, in source order."""
+    found: dict[str, list[Citation]] = defaultdict(list)
+    if not ids or not citable(source):
+        return found
+    wanted = frozenset(ids)
+    if isinstance(source, FileSource):
+        root = source.root
+        match source.kind:
+            case SourceKind.JSONL:
+                for path in source.paths:
+                    rel = _relative(path, root)
+                    for pid, line in _jsonl_lines(path, key, wanted):
+                        found[pid].append(
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
+                        )
+            case SourceKind.CSV:
+                for path in source.paths:
+                    rel = _relative(path, root)
+                    for pid, line in _csv_lines(path, key, wanted):
+                        found[pid].append(
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
+                        )
+            case SourceKind.PARQUET:
+                for pid, path, group, row in _parquet_rows(source.paths, key, wanted):
+                    rel = _relative(path, root)
+                    found[pid].append(
+                        Citation(side=side, ref=f"{rel} row group {group} row {row}", path=rel)
+                    )
+            case _:
+                raise AssertionError(f"{source.kind} is not a file source")
+    elif isinstance(source, SqliteSource):
+        for pid, where in _sqlite_rows(source, key, wanted):
+            found[pid].append(
+                Citation(side=side, ref=f"{source.display} {where}", path=source.display)
+            )
+    return found
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return path.as_posix()
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading: never through a symlink, never a FIFO or a device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise GateCannotRun(
+            "reconcile",
+            f"cannot open {path.name} to cite its rows: {exc.strerror}",
+            "check the file",
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise GateCannotRun(
+            "reconcile", f"{path.name} is not a regular file", "point the source at regular files"
+        )
+    return os.fdopen(fd, "rb")
+
+
+def _id_text(value: object) -> str | None:
+    """A JSON value as the plan's `->>` and TRIM read it."""
+    if isinstance(value, str):
+        return value.strip(" ")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def _quick_value(line: bytes, qkey: bytes) -> bytes | None:
+    """The text after the one `"key":` in the line (string contents or a bare token); None when
+    the key is missing, repeated or the value is escaped: then the line is parsed."""
+    at = line.find(qkey)
+    if at < 0 or line.find(qkey, at + 1) >= 0:
+        return None
+    colon = line.find(b":", at + len(qkey))
+    if colon < 0:
+        return None
+    rest = line[colon + 1 :].lstrip()
+    if rest.startswith(b'"'):
+        end = rest.find(b'"', 1)
+        value = rest[1:end] if end > 0 else b"\\"
+        return None if b"\\" in value else value.strip(b" ")
+    end = len(rest)
+    for stop in (b",", b"}"):
+        i = rest.find(stop)
+        if 0 <= i < end:
+            end = i
+    return rest[:end].strip()
+
+
+def _jsonl_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str, int]]:
+    qkey = json.dumps(key).encode()
+    wanted = {i.encode() for i in ids}
+    with open_regular(path) as fh:
+        for number, line in enumerate(fh, 1):
+            quick = _quick_value(line, qkey)
+            if quick is not None and quick not in wanted:
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:  # malformed or not UTF-8: cited by the reject scan, if at all
+                continue
+            if isinstance(doc, dict):
+                pid = _id_text(doc.get(key))
+                if pid is not None and pid in ids:
+                    yield pid, number
+
+
+def csv_dialect(path: Path) -> tuple[str, str, str]:
+    """(delimiter, quote, escape) as DuckDB's sniffer reads the file (the run's reader)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            "SELECT Delimiter, Quote, Escape FROM sniff_csv(?, header = true)", [str(path)]
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        raise AssertionError("sniff_csv returns one row")
+    # "(empty)": the sniffer saw no quoting in its sample; read quotes the usual way then
+    delimiter, quote, escape = (None if v in (None, "", "(empty)") else str(v) for v in row)
+    return delimiter or ",", quote or '"', escape or quote or '"'
+
+
+def csv_reader(fh: BinaryIO, dialect: tuple[str, str, str]) -> Any:
+    delimiter, quote, escape = dialect
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+    if escape != quote:
+        return csv.reader(
+            text, delimiter=delimiter, quotechar=quote, escapechar=escape, doublequote=False
+        )
+    return csv.reader(text, delimiter=delimiter, quotechar=quote)
+
+
+def _csv_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str, int]]:
+    dialect = csv_dialect(path)
+    with open_regular(path) as fh:
+        reader = csv_reader(fh, dialect)
+        header = next(reader, None)
+        if header is None or key not in header:
+            return
+        column = header.index(key)
+        start = reader.line_num + 1
+        for row in reader:
+            if column < len(row):
+                pid = row[column].strip(" ")
+                if pid in ids:
+                    yield pid, start
+            start = reader.line_num + 1
+
+
+def _parquet_rows(
+    paths: Sequence[Path], key: str, ids: frozenset[str]
+) -> Iterator[tuple[str, Path, int, int]]:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
+    con = duckdb.connect()
+    try:
+        con.register("_rg_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
+        rows = con.execute(
+            f"SELECT pid, filename, file_row_number FROM (SELECT trim(CAST({quote_ident(key)} "  # noqa: S608 - identifiers quoted, literals escaped
+            f"AS VARCHAR), ' ') AS pid, filename, file_row_number FROM read_parquet({files}, "
+            "union_by_name = true, filename = true, file_row_number = true)) "
+            "WHERE pid IN (SELECT id FROM _rg_ids) ORDER BY filename, file_row_number"
+        ).fetchall()
+    finally:
+        con.close()
+    starts: dict[str, list[int]] = {}
+    for pid, filename, number in rows:
+        name = str(filename)
+        if name not in starts:
+            meta = pq.ParquetFile(name).metadata
+            offsets, total = [], 0
+            for g in range(meta.num_row_groups):
+                offsets.append(total)
+                total += meta.row_group(g).num_rows
+            starts[name] = offsets
+        group = bisect_right(starts[name], int(number)) - 1
+        yield str(pid), Path(name), group, int(number) - starts[name][group]
+
+
+def sqlite_key(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """The table's primary-key columns in key order; () when it has none (cite the rowid)."""
+    info = db.execute(f"PRAGMA table_info({quote_ident(table)})").fetchall()
+    return tuple(str(r[1]) for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
+
+
+def sqlite_where(names: Sequence[str], values: Sequence[object], table: str) -> str:
+    pairs = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+    return f"{table}({pairs})"
+
+
+def _sqlite_rows(source: SqliteSource, key: str, ids: frozenset[str]) -> Iterator[tuple[str, str]]:
+    assert source.table is not None
+    db = sqlite3.connect(f"{source.path.as_uri()}?mode=ro", uri=True)
+    try:
+        pk = sqlite_key(db, source.table) or ("rowid",)
+        cols = ", ".join(quote_ident(c) if c != "rowid" else "rowid" for c in pk)
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), SQLITE_CHUNK):
+            chunk = ordered[i : i + SQLITE_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            try:
+                rows = db.execute(
+                    f"SELECT TRIM(CAST({quote_ident(key)} AS TEXT), ' '), {cols} "  # noqa: S608 - identifiers quoted
+                    f"FROM {quote_ident(source.table)} WHERE TRIM(CAST({quote_ident(key)} AS TEXT), ' ') "
+                    f"IN ({marks}) ORDER BY {cols}",
+                    chunk,
+                ).fetchall()
+            except sqlite3.OperationalError:  # a view has no rowid: its rows cannot be cited
+                return
+            for row in rows:
+                yield str(row[0]), sqlite_where(pk, row[1:], source.table)
+    finally:
+        db.close()
+
+
+def _refs(side: Side, cites: Sequence[Citation]) -> str:
+    """`events a.jsonl:3,7, b.jsonl:2`: lines of one file share its name."""
+    parts: list[str] = []
+    last = ""
+    for c in cites[:MAX_REFS]:
+        if c.line and c.path == last:
+            parts[-1] += f",{c.line}"
+        else:
+            parts.append(c.ref)
+        last = c.path if c.line else ""
+    shown = ", ".join(parts)
+    more = f" and {len(cites) - MAX_REFS} more" if len(cites) > MAX_REFS else ""
+    return f"{side.value} {shown}{more}"
+
+
+def with_refs(sample: str, pid: str, events: Sequence[Citation], report: Sequence[Citation]) -> str:
+    """`sample` (`pid` or `pid (at ...)` from the replay) with the file citations added."""
+    extra = [_refs(s, c) for s, c in ((Side.EVENTS, events), (Side.REPORT, report)) if c]
+    if not extra:
+        return sample
+    if sample == pid:
+        return f"{pid} (at {', '.join(extra)})"
+    head = f"{pid} (at "
+    if not sample.startswith(head) or not sample.endswith(")"):
+        return sample
+    inner = sample[len(head) : -1]
+    parts = [*([extra[0]] if events else []), inner, *([extra[-1]] if report else [])]
+    return f"{head}{', '.join(parts)})"
+
+
+def apply(
+    result: ReconcileResult,
+    events: Source,
+    report: Source,
+    *,
+    events_key: str,
+    report_key: str,
+) -> ReconcileResult:
+    """`result` with the listed samples of file and SQLite sources citing their rows."""
+    ids = {
+        pid
+        for c in result.classes
+        if c.cls is not DiscrepancyClass.UNREADABLE
+        for pid in c.listed_ids
+        if pid is not None
+    }
+    if not ids or not (citable(events) or citable(report)):
+        return result
+    ev = cite(events, events_key, Side.EVENTS, ids)
+    rp = cite(report, report_key, Side.REPORT, ids)
+    classes: list[ClassSummary] = []
+    for c in result.classes:
+        if c.cls is DiscrepancyClass.UNREADABLE:
+            classes.append(c)
+            continue
+        listed = tuple(
+            s if pid is None else with_refs(s, pid, ev.get(pid, ()), rp.get(pid, ()))
+            for s, pid in zip(c.listed, c.listed_ids, strict=True)
+        )
+        n = len(c.samples)
+        first = [pid for pid in c.listed_ids[:n] if pid is not None]
+        cites = tuple(x for pid in first for x in (*ev.get(pid, ()), *rp.get(pid, ())))
+        classes.append(replace(c, samples=listed[:n], listed=listed, citations=cites))
+    return replace(result, classes=tuple(classes))

@@ -1,0 +1,171 @@
+"""Every sampled discrepancy cites its source rows, for every file and SQLite source kind.
+
+JSONL and CSV cite `file:line` (the physical line: blank lines, the CSV header and the lines of
+a quoted multi-line value counted), Parquet `file row group G row R`, an SQLite table its primary
+key or rowid. PostgreSQL (ctid) and Kafka (topic[partition]@offset) are cited in
+test_reconcile_postgres.py / test_reconcile_parity.py and test_reconcile_kafka.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gates.checks.reconcile import citations
+from gates.checks.reconcile.model import Citation, DiscrepancyClass, ReconcileResult, Side
+from gates.checks.reconcile.sources import parse_source
+from tests.reconcile_data import card_section, jsonl, lifecycle, rep, report_csv, run_section
+
+OK = ["created", "authorized", "captured"]
+EVENTS = lifecycle("p1", OK) + lifecycle("p2", OK)
+REPORT = [rep("p1", "completed"), rep("p2", "pending")]  # p2: status mismatch
+
+
+def _status_mismatch(result: ReconcileResult) -> tuple[tuple[str, ...], tuple[Citation, ...]]:
+    (c,) = [c for c in result.classes if c.cls is DiscrepancyClass.STATUS_MISMATCH]
+    return c.samples, c.citations
+
+
+def _run(root: Path, events: dict[str, Any], report: dict[str, Any]) -> ReconcileResult:
+    section = card_section()
+    section["events"], section["report"] = events, report
+    return run_section(root, section)
+
+
+def test_jsonl_and_csv_cite_the_physical_line(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    # a blank line and a line of spaces before p2's events: lines, not records, are counted
+    text = jsonl(EVENTS[:3]) + "\n   \n" + jsonl(EVENTS[3:])
+    (tmp_path / "data" / "e.jsonl").write_text(text)
+    # p1's report row holds a quoted value over two lines: p2's row starts on line 4
+    csv_text = report_csv(REPORT).replace("p1,completed,10.00,EUR,", 'p1,completed,10.00,EUR,"eu\n')
+    csv_text = csv_text.replace('"eu\neu-central-1', '"eu\ncentral"', 1)
+    (tmp_path / "data" / "r.csv").write_text(csv_text)
+    assert csv_text.splitlines()[3].startswith("p2,")
+    result = _run(
+        tmp_path,
+        {"kind": "jsonl", "path": "data/e.jsonl"},
+        {"kind": "csv", "path": "data/r.csv"},
+    )
+    samples, cites = _status_mismatch(result)
+    assert samples == ("p2 (at events data/e.jsonl:6,7,8, report data/r.csv:4)",)
+    assert cites == (
+        Citation(side=Side.EVENTS, ref="data/e.jsonl:6", path="data/e.jsonl", line=6),
+        Citation(side=Side.EVENTS, ref="data/e.jsonl:7", path="data/e.jsonl", line=7),
+        Citation(side=Side.EVENTS, ref="data/e.jsonl:8", path="data/e.jsonl", line=8),
+        Citation(side=Side.REPORT, ref="data/r.csv:4", path="data/r.csv", line=4),
+    )
+
+
+def test_parquet_cites_file_row_group_and_row(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    pq.write_table(pa.Table.from_pylist(EVENTS), tmp_path / "data" / "e.parquet", row_group_size=2)
+    pq.write_table(pa.Table.from_pylist(REPORT), tmp_path / "data" / "r.parquet")
+    result = _run(
+        tmp_path,
+        {"kind": "parquet", "path": "data/e.parquet"},
+        {"kind": "parquet", "path": "data/r.parquet"},
+    )
+    samples, cites = _status_mismatch(result)
+    # p2's events are rows 3, 4, 5: row group 1 (rows 2-3) and 2 (rows 4-5)
+    assert samples == (
+        "p2 (at events data/e.parquet row group 1 row 1, data/e.parquet row group 2 row 0, "
+        "data/e.parquet row group 2 row 1, report data/r.parquet row group 0 row 1)",
+    )
+    assert {(c.path, c.line) for c in cites} == {("data/e.parquet", 0), ("data/r.parquet", 0)}
+
+
+@pytest.mark.parametrize(
+    ("ddl", "where"),
+    [
+        ("payment_id TEXT, status TEXT", "report(rowid=2)"),
+        ("payment_id TEXT PRIMARY KEY, status TEXT", "report(payment_id=p2)"),
+        (
+            "status TEXT, payment_id TEXT",
+            "report(status=pending, payment_id=p2)",
+        ),
+    ],
+    ids=["rowid", "primary-key", "composite-key"],
+)
+def test_sqlite_table_cites_its_key(tmp_path: Path, ddl: str, where: str) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "e.jsonl").write_text(jsonl(EVENTS))
+    db = sqlite3.connect(tmp_path / "data" / "pay.db")
+    db.execute(
+        f"CREATE TABLE report ({ddl}, amount TEXT, currency TEXT, region TEXT, updated_at TEXT"
+        + (", PRIMARY KEY (status, payment_id))" if "status=" in where else ")")
+    )
+    for row in REPORT:
+        db.execute(
+            "INSERT INTO report (payment_id, status, amount, currency, region, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [row[k] for k in ("payment_id", "status", "amount", "currency", "region")]
+            + [row["updated_at"]],
+        )
+    db.commit()
+    db.close()
+    result = _run(
+        tmp_path,
+        {"kind": "jsonl", "path": "data/e.jsonl"},
+        {"kind": "sqlite", "path": "data/pay.db", "table": "report"},
+    )
+    samples, cites = _status_mismatch(result)
+    assert samples == (f"p2 (at events data/e.jsonl:4,5,6, report data/pay.db {where})",)
+    assert cites[-1] == Citation(side=Side.REPORT, ref=f"data/pay.db {where}", path="data/pay.db")
+
+
+def test_clean_data_runs_no_citation_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "e.jsonl").write_text(jsonl(EVENTS))
+    (tmp_path / "data" / "r.csv").write_text(
+        report_csv([rep("p1", "completed"), rep("p2", "completed")])
+    )
+    calls: list[object] = []
+    monkeypatch.setattr(citations, "cite", lambda *a, **k: calls.append(a) or {})
+    result = _run(
+        tmp_path,
+        {"kind": "jsonl", "path": "data/e.jsonl"},
+        {"kind": "csv", "path": "data/r.csv"},
+    )
+    assert sum(c.count for c in result.classes) == 0
+    assert calls == []
+
+
+def test_quick_value_falls_back_to_parsing() -> None:
+    key = b'"payment_id"'
+    assert citations._quick_value(b'{"payment_id": "p1", "x": 1}', key) == b"p1"
+    assert citations._quick_value(b'{"payment_id" : 42}', key) == b"42"
+    assert citations._quick_value(b'{"payment_id": "p\\u0031"}', key) is None  # escaped
+    assert citations._quick_value(b'{"a": {"payment_id": "x"}, "payment_id": "p1"}', key) is None
+    assert citations._quick_value(b'{"id": "p1"}', key) is None
+
+
+def test_escaped_ids_and_nested_keys_are_found_by_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(
+        '{"payment_id": "p\\u0031"}\n'
+        '{"a": {"payment_id": "p1"}, "payment_id": "p2"}\n'
+        '{"a": {"payment_id": "p1"}}\n'
+        '{"payment_id": " p1 "}\n'
+    )
+    source = parse_source({"kind": "jsonl", "path": "e.jsonl"}, root=tmp_path, file="t", field="e")
+    found = citations.cite(source, "payment_id", Side.EVENTS, {"p1", "p2"})
+    assert {k: [c.ref for c in v] for k, v in found.items()} == {
+        "p1": ["e.jsonl:1", "e.jsonl:4"],
+        "p2": ["e.jsonl:2"],
+    }
+
+
+def test_a_symlinked_data_file_is_not_read(tmp_path: Path) -> None:
+    from gates.errors import GateCannotRun
+
+    target = tmp_path / "real.jsonl"
+    target.write_text('{"payment_id": "p1"}\n')
+    (tmp_path / "link.jsonl").symlink_to(target)
+    with pytest.raises(GateCannotRun, match=r"cannot open link\.jsonl"):
+        citations.open_regular(tmp_path / "link.jsonl")
