@@ -103,13 +103,48 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     html = (tmp_path / "out" / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"https?://", html)
-    assert "<script" not in html.lower()
+    # one inline script (paging and filtering the samples), nothing loaded from anywhere
+    assert html.lower().count("<script") == 1
+    assert "<script>" in html
     assert not re.search(r"""(src|href)\s*=""", html)
     assert html.count("<svg") == 5  # counts, EUR and USD amounts, timeline, geo
     assert "DE currency" in html  # the geo chart's label
+    cited = "p1 (at events data/events/part-1.jsonl:1,2,3, report data/report.csv:2)"
+    assert f"<tr><td><code>{cited}</code></td></tr>" in html
+
+
+def test_html_report_summary_first_then_every_listed_sample(tmp_path: Path) -> None:
+    pan = "4111111111111111"
+    pids = [f"p{i:02d}" for i in range(25)] + [pan]
+    events = [e for pid in pids for e in lifecycle(pid, OK)]
+    write_data(tmp_path, events, [rep(pid, "pending") for pid in pids])
+    run(tmp_path, "--out", str(tmp_path / "out"))
+    html = (tmp_path / "out" / "report.html").read_text()
+    order = [
+        html.index(h)
+        for h in ("<h2>Summary</h2>", "<h2>Audit summary</h2>", "<h2>Samples per class</h2>")
+    ]
+    assert order == sorted(order)
+    summary = html[order[0] : order[1]]
+    assert "Money at stake in the blocking classes: <b>260.00 EUR</b>" in summary
+    assert '<tr><td>status_mismatch</td><td class="num">26</td>' in summary
+    listing = html[order[2] :]
+    # every one of the 26 (more than sample_size), each citing its rows, the card masked
+    assert listing.count("<tr><td><code>") == 26
     assert (
-        "<code>p1 (at events data/events/part-1.jsonl:1,2,3, report data/report.csv:2)</code>"
-        in html
+        "<code>p24 (at events data/events/part-1.jsonl:73,74,75, report data/report.csv:26)"
+        in listing
+    )
+    assert pan not in html
+    assert "<code>4111 11•• •••• 1111 (at events data/events/part-1.jsonl:76,77,78" in listing
+    summary_json = json.loads((tmp_path / "out" / "summary.json").read_text())
+    status = summary_json["classes"]["status_mismatch"]
+    assert status["over_threshold"] is True
+    assert summary_json["classes"]["stuck"]["over_threshold"] is False
+    assert (len(status["samples"]), len(status["listed"]), summary_json["listed_cap"]) == (
+        10,
+        26,
+        1000,
     )
 
 

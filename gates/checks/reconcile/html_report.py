@@ -1,7 +1,11 @@
 """The reconcile HTML report: one self-contained page with inline SVG charts, offline.
 
-No scripts, no fonts, no external references: the page renders the same from a CI artifact, an
-e-mail attachment or an air-gapped laptop. Every value from the data is HTML-escaped.
+The summary comes first (verdict, the classes over their threshold, the money at stake), then
+the audit and the charts, then per class its listed samples (up to plan.LISTED_PER_CLASS, each
+citing its source rows) in a table a small inline script pages and filters; without scripts the
+table shows every row. No fonts, no external references: the page renders the same from a CI
+artifact, an e-mail attachment or an air-gapped laptop. Every value from the data is
+HTML-escaped (and masked before it gets here).
 """
 
 from __future__ import annotations
@@ -35,7 +39,34 @@ th{background:#f4f4f4}.num{text-align:right;font-variant-numeric:tabular-nums}
 .blocked{color:#fff;background:#c0392b;padding:.1rem .5rem;border-radius:3px}
 .pass{color:#fff;background:#27ae60;padding:.1rem .5rem;border-radius:3px}
 svg text{font-size:12px;fill:#222}.muted{color:#777}code{font-size:.9em}
+.samples input{margin:.3rem 0;padding:.2rem;width:20rem}.samples button{margin:0 .3rem}
 """
+PAGE_ROWS = 50
+# Pages and filters every `.samples` table (rows matching the filter text, PAGE_ROWS a page).
+_SCRIPT = """
+document.querySelectorAll(".samples").forEach(function (box) {
+  var rows = Array.prototype.slice.call(box.querySelectorAll("tbody tr"));
+  var size = PAGE_ROWS, page = 0, hits = rows;
+  var input = box.querySelector("input"), info = box.querySelector(".page");
+  var prev = box.querySelector(".prev"), next = box.querySelector(".next");
+  function show() {
+    var pages = Math.max(1, Math.ceil(hits.length / size));
+    page = Math.min(Math.max(page, 0), pages - 1);
+    rows.forEach(function (r) { r.hidden = true; });
+    hits.slice(page * size, page * size + size).forEach(function (r) { r.hidden = false; });
+    info.textContent = "page " + (page + 1) + " of " + pages + ", " + hits.length + " rows";
+  }
+  input.addEventListener("input", function () {
+    var q = input.value.toLowerCase();
+    hits = rows.filter(function (r) { return r.textContent.toLowerCase().indexOf(q) >= 0; });
+    page = 0; show();
+  });
+  prev.addEventListener("click", function () { page -= 1; show(); });
+  next.addEventListener("click", function () { page += 1; show(); });
+  box.querySelector(".controls").hidden = false;
+  show();
+});
+""".replace("PAGE_ROWS", str(PAGE_ROWS))
 
 
 def _bars(rows: list[tuple[str, int, str, str]], *, width: int = 720) -> str:
@@ -96,6 +127,88 @@ def _timeline(points: list[dict[str, Any]], *, width: int = 1000, height: int = 
     return "".join(parts) + f"<p>{legend}</p>"
 
 
+def _summary(summary: dict[str, Any]) -> str:
+    """Verdict, the classes over their threshold and the money they put at stake."""
+    classes = summary["classes"]
+    blocking = summary["blocking"]
+    over = [(name, c) for name, c in classes.items() if c["count"] and c.get("over_threshold")]
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td>"
+        f'<td class="num">{c["count"]}</td><td>{escape(_threshold(c["threshold"]))}</td>'
+        f"<td>{escape(c['severity'])}</td><td>{'blocks' if name in blocking else ''}</td>"
+        f"<td>{escape(', '.join(a['text'] for a in c['amounts'].values()))}</td></tr>"
+        for name, c in over
+    )
+    blocked = [(name, c) for name, c in over if name in blocking]
+    currencies = sorted({cur for _, c in blocked for cur in c["amounts"]})
+    money = ", ".join(_money_text(blocked, cur) for cur in currencies) or "nothing"
+    table = (
+        "<table><tr><th>class over its threshold</th><th>count</th><th>threshold</th>"
+        f"<th>severity</th><th></th><th>at stake</th></tr>{rows}</table>"
+        if rows
+        else '<p class="muted">no class is over its threshold</p>'
+    )
+    return (
+        f'<h2>Summary</h2><p>Verdict: <span class="{summary["verdict"]}">'
+        f"{escape(summary['verdict'])}</span> (blocks at {escape(summary['fail_on'])} "
+        f"and above). Money at stake in the blocking classes: <b>{escape(money)}</b> "
+        '<span class="muted">(a payment in two classes counts in both)</span>.</p>'
+        f"{table}"
+    )
+
+
+def _money_text(over: list[tuple[str, dict[str, Any]]], cur: str) -> str:
+    """The sum of one currency over the classes, in the classes' own text form."""
+    from decimal import Decimal
+
+    total = Decimal(0)
+    unit = ""
+    for _, c in over:
+        a = c["amounts"].get(cur)
+        if a is not None:
+            number, _, unit = a["text"].partition(" ")
+            total += Decimal(number)
+    return f"{total} {unit}".strip()
+
+
+def _threshold(t: dict[str, Any]) -> str:
+    parts = []
+    if t.get("max_count") is not None:
+        parts.append(f"count <= {t['max_count']}")
+    if t.get("max_ratio") is not None:
+        parts.append(f"share <= {t['max_ratio']}")
+    return ", ".join(parts) or "none"
+
+
+def _samples(summary: dict[str, Any]) -> str:
+    """Per class with discrepancies: its listed samples, paged and filterable."""
+    cap = summary.get("listed_cap", 0)
+    parts = []
+    for name, c in summary["classes"].items():
+        listed = c.get("listed") or c["samples"]
+        if not c["count"] or not listed:
+            continue
+        more = (
+            f" (the first {len(listed)} by id; the report lists at most {cap} per class: "
+            "every one is in discrepancies.csv)"
+            if c["count"] > len(listed) and name != "unreadable"
+            else ""
+        )
+        rows = "".join(f"<tr><td><code>{escape(s)}</code></td></tr>" for s in listed)
+        parts.append(
+            f'<section class="samples" id="class-{escape(name)}"><h3>'
+            f'<span style="color:{COLOR[name]}">&#9632;</span> {escape(name)}: {c["count"]} '
+            f"{'rows' if name == 'unreadable' else 'payments'}</h3>"
+            f'<p class="muted">{len(listed)} listed{escape(more)}.</p>'
+            '<p class="controls" hidden><input type="search" placeholder="filter" '
+            'aria-label="filter"><button class="prev" type="button">previous</button>'
+            '<button class="next" type="button">next</button> <span class="page"></span></p>'
+            f"<table><thead><tr><th>payment (and its source rows)</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></section>"
+        )
+    return "".join(parts) or '<p class="muted">no discrepancies</p>'
+
+
 def render(summary: dict[str, Any], *, title: str = "Reconciliation report") -> str:
     classes = summary["classes"]
     audit = summary["audit"]
@@ -130,7 +243,7 @@ def render(summary: dict[str, Any], *, title: str = "Reconciliation report") -> 
         f'<td class="num">{c["count"] if c["evaluated"] else "not checked"}</td>'
         f"<td>{'blocks' if c['blocking'] else ''}</td>"
         f"<td>{escape(', '.join(a['text'] for a in c['amounts'].values()))}</td>"
-        f"<td><code>{escape(', '.join(c['samples']))}</code></td></tr>"
+        f"<td><code>{escape('; '.join(c['samples'][:3]))}</code></td></tr>"
         for name, c in classes.items()
     )
     unreadable_rows = (
@@ -154,6 +267,7 @@ def render(summary: dict[str, Any], *, title: str = "Reconciliation report") -> 
 <p>As of <b>{escape(summary["as_of"])}</b> on {escape(summary["engine"])}.
 Events: <code>{escape(summary["sources"]["events"])}</code>;
 report: <code>{escape(summary["sources"]["report"])}</code>.</p>
+{_summary(summary)}
 <h2>Audit summary</h2>
 <table><tr><th>payments processed</th><td class="num">{audit["payments"]}</td></tr>
 <tr><th>events read</th><td class="num">{audit["events"]}</td></tr>
@@ -162,11 +276,13 @@ report: <code>{escape(summary["sources"]["report"])}</code>.</p>
 <tr><th>completed / failed / refunded</th><td class="num">{audit["completed"]} / {audit["failed"]} / {audit["refunded"]}</td></tr></table>
 <table><tr><th>status implied by the events</th><th>payments</th></tr>{state_rows}</table>
 <h2>Discrepancies per class</h2>{_bars(counted)}
-<table><tr><th>class</th><th>count</th><th></th><th>at stake</th><th>samples</th></tr>{class_rows}</table>
+<table><tr><th>class</th><th>count</th><th></th><th>at stake</th><th>first samples</th></tr>{class_rows}</table>
 <h2>Amounts at stake per class</h2>{"".join(amount_charts) or '<p class="muted">nothing at stake</p>'}
 <h2>Discrepancies per day</h2>{_timeline(summary["timeline"])}
 <h2>Geo violations per country</h2>{_bars(geo_rows)}
 <h2>Unreadable rows</h2>
 <table><tr><th>side</th><th>reason</th><th>rows</th><th>examples</th></tr>{unreadable_rows}</table>
+<h2>Samples per class</h2>{_samples(summary)}
+<script>{_SCRIPT}</script>
 </body></html>
 """

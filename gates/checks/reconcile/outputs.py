@@ -176,6 +176,7 @@ def summary_doc(
             "samples": list(c.samples),
             "listed": list(c.listed),
             "blocking": c.cls in blocked,
+            "over_threshold": bool(c.count) and t.exceeded(c.count, result.audit.payments),
             "threshold": {"max_count": t.max_count, "max_ratio": t.max_ratio},
             "severity": class_severity(cfg, c.cls).value,
         }
