@@ -76,21 +76,21 @@ def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str
         match source.kind:
             case SourceKind.JSONL:
                 for path in source.paths:
-                    rel = _relative(path, root)
+                    rel = relative(path, root)
                     for pid, line in _jsonl_lines(path, key, wanted):
                         found[pid].append(
                             Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
                         )
             case SourceKind.CSV:
                 for path in source.paths:
-                    rel = _relative(path, root)
+                    rel = relative(path, root)
                     for pid, line in _csv_lines(path, key, wanted):
                         found[pid].append(
                             Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
                         )
             case SourceKind.PARQUET:
                 for pid, path, group, row in _parquet_rows(source.paths, key, wanted):
-                    rel = _relative(path, root)
+                    rel = relative(path, root)
                     found[pid].append(
                         Citation(side=side, ref=f"{rel} row group {group} row {row}", path=rel)
                     )
@@ -104,7 +104,7 @@ def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str
     return found
 
 
-def _relative(path: Path, root: Path | None) -> str:
+def relative(path: Path, root: Path | None) -> str:
     if root is not None and path.is_relative_to(root):
         return path.relative_to(root).as_posix()
     return path.as_posix()

@@ -89,6 +89,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
     )
     p.set_defaults(handler=run)
+    # optional actions: without one, `gates reconcile [options]` runs the reconciliation
+    from gates.checks.reconcile import show
+
+    actions = p.add_subparsers(dest="reconcile_action", required=False, metavar="ACTION")
+    show.add_parser(actions)
 
 
 def source_spec(text: str) -> dict[str, Any]:
