@@ -89,8 +89,9 @@ def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str
                             Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
                         )
             case SourceKind.PARQUET:
-                for pid, path, group, row in _parquet_rows(source.paths, key, wanted):
-                    rel = relative(path, root)
+                names = {str(p): relative(p, root) for p in source.paths}
+                for pid, name, group, row in _parquet_rows(source.paths, key, wanted):
+                    rel = names.get(name) or relative(Path(name), root)
                     found[pid].append(
                         Citation(side=side, ref=f"{rel} row group {group} row {row}", path=rel)
                     )
@@ -226,20 +227,23 @@ def _csv_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str,
 
 def _parquet_rows(
     paths: Sequence[Path], key: str, ids: frozenset[str]
-) -> Iterator[tuple[str, Path, int, int]]:
+) -> Iterator[tuple[str, str, int, int]]:
     import duckdb
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     files = "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
+    # TRIM only values with edge spaces (as the plan reads ids): trimming every value costs more
+    # than the scan; the ids go in as one list parameter
+    value = f"CAST({quote_ident(key)} AS VARCHAR)"
     con = duckdb.connect()
     try:
-        con.register("_rg_ids", pa.table({"id": pa.array(sorted(ids), pa.string())}))
         rows = con.execute(
-            f"SELECT pid, filename, file_row_number FROM (SELECT trim(CAST({quote_ident(key)} "  # noqa: S608 - identifiers quoted, literals escaped
-            f"AS VARCHAR), ' ') AS pid, filename, file_row_number FROM read_parquet({files}, "
-            "union_by_name = true, filename = true, file_row_number = true)) "
-            "WHERE pid IN (SELECT id FROM _rg_ids) ORDER BY filename, file_row_number"
+            f"SELECT pid, filename, file_row_number FROM (SELECT CASE WHEN v LIKE ' %' OR "  # noqa: S608 - identifiers quoted, literals escaped
+            "v LIKE '% ' THEN trim(v, ' ') ELSE v END AS pid, filename, file_row_number FROM "
+            f"(SELECT {value} AS v, filename, file_row_number FROM read_parquet({files}, "
+            "union_by_name = true, filename = true, file_row_number = true))) "
+            "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[]))) ORDER BY filename, file_row_number",
+            [sorted(ids)],
         ).fetchall()
     finally:
         con.close()
@@ -254,7 +258,7 @@ def _parquet_rows(
                 total += meta.row_group(g).num_rows
             starts[name] = offsets
         group = bisect_right(starts[name], int(number)) - 1
-        yield str(pid), Path(name), group, int(number) - starts[name][group]
+        yield str(pid), name, group, int(number) - starts[name][group]
 
 
 def sqlite_key(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
