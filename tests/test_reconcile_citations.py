@@ -136,13 +136,18 @@ def test_clean_data_runs_no_citation_pass(tmp_path: Path, monkeypatch: pytest.Mo
     assert calls == []
 
 
-def test_quick_value_falls_back_to_parsing() -> None:
-    key = b'"payment_id"'
-    assert citations._quick_value(b'{"payment_id": "p1", "x": 1}', key) == b"p1"
-    assert citations._quick_value(b'{"payment_id" : 42}', key) == b"42"
-    assert citations._quick_value(b'{"payment_id": "p\\u0031"}', key) is None  # escaped
-    assert citations._quick_value(b'{"a": {"payment_id": "x"}, "payment_id": "p1"}', key) is None
-    assert citations._quick_value(b'{"id": "p1"}', key) is None
+def test_quick_pattern_reads_plain_strings_and_integers() -> None:
+    search = citations.quick_pattern("payment_id").search
+    assert [
+        m and (m.group(1) or m.group(2))
+        for m in (
+            search(b'{"payment_id": "p1", "x": 1}'),
+            search(b'{"payment_id" : 42}'),
+            search(b'{"payment_id": 4.5}'),  # not an integer: the line is parsed
+            search(b'{"payment_id": "p\\u0031"}'),  # escaped: parsed
+            search(b'{"id": "p1"}'),
+        )
+    ] == [b"p1", b"42", None, None, None]
 
 
 def test_escaped_ids_and_nested_keys_are_found_by_parsing(tmp_path: Path) -> None:
@@ -152,12 +157,15 @@ def test_escaped_ids_and_nested_keys_are_found_by_parsing(tmp_path: Path) -> Non
         '{"a": {"payment_id": "p1"}, "payment_id": "p2"}\n'
         '{"a": {"payment_id": "p1"}}\n'
         '{"payment_id": " p1 "}\n'
+        '{"payment_id": 7}\n'
+        '{"payment_id": 7.0}\n'
     )
     source = parse_source({"kind": "jsonl", "path": "e.jsonl"}, root=tmp_path, file="t", field="e")
-    found = citations.cite(source, "payment_id", Side.EVENTS, {"p1", "p2"})
+    found = citations.cite(source, "payment_id", Side.EVENTS, {"p1", "p2", "7"})
     assert {k: [c.ref for c in v] for k, v in found.items()} == {
         "p1": ["e.jsonl:1", "e.jsonl:4"],
         "p2": ["e.jsonl:2"],
+        "7": ["e.jsonl:5"],  # an integer id as its digits; 7.0 is not an id the plan reads
     }
 
 

@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import stat
 from bisect import bisect_right
@@ -140,36 +141,26 @@ def _id_text(value: object) -> str | None:
     return None
 
 
-def _quick_value(line: bytes, qkey: bytes) -> bytes | None:
-    """The text after the one `"key":` in the line (string contents or a bare token); None when
-    the key is missing, repeated or the value is escaped: then the line is parsed."""
-    at = line.find(qkey)
-    if at < 0 or line.find(qkey, at + 1) >= 0:
-        return None
-    colon = line.find(b":", at + len(qkey))
-    if colon < 0:
-        return None
-    rest = line[colon + 1 :].lstrip()
-    if rest.startswith(b'"'):
-        end = rest.find(b'"', 1)
-        value = rest[1:end] if end > 0 else b"\\"
-        return None if b"\\" in value else value.strip(b" ")
-    end = len(rest)
-    for stop in (b",", b"}"):
-        i = rest.find(stop)
-        if 0 <= i < end:
-            end = i
-    return rest[:end].strip()
+def quick_pattern(key: str) -> re.Pattern[bytes]:
+    """The key's value in a line, when it is a plain string or an integer (group 1 or 2)."""
+    return re.compile(
+        re.escape(json.dumps(key).encode()) + rb'\s*:\s*(?:"([^"\\]*)"|(-?[0-9]+)(?=\s*[,}]))'
+    )
 
 
 def _jsonl_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str, int]]:
+    # A line is parsed only when the text after its key is one of the ids, or when the simple
+    # reading may be wrong: no plain value found (escapes, other types), or the key twice.
     qkey = json.dumps(key).encode()
+    search = quick_pattern(key).search
     wanted = {i.encode() for i in ids}
     with open_regular(path) as fh:
         for number, line in enumerate(fh, 1):
-            quick = _quick_value(line, qkey)
-            if quick is not None and quick not in wanted:
-                continue
+            m = search(line)
+            if m is not None:
+                value = m.group(1) if m.group(1) is not None else m.group(2)
+                if value.strip(b" ") not in wanted and line.count(qkey) == 1:
+                    continue
             try:
                 doc = json.loads(line)
             except ValueError:  # malformed or not UTF-8: cited by the reject scan, if at all
