@@ -60,6 +60,7 @@ examples:
   gates reconcile --events data/events.jsonl --report data/report.csv --out out/
   gates reconcile --events 'sqlite:pay.db?table=events' --report 'sqlite:pay.db?query=SELECT * FROM r' \\
       --as-of 2026-11-25T00:00:00Z --out out/
+  gates reconcile show p123 --out out/    # a payment's source rows, cited and masked
 """
 
 
