@@ -259,3 +259,30 @@ def test_discrepancy_files_read_like_any_report(
         os.umask(old)
     for name in ("discrepancies.csv", "discrepancies.parquet", "summary.json", "report.html"):
         assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o644, name
+
+
+def test_gates_run_sarif_cites_the_sampled_rows(tmp_path: Path) -> None:
+    """In code scanning, a reconcile result points at the data lines of its sampled payments."""
+    from tests.gatekit import make_repo, run_cli
+
+    root = tmp_path / "repo"
+    write_data(root, lifecycle("p1", OK) + lifecycle("p2", OK), [rep("p1", "completed")])
+    make_repo(
+        root, {".release-gates/policy.yaml": "version: 1\nextends: reconcile-card-lifecycle\n"}
+    )
+    code, report = run_cli(
+        root, "run", "--gate", "reconcile", "--now", "2026-11-25T12:00:00Z", "--format", "sarif"
+    )
+    assert code == 1
+    (run_doc,) = json.loads(report)["runs"]
+    (result,) = run_doc["results"]  # p2 has no report row
+    assert result["ruleId"] == "reconcile.missing_in_report"
+    ev = "data/events/part-1.jsonl"
+    assert [
+        (
+            r["physicalLocation"]["artifactLocation"]["uri"],
+            r["physicalLocation"]["region"]["startLine"],
+            r["message"]["text"],
+        )
+        for r in result["relatedLocations"]
+    ] == [(ev, n, f"events row {ev}:{n}") for n in (4, 5, 6)]
