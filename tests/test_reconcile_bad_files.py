@@ -252,7 +252,8 @@ def test_cited_rows_reach_every_output_masked(tmp_path: Path) -> None:
         assert f"events: not UTF-8 text (payment ?, at {EV}:8)" in text
         assert pan not in text
         assert (
-            "events: bad amount (payment 4111 11•• •••• 1111, event 4111 11•• •••• 1111-1)" in text
+            "events: bad amount (payment 4111 11•• •••• 1111, event 4111 11•• •••• 1111-1, "
+            f"at {EV}:7)" in text
         )
     examples = {e for u in json.loads(summary)["unreadable"] for e in u["examples"]}
     assert f"events: not UTF-8 text (payment ?, at {EV}:8)" in examples

@@ -177,3 +177,26 @@ def test_a_symlinked_data_file_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "link.jsonl").symlink_to(target)
     with pytest.raises(GateCannotRun, match=r"cannot open link\.jsonl"):
         citations.open_regular(tmp_path / "link.jsonl")
+
+
+def test_unreadable_rows_the_reader_could_read_cite_their_line(tmp_path: Path) -> None:
+    """A bad value (not a bad line): found again by its payment and event id (events) or its
+    payment id (report), and cited as file:line like the lines the reader rejects."""
+    (tmp_path / "data").mkdir()
+    bad_event = {**EVENTS[4], "amount": "12x"}  # p2's second event, line 5
+    events = [*EVENTS[:4], bad_event, *EVENTS[5:]]
+    (tmp_path / "data" / "e.jsonl").write_text(jsonl(events))
+    (tmp_path / "data" / "r.csv").write_text(
+        report_csv([rep("p1", "completed", amount="ten")])  # line 2
+    )
+    result = _run(
+        tmp_path,
+        {"kind": "jsonl", "path": "data/e.jsonl"},
+        {"kind": "csv", "path": "data/r.csv"},
+    )
+    assert [(u.reason, u.examples) for u in result.unreadable] == [
+        ("bad amount", ("events: bad amount (payment p2, event p2-2, at data/e.jsonl:5)",)),
+        ("bad amount", ("report: bad amount (payment p1, at data/r.csv:2)",)),
+    ]
+    (unreadable,) = [c for c in result.classes if c.cls is DiscrepancyClass.UNREADABLE]
+    assert set(unreadable.samples) == {e for u in result.unreadable for e in u.examples}

@@ -81,11 +81,11 @@ EXPECTED = {
     "geo_currency": {"gc1"},
     "geo_residency": {"gr1", "gr2"},
     "unreadable": {
-        "events: bad amount (payment ba1, event ba1-1)",
+        "events: bad amount (payment ba1, event ba1-1, at data/events/part-1.jsonl:46)",
         "events: malformed JSON (payment ?, at data/events/part-1.jsonl:50)",
         "events: missing payment id (payment ?, event None-1)",
-        "events: unknown event type (payment ok2, event ok2-5)",
-        "report: bad amount (payment rb1)",
+        "events: unknown event type (payment ok2, event ok2-5, at data/events/part-1.jsonl:8)",
+        "report: bad amount (payment rb1, at data/report.csv:17)",
     },
 }
 
@@ -113,31 +113,40 @@ def test_unreadable_rows_are_grouped_by_side_and_reason(result: Any) -> None:
             side=Side.EVENTS,
             reason="bad amount",
             count=1,
-            examples=("events: bad amount (payment ba1, event ba1-1)",),
+            examples=(
+                "events: bad amount (payment ba1, event ba1-1, at data/events/part-1.jsonl:46)",
+            ),
+            example_ids=(("ba1", "ba1-1"),),
         ),
         UnreadableSummary(
             side=Side.EVENTS,
             reason="malformed JSON",
             count=1,
             examples=("events: malformed JSON (payment ?, at data/events/part-1.jsonl:50)",),
+            example_ids=((None, None),),
         ),
         UnreadableSummary(
             side=Side.EVENTS,
             reason="missing payment id",
             count=1,
             examples=("events: missing payment id (payment ?, event None-1)",),
+            example_ids=((None, "None-1"),),
         ),
         UnreadableSummary(
             side=Side.EVENTS,
             reason="unknown event type",
             count=1,
-            examples=("events: unknown event type (payment ok2, event ok2-5)",),
+            examples=(
+                "events: unknown event type (payment ok2, event ok2-5, at data/events/part-1.jsonl:8)",
+            ),
+            example_ids=(("ok2", "ok2-5"),),
         ),
         UnreadableSummary(
             side=Side.REPORT,
             reason="bad amount",
             count=1,
-            examples=("report: bad amount (payment rb1)",),
+            examples=("report: bad amount (payment rb1, at data/report.csv:17)",),
+            example_ids=(("rb1", None),),
         ),
     )
 
@@ -183,7 +192,9 @@ def run_small(
         (
             "10.001",
             0,
-            {"unreadable": {"report: bad amount (payment p)"}},  # not also missing_in_report
+            {
+                "unreadable": {"report: bad amount (payment p, at data/report.csv:2)"}
+            },  # not also missing_in_report
         ),
     ],
     ids=[
@@ -243,7 +254,9 @@ def test_events_after_a_terminal_state_are_illegal(tmp_path: Path) -> None:
 def test_a_payment_reported_twice_is_ambiguous_not_compared(tmp_path: Path) -> None:
     report = [rep("p", "completed"), rep("p", "pending")]
     assert run_small(tmp_path, lifecycle("p", OK), report) == {
-        "unreadable": {"report: payment id appears more than once (payment p)"},
+        "unreadable": {
+            "report: payment id appears more than once (payment p, at data/report.csv:2,3)"
+        },
     }
 
 

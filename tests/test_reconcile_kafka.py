@@ -124,6 +124,7 @@ def test_malformed_messages_are_counted_by_the_gate(
             reason="malformed JSON",
             count=1,
             examples=result.unreadable[0].examples,
+            example_ids=((None, None),),
         ),
     )
     assert result.audit.events == 3

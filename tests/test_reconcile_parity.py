@@ -170,7 +170,8 @@ def test_reference_finds_the_planted_discrepancies(
         "geo_unknown_ip": ("p18",),
         "unreadable": (
             "events: missing payment id (payment ?, event x-e1)",
-            "events: unknown event type (payment p13, event p13-e2)",
+            # a row the text reader read but the plan cannot: found by its payment and event id
+            "events: unknown event type (payment p13, event p13-e2, at events.jsonl:34)",
         ),
     }
     amounts = {c.cls.value: c.amounts for c in result.classes if c.count}
@@ -214,7 +215,12 @@ def test_same_answer_everywhere(
         assert all(re.search(r", at events\(0,[0-9]+\)\)$", e) for e in examples), examples
         (sample,) = next(c.samples for c in result.classes if c.cls.value == "status_mismatch")
         assert re.fullmatch(r"p02 \(at events events\(0,\d+\) to events\(0,\d+\)\)", sample)
-    else:
+    elif kind in ("jsonl", "csv"):  # a row with a payment and event id cites file:line
+        assert [e for e in examples if ", at " in e] == [
+            f"events: unknown event type (payment p13, event p13-e2, at events.{kind}:"
+            f"{34 if kind == 'jsonl' else 35})"
+        ]
+    else:  # Parquet and SQLite rows have no lines; unreadable examples cite their ids only
         assert not any(", at " in e for e in examples), examples
 
 

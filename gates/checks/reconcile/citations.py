@@ -69,8 +69,18 @@ def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str
     """Citations of the rows of `source` whose column `key` (raw name) holds one of `ids`,
     per id, in source order."""
     found: dict[str, list[Citation]] = defaultdict(list)
+    for pid, _, citation in cited_rows(source, key, side, ids):
+        found[pid].append(citation)
+    return found
+
+
+def cited_rows(
+    source: Source, key: str, side: Side, ids: Collection[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, Citation]]:
+    """(payment id, event id, citation) of the rows of `source` whose column `key` holds one of
+    `ids`, in source order; the event id (column `event_key`) is read from JSONL and CSV only."""
     if not ids or not citable(source):
-        return found
+        return
     wanted = frozenset(ids)
     if isinstance(source, FileSource):
         root = source.root
@@ -78,32 +88,33 @@ def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str
             case SourceKind.JSONL:
                 for path in source.paths:
                     rel = relative(path, root)
-                    for pid, line in _jsonl_lines(path, key, wanted):
-                        found[pid].append(
-                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
+                    for pid, eid, line in _jsonl_lines(path, key, wanted, event_key):
+                        yield (
+                            pid,
+                            eid,
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line),
                         )
             case SourceKind.CSV:
                 for path in source.paths:
                     rel = relative(path, root)
-                    for pid, line in _csv_lines(path, key, wanted):
-                        found[pid].append(
-                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line)
+                    for pid, eid, line in _csv_lines(path, key, wanted, event_key):
+                        yield (
+                            pid,
+                            eid,
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line),
                         )
             case SourceKind.PARQUET:
                 names = {str(p): relative(p, root) for p in source.paths}
                 for pid, name, group, row in _parquet_rows(source.paths, key, wanted):
                     rel = names.get(name) or relative(Path(name), root)
-                    found[pid].append(
-                        Citation(side=side, ref=f"{rel} row group {group} row {row}", path=rel)
-                    )
+                    ref = f"{rel} row group {group} row {row}"
+                    yield pid, None, Citation(side=side, ref=ref, path=rel)
             case _:
                 raise AssertionError(f"{source.kind} is not a file source")
     elif isinstance(source, SqliteSource):
         for pid, where in _sqlite_rows(source, key, wanted):
-            found[pid].append(
-                Citation(side=side, ref=f"{source.display} {where}", path=source.display)
-            )
-    return found
+            ref = f"{source.display} {where}"
+            yield pid, None, Citation(side=side, ref=ref, path=source.display)
 
 
 def relative(path: Path, root: Path | None) -> str:
@@ -148,7 +159,9 @@ def quick_pattern(key: str) -> re.Pattern[bytes]:
     )
 
 
-def _jsonl_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str, int]]:
+def _jsonl_lines(
+    path: Path, key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, int]]:
     # A line is parsed only when the text after its key is one of the ids, or when the simple
     # reading may be wrong: no plain value found (escapes, other types), or the key twice.
     qkey = json.dumps(key).encode()
@@ -168,7 +181,8 @@ def _jsonl_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[st
             if isinstance(doc, dict):
                 pid = _id_text(doc.get(key))
                 if pid is not None and pid in ids:
-                    yield pid, number
+                    eid = _id_text(doc.get(event_key)) if event_key is not None else None
+                    yield pid, eid, number
 
 
 def csv_dialect(path: Path) -> tuple[str, str, str]:
@@ -199,7 +213,9 @@ def csv_reader(fh: BinaryIO, dialect: tuple[str, str, str]) -> Any:
     return csv.reader(text, delimiter=delimiter, quotechar=quote)
 
 
-def _csv_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str, int]]:
+def _csv_lines(
+    path: Path, key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, int]]:
     dialect = csv_dialect(path)
     with open_regular(path) as fh:
         reader = csv_reader(fh, dialect)
@@ -207,12 +223,14 @@ def _csv_lines(path: Path, key: str, ids: frozenset[str]) -> Iterator[tuple[str,
         if header is None or key not in header:
             return
         column = header.index(key)
+        event = header.index(event_key) if event_key in header else -1
         start = reader.line_num + 1
         for row in reader:
             if column < len(row):
                 pid = row[column].strip(" ")
                 if pid in ids:
-                    yield pid, start
+                    eid = row[event].strip(" ") or None if 0 <= event < len(row) else None
+                    yield pid, eid, start
             start = reader.line_num + 1
 
 
@@ -318,6 +336,45 @@ def with_refs(sample: str, pid: str, events: Sequence[Citation], report: Sequenc
     return f"{head}{', '.join(parts)})"
 
 
+def _lines_of(source: Source) -> bool:
+    """True for sources whose unreadable rows the pass cites (their event ids are read)."""
+    return isinstance(source, FileSource) and source.kind in (SourceKind.JSONL, SourceKind.CSV)
+
+
+def _unreadable_ids(result: ReconcileResult, side: Side) -> set[str]:
+    """Payment ids of `side`'s unreadable examples that cite no position yet."""
+    return {
+        pid
+        for u in result.unreadable
+        if u.side is side
+        for example, (pid, _) in zip(u.examples, u.example_ids, strict=True)
+        if pid is not None and ", at " not in example
+    }
+
+
+def _unreadable_example(
+    example: str,
+    side: Side,
+    pid: str | None,
+    eid: str | None,
+    rows: Mapping[tuple[str, str | None], Sequence[Citation]],
+    by_pid: Mapping[str, Sequence[Citation]],
+) -> str:
+    """`side: reason (payment p, event e)` + `, at file:line` for the row it names: the row with
+    that payment and event id, or (report rows, which have no event id) that payment's rows."""
+    if pid is None or ", at " in example or not example.endswith(")"):
+        return example
+    if eid is not None:
+        cites = rows.get((pid, eid), ())
+    elif side is Side.REPORT:
+        cites = by_pid.get(pid, ())
+    else:
+        cites = ()  # an event row without an event id: its payment's rows are not this row
+    if not cites:
+        return example
+    return f"{example[:-1]}, at {_refs(side, cites).removeprefix(side.value + ' ')})"
+
+
 def apply(
     result: ReconcileResult,
     events: Source,
@@ -325,8 +382,11 @@ def apply(
     *,
     events_key: str,
     report_key: str,
+    event_id_key: str | None = None,
 ) -> ReconcileResult:
-    """`result` with the listed samples of file and SQLite sources citing their rows."""
+    """`result` with the listed samples of file and SQLite sources citing their rows, and the
+    unreadable examples of JSONL and CSV rows the text reader could read (a bad value) citing
+    `file:line` (found by payment and event id)."""
     ids = {
         pid
         for c in result.classes
@@ -334,14 +394,39 @@ def apply(
         for pid in c.listed_ids
         if pid is not None
     }
-    if not ids or not (citable(events) or citable(report)):
+    per_side: dict[
+        Side, tuple[dict[str, list[Citation]], dict[tuple[str, str | None], list[Citation]]]
+    ] = {}
+    for side, source, key, ekey in (
+        (Side.EVENTS, events, events_key, event_id_key),
+        (Side.REPORT, report, report_key, None),
+    ):
+        wanted = ids | (_unreadable_ids(result, side) if _lines_of(source) else set())
+        by_pid: dict[str, list[Citation]] = defaultdict(list)
+        by_row: dict[tuple[str, str | None], list[Citation]] = defaultdict(list)
+        if wanted and citable(source):
+            for pid, eid, citation in cited_rows(source, key, side, wanted, ekey):
+                by_pid[pid].append(citation)
+                by_row[(pid, eid)].append(citation)
+        per_side[side] = (by_pid, by_row)
+    ev, rp = per_side[Side.EVENTS][0], per_side[Side.REPORT][0]
+    if not ev and not rp:
         return result
-    ev = cite(events, events_key, Side.EVENTS, ids)
-    rp = cite(report, report_key, Side.REPORT, ids)
+    rewritten: dict[str, str] = {}
+    unreadable = []
+    for u in result.unreadable:
+        by_pid, by_row = per_side[u.side]
+        examples = []
+        for example, (bad_pid, bad_eid) in zip(u.examples, u.example_ids, strict=True):
+            new = _unreadable_example(example, u.side, bad_pid, bad_eid, by_row, by_pid)
+            rewritten[example] = new
+            examples.append(new)
+        unreadable.append(replace(u, examples=tuple(examples)))
     classes: list[ClassSummary] = []
     for c in result.classes:
         if c.cls is DiscrepancyClass.UNREADABLE:
-            classes.append(c)
+            listed = tuple(rewritten.get(s, s) for s in c.listed)
+            classes.append(replace(c, samples=listed[: len(c.samples)], listed=listed))
             continue
         listed = tuple(
             s if pid is None else with_refs(s, pid, ev.get(pid, ()), rp.get(pid, ()))
@@ -351,4 +436,4 @@ def apply(
         first = [pid for pid in c.listed_ids[:n] if pid is not None]
         cites = tuple(x for pid in first for x in (*ev.get(pid, ()), *rp.get(pid, ())))
         classes.append(replace(c, samples=listed[:n], listed=listed, citations=cites))
-    return replace(result, classes=tuple(classes))
+    return replace(result, classes=tuple(classes), unreadable=tuple(unreadable))

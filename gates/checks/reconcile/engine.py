@@ -95,6 +95,7 @@ def reconcile(
         report,
         events_key=config.events.raw("payment_id") or "",
         report_key=config.report.raw("payment_id") or "",
+        event_id_key=config.events.raw("event_id"),
     )
     # Files are read more than once (a scan for unreadable lines, then the rows): a file that
     # changed in between could have a line skipped that the first scan never saw. Never a pass.

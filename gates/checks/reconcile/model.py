@@ -128,6 +128,7 @@ class UnreadableSummary:
     reason: str
     count: int
     examples: tuple[str, ...] = ()
+    example_ids: tuple[tuple[str | None, str | None], ...] = ()  # (payment id, event id) each
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ unreadable rows) costs less time than holding every parsed row, and far less mem
 
 Outputs (name: columns) read by results.assemble:
 `classes: (class, count)`, `amounts: (class, currency, amount)`, `samples: (class, sample, pid)`,
-`unreadable: (side, reason, count)`, `unreadable_examples: (side, reason, example)`,
+`unreadable: (side, reason, count)`, `unreadable_examples: (side, reason, example, pid, eid)`,
 `timeline: (day, class, count)`, `geo: (country, class, count)`,
 `audit_counts: (payments, events, report_rows)`, `audit_amounts: (currency, amount)`,
 `audit_states: (state, count)`.
@@ -541,7 +541,8 @@ def build_plan(
         ),
         (
             "unreadable_examples",
-            f"SELECT side, reason, example FROM (SELECT side, reason, example, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT DISTINCT side, reason, {example} AS example FROM rg_bad_rows) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            # with the row's payment and event ids: citations.apply finds file rows by them
+            f"SELECT side, reason, example, pid, ref FROM (SELECT side, reason, example, pid, ref, ROW_NUMBER() OVER (PARTITION BY side, reason ORDER BY example) AS rn FROM (SELECT side, reason, {example} AS example, MIN(pid) AS pid, MIN(ref) AS ref FROM rg_bad_rows GROUP BY side, reason, {example}) AS d) AS s WHERE rn <= {n} ORDER BY side, reason, example",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         ),
         (
             "timeline",

@@ -31,6 +31,14 @@ def _int(value: object) -> int:
     return as_int
 
 
+def _sorted(
+    examples: Mapping[tuple[str, str], list[tuple[str, str | None, str | None]]],
+    side: object,
+    reason: object,
+) -> list[tuple[str, str | None, str | None]]:
+    return sorted(examples.get((str(side), str(reason)), []), key=lambda e: e[0])
+
+
 def assemble(plan: Plan, rows: Mapping[str, Rows], *, engine: str) -> ReconcileResult:
     counts = {str(c): _int(n) for c, n in rows["classes"]}
     amounts: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -52,15 +60,18 @@ def assemble(plan: Plan, rows: Mapping[str, Rows], *, engine: str) -> ReconcileR
                 listed_ids=tuple(pid for _, pid in listed),
             )
         )
-    examples: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for side, reason, example in rows["unreadable_examples"]:
-        examples[(str(side), str(reason))].append(str(example))
+    examples: dict[tuple[str, str], list[tuple[str, str | None, str | None]]] = defaultdict(list)
+    for side, reason, example, pid, eid in rows["unreadable_examples"]:
+        examples[(str(side), str(reason))].append(
+            (str(example), None if pid is None else str(pid), None if eid is None else str(eid))
+        )
     unreadable = tuple(
         UnreadableSummary(
             side=Side(str(side)),
             reason=str(reason),
             count=_int(n),
-            examples=tuple(sorted(examples.get((str(side), str(reason)), []))),
+            examples=tuple(e for e, _, _ in _sorted(examples, side, reason)),
+            example_ids=tuple((p, e) for _, p, e in _sorted(examples, side, reason)),
         )
         for side, reason, n in sorted(rows["unreadable"], key=lambda r: (str(r[0]), str(r[1])))
     )
