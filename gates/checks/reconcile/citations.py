@@ -28,7 +28,6 @@ import os
 import re
 import sqlite3
 import stat
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -238,36 +237,38 @@ def _parquet_rows(
     paths: Sequence[Path], key: str, ids: frozenset[str]
 ) -> Iterator[tuple[str, str, int, int]]:
     import duckdb
-    import pyarrow.parquet as pq
 
     files = "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
     # TRIM only values with edge spaces (as the plan reads ids): trimming every value costs more
-    # than the scan; the ids go in as one list parameter
+    # than the scan; the ids go in as one list parameter. Row groups come from the files' own
+    # metadata (parquet_metadata), in the same query.
     value = f"CAST({quote_ident(key)} AS VARCHAR)"
+    hits = (
+        "SELECT pid, filename, file_row_number FROM (SELECT CASE WHEN v LIKE ' %' OR "  # noqa: S608 - identifiers quoted, literals escaped
+        "v LIKE '% ' THEN trim(v, ' ') ELSE v END AS pid, filename, file_row_number FROM "
+        f"(SELECT {value} AS v, filename, file_row_number FROM read_parquet({files}, "
+        "union_by_name = true, filename = true, file_row_number = true))) "
+        "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+    )
+    groups = (
+        "SELECT file_name, row_group_id, row_group_num_rows AS n, SUM(row_group_num_rows) OVER "  # noqa: S608 - literals escaped
+        "(PARTITION BY file_name ORDER BY row_group_id) - row_group_num_rows AS first FROM "
+        "(SELECT DISTINCT file_name, row_group_id, row_group_num_rows "
+        f"FROM parquet_metadata({files}))"
+    )
     con = duckdb.connect()
     try:
         rows = con.execute(
-            f"SELECT pid, filename, file_row_number FROM (SELECT CASE WHEN v LIKE ' %' OR "  # noqa: S608 - identifiers quoted, literals escaped
-            "v LIKE '% ' THEN trim(v, ' ') ELSE v END AS pid, filename, file_row_number FROM "
-            f"(SELECT {value} AS v, filename, file_row_number FROM read_parquet({files}, "
-            "union_by_name = true, filename = true, file_row_number = true))) "
-            "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[]))) ORDER BY filename, file_row_number",
+            f"SELECT h.pid, h.filename, g.row_group_id, h.file_row_number - g.first "  # noqa: S608 - built above from quoted parts
+            f"FROM ({hits}) AS h JOIN ({groups}) AS g ON g.file_name = h.filename "
+            "AND h.file_row_number >= g.first AND h.file_row_number < g.first + g.n "
+            "ORDER BY h.filename, h.file_row_number",
             [sorted(ids)],
         ).fetchall()
     finally:
         con.close()
-    starts: dict[str, list[int]] = {}
-    for pid, filename, number in rows:
-        name = str(filename)
-        if name not in starts:
-            meta = pq.ParquetFile(name).metadata
-            offsets, total = [], 0
-            for g in range(meta.num_row_groups):
-                offsets.append(total)
-                total += meta.row_group(g).num_rows
-            starts[name] = offsets
-        group = bisect_right(starts[name], int(number)) - 1
-        yield str(pid), name, group, int(number) - starts[name][group]
+    for pid, filename, group, row in rows:
+        yield str(pid), str(filename), int(group), int(row)
 
 
 def sqlite_key(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
