@@ -126,7 +126,7 @@ def test_clean_data_runs_no_citation_pass(tmp_path: Path, monkeypatch: pytest.Mo
         report_csv([rep("p1", "completed"), rep("p2", "completed")])
     )
     calls: list[object] = []
-    monkeypatch.setattr(citations, "cite", lambda *a, **k: calls.append(a) or {})
+    monkeypatch.setattr(citations, "cited_rows", lambda *a, **k: calls.append(a) or iter(()))
     result = _run(
         tmp_path,
         {"kind": "jsonl", "path": "data/e.jsonl"},

@@ -10,9 +10,14 @@ none and costs nothing, and the normal read path carries no line numbers.
   payment-id key is one of the ids (or the key cannot be found simply).
 - CSV: `file:line` of the row's first physical line (the header is line 1), read with the
   dialect DuckDB sniffs.
-- Parquet: `file row group G row R` (both 0-based), from DuckDB's `file_row_number`.
+- Parquet: `file row group G row R` (both 0-based), from DuckDB's `file_row_number` and the
+  files' `parquet_metadata`.
 - SQLite table: `file table(pk=value)` by its primary key, else `table(rowid=N)`; a query's rows
   have no stable position and cite nothing (as PostgreSQL queries).
+
+Unreadable JSONL and CSV rows that the text reader could read (a bad value) are found by the same
+pass, by payment and event id (report rows: payment id), and their examples gain `, at file:line`.
+The pass scans the whole source, so its cost follows the data's size (docs/reconcile.md).
 
 Ids compare as the plan reads them: the value as text, spaces trimmed. Every file read is one the
 source already resolved inside the repository root; it is opened without following symlinks and
@@ -53,8 +58,6 @@ from gates.errors import GateCannotRun
 
 MAX_REFS = 5  # citations shown per side in a sample; `gates reconcile show` prints them all
 SQLITE_CHUNK = 500  # ids per SQLite query (bound parameters)
-
-Cited = Mapping[str, Sequence[Citation]]
 
 
 def citable(source: Source) -> bool:
