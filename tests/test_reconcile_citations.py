@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gates.checks.reconcile import citations
+from gates.checks.reconcile import citations, source_rows
 from gates.checks.reconcile.model import Citation, DiscrepancyClass, ReconcileResult, Side
 from gates.checks.reconcile.sources import parse_source
 from tests.reconcile_data import card_section, jsonl, lifecycle, rep, report_csv, run_section
@@ -137,7 +137,7 @@ def test_clean_data_runs_no_citation_pass(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_quick_pattern_reads_plain_strings_and_integers() -> None:
-    search = citations.quick_pattern("payment_id").search
+    search = source_rows.quick_pattern("payment_id").search
     assert [
         m and (m.group(1) or m.group(2))
         for m in (
@@ -161,7 +161,7 @@ def test_escaped_ids_and_nested_keys_are_found_by_parsing(tmp_path: Path) -> Non
         '{"payment_id": 7.0}\n'
     )
     source = parse_source({"kind": "jsonl", "path": "e.jsonl"}, root=tmp_path, file="t", field="e")
-    found = citations.cite(source, "payment_id", Side.EVENTS, {"p1", "p2", "7"})
+    found = source_rows.cite(source, "payment_id", Side.EVENTS, {"p1", "p2", "7"})
     assert {k: [c.ref for c in v] for k, v in found.items()} == {
         "p1": ["e.jsonl:1", "e.jsonl:4"],
         "p2": ["e.jsonl:2"],
@@ -176,7 +176,7 @@ def test_a_symlinked_data_file_is_not_read(tmp_path: Path) -> None:
     target.write_text('{"payment_id": "p1"}\n')
     (tmp_path / "link.jsonl").symlink_to(target)
     with pytest.raises(GateCannotRun, match=r"cannot open link\.jsonl"):
-        citations.open_regular(tmp_path / "link.jsonl")
+        source_rows.open_regular(tmp_path / "link.jsonl")
 
 
 def test_unreadable_rows_the_reader_could_read_cite_their_line(tmp_path: Path) -> None:

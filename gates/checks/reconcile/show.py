@@ -2,7 +2,7 @@
 
 ID is a payment id, as the samples, discrepancies.csv and the HTML report show it (a discrepancy
 is a class and a payment id). The sources come from the policy (or --events/--report, as for
-`gates reconcile`), and the payment's rows are found the way the run cites them (citations.py):
+`gates reconcile`), and the payment's rows are found the way the run cites them (source_rows.py):
 
 - JSONL / CSV: `file:line` and the line (CSV: `column=value` pairs, the header naming them);
 - Parquet: `file row group G row R` and the row;
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gates import redact
-from gates.checks.reconcile import citations
+from gates.checks.reconcile import source_rows
 from gates.checks.reconcile.file_rejects import MAX_LINE_BYTES
 from gates.checks.reconcile.model import Citation, Side
 from gates.checks.reconcile.sources import (
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             )
         where = f"--{side.value}" if text else file
         source = parse_source(spec, root=root, file=where, field=side.value)
-        rows = list(source_rows(source, cmap.raw("payment_id") or "payment_id", side, args.id))
+        rows = list(payment_rows(source, cmap.raw("payment_id") or "payment_id", side, args.id))
         found += len(rows)
         lines.append(f"{side.value} rows ({source.label}): {len(rows) or 'none'}")
         lines += [f"  {ref}  {_cap(row)}" for ref, row in rows]
@@ -104,10 +104,10 @@ def _cap(text: str) -> str:
     return text if len(text) <= MAX_ROW_CHARS else text[:MAX_ROW_CHARS] + "…"
 
 
-def source_rows(source: Source, key: str, side: Side, pid: str) -> Iterator[tuple[str, str]]:
+def payment_rows(source: Source, key: str, side: Side, pid: str) -> Iterator[tuple[str, str]]:
     """(where, row text) of every row of `source` whose `key` holds `pid`."""
     if isinstance(source, FileSource):
-        for cite in citations.cite(source, key, side, {pid}).get(pid, ()):
+        for cite in source_rows.cite(source, key, side, {pid}).get(pid, ()):
             yield cite.ref, read_cited(source, cite)
     elif isinstance(source, SqliteSource):
         yield from _sqlite_rows(source, key, pid)
@@ -137,14 +137,14 @@ def read_cited(source: FileSource, cite: Citation) -> str:
 def _source_file(source: FileSource, rel: str) -> Path:
     """The source's own file named `rel`: never a path the citation could make up."""
     for path in source.paths:
-        if citations.relative(path, source.root) == rel:
+        if source_rows.relative(path, source.root) == rel:
             return path
     raise AssertionError(f"{rel} is not one of the source's files")
 
 
 def line_at(path: Path, number: int) -> bytes:
     """Line `number` (1-based) of the file, at most MAX_LINE_BYTES of it."""
-    with citations.open_regular(path) as fh:
+    with source_rows.open_regular(path) as fh:
         current, at_start = 1, True
         while chunk := fh.readline(MAX_LINE_BYTES + 1):
             if current == number and at_start:
@@ -156,8 +156,8 @@ def line_at(path: Path, number: int) -> bytes:
 
 
 def _csv_row(path: Path, number: int) -> str:
-    with citations.open_regular(path) as fh:
-        reader = citations.csv_reader(fh, citations.csv_dialect(path))
+    with source_rows.open_regular(path) as fh:
+        reader = source_rows.csv_reader(fh, source_rows.csv_dialect(path))
         header: list[str] = next(reader, [])
         start = reader.line_num + 1
         for row in reader:
@@ -186,7 +186,7 @@ def _sqlite_rows(source: SqliteSource, key: str, pid: str) -> Iterator[tuple[str
     db = sqlite3.connect(f"{source.path.as_uri()}?mode=ro", uri=True)
     try:
         if source.table is not None:
-            pk = citations.sqlite_key(db, source.table) or ("rowid",)
+            pk = source_rows.sqlite_key(db, source.table) or ("rowid",)
             keys = ", ".join(quote_ident(c) if c != "rowid" else "rowid" for c in pk)
             relation = quote_ident(source.table)
         else:
@@ -199,7 +199,7 @@ def _sqlite_rows(source: SqliteSource, key: str, pid: str) -> Iterator[tuple[str
         names = [d[0] for d in cur.description][len(pk) :]
         for row in cur.fetchall():
             where = (
-                citations.sqlite_where(pk, row[: len(pk)], source.table)
+                source_rows.sqlite_where(pk, row[: len(pk)], source.table)
                 if source.table is not None
                 else "(query)"
             )
@@ -234,7 +234,7 @@ def discrepancy_lines(out_dir: Path, pid: str) -> Sequence[str]:
     path = out_dir / "discrepancies.csv"
     lines = [f"discrepancies ({path}):"]
     try:
-        fh = citations.open_regular(path)
+        fh = source_rows.open_regular(path)
     except GateCannotRun as exc:  # the user named the directory: their input
         raise InvalidInput(
             str(path), "--out", exc.reason, "pass the --out directory of `gates reconcile`"

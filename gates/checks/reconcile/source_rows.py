@@ -1,0 +1,296 @@
+"""Finding a payment's rows in file and SQLite sources, with their positions.
+
+One pass per source over just the wanted payment ids (`cited_rows`, `cite`):
+
+- JSONL: `file:line`, the physical line (1-based, blank lines counted), as DuckDB numbers
+  unreadable lines. Lines are scanned in Python; a line is parsed only when the text after its
+  payment-id key is one of the ids, or when that simple reading may be wrong.
+- CSV: `file:line` of the row's first physical line (the header is line 1), read with the
+  dialect DuckDB sniffs.
+- Parquet: `file row group G row R` (both 0-based), from DuckDB's `file_row_number` and the
+  files' `parquet_metadata`.
+- SQLite table: `file table(pk=value)` by its primary key, else `table(rowid=N)`; a query's rows
+  have no stable position and cite nothing (as PostgreSQL queries).
+
+Ids compare as the plan reads them: the value as text, spaces trimmed. Every file read is one the
+source already resolved inside the repository root; it is opened without following symlinks and
+must be a regular file. citations.py turns the rows into samples and examples; show.py prints
+them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sqlite3
+import stat
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from gates.checks.reconcile.model import Citation, Side
+from gates.checks.reconcile.sources import (
+    FileSource,
+    Source,
+    SourceKind,
+    SqliteSource,
+    quote_ident,
+    quote_literal,
+)
+from gates.errors import GateCannotRun
+
+SQLITE_CHUNK = 500  # ids per SQLite query (bound parameters)
+
+
+def citable(source: Source) -> bool:
+    """True for the sources cited by a pass after the replay (files, SQLite tables)."""
+    if isinstance(source, FileSource):
+        return True
+    return isinstance(source, SqliteSource) and source.table is not None
+
+
+def cite(source: Source, key: str, side: Side, ids: Collection[str]) -> dict[str, list[Citation]]:
+    """Citations of the rows of `source` whose column `key` (raw name) holds one of `ids`,
+    per id, in source order."""
+    found: dict[str, list[Citation]] = defaultdict(list)
+    for pid, _, citation in cited_rows(source, key, side, ids):
+        found[pid].append(citation)
+    return found
+
+
+def cited_rows(
+    source: Source, key: str, side: Side, ids: Collection[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, Citation]]:
+    """(payment id, event id, citation) of the rows of `source` whose column `key` holds one of
+    `ids`, in source order; the event id (column `event_key`) is read from JSONL and CSV only."""
+    if not ids or not citable(source):
+        return
+    wanted = frozenset(ids)
+    if isinstance(source, FileSource):
+        root = source.root
+        match source.kind:
+            case SourceKind.JSONL:
+                for path in source.paths:
+                    rel = relative(path, root)
+                    for pid, eid, line in _jsonl_lines(path, key, wanted, event_key):
+                        yield (
+                            pid,
+                            eid,
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line),
+                        )
+            case SourceKind.CSV:
+                for path in source.paths:
+                    rel = relative(path, root)
+                    for pid, eid, line in _csv_lines(path, key, wanted, event_key):
+                        yield (
+                            pid,
+                            eid,
+                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line),
+                        )
+            case SourceKind.PARQUET:
+                names = {str(p): relative(p, root) for p in source.paths}
+                for pid, name, group, row in _parquet_rows(source.paths, key, wanted):
+                    rel = names.get(name) or relative(Path(name), root)
+                    ref = f"{rel} row group {group} row {row}"
+                    yield pid, None, Citation(side=side, ref=ref, path=rel)
+            case _:
+                raise AssertionError(f"{source.kind} is not a file source")
+    elif isinstance(source, SqliteSource):
+        for pid, where in _sqlite_rows(source, key, wanted):
+            ref = f"{source.display} {where}"
+            yield pid, None, Citation(side=side, ref=ref, path=source.display)
+
+
+def relative(path: Path, root: Path | None) -> str:
+    if root is not None and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return path.as_posix()
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading: never through a symlink, never a FIFO or a device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise GateCannotRun(
+            "reconcile",
+            f"cannot open {path.name} to cite its rows: {exc.strerror}",
+            "check the file",
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise GateCannotRun(
+            "reconcile", f"{path.name} is not a regular file", "point the source at regular files"
+        )
+    return os.fdopen(fd, "rb")
+
+
+def _id_text(value: object) -> str | None:
+    """A JSON value as the plan's `->>` and TRIM read it."""
+    if isinstance(value, str):
+        return value.strip(" ")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def quick_pattern(key: str) -> re.Pattern[bytes]:
+    """The key's value in a line, when it is a plain string or an integer (group 1 or 2)."""
+    return re.compile(
+        re.escape(json.dumps(key).encode()) + rb'\s*:\s*(?:"([^"\\]*)"|(-?[0-9]+)(?=\s*[,}]))'
+    )
+
+
+def _jsonl_lines(
+    path: Path, key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, int]]:
+    # A line is parsed only when the text after its key is one of the ids, or when the simple
+    # reading may be wrong: no plain value found (escapes, other types), or the key twice.
+    qkey = json.dumps(key).encode()
+    search = quick_pattern(key).search
+    wanted = {i.encode() for i in ids}
+    with open_regular(path) as fh:
+        for number, line in enumerate(fh, 1):
+            m = search(line)
+            if m is not None:
+                value = m.group(1) if m.group(1) is not None else m.group(2)
+                if value.strip(b" ") not in wanted and line.count(qkey) == 1:
+                    continue
+            try:
+                doc = json.loads(line)
+            except ValueError:  # malformed or not UTF-8: cited by the reject scan, if at all
+                continue
+            if isinstance(doc, dict):
+                pid = _id_text(doc.get(key))
+                if pid is not None and pid in ids:
+                    eid = _id_text(doc.get(event_key)) if event_key is not None else None
+                    yield pid, eid, number
+
+
+def csv_dialect(path: Path) -> tuple[str, str, str]:
+    """(delimiter, quote, escape) as DuckDB's sniffer reads the file (the run's reader)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            "SELECT Delimiter, Quote, Escape FROM sniff_csv(?, header = true)", [str(path)]
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        raise AssertionError("sniff_csv returns one row")
+    # "(empty)": the sniffer saw no quoting in its sample; read quotes the usual way then
+    delimiter, quote, escape = (None if v in (None, "", "(empty)") else str(v) for v in row)
+    return delimiter or ",", quote or '"', escape or quote or '"'
+
+
+def csv_reader(fh: BinaryIO, dialect: tuple[str, str, str]) -> Any:
+    delimiter, quote, escape = dialect
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+    if escape != quote:
+        return csv.reader(
+            text, delimiter=delimiter, quotechar=quote, escapechar=escape, doublequote=False
+        )
+    return csv.reader(text, delimiter=delimiter, quotechar=quote)
+
+
+def _csv_lines(
+    path: Path, key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, int]]:
+    dialect = csv_dialect(path)
+    with open_regular(path) as fh:
+        reader = csv_reader(fh, dialect)
+        header = next(reader, None)
+        if header is None or key not in header:
+            return
+        column = header.index(key)
+        event = header.index(event_key) if event_key in header else -1
+        start = reader.line_num + 1
+        for row in reader:
+            if column < len(row):
+                pid = row[column].strip(" ")
+                if pid in ids:
+                    eid = row[event].strip(" ") or None if 0 <= event < len(row) else None
+                    yield pid, eid, start
+            start = reader.line_num + 1
+
+
+def _parquet_rows(
+    paths: Sequence[Path], key: str, ids: frozenset[str]
+) -> Iterator[tuple[str, str, int, int]]:
+    import duckdb
+
+    files = "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
+    # TRIM only values with edge spaces (as the plan reads ids): trimming every value costs more
+    # than the scan; the ids go in as one list parameter. Row groups come from the files' own
+    # metadata (parquet_metadata), in the same query.
+    value = f"CAST({quote_ident(key)} AS VARCHAR)"
+    hits = (
+        "SELECT pid, filename, file_row_number FROM (SELECT CASE WHEN v LIKE ' %' OR "  # noqa: S608 - identifiers quoted, literals escaped
+        "v LIKE '% ' THEN trim(v, ' ') ELSE v END AS pid, filename, file_row_number FROM "
+        f"(SELECT {value} AS v, filename, file_row_number FROM read_parquet({files}, "
+        "union_by_name = true, filename = true, file_row_number = true))) "
+        "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+    )
+    groups = (
+        "SELECT file_name, row_group_id, row_group_num_rows AS n, SUM(row_group_num_rows) OVER "  # noqa: S608 - literals escaped
+        "(PARTITION BY file_name ORDER BY row_group_id) - row_group_num_rows AS first FROM "
+        "(SELECT DISTINCT file_name, row_group_id, row_group_num_rows "
+        f"FROM parquet_metadata({files}))"
+    )
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT h.pid, h.filename, g.row_group_id, h.file_row_number - g.first "  # noqa: S608 - built above from quoted parts
+            f"FROM ({hits}) AS h JOIN ({groups}) AS g ON g.file_name = h.filename "
+            "AND h.file_row_number >= g.first AND h.file_row_number < g.first + g.n "
+            "ORDER BY h.filename, h.file_row_number",
+            [sorted(ids)],
+        ).fetchall()
+    finally:
+        con.close()
+    for pid, filename, group, row in rows:
+        yield str(pid), str(filename), int(group), int(row)
+
+
+def sqlite_key(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """The table's primary-key columns in key order; () when it has none (cite the rowid)."""
+    info = db.execute(f"PRAGMA table_info({quote_ident(table)})").fetchall()
+    return tuple(str(r[1]) for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
+
+
+def sqlite_where(names: Sequence[str], values: Sequence[object], table: str) -> str:
+    pairs = ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+    return f"{table}({pairs})"
+
+
+def _sqlite_rows(source: SqliteSource, key: str, ids: frozenset[str]) -> Iterator[tuple[str, str]]:
+    assert source.table is not None
+    db = sqlite3.connect(f"{source.path.as_uri()}?mode=ro", uri=True)
+    try:
+        pk = sqlite_key(db, source.table) or ("rowid",)
+        cols = ", ".join(quote_ident(c) if c != "rowid" else "rowid" for c in pk)
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), SQLITE_CHUNK):
+            chunk = ordered[i : i + SQLITE_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            try:
+                rows = db.execute(
+                    f"SELECT TRIM(CAST({quote_ident(key)} AS TEXT), ' '), {cols} "  # noqa: S608 - identifiers quoted
+                    f"FROM {quote_ident(source.table)} WHERE TRIM(CAST({quote_ident(key)} AS TEXT), ' ') "
+                    f"IN ({marks}) ORDER BY {cols}",
+                    chunk,
+                ).fetchall()
+            except sqlite3.OperationalError:  # a view has no rowid: its rows cannot be cited
+                return
+            for row in rows:
+                yield str(row[0]), sqlite_where(pk, row[1:], source.table)
+    finally:
+        db.close()
