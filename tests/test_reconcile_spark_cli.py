@@ -67,3 +67,41 @@ def test_a_spark_failure_is_one_line_without_a_stack_trace(tmp_path: Path) -> No
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("gates: ")
     assert not any(word in done.stderr for word in JVM_NOISE[:3] + JVM_NOISE[4:])
+
+
+def test_spark_submit_runs_the_command_as_docs_reconcile_infra_says(tmp_path: Path) -> None:
+    spark_submit = Path(sys.executable).with_name("spark-submit")
+    if not spark_submit.exists():
+        pytest.skip("spark-submit is not beside this interpreter")
+    write_data(tmp_path, lifecycle("p1", OK) + lifecycle("p2", OK), [rep("p1", "completed")])
+    import gates
+
+    main = str(Path(gates.__path__[0]) / "__main__.py")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_"))}
+    env["PYSPARK_PYTHON"] = sys.executable
+    done = subprocess.run(
+        [
+            str(spark_submit),
+            "--master",
+            "local[1]",
+            main,
+            "reconcile",
+            "--policy",
+            POLICY,
+            "--engine",
+            "spark",
+            "--root",
+            str(tmp_path),
+            "--as-of",
+            "2026-11-25T12:00:00Z",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert done.stdout.splitlines()[0].endswith(", spark)")
+    assert done.stdout.splitlines()[-1] == "verdict: blocked (missing_in_report)"

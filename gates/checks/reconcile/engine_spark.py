@@ -138,7 +138,11 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
             self._spark.catalog.dropTempView(view)
 
     def bind(self, source: Source, name: str, columns: Sequence[str]) -> SourceSchema:
-        if isinstance(source, FileSource) and source.kind is SourceKind.PARQUET:
+        if (
+            isinstance(source, FileSource)
+            and source.kind is SourceKind.PARQUET
+            and not source.driver_local
+        ):
             try:
                 df = self._spark.read.option("mergeSchema", "true").parquet(
                     *(str(p) for p in source.paths)

@@ -117,6 +117,9 @@ class FileSource:
     pattern: str  # as written, repo-relative
     paths: tuple[Path, ...]  # resolved, sorted, inside the root
     root: Path | None = None  # the resolved repository root (names unreadable rows' files)
+    # Written by this run into a local temp dir (the GeoIP map): a cluster's executors cannot
+    # read it, so a distributed engine takes its rows through the driver.
+    driver_local: bool = False
 
     @property
     def label(self) -> str:
