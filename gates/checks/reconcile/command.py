@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
 from gates import redact
-from gates.checks.reconcile import ENGINE_MODULES
+from gates.checks.reconcile import ENGINE_MODULES, watch_command
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import plan as plan_mod
 from gates.checks.reconcile.engine import reconcile
@@ -89,6 +89,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
     )
     p.set_defaults(handler=run)
+    # Optional actions: `gates reconcile --events ...` (no action) keeps working.
+    actions = p.add_subparsers(dest="reconcile_action", required=False, metavar="ACTION")
+    watch_command.add_parser(actions)
 
 
 def source_spec(text: str) -> dict[str, Any]:
