@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +43,19 @@ POISON: list[bytes | None] = [
 PAN = "4111111111111111"
 
 
-def events() -> list[dict[str, Any]]:
-    rows = data.events()
+def _renamed(row: dict[str, Any], copy: int) -> dict[str, Any]:
+    if copy == 0 or row["payment_id"] is None:
+        return row
+    pid = f"{row['payment_id']}-c{copy}"
+    out = {**row, "payment_id": pid}
+    if "event_id" in row:
+        out["event_id"] = f"{pid}-e{row['seq']}"
+    return out
+
+
+def events(copies: int = 1) -> list[dict[str, Any]]:
+    """The parity dataset `copies` times (payment ids suffixed), and a card-number payment id."""
+    rows = [_renamed(r, c) for c in range(copies) for r in data.events()]
     rows += [
         {**r, "payment_id": PAN, "event_id": f"{PAN}-e{r['seq']}"}
         for r in data.events()
@@ -50,20 +64,22 @@ def events() -> list[dict[str, Any]]:
     return rows
 
 
-def report() -> list[dict[str, Any]]:
+def report(copies: int = 1) -> list[dict[str, Any]]:
     # p04 (report row without events) is left out: the watcher follows events, and judging
     # report rows without events stays the batch command's job (docs/reconcile.md).
-    rows = [r for r in data.report() if r["payment_id"] != "p04"]
-    rows.append({**next(r for r in rows if r["payment_id"] == "p02"), "payment_id": PAN})
+    base = [r for r in data.report() if r["payment_id"] != "p04"]
+    rows = [_renamed(r, c) for c in range(copies) for r in base]
+    rows.append({**next(r for r in base if r["payment_id"] == "p02"), "payment_id": PAN})
     return rows
 
 
-def messages(seed: int) -> list[tuple[int, bytes | None, bytes | None]]:
+def messages(seed: int, copies: int = 1) -> list[tuple[int, bytes | None, bytes | None]]:
     """Every event on a random partition, in a shuffled order (a payment's events cross
     partitions and arrive out of order), poison messages among them."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible test shuffle, not a secret
     out: list[tuple[int, bytes | None, bytes | None]] = [
-        (rng.randrange(PARTITIONS), None, json.dumps(r, sort_keys=True).encode()) for r in events()
+        (rng.randrange(PARTITIONS), None, json.dumps(r, sort_keys=True).encode())
+        for r in events(copies)
     ]
     out += [(rng.randrange(PARTITIONS), None, p) for p in POISON]
     rng.shuffle(out)
@@ -76,8 +92,8 @@ def produce(
     broker.produce(topic, [(p, k, v if v is not None else b"") for p, k, v in msgs])
 
 
-def write_policy(root: Path, broker: KafkaBroker, topic: str, group: str) -> Path:
-    data.write_jsonl(root / "report.jsonl", report())
+def write_policy(root: Path, broker: KafkaBroker, topic: str, group: str, copies: int = 1) -> Path:
+    data.write_jsonl(root / "report.jsonl", report(copies))
     events_src = {
         "kind": "kafka",
         "topic": topic,
@@ -177,3 +193,96 @@ def test_watch_matches_the_batch_command(tmp_path: Path, kafka_broker: KafkaBrok
     assert metrics["events_consumed"] == len(events()) + len(POISON)
     assert metrics["status"] == "stopped"
     assert out.getvalue().startswith("reconcile watch: stopped (idle) at watch-parity[0]@")
+
+
+def test_kill_nine_at_random_points_loses_nothing_and_counts_nothing_twice(
+    tmp_path: Path, kafka_broker: KafkaBroker
+) -> None:
+    """SIGKILL the watcher process at random points (seeded), many times, while messages keep
+    arriving; restart it each time. The final counts equal the batch command's, the feed has
+    every line once, and the state holds every message once."""
+    topic = "watch-kill"
+    copies = 10
+    kafka_broker.create_topic(topic, PARTITIONS)
+    policy = write_policy(tmp_path, kafka_broker, topic, "watch-kill", copies)
+    msgs = messages(seed=11, copies=copies)
+    rng = random.Random(20261205)  # noqa: S311 - reproducible kill points, not a secret
+    runs = 21
+    step = -(-len(msgs) // runs)
+    argv = [
+        sys.executable,
+        "-m",
+        "gates",
+        *watch_args(
+            tmp_path,
+            policy,
+            *("--batch", "3", "--metrics-interval", "0.1", "--judge-interval", "0.2"),
+        ),
+    ]
+    metrics = tmp_path / "metrics.json"
+    kills = 0
+    for run in range(runs):
+        produce(kafka_broker, topic, msgs[run * step : (run + 1) * step])
+        metrics.unlink(missing_ok=True)
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Kill at a random point once this run has its partitions (before that it has done
+        # nothing a kill could interrupt): the wait is for readiness, never a timed assert.
+        wait_until_assigned(proc, metrics)
+        try:
+            _, err = proc.communicate(timeout=rng.uniform(0.0, 0.6))
+        except subprocess.TimeoutExpired:
+            proc.kill()  # SIGKILL: no handler, no flush
+            proc.communicate()
+            kills += 1
+            if os.environ.get("RG_WATCH_TRACE"):
+                seen = json.loads(metrics.read_text(encoding="utf-8"))
+                print("kill", run, seen.get("events_consumed"), seen.get("findings_logged"))
+        else:
+            raise AssertionError(f"the watcher exited by itself ({proc.returncode}): {err!r}")
+    assert kills == runs
+
+    expected = batch_counts(tmp_path, policy)
+    out = io.StringIO()
+    code = cli.main(watch_args(tmp_path, policy, "--exit-when-idle"), out=out)
+    assert code == 0, out.getvalue()
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["findings"] == expected
+    assert metrics["events_consumed"] == len(msgs)
+    assert feed_counts(tmp_path) == nonzero(expected)
+    assert_state_exact(tmp_path / "state" / "watch.duckdb", len(msgs))
+
+
+def wait_until_assigned(proc: subprocess.Popen[bytes], metrics: Path) -> None:
+    """Until the metrics file shows assigned partitions (the watcher writes it every 0.1 s)."""
+    for _ in range(600):  # 600 x 0.05 s: a readiness deadline, not an assertion on speed
+        try:
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            err = proc.stderr.read() if proc.stderr else b""
+            raise AssertionError(f"the watcher exited by itself ({proc.returncode}): {err!r}")
+        try:
+            doc = json.loads(metrics.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            continue
+        if doc["assigned"]:
+            return
+    raise AssertionError("the watcher got no partitions within 30 s")
+
+
+def assert_state_exact(path: Path, messages: int) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT (part, off)) FROM messages"
+        ).fetchall() == [(messages, messages)]
+        assert con.execute(
+            "SELECT COUNT(*) - COUNT(DISTINCT (class, subject)) FROM findings"
+        ).fetchall() == [(0,)]
+        # Only payments waiting for their grace period stay pending (p14 of every copy).
+        assert con.execute("SELECT COUNT(*) FROM dirty WHERE fresh").fetchall() == [(0,)]
+    finally:
+        con.close()

@@ -52,6 +52,7 @@ class WatchOptions:
     batch: int = 500  # messages per state transaction
     judge_limit: int = 1000  # payments per judgement
     metrics_interval_s: float = 5.0
+    judge_interval_s: float = 1.0  # while messages stream in; at once when caught up
     poll_s: float = 0.2
 
 
@@ -141,10 +142,13 @@ class Watcher:
         consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
         previous = _install_signals(self.stop)
         try:
-            next_metrics = 0.0
+            next_metrics = next_judge = 0.0
             while not self._stop:
-                self._consume(ck, consumer, state)
-                self._judge(state, feed)
+                consumed = self._consume(ck, consumer, state)
+                # Judge on a timer while messages stream in, at once when caught up.
+                if not consumed or time.monotonic() >= next_judge:
+                    self._judge(state, feed)
+                    next_judge = time.monotonic() + self.opts.judge_interval_s
                 if time.monotonic() >= next_metrics:
                     self._check_broker(ck, consumer)
                     self._write_metrics(state, "running")
@@ -158,7 +162,8 @@ class Watcher:
         finally:
             _restore_signals(previous)
 
-    def _consume(self, ck: Any, consumer: Any, state: WatchState) -> None:
+    def _consume(self, ck: Any, consumer: Any, state: WatchState) -> int:
+        """Store the next messages; how many were stored."""
         msgs = consumer.consume(num_messages=self.opts.batch, timeout=self.opts.poll_s)
         raw: list[RawMessage] = []
         for msg in msgs:
@@ -180,7 +185,7 @@ class Watcher:
                 RawMessage(partition=int(partition), offset=int(msg.offset()), value=text, bad=bad)
             )
         if not raw:
-            return
+            return 0
         import duckdb
 
         try:
@@ -190,6 +195,7 @@ class Watcher:
         for m in raw:
             self._durable[m.partition] = max(self._durable.get(m.partition, 0), m.offset + 1)
         self._commit(ck, consumer, only=None)
+        return len(raw)
 
     def _commit(self, ck: Any, consumer: Any, *, only: set[int] | None) -> None:
         """Commit the durable positions to the group (asynchronously: they only follow the
@@ -223,24 +229,28 @@ class Watcher:
     def _idle(self, state: WatchState) -> bool:
         return bool(self._assigned) and self._assigned <= self._eof and not state.due(self.now(), 1)
 
-    def _check_broker(self, ck: Any, consumer: Any, *, cached: bool = False) -> None:
-        """Lag per assigned partition; a broker unreachable for the spec's timeout is fatal.
-        `cached`: from the last fetch responses, without asking the broker."""
+    def _check_broker(self, ck: Any, consumer: Any) -> None:
+        """Lag per assigned partition (from the watermarks of recent fetches, no round trip);
+        when the broker has been silent for a while, ask it for the topic's metadata. A broker
+        unreachable for the source's `timeout_s` is fatal."""
         for p in sorted(self._assigned):
             tp = ck.TopicPartition(self.spec.topic, p)
             try:
-                _low, high = consumer.get_watermark_offsets(
-                    tp, timeout=min(5.0, self.spec.timeout_s), cached=cached
-                )
-                if high is None or high < 0:
-                    self._lag[p] = None
-                    continue
-            except ck.KafkaException as exc:
-                self._broker_error = str(exc)
-                self._lag[p] = None
-                continue
+                _low, high = consumer.get_watermark_offsets(tp, cached=True)
+            except ck.KafkaException:
+                high = None
+            ok = high is not None and high >= 0
+            self._lag[p] = max(0, int(high) - self._durable.get(p, 0)) if ok else None
+        silent = time.monotonic() - self._last_broker_ok
+        if silent < min(10.0, self.spec.timeout_s / 3):
+            return
+        try:
+            consumer.list_topics(self.spec.topic, timeout=min(5.0, self.spec.timeout_s))
+        except ck.KafkaException as exc:
+            self._broker_error = str(exc)
+        else:
             self._last_broker_ok = time.monotonic()
-            self._lag[p] = max(0, int(high) - self._durable.get(p, 0))
+            return
         if time.monotonic() - self._last_broker_ok > self.spec.timeout_s:
             raise self._fatal(
                 f"the broker did not answer for {self.spec.timeout_s:g}s ({self._broker_error})"
@@ -263,7 +273,7 @@ class Watcher:
     ) -> WatchOutcome:
         feed.catch_up(state)
         self._commit(ck, consumer, only=None)
-        self._check_broker(ck, consumer, cached=True)
+        self._check_broker(ck, consumer)
         self._write_metrics(state, "stopped")
         return WatchOutcome(
             positions=tuple(sorted(self._durable.items())),

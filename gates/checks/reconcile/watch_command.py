@@ -48,6 +48,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--metrics-interval", type=float, default=5.0, metavar="S", help="seconds between metrics"
     )
     p.add_argument(
+        "--judge-interval",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds between judgements while messages stream in (at once when caught up)",
+    )
+    p.add_argument(
         "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
     )
     p.set_defaults(handler=run)
@@ -63,8 +70,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from gates.extras import require
 
     require("reconcile", "reconcile", ENGINE_MODULES)
-    if args.batch < 1 or args.metrics_interval <= 0:
-        raise InvalidInput("--batch/--metrics-interval", "value", "must be positive", "e.g. 500")
+    if args.batch < 1 or args.metrics_interval <= 0 or args.judge_interval <= 0:
+        raise InvalidInput(
+            "--batch/--metrics-interval/--judge-interval", "value", "must be positive", "e.g. 500"
+        )
     root = Path(args.root).resolve()
     section, file, _fail_on = _section(args, root)
     cfg = config_mod.parse(section, file=file)
@@ -93,6 +102,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         exit_when_idle=args.exit_when_idle,
         batch=args.batch,
         metrics_interval_s=args.metrics_interval,
+        judge_interval_s=args.judge_interval,
     )
     outcome = Watcher(spec, cfg, report, opts, root=root, file=file).run()
     where_at = ", ".join(f"{spec.topic}[{p}]@{o}" for p, o in outcome.positions) or "nothing read"
