@@ -7,16 +7,18 @@ import io
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from gates import cli
 from tests import reconcile_parity_data as data
-from tests.reconcile_servers import KafkaBroker
+from tests.reconcile_servers import KafkaBroker, running_kafka
 
 AS_OF = "2026-11-20T00:00:00Z"  # p14 is within its grace period then; everything else is due
 PARTITIONS = 3
@@ -286,3 +288,87 @@ def assert_state_exact(path: Path, messages: int) -> None:
         assert con.execute("SELECT COUNT(*) FROM dirty WHERE fresh").fetchall() == [(0,)]
     finally:
         con.close()
+
+
+def start_watcher(root: Path, policy: Path, *extra: str) -> subprocess.Popen[bytes]:
+    argv = [
+        sys.executable,
+        "-m",
+        "gates",
+        *watch_args(root, policy, "--metrics-interval", "0.1", *extra),
+    ]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_sigterm_stops_cleanly_with_a_final_flush(
+    tmp_path: Path, kafka_broker: KafkaBroker
+) -> None:
+    topic = "watch-term"
+    kafka_broker.create_topic(topic, PARTITIONS)
+    msgs = messages(seed=5)
+    produce(kafka_broker, topic, msgs)
+    policy = write_policy(tmp_path, kafka_broker, topic, "watch-term")
+    expected = batch_counts(tmp_path, policy)
+    proc = start_watcher(tmp_path, policy)
+    wait_until_assigned(proc, tmp_path / "metrics.json")
+    wait_until_consumed(proc, tmp_path / "metrics.json", len(msgs))
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.decode().startswith("reconcile watch: stopped (signal) at watch-term[0]@"), out
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["status"] == "stopped"
+    assert metrics["findings"] == expected
+    assert metrics["lag"] == {"0": 0, "1": 0, "2": 0}
+
+
+def wait_until_consumed(proc: subprocess.Popen[bytes], metrics: Path, n: int) -> None:
+    """Until the metrics file shows `n` events stored and nothing pending but in-flight ones."""
+    for _ in range(1200):  # a readiness deadline of 60 s, not an assertion on speed
+        try:
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            err = proc.stderr.read() if proc.stderr else b""
+            raise AssertionError(f"the watcher exited by itself ({proc.returncode}): {err!r}")
+        try:
+            doc = json.loads(metrics.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            continue
+        if doc["events_consumed"] == n and all(v == 0 for v in doc["lag"].values()):
+            return
+    raise AssertionError("the watcher did not consume every message within 60 s")
+
+
+def test_broker_gone_is_fatal_and_names_the_offsets(tmp_path: Path) -> None:
+    """Its own broker, stopped under the watcher: exit 3 with the last durable offsets."""
+    with running_kafka() as broker:
+        topic = "watch-gone"
+        broker.create_topic(topic, 2)
+        broker.produce(topic, [(0, None, b"{}"), (0, None, b"{}"), (1, None, b"{}")])
+        policy = write_policy(tmp_path, broker, topic, "watch-gone")
+        doc = yaml.safe_load(policy.read_text(encoding="utf-8"))
+        doc["gates"]["reconcile"]["events"]["timeout_s"] = 3
+        policy.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        proc = start_watcher(tmp_path, policy)
+        wait_until_consumed(proc, tmp_path / "metrics.json", 3)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, (out, err)
+    line = err.decode().strip().splitlines()[-1]
+    assert "the broker did not answer for 3s" in line, line
+    assert "last durable offsets: watch-gone[0]@2, watch-gone[1]@1" in line, line
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["status"] == "failed"
+
+
+def test_a_state_file_that_cannot_be_created_is_exit_3(
+    tmp_path: Path, kafka_broker: KafkaBroker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = write_policy(tmp_path, kafka_broker, "watch-nostate", "watch-nostate")
+    (tmp_path / "state").write_text("a file, not a directory", encoding="utf-8")
+    code = cli.main(watch_args(tmp_path, policy), out=io.StringIO())
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "cannot open the watch state" in err
+    assert "watch.duckdb" in err
