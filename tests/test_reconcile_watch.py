@@ -372,3 +372,73 @@ def test_a_state_file_that_cannot_be_created_is_exit_3(
     err = capsys.readouterr().err
     assert "cannot open the watch state" in err
     assert "watch.duckdb" in err
+
+
+def test_rebalance_hands_partitions_away_and_back(
+    tmp_path: Path, kafka_broker: KafkaBroker
+) -> None:
+    """A second member joins the group (the watcher gives up partitions), messages arrive, the
+    member leaves (the watcher gets them back and resumes from its own stored positions)."""
+    from confluent_kafka import Consumer
+
+    topic = "watch-rebalance"
+    kafka_broker.create_topic(topic, PARTITIONS)
+    msgs = messages(seed=13)
+    half = len(msgs) // 2
+    produce(kafka_broker, topic, msgs[:half])
+    policy = write_policy(tmp_path, kafka_broker, topic, "watch-rebalance")
+    expected = batch_counts_on_copy(tmp_path, policy, kafka_broker, msgs)
+    metrics = tmp_path / "metrics.json"
+    proc = start_watcher(tmp_path, policy)
+    try:
+        wait_until_consumed(proc, metrics, half)
+        other = Consumer(
+            {
+                "bootstrap.servers": kafka_broker.bootstrap,
+                "group.id": "watch-rebalance",
+                "enable.auto.commit": False,
+                "session.timeout.ms": 1000,
+                "heartbeat.interval.ms": 200,
+            }
+        )
+        got: list[int] = []
+        other.subscribe([topic], on_assign=lambda _c, ps: got.extend(p.partition for p in ps))
+        for _ in range(1200):  # a readiness deadline, polled through the member's own poll()
+            other.poll(0.05)
+            doc = json.loads(metrics.read_text(encoding="utf-8"))
+            if got and len(doc["assigned"]) + len(got) == PARTITIONS:
+                break
+        else:
+            raise AssertionError("the group did not rebalance within 60 s")
+        assert 0 < len(got) < PARTITIONS
+        # Messages for every partition while the other member holds some of them.
+        produce(kafka_broker, topic, msgs[half:])
+        for _ in range(10):
+            other.poll(0.05)
+        other.close()  # leaves the group: the watcher is assigned everything again
+        wait_until_consumed(proc, metrics, len(msgs))
+        assert json.loads(metrics.read_text(encoding="utf-8"))["assigned"] == [0, 1, 2]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    doc = json.loads(metrics.read_text(encoding="utf-8"))
+    assert doc["findings"] == expected
+    assert feed_counts(tmp_path) == nonzero(expected)
+
+
+def batch_counts_on_copy(
+    root: Path,
+    policy: Path,
+    broker: KafkaBroker,
+    msgs: list[tuple[int, bytes | None, bytes | None]],
+) -> dict[str, int]:
+    """The batch command's counts on `msgs`, written to a topic of their own."""
+    doc = yaml.safe_load(policy.read_text(encoding="utf-8"))
+    copy = doc["gates"]["reconcile"]["events"]["topic"] + "-all"
+    broker.create_topic(copy, PARTITIONS)
+    produce(broker, copy, msgs)
+    doc["gates"]["reconcile"]["events"]["topic"] = copy
+    other = root / "batch-policy.yaml"
+    other.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return batch_counts(root, other)
