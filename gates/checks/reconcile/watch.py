@@ -113,7 +113,7 @@ class Watcher:
                     f"{self.opts.findings} has lines the state {self.opts.state} never logged",
                     "use the findings file written with this state, or a new one",
                 )
-            feed.catch_up(state)
+            self._publish(feed, state)
             config = _client_config(self.spec, self.env, group=self.spec.group)
             consumer = ck.Consumer(config)
             try:
@@ -135,7 +135,7 @@ class Watcher:
 
         def on_revoke(c: Any, partitions: list[Any]) -> None:
             gone = {tp.partition for tp in partitions}
-            self._commit(ck, c, only=gone)
+            self._commit(ck, c, only=gone, wait=True)
             self._assigned -= gone
             self._eof -= gone
 
@@ -197,15 +197,15 @@ class Watcher:
         self._commit(ck, consumer, only=None)
         return len(raw)
 
-    def _commit(self, ck: Any, consumer: Any, *, only: set[int] | None) -> None:
-        """Commit the durable positions to the group (asynchronously: they only follow the
-        state, which is what a restart resumes from)."""
+    def _commit(self, ck: Any, consumer: Any, *, only: set[int] | None, wait: bool = False) -> None:
+        """Commit the durable positions to the group (asynchronously unless `wait`: they only
+        follow the state, which is what a restart resumes from)."""
         parts = sorted(p for p in self._durable if only is None or p in only)
         if not parts:
             return
         offsets = [ck.TopicPartition(self.spec.topic, p, self._durable[p]) for p in parts]
         try:
-            consumer.commit(offsets=offsets, asynchronous=True)
+            consumer.commit(offsets=offsets, asynchronous=not wait)
         except ck.KafkaException as exc:
             self._broker_error = str(exc)
 
@@ -224,7 +224,15 @@ class Watcher:
             state.apply(keys, found, now=now, as_of=now.isoformat().replace("+00:00", "Z"))
         except duckdb.Error as exc:
             raise self._fatal(f"cannot store findings in {self.opts.state}: {exc}") from exc
-        feed.catch_up(state)
+        self._publish(feed, state)
+
+    def _publish(self, feed: Feed, state: WatchState) -> None:
+        try:
+            feed.catch_up(state)
+        except OSError as exc:
+            raise self._fatal(
+                f"cannot write the findings file {self.opts.findings}: {exc}"
+            ) from exc
 
     def _idle(self, state: WatchState) -> bool:
         return bool(self._assigned) and self._assigned <= self._eof and not state.due(self.now(), 1)
@@ -271,8 +279,8 @@ class Watcher:
     def _finish(
         self, ck: Any, consumer: Any, state: WatchState, feed: Feed, reason: str
     ) -> WatchOutcome:
-        feed.catch_up(state)
-        self._commit(ck, consumer, only=None)
+        self._publish(feed, state)
+        self._commit(ck, consumer, only=None, wait=True)
         self._check_broker(ck, consumer)
         self._write_metrics(state, "stopped")
         return WatchOutcome(

@@ -27,15 +27,11 @@ class Feed:
         lines = state.log_after(self.seq)
         if not lines:
             return 0
-        try:
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write("".join(line + "\n" for _, line in lines))
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise GateCannotRun(
-                "reconcile", f"cannot write the findings file {self.path}: {exc}", "check the path"
-            ) from exc
+        # OSError propagates: the watcher reports it as fatal, naming its durable offsets.
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for _, line in lines))
+            fh.flush()
+            os.fsync(fh.fileno())
         self.seq = lines[-1][0]
         return len(lines)
 
