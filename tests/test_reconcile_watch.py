@@ -195,6 +195,27 @@ def test_watch_matches_the_batch_command(tmp_path: Path, kafka_broker: KafkaBrok
     assert metrics["events_consumed"] == len(events()) + len(POISON)
     assert metrics["status"] == "stopped"
     assert out.getvalue().startswith("reconcile watch: stopped (idle) at watch-parity[0]@")
+    # Every poison message is an unreadable finding citing where it is; nothing shows in clear.
+    feed = (tmp_path / "findings.jsonl").read_text(encoding="utf-8")
+    details = {json.loads(line)["detail"] for line in feed.splitlines()}
+    for ref in poison_refs(topic, messages(seed=7)):
+        assert any(d.startswith("events: ") and d.endswith(f"at {ref})") for d in details), ref
+    for text in (feed, (tmp_path / "metrics.json").read_text(encoding="utf-8"), out.getvalue()):
+        assert PAN not in text
+    ids = {json.loads(line)["payment_id"] for line in feed.splitlines()}
+    assert "4111 11\u2022\u2022 \u2022\u2022\u2022\u2022 1111" in ids  # masked, as in reports
+
+
+def poison_refs(topic: str, msgs: list[tuple[int, bytes | None, bytes | None]]) -> list[str]:
+    """`topic[partition]@offset` of each poison message (offsets follow produce order)."""
+    next_offset = dict.fromkeys(range(PARTITIONS), 0)
+    refs = []
+    for partition, _key, value in msgs:
+        if value in POISON:
+            refs.append(f"{topic}[{partition}]@{next_offset[partition]}")
+        next_offset[partition] += 1
+    assert len(refs) == len(POISON)
+    return refs
 
 
 def test_kill_nine_at_random_points_loses_nothing_and_counts_nothing_twice(
