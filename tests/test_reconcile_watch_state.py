@@ -47,9 +47,12 @@ def test_a_redelivered_message_changes_nothing(tmp_path: Path) -> None:
         assert state.due(EARLY, 10) == []
         state.ingest(_msgs()[1:])  # delivered again after a crash
         assert state.due(EARLY, 10) == []
-        assert state.stats()["messages"] == 4
-        assert state.positions() == {0: 3, 1: 1}
-        assert state.due(LATE, 10) == ["p:p01"]
+        tombstone = RawMessage(partition=2, offset=0, value=None, bad="empty message")
+        state.ingest([tombstone, tombstone])  # the same position twice in one batch
+        assert state.due(EARLY, 10) == ["o:t[2]@0"]
+        assert state.stats()["messages"] == 5
+        assert state.positions() == {0: 3, 1: 1, 2: 1}
+        assert state.due(LATE, 10) == ["o:t[2]@0", "p:p01"]
     finally:
         state.close()
 

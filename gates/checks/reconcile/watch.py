@@ -219,7 +219,10 @@ class Watcher:
         events = StoredEvents(
             state.raw_for(keys), topic=self.spec.topic, label=self.spec.identity()
         )
-        found = judge(self.cfg, events, self.report, as_of=now, root=self.root, file=self.file)
+        try:
+            found = judge(self.cfg, events, self.report, as_of=now, root=self.root, file=self.file)
+        except GateCannotRun as exc:  # e.g. the report file changed while it was read
+            raise self._fatal(f"judging failed: {exc}") from exc
         try:
             state.apply(keys, found, now=now, as_of=now.isoformat().replace("+00:00", "Z"))
         except duckdb.Error as exc:

@@ -232,6 +232,8 @@ class WatchState:
         (a redelivery after a crash) are ignored."""
         import pyarrow as pa
 
+        # The same position twice in one batch (a redelivery after a seek) is stored once.
+        messages = list({(m.partition, m.offset): m for m in messages}.values())
         if not messages:
             return
         raw = pa.table(
