@@ -1,13 +1,20 @@
 """The watcher's state store and findings feed, without a broker: redelivery is a no-op, a
 payment is judged when fresh and again when its grace period has passed, findings are replaced
-(not added to) when a payment is judged again, and a torn feed line is cut off and rewritten."""
+(not added to) when a payment is judged again, a torn feed line is cut off and rewritten, and
+the command's usage errors are exit 2 before anything is created."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+
+from gates import cli
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.watch_feed import Feed
 from gates.checks.reconcile.watch_state import Discrepancy, RawMessage, WatchState
@@ -104,3 +111,40 @@ def test_a_torn_feed_line_is_cut_off_and_written_again(tmp_path: Path) -> None:
         assert feed_path.read_bytes() == whole
     finally:
         state.close()
+
+
+@pytest.mark.parametrize(
+    ("events", "extra", "message"),
+    [
+        ({"kind": "jsonl", "path": "e.jsonl"}, (), "events: the watcher reads a Kafka topic"),
+        (
+            {"kind": "kafka", "topic": "t", "bootstrap": "127.0.0.1:9"},
+            (),
+            "events.group: the watcher needs a consumer group",
+        ),
+        (
+            {"kind": "kafka", "topic": "t", "bootstrap": "127.0.0.1:9", "group": "g"},
+            ("--batch", "0"),
+            "must be positive",
+        ),
+    ],
+    ids=["not-kafka", "no-group", "batch-zero"],
+)
+def test_watch_usage_errors_are_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    events: dict[str, Any],
+    extra: tuple[str, ...],
+    message: str,
+) -> None:
+    section = {**data.SECTION, "events": events, "report": {"kind": "jsonl", "path": "r.jsonl"}}
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        yaml.safe_dump({"version": 1, "gates": {"reconcile": section}}), encoding="utf-8"
+    )
+    argv = ["reconcile", "watch", "--policy", str(policy), "--root", str(tmp_path)]
+    argv += ["--state", str(tmp_path / "s.duckdb"), "--findings", str(tmp_path / "f.jsonl")]
+    argv += ["--metrics", str(tmp_path / "m.json"), *extra]
+    assert cli.main(argv, out=io.StringIO()) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "s.duckdb").exists()
