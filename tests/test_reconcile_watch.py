@@ -463,3 +463,91 @@ def batch_counts_on_copy(
     other = root / "batch-policy.yaml"
     other.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return batch_counts(root, other)
+
+
+def test_system_clock_judges_a_payment_once_its_grace_period_has_passed(
+    tmp_path: Path, kafka_broker: KafkaBroker
+) -> None:
+    """Under the system clock, a payment left in `authorized` becomes `stuck`, and a completed
+    payment the report still shows as pending a `status_mismatch`, only once the grace period
+    (2 s here) after their last event has passed: never earlier, by the findings' own clock."""
+    from datetime import UTC, datetime, timedelta
+
+    topic = "watch-clock"
+    kafka_broker.create_topic(topic, PARTITIONS)
+    policy = write_policy(tmp_path, kafka_broker, topic, "watch-clock")
+    doc = yaml.safe_load(policy.read_text(encoding="utf-8"))
+    doc["gates"]["reconcile"]["grace_period"] = "2s"
+    policy.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    data.write_jsonl(
+        tmp_path / "report.jsonl",
+        [
+            {"payment_id": "s1", "status": "pending", "amount": 1500, "currency": "EUR"},
+            {"payment_id": "c1", "status": "pending", "amount": 1500, "currency": "EUR"},
+        ],
+    )
+    last = datetime.now(UTC).replace(microsecond=0)
+    rows = []
+    for pid, types in (
+        ("s1", ["created", "authorized"]),
+        ("c1", ["created", "authorized", "captured"]),
+    ):
+        for i, etype in enumerate(types):
+            ts = last - timedelta(seconds=len(types) - 1 - i)
+            rows.append(
+                {
+                    "payment_id": pid,
+                    "event_id": f"{pid}-e{i + 1}",
+                    "seq": i + 1,
+                    "type": etype,
+                    "ts": ts.isoformat().replace("+00:00", "Z"),
+                    "amount": 1500,
+                    "currency": "EUR",
+                }
+            )
+    produce(
+        kafka_broker,
+        topic,
+        [(i % PARTITIONS, None, json.dumps(r).encode()) for i, r in enumerate(rows)],
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "gates",
+        *watch_args(tmp_path, policy, "--metrics-interval", "0.1"),
+    ]
+    argv.remove("--as-of")
+    argv.remove(AS_OF)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    metrics = tmp_path / "metrics.json"
+    try:
+        for _ in range(1200):  # a readiness deadline of 60 s, not an assertion on speed
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+            else:
+                raise AssertionError(proc.stderr.read() if proc.stderr else b"")
+            try:
+                found = json.loads(metrics.read_text(encoding="utf-8"))["findings"]
+            except (FileNotFoundError, ValueError):
+                continue
+            if found["stuck"] and found["status_mismatch"]:
+                break
+        else:
+            raise AssertionError("no stuck payment within 60 s")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    lines = [
+        json.loads(x)
+        for x in (tmp_path / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert sorted((d["event"], d["class"], d["payment_id"]) for d in lines) == [
+        ("finding", "status_mismatch", "c1"),
+        ("finding", "stuck", "s1"),
+    ]
+    for d in lines:
+        judged_at = datetime.fromisoformat(d["as_of"].replace("Z", "+00:00"))
+        assert judged_at >= last + timedelta(seconds=2)
