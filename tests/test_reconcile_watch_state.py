@@ -17,7 +17,8 @@ import yaml
 from gates import cli
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile.watch_feed import Feed
-from gates.checks.reconcile.watch_state import Discrepancy, RawMessage, WatchState
+from gates.checks.reconcile.watch_findings import Discrepancy
+from gates.checks.reconcile.watch_state import RawMessage, WatchState
 from tests import reconcile_parity_data as data
 
 EARLY = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # p01's events are at 10:0x that day

@@ -20,7 +20,7 @@ from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
 from gates.checks.reconcile.sources import Source, SourceKind, quote_ident
 from gates.checks.reconcile.sources_kafka import json_select
-from gates.checks.reconcile.watch_state import Discrepancy
+from gates.checks.reconcile.watch_findings import Discrepancy
 
 if TYPE_CHECKING:
     import duckdb

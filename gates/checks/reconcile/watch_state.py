@@ -22,19 +22,24 @@ delivered again after a crash changes nothing: at-least-once delivery, counted e
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gates import redact
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select
 from gates.checks.reconcile.sources import quote_literal
 from gates.checks.reconcile.sources_kafka import json_select, raw_schema
+from gates.checks.reconcile.watch_findings import (
+    Discrepancy,
+    belongs,
+    log_line,
+    with_seq,
+    with_subjects,
+)
 from gates.errors import GateCannotRun, InvalidInput
 
 if TYPE_CHECKING:
@@ -68,23 +73,6 @@ class RawMessage:
     offset: int
     value: str | None
     bad: str | None  # "empty message" | "not UTF-8 text" | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Discrepancy:
-    """One discrepancy row of the plan (plan.DISCREPANCY_COLUMNS)."""
-
-    cls: str
-    payment_id: str | None
-    detail: str
-    currency: str | None
-    amount: int | None
-    country: str | None
-    day: str | None
-
-
-def pkey_of(payment_id: str) -> str:
-    return "p:" + payment_id
 
 
 class WatchState:
@@ -293,7 +281,7 @@ class WatchState:
         import pyarrow as pa
 
         keyset = set(pkeys)
-        rows = _with_subjects(f for f in found if _belongs(f, keyset))
+        rows = with_subjects(f for f in found if belongs(f, keyset))
         new = pa.table(
             {
                 "class": pa.array([r[0] for r in rows], pa.string()),
@@ -335,10 +323,10 @@ class WatchState:
                     "country = excluded.country, day = excluded.day"
                 )
                 seq = int(str(self._rows("SELECT COALESCE(MAX(seq), 0) FROM log")[0][0]))
-                lines = [_line("finding", r, as_of) for r in added]
-                lines += [_line("cleared", r, as_of) for r in cleared]
+                lines = [log_line("finding", r, as_of) for r in added]
+                lines += [log_line("cleared", r, as_of) for r in cleared]
                 for i, line in enumerate(lines, seq + 1):
-                    self.con.execute("INSERT INTO log VALUES (?, ?)", [i, _with_seq(line, i)])
+                    self.con.execute("INSERT INTO log VALUES (?, ?)", [i, with_seq(line, i)])
                 self.con.execute(
                     "DELETE FROM dirty WHERE pkey IN (SELECT pkey FROM _rg_keys) AND due <= ?",
                     [_naive(now)],
@@ -354,54 +342,6 @@ class WatchState:
             self.con.unregister("_rg_found")
             self.con.unregister("_rg_keys")
         return len(lines)
-
-
-def _belongs(f: Discrepancy, keys: set[str]) -> bool:
-    """A discrepancy of a judged payment, or an event row without a readable payment id. Report
-    rows of payments without events are the batch command's to judge (the watcher follows events)."""
-    if f.payment_id is not None:
-        return pkey_of(f.payment_id) in keys
-    return f.cls == DiscrepancyClass.UNREADABLE.value and f.detail.startswith("events: ")
-
-
-def _with_subjects(found: Iterable[Discrepancy]) -> list[tuple[str, str, str | None, Discrepancy]]:
-    """(class, subject, pkey, row): the subject is the payment id, or for unreadable rows their
-    description, numbered when two rows read the same (so every row counts once)."""
-    out: list[tuple[str, str, str | None, Discrepancy]] = []
-    seen: dict[tuple[str, str], int] = {}
-    for f in found:
-        pkey = pkey_of(f.payment_id) if f.payment_id is not None else None
-        if f.cls == DiscrepancyClass.UNREADABLE.value:
-            base = f.detail
-        else:
-            assert f.payment_id is not None  # every other class is a payment's
-            base = f.payment_id
-        n = seen.get((f.cls, base), 0)
-        seen[(f.cls, base)] = n + 1
-        out.append((f.cls, base if n == 0 else f"{base} #{n + 1}", pkey, f))
-    return out
-
-
-def _line(event: str, row: tuple[object, ...], as_of: str) -> str:
-    cls, _subject, _pkey, pid, detail, currency, amount, country, day = row
-    doc: Mapping[str, object] = {
-        "event": event,
-        "class": cls,
-        "payment_id": pid,
-        "detail": detail,
-        "currency": currency,
-        "amount": amount,
-        "country": country,
-        "day": day,
-        "as_of": as_of,
-    }
-    return json.dumps(redact.DEFAULT.value(dict(doc)), sort_keys=True)
-
-
-def _with_seq(line: str, seq: int) -> str:
-    doc = json.loads(line)
-    doc["seq"] = seq
-    return json.dumps(doc, sort_keys=True)
 
 
 def _naive(t: datetime) -> datetime:
