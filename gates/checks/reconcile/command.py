@@ -90,7 +90,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.set_defaults(handler=run)
     # Optional actions: `gates reconcile --events ...` (no action) keeps working.
-    actions = p.add_subparsers(dest="reconcile_action", required=False, metavar="ACTION")
+    actions = p.add_subparsers(
+        dest="reconcile_action", required=False, metavar="[ACTION]", help="optional: watch"
+    )
     watch_command.add_parser(actions)
 
 
