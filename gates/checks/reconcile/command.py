@@ -131,7 +131,7 @@ def progress_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
     return stream.isatty() and not env.get("CI")
 
 
-def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
+def policy_section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
     from gates import policy as policy_mod
     from gates.checks.reconcile import GATE
 
@@ -154,7 +154,7 @@ def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], s
 def run(args: argparse.Namespace, out: TextIO) -> int:
     require("reconcile", "reconcile", ENGINE_MODULES)
     root = Path(args.root).resolve()
-    section, file, fail_on = _section(args, root)
+    section, file, fail_on = policy_section(args, root)
     cfg = config_mod.parse(section, file=file)
     events_spec = source_spec(args.events) if args.events else cfg.events_source
     report_spec = source_spec(args.report) if args.report else cfg.report_source

@@ -33,7 +33,12 @@ from gates.atomic import write_text_atomic
 from gates.checks.reconcile.config import ReconcileConfig
 from gates.checks.reconcile.outputs import dumps, masked
 from gates.checks.reconcile.sources import Source
-from gates.checks.reconcile.sources_kafka import KafkaSpec, _client_config, _import, _text
+from gates.checks.reconcile.sources_kafka import (
+    KafkaSpec,
+    client_config,
+    import_client,
+    message_text,
+)
 from gates.checks.reconcile.watch_feed import Feed
 from gates.checks.reconcile.watch_judge import StoredEvents, judge
 from gates.checks.reconcile.watch_state import RawMessage, WatchState
@@ -102,7 +107,7 @@ class Watcher:
         return self.opts.as_of if self.opts.as_of is not None else datetime.now(UTC)
 
     def run(self) -> WatchOutcome:
-        ck = _import()
+        ck = import_client()
         state = WatchState(self.opts.state, topic=self.spec.topic, cfg=self.cfg, file=self.file)
         try:
             self._durable = state.positions()
@@ -114,7 +119,7 @@ class Watcher:
                     "use the findings file written with this state, or a new one",
                 )
             self._publish(feed, state)
-            config = _client_config(self.spec, self.env, group=self.spec.group)
+            config = client_config(self.spec, self.env, group=self.spec.group)
             consumer = ck.Consumer(config)
             try:
                 return self._loop(ck, consumer, state, feed)
@@ -180,7 +185,7 @@ class Watcher:
                 continue
             self._last_broker_ok = time.monotonic()
             self._eof.discard(int(partition))
-            text, bad = _text(msg.value())
+            text, bad = message_text(msg.value())
             raw.append(
                 RawMessage(partition=int(partition), offset=int(msg.offset()), value=text, bad=bad)
             )

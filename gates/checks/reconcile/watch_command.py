@@ -63,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from gates.checks.reconcile import ENGINE_MODULES
     from gates.checks.reconcile import config as config_mod
-    from gates.checks.reconcile.command import _section, source_spec
+    from gates.checks.reconcile.command import policy_section, source_spec
     from gates.checks.reconcile.sources import parse_source
     from gates.checks.reconcile.sources_kafka import parse_spec
     from gates.checks.reconcile.watch import Watcher, WatchOptions
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             "--batch/--metrics-interval/--judge-interval", "value", "must be positive", "e.g. 500"
         )
     root = Path(args.root).resolve()
-    section, file, _fail_on = _section(args, root)
+    section, file, _fail_on = policy_section(args, root)
     cfg = config_mod.parse(section, file=file)
     raw = source_spec(args.events) if args.events else cfg.events_source
     where = "--events" if args.events else file
