@@ -40,7 +40,7 @@ def _load_pg(con: Any, url: str, table: str, parquet: Path) -> None:
 
     from gates.checks.reconcile.engine_postgres import pg_type
 
-    reader = con.sql(f"SELECT * FROM read_parquet('{parquet}')").to_arrow_reader(200_000)  # noqa: S608 - bench paths
+    reader = con.sql(f"SELECT * FROM read_parquet('{parquet}')").to_arrow_reader(200_000)
     cols = ", ".join(f'"{f.name}" {pg_type(f.type)}' for f in reader.schema)
     with psycopg.connect(url) as conn:
         conn.execute(f'CREATE TABLE "{table}" ({cols})')
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         gen_s, _ = _timed(lambda: generate(n, root))
         con = duckdb.connect()
         n_events = con.execute(
-            f"SELECT count(*) FROM read_parquet('{root / 'events.parquet'}')"  # noqa: S608 - bench paths
+            f"SELECT count(*) FROM read_parquet('{root / 'events.parquet'}')"
         ).fetchall()[0]
         print(f"{n:,} payments, {n_events[0]:,} events, generated in {gen_s:.1f}s", flush=True)
 
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 produce_s = 0.0
                 t0 = time.perf_counter()
                 rel = con.sql(
-                    f"SELECT to_json(e)::VARCHAR AS v, CAST(hash(payment_id) % 4 AS INTEGER) AS p "  # noqa: S608 - bench paths
+                    f"SELECT to_json(e)::VARCHAR AS v, CAST(hash(payment_id) % 4 AS INTEGER) AS p "
                     f"FROM read_parquet('{root / 'events.parquet'}') AS e"
                 )
                 for batch in rel.to_arrow_reader(200_000):

@@ -177,6 +177,29 @@ def generate(n: int, out_dir: Path, *, threads: int | None = None) -> tuple[Path
     return events, report
 
 
+def write_text_copies(out_dir: Path) -> tuple[Path, Path]:
+    """`events.jsonl` and `report.csv` beside the Parquet files, as an event log would hold them.
+
+    Events are in time order across payments (a payment's events are far apart, interleaved with
+    everyone else's), times in RFC 3339 with `Z`, absent values as JSON null; the report is a CSV
+    export with a header. The same rows as the Parquet files, so every implementation must find
+    the same counts."""
+    import duckdb
+
+    events, report = out_dir / "events.jsonl", out_dir / "report.csv"
+    con = duckdb.connect(":memory:")
+    con.execute(
+        "COPY (SELECT payment_id, event_id, seq, type, strftime(ts, '%Y-%m-%dT%H:%M:%SZ') AS ts, "
+        f"amount, currency, country, region FROM read_parquet('{out_dir / 'events.parquet'}') "
+        f"ORDER BY ts, event_id) TO '{events}' (FORMAT json)"
+    )
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{out_dir / 'report.parquet'}')) TO '{report}' (HEADER)"
+    )
+    con.close()
+    return events, report
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     n, out = int(args[0]), Path(args[1])

@@ -18,6 +18,23 @@ import pandas as pd
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def read_events(path: Path) -> pd.DataFrame:
+    """Events as a pandas user reads them: Parquet as typed, JSONL with times parsed after."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    ev = pd.read_json(path, lines=True, dtype=False, convert_dates=False)
+    ev["ts"] = pd.to_datetime(ev["ts"], utc=True, format="ISO8601").dt.tz_localize(None)
+    return ev
+
+
+def read_report(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    text = dict.fromkeys(("payment_id", "status", "currency", "region"), "string")
+    rp = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+    return rp.astype(dict.fromkeys(text, object))
+
+
 def counts(events_path: Path, report_path: Path, policy: dict[str, Any]) -> dict[str, int]:
     sm = policy["state_machine"]
     target = {ev: t["to"] for ev, t in sm["transitions"].items()}
@@ -32,8 +49,8 @@ def counts(events_path: Path, report_path: Path, policy: dict[str, Any]) -> dict
     geo_res = policy.get("geo", {}).get("residency", {})
     start = policy.get("sequence_start", 1)
 
-    ev = pd.read_parquet(events_path)
-    rp = pd.read_parquet(report_path)
+    ev = read_events(events_path)
+    rp = read_report(report_path)
     out = dict.fromkeys(
         [
             "status_mismatch",

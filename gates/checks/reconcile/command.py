@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
 from gates import redact
-from gates.checks.reconcile import ENGINE_MODULES
+from gates.checks.reconcile import ENGINE_MODULES, show, watch_command
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import plan as plan_mod
 from gates.checks.reconcile.engine import reconcile
@@ -90,10 +90,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--root", metavar="DIR", default=".", help="repository root for relative paths (default: .)"
     )
     p.set_defaults(handler=run)
-    # optional actions: without one, `gates reconcile [options]` runs the reconciliation
-    from gates.checks.reconcile import show
-
-    actions = p.add_subparsers(dest="reconcile_action", required=False, metavar="ACTION")
+    # Optional actions: `gates reconcile --events ...` (no action) keeps working.
+    actions = p.add_subparsers(
+        dest="reconcile_action", required=False, metavar="[ACTION]", help="optional: watch, show"
+    )
+    watch_command.add_parser(actions)
     show.add_parser(actions)
 
 
@@ -132,7 +133,7 @@ def progress_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
     return stream.isatty() and not env.get("CI")
 
 
-def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
+def policy_section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
     from gates import policy as policy_mod
     from gates.checks.reconcile import GATE
 
@@ -155,7 +156,7 @@ def _section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], s
 def run(args: argparse.Namespace, out: TextIO) -> int:
     require("reconcile", "reconcile", ENGINE_MODULES)
     root = Path(args.root).resolve()
-    section, file, fail_on = _section(args, root)
+    section, file, fail_on = policy_section(args, root)
     cfg = config_mod.parse(section, file=file)
     events_spec = source_spec(args.events) if args.events else cfg.events_source
     report_spec = source_spec(args.report) if args.report else cfg.report_source

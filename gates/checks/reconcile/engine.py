@@ -151,6 +151,9 @@ def _bind_ip_map(
     table = geoip.lookup(database, ips, label=config.ip_database)
     path = geoip.write_map(table, tmp)
     mapping = FileSource(
-        kind=SourceKind.PARQUET, pattern=f"geoip:{config.ip_database}", paths=(path,)
+        kind=SourceKind.PARQUET,
+        pattern=f"geoip:{config.ip_database}",
+        paths=(path,),
+        driver_local=True,
     )
     engine.bind(mapping, geoip.IP_MAP, geoip.MAP_COLUMNS)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gates.checks.reconcile.engine import DiscrepancySink
 from gates.checks.reconcile.model import ColumnType, SourceSchema
 from gates.checks.reconcile.plan import Plan
-from gates.checks.reconcile.sources import Source, quote_ident
+from gates.checks.reconcile.sources import Source, SourceKind, quote_ident
 from gates.errors import GateCannotRun, InvalidInput
 
 if TYPE_CHECKING:
@@ -93,7 +93,10 @@ class DuckDBEngine(AbstractContextManager["DuckDBEngine"]):
                 f"DuckDB cannot read it: {_first_line(exc)}",
                 "fix the file or the source spec",
             ) from exc
-        return SourceSchema(columns=tuple((str(r[0]), column_type(str(r[1]))) for r in described))
+        return SourceSchema(
+            columns=tuple((str(r[0]), column_type(str(r[1]))) for r in described),
+            parse_once=source.kind in (SourceKind.JSONL, SourceKind.CSV),
+        )
 
     def execute(
         self, plan: Plan, *, sink: DiscrepancySink | None

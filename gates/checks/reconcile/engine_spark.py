@@ -17,8 +17,12 @@ pyspark is an optional dependency: a missing package is a GateCannotRun naming
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -36,27 +40,56 @@ GATE = "reconcile"
 INSTALL_HINT = "pip install 'release-gates[spark]'"
 
 
-def spark_session(master: str | None = None) -> SparkSession:
+def spark_session(master: str | None = None, *, log: Path | None = None) -> SparkSession:
     """A session for the command line (`--engine spark`): UTC, UI off, quiet.
 
     Without `master`, Spark's own configuration decides where it runs (`spark-defaults.conf`,
     `PYSPARK_SUBMIT_ARGS="--master spark://... pyspark-shell"`), and `local[*]` otherwise.
+    With `log`, the JVM Spark starts writes its console output (the JVM's warnings, log4j's
+    start-up lines, stack traces) to that file instead of the user's terminal: a failure reaches
+    the user once, as the one-line error the engine raises.
     """
     try:
-        from pyspark.sql import SparkSession
+        with warnings.catch_warnings():
+            # pyspark warns about pandas versions on import; the engine does not use pandas
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
     except ImportError:
         raise GateCannotRun(GATE, "pyspark is not installed", INSTALL_HINT) from None
     builder = SparkSession.builder.appName("release-gates-reconcile")
     if master is not None:
         builder = builder.master(master)
-    session = (
+    builder = (
         builder.config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
+    with _console_to(log), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextmanager
+def _console_to(log: Path | None) -> Iterator[None]:
+    """Point file descriptors 1 and 2 at `log` while the JVM starts (it inherits them for life)."""
+    if log is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (*saved, fd):
+            os.close(f)
 
 
 def column_type(spark_type: str) -> ColumnType:
@@ -105,10 +138,19 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
             self._spark.catalog.dropTempView(view)
 
     def bind(self, source: Source, name: str, columns: Sequence[str]) -> SourceSchema:
-        if isinstance(source, FileSource) and source.kind is SourceKind.PARQUET:
-            df = self._spark.read.option("mergeSchema", "true").parquet(
-                *(str(p) for p in source.paths)
-            )
+        if (
+            isinstance(source, FileSource)
+            and source.kind is SourceKind.PARQUET
+            and not source.driver_local
+        ):
+            try:
+                df = self._spark.read.option("mergeSchema", "true").parquet(
+                    *(str(p) for p in source.paths)
+                )
+            except _spark_errors() as exc:
+                raise InvalidInput(
+                    source.label, "data", f"Spark cannot read it: {_brief(exc)}", "fix the file"
+                ) from exc
         else:
             with arrow_stream(source, columns) as reader:
                 table = reader.read_all()
@@ -120,8 +162,6 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
     def execute(
         self, plan: Plan, *, sink: DiscrepancySink | None
     ) -> Mapping[str, list[tuple[object, ...]]]:
-        from pyspark.errors import PySparkException
-
         plan = plan.sql_for("spark")
         try:
             for step in plan.steps:
@@ -139,8 +179,8 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
                 table = self._spark.sql(plan.discrepancies).toArrow()
                 for batch in _conform(table).to_batches():
                     sink.write(batch)
-        except PySparkException as exc:
-            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        except _spark_errors() as exc:
+            text = _brief(exc)
             if "CAST" in text.upper() or "ARITHMETIC" in text.upper():
                 raise InvalidInput(
                     "reconcile data",
@@ -152,6 +192,23 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
                 GATE, f"Spark failed: {text}", "report this with the policy and data shape"
             ) from exc
         return rows
+
+
+def _spark_errors() -> tuple[type[Exception], ...]:
+    """What Spark raises for a failed query or read: Python-side errors and JVM exceptions."""
+    from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+    from pyspark.errors import PySparkException
+
+    return (PySparkException, Py4JJavaError)
+
+
+def _brief(exc: Exception, limit: int = 300) -> str:
+    """The one line of a Spark error a user needs: the JVM exception's own message when there is
+    one (not py4j's "An error occurred while calling o33.parquet" and the stack trace)."""
+    java = getattr(exc, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(exc)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _conform(table: Any) -> Any:

@@ -6,9 +6,11 @@ PostgreSQL database (only results travel), and runs on the embedded DuckDB other
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import assert_never
 
 from gates.checks.reconcile.engine import Engine
@@ -79,9 +81,10 @@ def _postgres(events: Source, report: Source) -> Iterator[Engine]:
 def _spark() -> Iterator[Engine]:
     from gates.checks.reconcile.engine_spark import SparkEngine, spark_session
 
-    session = spark_session()
-    try:
-        with SparkEngine(session) as engine:
-            yield engine
-    finally:
-        session.stop()
+    with tempfile.TemporaryDirectory(prefix="release-gates-spark-") as tmp:
+        session = spark_session(log=Path(tmp) / "spark.log")
+        try:
+            with SparkEngine(session) as engine:
+                yield engine
+        finally:
+            session.stop()

@@ -69,14 +69,17 @@ def collect(
     label: str,
     root: Path | None,
     cast: str = "value of the wrong type",
+    scan: str | None = None,
 ) -> tuple[Reject, ...]:
     """Scan `reader` (a read_csv call with reject_options(table)) once; return its rejects.
 
     `cast` is the reason for a value the reader cannot convert to its column's type (a JSONL
-    line read as JSON: "malformed JSON")."""
+    line read as JSON: "malformed JSON"). `scan`, when given, is the statement that does the
+    one scan (e.g. storing the readable rows in a table as they are read); it must read every
+    column of `reader`."""
     # Hashing the whole row makes DuckDB decode every column: a bare count(*) skips the
     # decoding, and with it the UTF-8 check.
-    con.execute(f"SELECT max(hash(r)) FROM {reader} AS r").fetchall()  # noqa: S608 - reader built from quoted literals
+    con.execute(scan or f"SELECT max(hash(r)) FROM {reader} AS r").fetchall()  # noqa: S608 - reader built from quoted literals
     stored = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
     ).fetchone()

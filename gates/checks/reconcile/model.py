@@ -82,6 +82,9 @@ class SourceSchema:
     """Raw column name -> type, for the columns a source exposes (as the engine sees them)."""
 
     columns: tuple[tuple[str, ColumnType], ...]
+    # True when the source's values are text (JSONL, CSV): every read of the plan's parsed rows
+    # would validate and convert each value again, so the plan parses them once into a table.
+    parse_once: bool = False
 
     def type_of(self, name: str) -> ColumnType | None:
         for col, typ in self.columns:

@@ -568,8 +568,10 @@ def build_plan(
     return Plan(
         dialect="duckdb",
         steps=(
-            Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=False),
-            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=False),
+            # Parsed rows are read by several steps: a view re-reads a Parquet file cheaply (and
+            # holds nothing), but would re-parse a text file's every line each time.
+            Step(name="rg_ev_parsed", sql=rg_ev_parsed, materialize=events.parse_once),
+            Step(name="rg_rp_parsed", sql=rg_rp_parsed, materialize=report.parse_once),
             Step(name="rg_ev_pay", sql=rg_ev_pay, materialize=False),
             Step(name="rg_rp_pay", sql=rg_rp_pay, materialize=False),
             Step(name="rg_bad_parsed", sql=rg_bad_parsed, materialize=True),

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from gates.checks.reconcile.sources import parse_source
 
     root = Path(args.root).resolve()
-    section, file, _ = command._section(args, root)
+    section, file, _ = command.policy_section(args, root)
     cfg = config_mod.parse(section, file=file)
     lines: list[str] = [f"payment {args.id}"]
     if args.out:

@@ -117,6 +117,9 @@ class FileSource:
     pattern: str  # as written, repo-relative
     paths: tuple[Path, ...]  # resolved, sorted, inside the root
     root: Path | None = None  # the resolved repository root (names unreadable rows' files)
+    # Written by this run into a local temp dir (the GeoIP map): a cluster's executors cannot
+    # read it, so a distributed engine takes its rows through the driver.
+    driver_local: bool = False
 
     @property
     def label(self) -> str:
@@ -156,23 +159,28 @@ class FileSource:
             )
 
     def _jsonl_sql(self, con: duckdb.DuckDBPyConnection, name: str, columns: Sequence[str]) -> str:
-        # Lines DuckDB cannot read at all (bad UTF-8, over 2 MB) become unreadable rows naming
-        # their file and line (file_rejects); the view reads the rest.
+        # One scan of the lines stores the readable rows' values in a table and records the
+        # lines DuckDB cannot read at all (bad UTF-8, over 2 MB), which become unreadable rows
+        # naming their file and line (file_rejects). Rows are read from the table after that,
+        # so the JSON is parsed once however many steps read the rows.
         self._require_rows([p for p in self.paths if not _is_empty(p)])
         files = _path_list(self.paths)
         table = f"_rg_rej_{name}"
+        lines = _jsonl_lines(files, file_rejects.reject_options(table))
+        prefix = len(str(self.root)) + 2 if self.root is not None else 1
+        values = quote_ident(f"_rg_values_{name}")
         rejects = file_rejects.collect(
             con,
-            _jsonl_lines(files, file_rejects.reject_options(table)),
+            lines,
             table,
             label=self.label,
             root=self.root,
             cast="malformed JSON",
+            scan=f"CREATE OR REPLACE TEMP TABLE {values} AS {_jsonl_view(lines, columns, prefix)}",
         )
         file_rejects.bind_table(con, f"{table}_rows", rejects)
-        prefix = len(str(self.root)) + 2 if self.root is not None else 1
         return (
-            f"{_jsonl_view(files, columns, prefix)} UNION ALL BY NAME "
+            f"SELECT * FROM {values} UNION ALL BY NAME "  # noqa: S608 - identifiers quoted
             f"{file_rejects.rows_sql(f'{table}_rows', columns, ERROR_COLUMN, REF_COLUMN)}"
         )
 
@@ -216,30 +224,30 @@ def _jsonl_lines(files: str, options: str) -> str:
     )
 
 
-def _jsonl_view(files: str, columns: Sequence[str], prefix: int) -> str:
+def _jsonl_view(lines: str, columns: Sequence[str], prefix: int) -> str:
+    """The values of `columns` from each line `lines` (a _jsonl_lines reader) yields."""
     # Each line is read as text and parsed here, so a malformed line becomes an unreadable row
     # with a reason instead of aborting the run or being skipped. Values are taken as their JSON
-    # text (`->>`). Integers keep their exact digits; a number with a fraction or an exponent
-    # has already passed through a double, so it makes the row unreadable (money is never a
-    # float: write decimal amounts as strings).
-    paths = [quote_literal("$." + json_key(c)) for c in columns]
-    extract = "".join(
-        f"o ->> {p} AS {quote_ident(c)}, " for p, c in zip(paths, columns, strict=True)
-    )
+    # text. Integers keep their exact digits; a number with a fraction or an exponent has already
+    # passed through a double, so it makes the row unreadable (money is never a float: write
+    # decimal amounts as strings). Every JSON function parses the whole line, so the values and
+    # their types are taken with one list-of-paths call each (two parses per line, not two per
+    # column: a third of the time on a 3.9M-line file).
+    paths = "[" + ", ".join(quote_literal("$." + json_key(c)) for c in columns) + "]"
+    extract = "".join(f"v[{i}] AS {quote_ident(c)}, " for i, c in enumerate(columns, start=1))
     fractions = "".join(
-        f"WHEN json_type(o, {p}) = 'DOUBLE' THEN {quote_literal('JSON number with a fraction in ' + c)} "
-        for p, c in zip(paths, columns, strict=True)
+        f"WHEN t[{i}] = 'DOUBLE' THEN {quote_literal('JSON number with a fraction in ' + c)} "
+        for i, c in enumerate(columns, start=2)
     )
     # An unreadable row names its file (repo-relative) in `_rg_ref`.
     return (
         f"SELECT * EXCLUDE (filename), CASE WHEN {ERROR_COLUMN} IS NOT NULL "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"THEN substr(filename, {prefix}) END AS {REF_COLUMN} FROM ("
         f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
-        f"WHEN o IS NULL THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
-        "SELECT filename, j, CASE WHEN json_type(j) = 'OBJECT' THEN j END AS o FROM ("
-        "SELECT filename, line AS j FROM "
-        f"{_jsonl_lines(files, 'ignore_errors = true')} "
-        "WHERE line IS NOT NULL)))"
+        f"WHEN t[1] <> 'OBJECT' THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
+        f"SELECT filename, j, json_type(j, ['$', {paths[1:]}) AS t, "
+        f"json_extract_string(j, {paths}) AS v FROM ("
+        f"SELECT filename, line AS j FROM {lines} WHERE line IS NOT NULL)))"
     )
 
 

@@ -216,8 +216,8 @@ class KafkaSnapshot:
         """Commit `next_offsets` for the spec's group. Call only after the report is written."""
         if self.spec.group is None:
             raise GateCannotRun(GATE, "no consumer group to commit offsets for", "add group:")
-        ck = _import()
-        consumer = ck.Consumer(_client_config(self.spec, env, group=self.spec.group))
+        ck = import_client()
+        consumer = ck.Consumer(client_config(self.spec, env, group=self.spec.group))
         try:
             offsets = [ck.TopicPartition(self.spec.topic, p, o) for p, o in self.next_offsets]
             if not offsets:
@@ -243,7 +243,7 @@ class KafkaSnapshot:
 _NET_FIX = "check that the broker is reachable and the group may commit (ACLs)"
 
 
-def _import() -> Any:
+def import_client() -> Any:
     try:
         import confluent_kafka
     except ImportError:
@@ -258,7 +258,7 @@ def _require_pyarrow() -> None:
         raise GateCannotRun(GATE, "pyarrow is not installed", INSTALL_HINT) from None
 
 
-def _client_config(
+def client_config(
     spec: KafkaSpec, env: Mapping[str, str] | None, *, group: str | None
 ) -> dict[str, Any]:
     environ = os.environ if env is None else env
@@ -302,9 +302,9 @@ def read_topic(
     on_batch: Callable[[int], None] | None = None,
 ) -> KafkaSnapshot:
     """Read every partition of the topic from its start position to its end, then stop."""
-    ck = _import()
+    ck = import_client()
     _require_pyarrow()
-    consumer = ck.Consumer(_client_config(spec, env, group=spec.group))
+    consumer = ck.Consumer(client_config(spec, env, group=spec.group))
     try:
         partitions = _partitions(ck, consumer, spec)
         starts = _start_offsets(ck, consumer, spec, partitions)
@@ -409,7 +409,7 @@ def _drain(
             assert offset is not None
             parts.append(partition)
             offs.append(offset)
-            text, bad = _text(msg.value())
+            text, bad = message_text(msg.value())
             vals.append(text)
             bads.append(bad)
             next_offsets[partition] = offset + 1
@@ -432,7 +432,7 @@ def _drain(
     return KafkaSnapshot(spec=spec, table=table, next_offsets=committed)
 
 
-def _text(value: bytes | str | None) -> tuple[str | None, str | None]:
+def message_text(value: bytes | str | None) -> tuple[str | None, str | None]:
     """The message value as text, or None and why not."""
     if value is None or len(value) == 0:
         return None, "empty message"
