@@ -136,18 +136,25 @@ def test_clean_data_runs_no_citation_pass(tmp_path: Path, monkeypatch: pytest.Mo
     assert calls == []
 
 
-def test_quick_pattern_reads_plain_strings_and_integers() -> None:
-    search = source_rows.quick_pattern("payment_id").search
-    assert [
-        m and (m.group(1) or m.group(2))
-        for m in (
-            search(b'{"payment_id": "p1", "x": 1}'),
-            search(b'{"payment_id" : 42}'),
-            search(b'{"payment_id": 4.5}'),  # not an integer: the line is parsed
-            search(b'{"payment_id": "p\\u0031"}'),  # escaped: parsed
-            search(b'{"id": "p1"}'),
-        )
-    ] == [b"p1", b"42", None, None, None]
+def test_line_numbers_count_blank_lines_and_a_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(
+        b'\n{"payment_id": "p2", "note": "p1"}\n\n  \n'  # p1 only as another key's value
+        b'{"payment_id":"p1","seq":1}\n'
+        b'{"payment_id" :  "p1" , "seq":2}\n'
+        b'{"note": "a \\" quote", "payment_id": "p3"}\n'  # a backslash: the line is parsed
+        b'{"payment_id": "p1", "payment_id": "p9"}\n'  # the key twice: parsed, the last wins
+        b'{"payment_id": true}\n'
+        b'{"payment_id": "p1"}'  # no newline at the end
+    )
+    source = parse_source({"kind": "jsonl", "path": "e.jsonl"}, root=tmp_path, file="t", field="e")
+    found = source_rows.cite(source, "payment_id", Side.EVENTS, {"p1", "p3", "p9", "true"})
+    assert {k: [c.ref for c in v] for k, v in found.items()} == {
+        "p1": ["e.jsonl:5", "e.jsonl:6", "e.jsonl:10"],
+        "p3": ["e.jsonl:7"],
+        "p9": ["e.jsonl:8"],
+        "true": ["e.jsonl:9"],
+    }
 
 
 def test_escaped_ids_and_nested_keys_are_found_by_parsing(tmp_path: Path) -> None:
