@@ -16,21 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.reconcile_gen import CLASSES
+
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-CLASSES = (
-    "status_mismatch",
-    "missing_in_report",
-    "missing_events",
-    "amount_mismatch",
-    "currency_mismatch",
-    "illegal_transition",
-    "out_of_order",
-    "duplicate_event",
-    "stuck",
-    "geo_currency",
-    "geo_residency",
-    "unreadable",
-)
 
 
 def _q(value: str) -> str:

@@ -17,6 +17,21 @@ from pathlib import Path
 from typing import Any
 
 AS_OF = "2026-11-25T00:00:00Z"
+# The classes the benchmark's peers count, in their order (they do not implement tax or GeoIP).
+CLASSES = (
+    "status_mismatch",
+    "missing_in_report",
+    "missing_events",
+    "amount_mismatch",
+    "currency_mismatch",
+    "illegal_transition",
+    "out_of_order",
+    "duplicate_event",
+    "stuck",
+    "geo_currency",
+    "geo_residency",
+    "unreadable",
+)
 
 POLICY: dict[str, Any] = {
     "columns": {

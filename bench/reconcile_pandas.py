@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from bench.reconcile_gen import CLASSES
+
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -51,23 +53,7 @@ def counts(events_path: Path, report_path: Path, policy: dict[str, Any]) -> dict
 
     ev = read_events(events_path)
     rp = read_report(report_path)
-    out = dict.fromkeys(
-        [
-            "status_mismatch",
-            "missing_in_report",
-            "missing_events",
-            "amount_mismatch",
-            "currency_mismatch",
-            "illegal_transition",
-            "out_of_order",
-            "duplicate_event",
-            "stuck",
-            "geo_currency",
-            "geo_residency",
-            "unreadable",
-        ],
-        0,
-    )
+    out = dict.fromkeys(CLASSES, 0)
 
     # unreadable rows
     for col in ("payment_id", "type", "event_id"):

@@ -23,27 +23,22 @@ OK = ["created", "authorized", "captured"]
 JVM_NOISE = ("WARN", "log4j", "WARNING", "Exception", "\tat ", "Setting default log level")
 
 
-def gates_reconcile(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_quietly(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`argv` as a user runs it, without Spark settings from this machine's environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_"))}
-    command = [sys.executable, "-m", "gates", "reconcile", "--policy", POLICY]
+    env["PYSPARK_PYTHON"] = sys.executable
     return subprocess.run(
-        [
-            *command,
-            "--engine",
-            "spark",
-            "--root",
-            str(root),
-            "--as-of",
-            "2026-11-25T12:00:00Z",
-            *extra,
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+def reconcile_args(root: Path) -> list[str]:
+    options = ["--policy", POLICY, "--engine", "spark", "--root", str(root)]
+    return ["reconcile", *options, "--as-of", "2026-11-25T12:00:00Z"]
+
+
+def gates_reconcile(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_quietly([sys.executable, "-m", "gates", *reconcile_args(root), *extra], root)
 
 
 def test_a_normal_spark_run_prints_only_the_summary(tmp_path: Path) -> None:
@@ -77,30 +72,8 @@ def test_spark_submit_runs_the_command_as_docs_reconcile_infra_says(tmp_path: Pa
     import gates
 
     main = str(Path(gates.__path__[0]) / "__main__.py")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_"))}
-    env["PYSPARK_PYTHON"] = sys.executable
-    done = subprocess.run(
-        [
-            str(spark_submit),
-            "--master",
-            "local[1]",
-            main,
-            "reconcile",
-            "--policy",
-            POLICY,
-            "--engine",
-            "spark",
-            "--root",
-            str(tmp_path),
-            "--as-of",
-            "2026-11-25T12:00:00Z",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = run_quietly(
+        [str(spark_submit), "--master", "local[1]", main, *reconcile_args(tmp_path)], tmp_path
     )
     assert done.returncode == 1, done.stderr[-2000:]
     assert done.stdout.splitlines()[0].endswith(", spark)")

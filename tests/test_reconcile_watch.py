@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -275,25 +276,6 @@ def test_kill_nine_at_random_points_loses_nothing_and_counts_nothing_twice(
     assert_state_exact(tmp_path / "state" / "watch.duckdb", len(msgs))
 
 
-def wait_until_assigned(proc: subprocess.Popen[bytes], metrics: Path) -> None:
-    """Until the metrics file shows assigned partitions (the watcher writes it every 0.1 s)."""
-    for _ in range(600):  # 600 x 0.05 s: a readiness deadline, not an assertion on speed
-        try:
-            proc.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            pass
-        else:
-            err = proc.stderr.read() if proc.stderr else b""
-            raise AssertionError(f"the watcher exited by itself ({proc.returncode}): {err!r}")
-        try:
-            doc = json.loads(metrics.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            continue
-        if doc["assigned"]:
-            return
-    raise AssertionError("the watcher got no partitions within 30 s")
-
-
 def assert_state_exact(path: Path, messages: int) -> None:
     import duckdb
 
@@ -343,9 +325,12 @@ def test_sigterm_stops_cleanly_with_a_final_flush(
     assert metrics["lag"] == {"0": 0, "1": 0, "2": 0}
 
 
-def wait_until_consumed(proc: subprocess.Popen[bytes], metrics: Path, n: int) -> None:
-    """Until the metrics file shows `n` events stored and nothing pending but in-flight ones."""
-    for _ in range(1200):  # a readiness deadline of 60 s, not an assertion on speed
+def wait_for_metrics(
+    proc: subprocess.Popen[bytes], metrics: Path, ready: Callable[[dict[str, Any]], bool], what: str
+) -> None:
+    """Until the metrics file (rewritten every 0.1 s) satisfies `ready`, or 60 s: a readiness
+    deadline, not an assertion on speed. The watcher exiting by itself fails the test."""
+    for _ in range(1200):
         try:
             proc.wait(timeout=0.05)
         except subprocess.TimeoutExpired:
@@ -357,9 +342,23 @@ def wait_until_consumed(proc: subprocess.Popen[bytes], metrics: Path, n: int) ->
             doc = json.loads(metrics.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             continue
-        if doc["events_consumed"] == n and all(v == 0 for v in doc["lag"].values()):
+        if ready(doc):
             return
-    raise AssertionError("the watcher did not consume every message within 60 s")
+    raise AssertionError(f"the watcher {what} within 60 s")
+
+
+def wait_until_assigned(proc: subprocess.Popen[bytes], metrics: Path) -> None:
+    wait_for_metrics(proc, metrics, lambda doc: bool(doc["assigned"]), "got no partitions")
+
+
+def wait_until_consumed(proc: subprocess.Popen[bytes], metrics: Path, n: int) -> None:
+    """Until `n` events are stored and no partition lags."""
+    wait_for_metrics(
+        proc,
+        metrics,
+        lambda doc: doc["events_consumed"] == n and all(v == 0 for v in doc["lag"].values()),
+        "did not consume every message",
+    )
 
 
 def test_broker_gone_is_fatal_and_names_the_offsets(tmp_path: Path) -> None:

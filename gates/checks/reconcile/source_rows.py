@@ -74,19 +74,11 @@ def cited_rows(
     if isinstance(source, FileSource):
         root = source.root
         match source.kind:
-            case SourceKind.JSONL:
+            case SourceKind.JSONL | SourceKind.CSV:
+                lines = _jsonl_lines if source.kind is SourceKind.JSONL else _csv_lines
                 for path in source.paths:
                     rel = relative(path, root)
-                    for pid, eid, line in _jsonl_lines(path, key, wanted, event_key):
-                        yield (
-                            pid,
-                            eid,
-                            Citation(side=side, ref=f"{rel}:{line}", path=rel, line=line),
-                        )
-            case SourceKind.CSV:
-                for path in source.paths:
-                    rel = relative(path, root)
-                    for pid, eid, line in _csv_lines(path, key, wanted, event_key):
+                    for pid, eid, line in lines(path, key, wanted, event_key):
                         yield (
                             pid,
                             eid,
