@@ -74,14 +74,14 @@ def spark_session(master: str | None = None, *, log: Path | None = None) -> Spar
     return session
 
 
-LOCAL_DRIVER_MEMORY_MB = 4096  # measured at 1M payments on local[2]: 1g (Spark's default) spills
+LOCAL_DRIVER_MEMORY_MB = 4096  # at 1M payments on local[2]: ~10% faster than Spark's 1g
 
 
 def _local_driver_memory(master: str | None) -> str | None:
     """The driver memory to start a local JVM with, when nothing else decides it.
 
-    In local mode the driver's heap is all the memory Spark has; its 1g default makes the replay's
-    sort spill. Only when this call starts the JVM, the master will be local, and neither the
+    In local mode the driver's heap is all the memory Spark has; its 1g default leaves the replay's
+    sort little room. Only when this call starts the JVM, the master will be local, and neither the
     environment (`SPARK_DRIVER_MEMORY`, `PYSPARK_SUBMIT_ARGS`) nor `spark-defaults.conf` sets a
     master elsewhere or a driver memory: half the machine's memory, at most 4g."""
     from pyspark import SparkContext
