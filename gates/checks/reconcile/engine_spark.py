@@ -64,11 +64,71 @@ def spark_session(master: str | None = None, *, log: Path | None = None) -> Spar
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
     )
+    memory = _local_driver_memory(master)
+    if memory is not None:
+        builder = builder.config("spark.driver.memory", memory)
     with _console_to(log), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+LOCAL_DRIVER_MEMORY_MB = 4096  # at 1M payments on local[2]: ~10% faster than Spark's 1g
+
+
+def _local_driver_memory(master: str | None) -> str | None:
+    """The driver memory to start a local JVM with, when nothing else decides it.
+
+    In local mode the driver's heap is all the memory Spark has; its 1g default leaves the replay's
+    sort little room. Only when this call starts the JVM, the master will be local, and neither the
+    environment (`SPARK_DRIVER_MEMORY`, `PYSPARK_SUBMIT_ARGS`) nor `spark-defaults.conf` sets a
+    master elsewhere or a driver memory: half the machine's memory, at most 4g."""
+    from pyspark import SparkContext
+
+    if SparkContext._active_spark_context is not None or os.environ.get("PYSPARK_GATEWAY_PORT"):
+        return None  # joining a running application, or spark-submit started the JVM
+    if os.environ.get("SPARK_DRIVER_MEMORY"):
+        return None
+    submit = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
+    if "--driver-memory" in submit or "spark.driver.memory" in submit:
+        return None
+    defaults = _spark_defaults()
+    if "spark.driver.memory" in defaults:
+        return None
+    words = submit.split()
+    if master is not None:
+        where = master
+    elif "--master" in words[:-1]:
+        where = words[words.index("--master") + 1]
+    else:
+        where = defaults.get("spark.master", "local[*]")
+    if not where.startswith("local"):
+        return None
+    try:
+        physical_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (ValueError, OSError):
+        return None
+    return f"{min(LOCAL_DRIVER_MEMORY_MB, physical_mb // 2)}m"
+
+
+def _spark_defaults() -> dict[str, str]:
+    """`spark-defaults.conf` as spark-submit reads it (SPARK_CONF_DIR, else SPARK_HOME/conf)."""
+    conf_dir = os.environ.get("SPARK_CONF_DIR") or (
+        os.path.join(os.environ["SPARK_HOME"], "conf") if os.environ.get("SPARK_HOME") else None
+    )
+    if conf_dir is None:
+        return {}
+    try:
+        text = Path(conf_dir, "spark-defaults.conf").read_text(errors="replace")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        parts = line.strip().split(None, 1)
+        if parts and not parts[0].startswith("#"):
+            out[parts[0]] = parts[1].strip() if len(parts) > 1 else ""
+    return out
 
 
 @contextmanager

@@ -1,0 +1,56 @@
+"""The driver memory spark_session asks for: only for a local JVM it starts, never over a user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from gates.checks.reconcile import engine_spark
+
+ENV = ("SPARK_DRIVER_MEMORY", "PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "SPARK_CONF_DIR")
+
+
+@pytest.fixture(autouse=True)
+def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPARK_HOME", str(tmp_path))  # no conf/spark-defaults.conf there
+    monkeypatch.setattr("pyspark.SparkContext._active_spark_context", None)
+
+
+def test_a_local_master_nobody_configured_gets_up_to_4g() -> None:
+    memory = engine_spark._local_driver_memory(None)
+    assert memory is not None
+    assert memory.endswith("m")
+    assert 0 < int(memory[:-1]) <= 4096
+    assert engine_spark._local_driver_memory("local[2]") == memory
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SPARK_DRIVER_MEMORY", "2g"),
+        ("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell"),
+        ("PYSPARK_SUBMIT_ARGS", "--conf spark.driver.memory=2g pyspark-shell"),
+        ("PYSPARK_SUBMIT_ARGS", "--master spark://host:7077 pyspark-shell"),
+        ("PYSPARK_GATEWAY_PORT", "12345"),
+    ],
+)
+def test_the_users_settings_or_a_cluster_win(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert engine_spark._local_driver_memory(None) is None
+
+
+def test_spark_defaults_conf_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "spark-defaults.conf").write_text("# comment\nspark.master  yarn\n")
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert engine_spark._local_driver_memory(None) is None
+    assert engine_spark._local_driver_memory("local[2]") is not None
+    (tmp_path / "spark-defaults.conf").write_text("spark.driver.memory 8g\n")
+    assert engine_spark._local_driver_memory("local[2]") is None
+    assert engine_spark._local_driver_memory("spark://host:7077") is None
