@@ -335,6 +335,25 @@ def _terminated_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C arriving inside the block is acted on when it ends, not in the middle of it.
+
+    Blocking SIGINT in this thread is not enough: when the process has other threads (DuckDB's,
+    a library's, a test runner's), the kernel hands the signal to one of them, and Python still
+    runs the handler in the main thread at its next instruction, inside the block. Here the
+    handler only notes the signal; on leaving, the signal is raised again under the previous
+    handler (KeyboardInterrupt by default; nothing if SIGINT was ignored)."""
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)
+
+
 def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
@@ -351,14 +370,18 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
                 name=f"gate-{task.spec.id}",
             )
             # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
-            # an unrecorded worker (it ignores SIGINT) would keep the interpreter waiting at exit.
-            # Not a daemon process: gates may use process pools of their own.
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                proc.start()
-                started.append(proc)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            # an unrecorded worker (it ignores SIGINT) would keep the run waiting forever for the
+            # reaper, which waits for every worker. The mask keeps it from the child until the
+            # child ignores it; the deferral keeps this thread from raising mid-start when
+            # another thread of the process took the signal. Not a daemon process: gates may
+            # use process pools of their own.
+            with _sigint_deferred():
+                held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    proc.start()
+                    started.append(proc)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
             child.close()
             running[parent] = (i, proc, start + task.settings.timeout_s)
             if log.verbose():

@@ -23,6 +23,7 @@ FAKE_GATES = (
     "badinput",
     "interrupt",
     "spawn",
+    "outlives",
 )
 
 

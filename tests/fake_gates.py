@@ -93,6 +93,13 @@ def _interrupt(ctx: GateContext) -> Iterable[Finding]:
     return ()
 
 
+def _outlives(ctx: GateContext) -> Iterable[Finding]:
+    # Works for a while, then leaves a mark: a worker the run stopped never leaves it.
+    threading.Event().wait(3)
+    Path(os.environ["RG_TEST_OUTLIVED"]).write_text("the worker outlived the run\n")
+    return ()
+
+
 def _spawn(ctx: GateContext) -> Iterable[Finding]:
     # A tool that forks, as semgrep does: a child of the tool is no child of ours.
     run_tool(
@@ -132,4 +139,5 @@ DIES = _spec("dies", _dies)
 BADINPUT = _spec("badinput", _badinput)
 INTERRUPT = _spec("interrupt", _interrupt)
 SPAWN = _spec("spawn", _spawn)
+OUTLIVES = _spec("outlives", _outlives)
 NOT_A_SPEC = "nope"
