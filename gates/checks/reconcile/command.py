@@ -15,13 +15,13 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
-from urllib.parse import parse_qsl
+from typing import TextIO
 
 from gates import redact
 from gates.checks.reconcile import ENGINE_MODULES, show, watch_command
 from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import plan as plan_mod
+from gates.checks.reconcile.cli_inputs import policy_section, source_spec
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engines import open_engine
 from gates.checks.reconcile.html_report import render
@@ -38,17 +38,8 @@ from gates.checks.reconcile.outputs import (
 from gates.checks.reconcile.sources import Source, parse_source
 from gates.errors import InvalidInput
 from gates.extras import require
-from gates.model import ExitCode, Severity
+from gates.model import ExitCode
 
-_EXTENSIONS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".db": "sqlite",
-    ".sqlite": "sqlite",
-    ".sqlite3": "sqlite",
-}
 _EPILOG = """source syntax (SRC):
   KIND:PATH[?key=value&...]   e.g. jsonl:data/events/*.jsonl, csv:data/report.csv,
                               parquet:exports/**/*.parquet, sqlite:data/pay.db?table=report
@@ -98,59 +89,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     show.add_parser(actions)
 
 
-def source_spec(text: str) -> dict[str, Any]:
-    """`KIND:PATH?k=v` or a bare path -> a source spec mapping."""
-    kind, sep, rest = text.partition(":")
-    if not sep or len(kind) < 2 or "/" in kind or kind.lower() != kind:
-        ext = Path(text.split("?", 1)[0]).suffix.lower()
-        if ext not in _EXTENSIONS:
-            raise InvalidInput(
-                "--events/--report",
-                text,
-                "cannot tell the source kind",
-                "write KIND:PATH, e.g. jsonl:data/events.jsonl",
-            )
-        kind, rest = _EXTENSIONS[ext], text
-    path, _, query = rest.partition("?")
-    spec: dict[str, Any] = {"kind": kind}
-    if path:
-        spec["path"] = path
-    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
-        spec[key] = _scalar(value)
-    return spec
-
-
-def _scalar(value: str) -> Any:
-    if value in ("true", "false"):
-        return value == "true"
-    if value.isdigit():
-        return int(value)
-    return value
-
-
 def progress_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
     """A progress line only for a person at a terminal: never in CI or when piped."""
     return stream.isatty() and not env.get("CI")
-
-
-def policy_section(args: argparse.Namespace, root: Path) -> tuple[Mapping[str, Any], str, Severity]:
-    from gates import policy as policy_mod
-    from gates.checks.reconcile import GATE
-
-    policy = policy_mod.load(root, args.policy)
-    section = policy.gate_section("reconcile")
-    policy_mod.check_schema(
-        dict(section), policy_mod.gate_schema(GATE), policy.source, ("gates", "reconcile")
-    )
-    if "state_machine" not in section:
-        raise InvalidInput(
-            policy.source,
-            "$.gates.reconcile.state_machine",
-            "the policy has no state machine",
-            "use --policy with a reconcile section, e.g. policies/reconcile-card-lifecycle.yaml",
-        )
-    kept = {k: v for k, v in section.items() if k not in policy_mod.COMMON_KEYS}
-    return kept, policy.source, policy.fail_on
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 
 from gates import redact
 from gates.checks.reconcile import source_rows
+from gates.checks.reconcile.cli_inputs import policy_section, source_spec
 from gates.checks.reconcile.file_rejects import MAX_LINE_BYTES
 from gates.checks.reconcile.model import Citation, Side
 from gates.checks.reconcile.sources import (
@@ -68,13 +69,11 @@ def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    # the command module builds the parser that adds this one: imported here, not at the top
-    from gates.checks.reconcile import command
     from gates.checks.reconcile import config as config_mod
     from gates.checks.reconcile.sources import parse_source
 
     root = Path(args.root).resolve()
-    section, file, _ = command.policy_section(args, root)
+    section, file, _ = policy_section(args, root)
     cfg = config_mod.parse(section, file=file)
     lines: list[str] = [f"payment {args.id}"]
     if args.out:
@@ -85,7 +84,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         (Side.REPORT, args.report, cfg.report_source, cfg.report),
     ):
         if text:
-            spec = command.source_spec(text)
+            spec = source_spec(text)
         if spec is None:
             raise InvalidInput(
                 file, "$.gates.reconcile", f"no {side.value} source", f"pass --{side.value}"

@@ -63,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace, out: TextIO) -> int:
     from gates.checks.reconcile import ENGINE_MODULES
     from gates.checks.reconcile import config as config_mod
-    from gates.checks.reconcile.command import policy_section, source_spec
+    from gates.checks.reconcile.cli_inputs import policy_section, source_spec
     from gates.checks.reconcile.sources import parse_source
     from gates.checks.reconcile.sources_kafka import parse_spec
     from gates.checks.reconcile.watch import Watcher, WatchOptions
