@@ -21,7 +21,7 @@ from gates.checks.result_cache import (
     rejected_finding,
     scan_through,
 )
-from gates.checks.sast import bandit, semgrep
+from gates.checks.sast import bandit, semgrep, targets
 from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
@@ -103,19 +103,21 @@ def _scan(
     ctx: GateContext, cfg: SastConfig, rule_files: Sequence[Path], todo: Sequence[str]
 ) -> list[ToolHit]:
     python = [p for p in todo if p.endswith(".py")]
+    # semgrep sees only the files some rule can match, and does not start when there are none
+    sg_files = targets.semgrep_targets(todo, targets.rule_languages(rule_files))
     with ctx.workspace.on_disk(todo) as root, ThreadPoolExecutor(2) as pool:
         sg = (
             pool.submit(
                 semgrep.run,
                 root,
                 rule_files,
-                todo,
+                sg_files,
                 jobs=ctx.jobs,
                 timeout_per_file=cfg.timeout_per_file,
                 exclude_rules=cfg.exclude_rules,
                 timeout_s=cfg.tool_timeout,
             )
-            if cfg.semgrep
+            if cfg.semgrep and sg_files
             else None
         )
         bd = pool.submit(bandit.run, root, python, cfg, jobs=ctx.jobs) if cfg.bandit else None
