@@ -13,7 +13,7 @@ from gates.checks.reconcile import config as config_mod
 from gates.checks.reconcile import sources_kafka as sk
 from gates.checks.reconcile.engine import reconcile
 from gates.checks.reconcile.engine_duckdb import DuckDBEngine
-from gates.checks.reconcile.model import Side, UnreadableSummary
+from gates.checks.reconcile.model import ReconcileResult, Side, UnreadableSummary
 from gates.checks.reconcile.sources import parse_source
 from gates.errors import GateCannotRun, InvalidInput
 from tests import reconcile_parity_data as data
@@ -27,6 +27,20 @@ def _spec(broker: KafkaBroker, topic: str, **extra: Any) -> sk.KafkaSpec:
 
 def _event(pid: str, seq: int) -> bytes:
     return json.dumps({"payment_id": pid, "seq": seq}).encode()
+
+
+def _reconcile_topics(broker: KafkaBroker, root: Any, prefix: str) -> ReconcileResult:
+    """The parity data's policy over the topics `PREFIX-events` and `PREFIX-report`."""
+    cfg = config_mod.parse(data.SECTION, file="policy.yaml")
+
+    def src(topic: str) -> Any:
+        spec = {"kind": "kafka", "topic": topic, "bootstrap": broker.bootstrap}
+        return parse_source(spec, root=root, file="policy.yaml", field="$.events")
+
+    with DuckDBEngine(threads=1) as engine:
+        return reconcile(
+            engine, cfg, src(f"{prefix}-events"), src(f"{prefix}-report"), as_of=data.AS_OF
+        )
 
 
 def _read(source: sk.KafkaSource) -> list[tuple[Any, ...]]:
@@ -107,16 +121,7 @@ def test_malformed_messages_are_counted_by_the_gate(
     kafka_broker.produce("k-gate-events", messages)
     rp = [r for r in data.report() if r["payment_id"] == "p01"]
     kafka_broker.produce("k-gate-report", data.kafka_messages(rp, 1))
-    cfg = config_mod.parse(data.SECTION, file="policy.yaml")
-
-    def src(topic: str) -> Any:
-        spec = {"kind": "kafka", "topic": topic, "bootstrap": kafka_broker.bootstrap}
-        return parse_source(spec, root=tmp_path, file="policy.yaml", field="$.events")
-
-    with DuckDBEngine(threads=1) as engine:
-        result = reconcile(
-            engine, cfg, src("k-gate-events"), src("k-gate-report"), as_of=data.AS_OF
-        )
+    result = _reconcile_topics(kafka_broker, tmp_path, "k-gate")
     assert {k: v for k, v in result.counts().items() if v} == {"unreadable": 1}
     assert result.unreadable == (
         UnreadableSummary(
@@ -235,16 +240,7 @@ def test_samples_cite_topic_partition_and_offset(kafka_broker: KafkaBroker, tmp_
     kafka_broker.produce("k-cite-events", data.kafka_messages(ev, 1))
     rp = [r for r in data.report() if r["payment_id"] in ("p01", "p02")]
     kafka_broker.produce("k-cite-report", data.kafka_messages(rp, 1))
-    cfg = config_mod.parse(data.SECTION, file="policy.yaml")
-
-    def src(topic: str) -> Any:
-        spec = {"kind": "kafka", "topic": topic, "bootstrap": kafka_broker.bootstrap}
-        return parse_source(spec, root=tmp_path, file="policy.yaml", field="$.events")
-
-    with DuckDBEngine(threads=1) as engine:
-        result = reconcile(
-            engine, cfg, src("k-cite-events"), src("k-cite-report"), as_of=data.AS_OF
-        )
+    result = _reconcile_topics(kafka_broker, tmp_path, "k-cite")
     first = next(i for i, r in enumerate(ev) if r["payment_id"] == "p02")
     last = max(i for i, r in enumerate(ev) if r["payment_id"] == "p02")
     report_at = next(i for i, r in enumerate(rp) if r["payment_id"] == "p02")
