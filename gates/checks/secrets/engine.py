@@ -7,8 +7,9 @@ What we add is a *sound* prefilter, derived from the plugins themselves: a line 
 enabled plugins' own patterns can match is skipped without entering the (slow) filter machinery.
 Regex plugins use their `denylist`, the high-entropy plugins their quoted-string pattern plus the
 entropy limit, the keyword plugin its keyword list; an unknown (custom) plugin disables the
-prefilter. The same patterns first run over the whole text (MULTILINE, so `^`/`$` and lookarounds
-at line edges still hold) to drop the plugins that cannot match anywhere in the file.
+prefilter. Those patterns run as RE2 over the whole text at once (candidates.py, widened by
+relax.py so that they keep every line the Python patterns match); lines RE2 cannot judge and
+patterns it cannot run get the plugins' exact per-line tests.
 
 Two deliberate departures from `scan_file` (see `_candidates`): provider-shaped literals survive
 the indirect-reference filter, and literal defaults of environment reads are scanned.
@@ -32,58 +33,87 @@ from detect_secrets.types import NamedIO
 from detect_secrets.util.code_snippet import CodeSnippet, get_code_snippet
 from detect_secrets.util.inject import call_function_with_arguments
 
-from gates.checks.secrets import envdefaults
+from gates.checks.secrets import candidates, envdefaults, relax
 
 LineTest = Callable[[str], bool]
 
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    whole_text: LineTest  # may the plugin match anywhere in the file?
-    line: LineTest  # may it match this line?
+    """What one plugin may match: `line` is the exact test of one line (Python `re`, the
+    plugin's own semantics); `widened` the same patterns widened for RE2 (relax.py), or None
+    where a pattern has no sound RE2 form; `entropy` the plugin, for the quoted-string test."""
+
+    line: LineTest
+    widened: tuple[str, ...] | None = None
+    entropy: HighEntropyStringsPlugin | None = None
 
 
 def _regex_check(patterns: Sequence[re.Pattern[str]]) -> _Check:
-    multiline = [re.compile(p.pattern, p.flags | re.MULTILINE) for p in patterns]
+    wide = [relax.widen(p.pattern, p.flags) for p in patterns]
     return _Check(
-        whole_text=lambda text: any(p.search(text) for p in multiline),
         line=lambda line: any(p.search(line) for p in patterns),
+        widened=None if any(w is None for w in wide) else tuple(w for w in wide if w),
     )
 
 
 def _entropy_check(plugin: HighEntropyStringsPlugin) -> _Check:
-    # The charset excludes newlines, so a match never spans lines: whole-text and per-line
-    # matches are the same strings.
     def test(text: str) -> bool:
-        return any(
-            plugin.calculate_shannon_entropy(m.group(2)) > plugin.entropy_limit
-            for m in plugin.regex.finditer(text)
-        )
+        return any(_high_entropy(plugin, m.group(2)) for m in plugin.regex.finditer(text))
 
-    return _Check(whole_text=test, line=test)
+    return _Check(line=test, entropy=plugin)
+
+
+def _high_entropy(plugin: HighEntropyStringsPlugin, value: str) -> bool:
+    # Shannon entropy is at most log2(len): shorter strings cannot pass the limit, and most
+    # quoted strings in code are short. The plugin's own function decides the rest.
+    if len(value) <= 2**plugin.entropy_limit:
+        return False
+    return plugin.calculate_shannon_entropy(value) > plugin.entropy_limit
 
 
 _KEYWORD = re.compile("|".join(DENYLIST), re.IGNORECASE)
 
 
+def patterns_of(plugin: BasePlugin) -> tuple[re.Pattern[str], ...]:
+    """The patterns a regex-based plugin matches lines with (none for other plugins)."""
+    if isinstance(plugin, KeywordDetector):
+        return (_KEYWORD,)
+    if isinstance(plugin, RegexBasedDetector):
+        return tuple(plugin.denylist)
+    return ()
+
+
 def _check_for(plugin: BasePlugin) -> _Check | None:
     if isinstance(plugin, HighEntropyStringsPlugin):
         return _entropy_check(plugin)
-    if isinstance(plugin, KeywordDetector):
-        return _regex_check((_KEYWORD,))
-    if isinstance(plugin, RegexBasedDetector):
-        return _regex_check(tuple(plugin.denylist))
+    if isinstance(plugin, KeywordDetector | RegexBasedDetector):
+        return _regex_check(patterns_of(plugin))
     return None  # a custom plugin: no sound prefilter known
 
 
 @dataclass(frozen=True, slots=True)
 class Prefilter:
-    checks: tuple[_Check, ...] | None  # None: scan every line
+    """Which lines any enabled plugin may match; `checks` None: every line."""
 
-    def active(self, text: str) -> tuple[_Check, ...] | None:
+    checks: tuple[_Check, ...] | None
+    fast: candidates.LineFinder | None = None
+
+    def lines(self, lines: Sequence[str]) -> set[int] | None:
+        """The 0-based indices of `lines` some plugin may match (None: all of them)."""
         if self.checks is None:
             return None
-        return tuple(c for c in self.checks if c.whole_text(text))
+        slow = [c for c in self.checks if self.fast is None or not self.fast.covers(c)]
+        found = self.fast.lines(lines) if self.fast is not None else set()
+        for index, line in enumerate(lines):
+            if index in found:
+                continue
+            # Lines RE2 cannot judge (non-ASCII: its classes are ASCII-only) and patterns with
+            # no RE2 form get the plugin's exact test.
+            checks = self.checks if not line.isascii() else slow
+            if checks and any(c.line(line) for c in checks):
+                found.add(index)
+        return found
 
 
 def build_prefilter() -> Prefilter:
@@ -91,7 +121,8 @@ def build_prefilter() -> Prefilter:
     checks = [_check_for(p) for p in get_plugins()]
     if any(c is None for c in checks):
         return Prefilter(None)
-    return Prefilter(tuple(c for c in checks if c is not None))
+    kept = tuple(c for c in checks if c is not None)
+    return Prefilter(kept, candidates.LineFinder.build(kept))
 
 
 def _line_sets(name: str, text: str) -> Iterator[list[str]]:
@@ -186,16 +217,23 @@ def scan_lines(
     """detect-secrets' per-line pipeline over `lines` (1-based numbers), with the prefilter and
     our two additions (`_candidates`); one hit per (line, type, value)."""
     content = [line.rstrip() for line in lines]
-    synthetic = [
-        envdefaults.as_assignment(v, d) for line in content for v, d in envdefaults.defaults(line)
-    ]
-    active = prefilter.active("\n".join([*content, *synthetic]))
-    if active is not None and not active:
+    # A line is read when a plugin may match it or one of its literal environment defaults
+    # (`os.getenv("K", "default")` read as `K = "default"`, envdefaults.py).
+    extras = {
+        i: [envdefaults.as_assignment(v, d) for v, d in found]
+        for i, line in enumerate(content)
+        if (found := envdefaults.defaults(line))
+    }
+    wanted = prefilter.lines(content)
+    if wanted is not None and extras:
+        synthetic = [(i, text) for i, texts in extras.items() for text in texts]
+        hits = prefilter.lines([text for _, text in synthetic]) or set()
+        wanted |= {synthetic[k][0] for k in hits}
+    if wanted is not None and not wanted:
         return
     plugins = get_plugins()
     for number, line in enumerate(content, start=1):
-        extra = [envdefaults.as_assignment(v, d) for v, d in envdefaults.defaults(line)]
-        if active is not None and not any(c.line(t) for c in active for t in (line, *extra)):
+        if wanted is not None and number - 1 not in wanted:
             continue
         snippet = get_code_snippet(lines=content, line_number=number)
         seen: set[tuple[str, str]] = set()
