@@ -259,13 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, section: str = SECTION) -> None:
+    """Replace the README's `section` (up to the next `## ` heading) with `text`, or append it."""
     old = README.read_text() if README.exists() else "# Benchmarks\n"
-    start = old.find(SECTION)
+    start = old.find(section)
     if start == -1:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        nxt = old.find("\n## ", start + len(SECTION))
+        nxt = old.find("\n## ", start + len(section))
         new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
     README.write_text(new)
 

@@ -8,6 +8,8 @@ scans it the way it scans any repository. Later calls reuse the cache.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -64,6 +66,74 @@ def corpus_dir() -> Path:
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "corpus"], cwd=repo, check=True)
+    return repo
+
+
+# The sdists issue #15's table is measured on, pinned by hash: an sdist holds the whole source
+# tree a team vendors or reviews (tests, fixtures, examples), not only the installed package.
+SDISTS = {
+    "stripe": (
+        "stripe==16.1.0",
+        "21e72b6779b8cff337ca8d2b8d30138f2d68f6a8d739701076f06a418ad75b8c",
+    ),
+    "braintree": (
+        "braintree==4.48.0",
+        "f884a9614f679a738273bb3d973d5dc9c7015816bf3439eb042aa3f4c612fb0f",
+    ),
+}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _commit_all(repo: Path) -> None:
+    git = ["git", "-c", "user.email=bench@example.invalid", "-c", "user.name=bench"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "corpus"], cwd=repo, check=True)
+
+
+def sdist_dir(name: str) -> Path:
+    """A git repository holding the pinned sdist of `name` (stripe or braintree), unpacked.
+
+    The archive's sha256 must equal the pin: a benchmark on other bytes is another benchmark."""
+    spec, sha = SDISTS[name]
+    repo = CACHE / "sdist" / name
+    if (repo / ".git").is_dir():
+        return repo
+    dest = CACHE / "sdist-dists"
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = dest / f"{spec.replace('==', '-')}.tar.gz"
+    if not archive.exists():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+             "-q", "-d", str(dest), spec],
+            check=True,
+        )  # fmt: skip
+    if _sha256(archive) != sha:
+        raise SystemExit(f"{archive}: sha256 is not the pinned {sha}; delete it and retry")
+    repo.mkdir(parents=True, exist_ok=True)
+    _unpack(archive, repo)
+    _commit_all(repo)
+    return repo
+
+
+def multiplied(name: str, copies: int) -> Path:
+    """A git repository holding `copies` copies of the pinned sdist of `name`, one per folder:
+    the same code at a larger scale, for the throughput and memory rows."""
+    repo = CACHE / "sdist" / f"{name}x{copies}"
+    if (repo / ".git").is_dir():
+        return repo
+    source = sdist_dir(name)
+    repo.mkdir(parents=True, exist_ok=True)
+    for i in range(copies):
+        shutil.copytree(source, repo / f"copy{i:02d}", ignore=shutil.ignore_patterns(".git"))
+    _commit_all(repo)
     return repo
 
 
