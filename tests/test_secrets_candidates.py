@@ -8,6 +8,11 @@ from contextlib import contextmanager
 
 import pytest
 import re2  # type: ignore[import-untyped]
+from detect_secrets.plugins.high_entropy_strings import (
+    Base64HighEntropyString,
+    HexHighEntropyString,
+    HighEntropyStringsPlugin,
+)
 from detect_secrets.settings import get_plugins, transient_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -136,3 +141,31 @@ def test_widened_patterns_compile_in_re2() -> None:
         for check in prefilter.checks:
             for pattern in check.widened or ():
                 re2.compile(pattern)
+
+
+@pytest.mark.parametrize("plugin", [Base64HighEntropyString(), HexHighEntropyString()])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_entropy_verdicts_are_the_plugins_own(
+    plugin: HighEntropyStringsPlugin, data: st.DataObject
+) -> None:
+    value = data.draw(st.text(alphabet=plugin.charset, min_size=1, max_size=80))
+    base = HighEntropyStringsPlugin.calculate_shannon_entropy(plugin, value)
+    assert engine._shannon_entropy(plugin.charset, value) == base  # bit for bit
+    verdict = plugin.calculate_shannon_entropy(value) > plugin.entropy_limit
+    assert engine._high_entropy(plugin, value) == verdict
+
+
+@pytest.mark.parametrize(
+    ("plugin", "value"),
+    [
+        (HexHighEntropyString(), "01234567890123456789"),  # all digits: the hex penalty
+        (HexHighEntropyString(), "0123456789"),
+        (HexHighEntropyString(), "a8f5f167f44f4964e6c998dee827110c"),
+        (Base64HighEntropyString(), "bXlzZWNyZXRrZXlmb3JwYXltZW50cw=="),
+        (Base64HighEntropyString(), "abcdefghijklmnopqrstuvw"),  # 23 characters, 4.52 bits
+    ],
+)
+def test_entropy_verdicts_at_the_edges(plugin: HighEntropyStringsPlugin, value: str) -> None:
+    verdict = plugin.calculate_shannon_entropy(value) > plugin.entropy_limit
+    assert engine._high_entropy(plugin, value) == verdict

@@ -58,8 +58,14 @@ def _compiles(pattern: str) -> bool:
 
 def _run_pattern(plugin: Any) -> str | None:
     """A run of the plugin's charset long enough to pass its entropy limit, or None."""
+    from gates.checks.secrets.engine import entropy_is_bounded
+
     charset = str(plugin.charset)
-    if not charset.isascii() or any(c in charset for c in "'\"\n"):
+    if (
+        not entropy_is_bounded(plugin)
+        or not charset.isascii()
+        or any(c in charset for c in "'\"\n")
+    ):
         return None
     shortest = int(2 ** float(plugin.entropy_limit)) + 1
     members = "".join(c if c.isalnum() else "\\" + c for c in sorted(set(charset)))

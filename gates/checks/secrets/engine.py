@@ -18,14 +18,19 @@ the indirect-reference filter, and literal defaults of environment reads are sca
 from __future__ import annotations
 
 import io
+import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.core.scan import _is_filtered_out, _scan_line, get_filters_with_parameter
 from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
-from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+from detect_secrets.plugins.high_entropy_strings import (
+    HexHighEntropyString,
+    HighEntropyStringsPlugin,
+)
 from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 from detect_secrets.settings import get_plugins
 from detect_secrets.transformers import get_transformed_file
@@ -64,12 +69,44 @@ def _entropy_check(plugin: HighEntropyStringsPlugin) -> _Check:
     return _Check(line=test, entropy=plugin)
 
 
+# Entropy functions known never to exceed the Shannon entropy of the value over the charset:
+# the base plugin's, and the hex plugin's (it only subtracts, for all-digit values).
+_BOUNDED = (
+    HighEntropyStringsPlugin.calculate_shannon_entropy,
+    HexHighEntropyString.calculate_shannon_entropy,
+)
+
+
+def entropy_is_bounded(plugin: HighEntropyStringsPlugin) -> bool:
+    """Whether the plugin's entropy is at most the value's Shannon entropy (so at most log2 of
+    its length): then a value too short to pass can be skipped unread."""
+    return type(plugin).calculate_shannon_entropy in _BOUNDED
+
+
 def _high_entropy(plugin: HighEntropyStringsPlugin, value: str) -> bool:
-    # Shannon entropy is at most log2(len): shorter strings cannot pass the limit, and most
-    # quoted strings in code are short. The plugin's own function decides the rest.
-    if len(value) <= 2**plugin.entropy_limit:
+    """The plugin's verdict on one quoted value, computed cheaply where that is exact."""
+    limit = plugin.entropy_limit
+    if not entropy_is_bounded(plugin):
+        return plugin.calculate_shannon_entropy(value) > limit
+    # Shannon entropy is at most log2(len): most quoted strings in code are too short to pass.
+    if len(value) <= 2**limit or _shannon_entropy(plugin.charset, value) <= limit:
         return False
-    return plugin.calculate_shannon_entropy(value) > plugin.entropy_limit
+    if type(plugin).calculate_shannon_entropy is _BOUNDED[0]:
+        return True  # _shannon_entropy is that function's value
+    return plugin.calculate_shannon_entropy(value) > limit
+
+
+def _shannon_entropy(charset: str, value: str) -> float:
+    """The plugin's `calculate_shannon_entropy`, bit for bit (the same terms summed in the same
+    order, the charset's), counting the value's characters once instead of once per charset
+    character."""
+    counts = Counter(value)
+    entropy = 0.0
+    for char in charset:
+        if char in counts:
+            share = float(counts[char]) / len(value)
+            entropy += -share * math.log(share, 2)
+    return entropy
 
 
 _KEYWORD = re.compile("|".join(DENYLIST), re.IGNORECASE)
