@@ -11,6 +11,7 @@ A plain directory without git works too (every regular file below it); the CLI w
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import stat
 import tempfile
@@ -58,6 +59,20 @@ class Workspace:
             return io.BytesIO(self.contents[path])
         fd = os.open(self.root / path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         return os.fdopen(fd, "rb")
+
+    @contextmanager
+    def mapped(self, path: str) -> Iterator[bytes | mmap.mmap]:
+        """A binary or large file's bytes without reading them into memory: mapped read-only
+        from the working tree (the preloaded bytes of a revision)."""
+        if self.ref is not None:
+            yield self.contents[path]
+            return
+        with self.open_raw(path) as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                yield b""  # mmap refuses an empty file
+                return
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                yield data
 
     def raw_files(self) -> dict[str, Unscanned]:
         """Binary and large files (kind by path): only gates that read raw bytes scan them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -152,3 +153,59 @@ def test_a_forged_parsed_policy_is_not_enforced(
         if doc.get("doc", doc).get("extends") == "fintech-default":
             entry.write_text(json.dumps({"doc": lenient, "mac": "0" * 64}))
     assert _run(repo, monkeypatch) == (code, report)
+
+
+@pytest.fixture
+def raw_repo(tmp_path: Path) -> Path:
+    """A large text file (streamed: over max_file_bytes) and a binary, each holding a key."""
+    padding = "# filler line for a generated fixture\n" * 30_000  # ~1.1 MB
+    return make_repo(
+        tmp_path / "raw",
+        {
+            "fixtures/big.py": padding + f'KEY = "{STRIPE}"\n' + padding,
+            "assets/blob.bin": b"\0\1\2" * 100 + f"token={STRIPE}\0".encode() + b"\3" * 100,
+            "app/ok.py": "x = 1\n",
+        },
+    )
+
+
+def test_large_and_binary_files_are_cached_and_restored(
+    raw_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gates.checks.secrets import GATE
+    from tests.gatekit import context
+
+    cold_code, cold = _run(raw_repo, monkeypatch)
+    found = {(f["location"]["path"], f["rule"]) for f in cold["findings"]}
+    assert {
+        ("assets/blob.bin", "secrets.stripe-key"),
+        ("fixtures/big.py", "secrets.stripe-key"),
+    } <= found
+    entries = _entries()
+    assert len(entries) == 3  # two streamed files and one text file
+    for entry in entries:
+        assert STRIPE[8:].encode() not in entry.read_bytes()
+    assert _run(raw_repo, monkeypatch) == (cold_code, cold)
+    # A hit restores each raw value from the file's bytes, so the masker still learns it.
+    ctx = context("secrets", raw_repo, cache_dir=Path(os.environ["XDG_CACHE_HOME"]) / "direct")
+    ctx = dataclasses.replace(ctx, files=(*ctx.files, *ctx.workspace.raw_files()))  # as run does
+    first = list(GATE.run(ctx))
+    warm = list(GATE.run(ctx))
+    assert warm == first
+    restored = [dict(f.properties).get("sensitive.value") for f in warm]
+    assert len(restored) >= 2
+    assert set(restored) == {STRIPE}
+
+
+def test_a_forged_entry_of_a_large_file_is_rejected(
+    raw_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, report = _run(raw_repo, monkeypatch)
+    for entry in _entries():
+        doc = json.loads(entry.read_text())
+        if doc["findings"]:
+            doc["findings"] = []
+            entry.write_text(json.dumps(doc))
+    forged_code, forged = _run(raw_repo, monkeypatch)
+    assert forged_code == code == 1
+    assert _rules(forged) == sorted([*_rules(report), *["secrets.cache-rejected"] * 2])

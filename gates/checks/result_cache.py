@@ -28,11 +28,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import mmap
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gates import __version__, progress, redact
 from gates.atomic import staged
@@ -156,7 +157,7 @@ class ResultCache:
             secret=machine_key(),
         )
 
-    def key(self, path: str, content: bytes) -> str:
+    def key(self, path: str, content: bytes | mmap.mmap) -> str:
         return digest(_FORMAT, self.namespace, path, hashlib.sha256(content).hexdigest())
 
     def _file(self, key: str) -> Path:
@@ -170,6 +171,10 @@ class ResultCache:
 
     def lookup(self, key: str, text: str) -> Lookup:
         """The cached findings of the file whose decoded content is `text`."""
+        return self.lookup_in(key, TextValues(text))
+
+    def lookup_in(self, key: str, values: ValueSource) -> Lookup:
+        """The cached findings of the file whose raw values `values` reads back."""
         target = self._file(key)
         try:
             raw_text = target.read_text(encoding="utf-8")
@@ -190,18 +195,20 @@ class ResultCache:
                 return _REJECTED
             if raw.get("key") != key or not isinstance(body, list):
                 return _REJECTED
-            found = tuple(self._restore(item, text) for item in body)
+            found = tuple(self._restore(item, values) for item in body)
         except (ValueError, KeyError, TypeError):
             return _REJECTED
         return Lookup(findings=found)
 
-    def _restore(self, item: Mapping[str, Any], text: str) -> Finding:
+    def _restore(self, item: Mapping[str, Any], values: ValueSource) -> Finding:
         finding = finding_from_json(item["finding"])
         span = item.get("value")
         if span is None:
             return finding
         offset, length, kind, mac = span
-        value = text[offset : offset + length]
+        if not isinstance(offset, int) or not isinstance(length, int):
+            raise TypeError("a value span must be two integers")
+        value = values.value_at(offset, length)
         if not hmac.compare_digest(mac, self._mac("value", value)):
             raise ValueError("the file does not hold the cached value")
         props = (*finding.properties, (redact.VALUE_KEY, value), (redact.KIND_KEY, _str(kind)))
@@ -210,7 +217,19 @@ class ResultCache:
     def put(self, key: str, findings: Iterable[Finding], text: str) -> tuple[Finding, ...]:
         """Store the findings of the file whose decoded content is `text`; returns them as a
         later hit will read them (masked strings, the raw value restored from the file)."""
-        body = [self._entry(f, text) for f in findings]
+        found = tuple(findings)
+        return self.put_in(key, found, TextValues(text)) or found
+
+    def put_in(
+        self, key: str, findings: Sequence[Finding], values: ValueSource
+    ) -> tuple[Finding, ...] | None:
+        """Store the findings of the file `values` reads; returns them as a later hit will read
+        them, or None (nothing stored) when a finding's raw value is not in the file as such,
+        e.g. a value a transformer rebuilt: a hit could not restore it, and the report masker
+        needs it to mask that value wherever else it appears."""
+        body = [self._entry(f, values) for f in findings]
+        if any(entry is None for entry in body):
+            return None
         doc = {
             "key": key,
             "key_id": self._key_id(),
@@ -223,9 +242,9 @@ class ResultCache:
             os.chmod(folder, 0o700)
         with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")
-        return tuple(self._restore(item, text) for item in body)
+        return tuple(self._restore(item, values) for item in body if item is not None)
 
-    def _entry(self, f: Finding, text: str) -> dict[str, Any]:
+    def _entry(self, f: Finding, values: ValueSource) -> dict[str, Any] | None:
         props = dict(f.properties)
         value = props.get(redact.VALUE_KEY, "")
         masker = redact.Masker.from_findings([f])
@@ -241,11 +260,49 @@ class ResultCache:
             suppression_requests=tuple(masker.text(s) for s in f.suppression_requests),
         )
         entry: dict[str, Any] = {"finding": finding_to_json(masked)}
-        offset = text.find(value) if value else -1
-        if offset >= 0:
+        if value:
+            span = values.locate(value)
+            if span is None:
+                return None
             kind = props.get(redact.KIND_KEY, "pii")
-            entry["value"] = [offset, len(value), kind, self._mac("value", value)]
+            entry["value"] = [span[0], span[1], kind, self._mac("value", value)]
         return entry
+
+
+class ValueSource(Protocol):
+    """Where a file's raw finding values are found at store time and read back on a hit."""
+
+    def locate(self, value: str) -> tuple[int, int] | None: ...
+    def value_at(self, offset: int, length: int) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TextValues:
+    """A decoded file: spans in characters."""
+
+    text: str
+
+    def locate(self, value: str) -> tuple[int, int] | None:
+        offset = self.text.find(value)
+        return None if offset < 0 else (offset, len(value))
+
+    def value_at(self, offset: int, length: int) -> str:
+        return self.text[offset : offset + length]
+
+
+@dataclass(frozen=True, slots=True)
+class ByteValues:
+    """A file read as bytes (a large or binary file, mapped): spans in bytes, UTF-8 values."""
+
+    data: bytes | mmap.mmap
+
+    def locate(self, value: str) -> tuple[int, int] | None:
+        raw = value.encode("utf-8")
+        offset = self.data.find(raw, 0)  # an mmap would search from its read position
+        return None if offset < 0 else (offset, len(raw))
+
+    def value_at(self, offset: int, length: int) -> str:
+        return bytes(self.data[offset : offset + length]).decode("utf-8", "replace")
 
 
 def scan_through(
