@@ -10,6 +10,7 @@ schema plus the common keys, and unknown keys are errors: a typo never silently 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import hmac
@@ -194,10 +195,12 @@ class _Parser:
             except (TypeError, ValueError):
                 return doc  # not JSON-shaped (a YAML timestamp, say): validation reports it
             if json.loads(encoded) == doc and redact.DEFAULT.text(encoded) == encoded:
-                mac = cachekey.tag(_key(), digest, encoded)
-                record = json.dumps({"doc": doc, "mac": mac}, sort_keys=True)
-                write_bytes_atomic(entry, record.encode())
-                os.chmod(entry, 0o600)
+                # no key or a read-only cache: parsed again next run, the same document
+                with contextlib.suppress(OSError, ValueError):
+                    mac = cachekey.tag(_key(), digest, encoded)
+                    record = json.dumps({"doc": doc, "mac": mac}, sort_keys=True)
+                    write_bytes_atomic(entry, record.encode())
+                    os.chmod(entry, 0o600)
         return doc
 
 
