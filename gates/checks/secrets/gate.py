@@ -11,7 +11,6 @@ import hmac
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 
 from gates import progress
@@ -66,6 +65,8 @@ def scan(
     groups = _chunks(items, jobs * 4)
     workers = min(jobs, len(groups), os.cpu_count() or 1)  # never more processes than CPUs
     out: dict[str, list[Hit]] = {}
+    from concurrent.futures import ProcessPoolExecutor  # lazy: one-file runs never pool
+
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
