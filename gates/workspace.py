@@ -43,11 +43,12 @@ class Workspace:
     def read_bytes(self, path: str) -> bytes:
         if self.ref is not None:
             return self.contents[path]
-        full = self.root / path
         # O_NOFOLLOW: a file swapped for a symlink after selection is refused, not followed.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            return fh.read()
+        fd = os.open(os.path.join(self.root, path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # Unbuffered: `readall` sizes one read by fstat (and reads on to end of file), with no
+        # buffer object or copy of its own, which a run reading every file pays per file.
+        with open(fd, "rb", buffering=0) as fh:
+            return fh.readall()
 
     def read_text(self, path: str) -> str:
         return self.read_bytes(path).decode("utf-8", "replace")

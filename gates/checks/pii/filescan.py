@@ -8,6 +8,7 @@ long digit run hidden too, so no report ever holds a value in clear.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from gates.checks.pii import engine, fieldnames, masking, national_ids, rules, scanner
@@ -70,10 +71,8 @@ class _Lines:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        starts = [0]
-        for chunk in data.split(b"\n")[:-1]:
-            starts.append(starts[-1] + len(chunk) + 1)
-        self.starts = starts
+        # the offset after each newline: a running sum of line lengths (+1 for the newline)
+        self.starts = list(accumulate((len(c) + 1 for c in data.split(b"\n")[:-1]), initial=0))
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
