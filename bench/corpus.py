@@ -67,5 +67,30 @@ def corpus_dir() -> Path:
     return repo
 
 
+def corpus10_dir() -> Path:
+    """Ten copies of the corpus's tracked files (copy0/ .. copy9/) in one git repository, for
+    scaling runs (built once from `corpus_dir()`, then cached; the corpus itself is untouched)."""
+    repo = CACHE / "corpus10"
+    if (repo / ".git").is_dir():
+        return repo
+    source = corpus_dir()
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=source, capture_output=True, check=True
+    ).stdout
+    names = [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]
+    for copy in range(10):
+        for name in names:
+            target = repo / f"copy{copy}" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((source / name).read_bytes())
+    git = ["git", "-c", "user.email=bench@example.invalid", "-c", "user.name=bench"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "corpus x10"], cwd=repo, check=True)
+    return repo
+
+
 if __name__ == "__main__":
     print(corpus_dir())
+    if sys.argv[1:] == ["--x10"]:
+        print(corpus10_dir())
