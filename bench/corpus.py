@@ -123,13 +123,11 @@ def sdist_dir(name: str) -> Path:
     return repo
 
 
-def multiplied(name: str, copies: int) -> Path:
-    """A git repository holding `copies` copies of the pinned sdist of `name`, one per folder:
-    the same code at a larger scale, for the throughput and memory rows."""
-    repo = CACHE / "sdist" / f"{name}x{copies}"
+def copies_of(source: Path, repo: Path, copies: int) -> Path:
+    """A git repository at `repo` holding `copies` copies of `source`'s tree, one per folder
+    (copy00/, copy01/, ...): the same code at a larger scale. Built once, then cached."""
     if (repo / ".git").is_dir():
         return repo
-    source = sdist_dir(name)
     repo.mkdir(parents=True, exist_ok=True)
     for i in range(copies):
         shutil.copytree(source, repo / f"copy{i:02d}", ignore=shutil.ignore_patterns(".git"))
@@ -137,5 +135,17 @@ def multiplied(name: str, copies: int) -> Path:
     return repo
 
 
+def multiplied(name: str, copies: int) -> Path:
+    """`copies` copies of the pinned sdist of `name`, for the throughput and memory rows."""
+    return copies_of(sdist_dir(name), CACHE / "sdist" / f"{name}x{copies}", copies)
+
+
+def corpus10_dir() -> Path:
+    """Ten copies of the SDK corpus, for scaling runs (the corpus itself is untouched)."""
+    return copies_of(corpus_dir(), CACHE / "corpus10", 10)
+
+
 if __name__ == "__main__":
     print(corpus_dir())
+    if sys.argv[1:] == ["--x10"]:
+        print(corpus10_dir())

@@ -20,13 +20,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from gates import _reaper
 from gates.errors import GateCannotRun
+
+if TYPE_CHECKING:  # an annotation only: concurrent.futures costs ~7 ms to import
+    from concurrent.futures import Executor
 
 _PR_SET_PDEATHSIG = 1
 _T = TypeVar("_T")

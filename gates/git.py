@@ -162,9 +162,13 @@ def _answer_or_none(root: Path, *args: str) -> str | None:
 
 def root_commit(root: Path) -> str | None:
     """The oldest root commit of HEAD (sorted for determinism); None before the first commit."""
-    if rev_parse(root, "HEAD") is None:
-        return None
-    lines = _git(root, "rev-list", "--max-parents=0", "HEAD").decode().split()
+    args = ("rev-list", "--max-parents=0", "HEAD")
+    result = _run(root, *args)  # one git process in the common case (every run without a key)
+    if result.returncode != 0:
+        if rev_parse(root, "HEAD") is None:
+            return None  # no commit yet: rev-list failed on the unborn HEAD
+        raise GitFailed(args, result)
+    lines = result.stdout.decode().split()
     return sorted(lines)[0] if lines else None
 
 

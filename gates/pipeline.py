@@ -7,6 +7,7 @@ the fingerprint key, the baseline and the verified approvals.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -132,12 +133,17 @@ def select_specs(
 
         name = _validity_key(policy, checked, installed)
         marker = known_valid / "valid-policies" / name
-        proof = tag(machine_key(), "valid-policy", name).encode()
-        if _marker_holds(marker, proof):
+        try:
+            proof = tag(machine_key(), "valid-policy", name).encode()
+        except (OSError, ValueError):  # no usable machine key: validate, as on a first run
+            marker = None
+        if marker is not None and proof is not None and _marker_holds(marker, proof):
             return specs
     check_policy(policy, checked, installed, root)
     if marker is not None and proof is not None:
-        write_bytes_atomic(marker, proof)
+        # a marker we cannot write is a miss next run (validation again), never a pass
+        with contextlib.suppress(OSError):
+            write_bytes_atomic(marker, proof)
     return specs
 
 
@@ -440,8 +446,13 @@ def _changed_files(ws: Workspaces) -> tuple[str, ...] | None:
 def prepare(opts: Options) -> runner.RunRequest:
     repo = find_repo(opts.cwd)
     trust_ref = default_trust_ref(opts.trust_ref)
-    cache = cache_root(repo) if opts.use_cache else None
-    policy = load_policy(repo, opts.policy, trust_ref, validate=False, parse_cache=cache)
+    # The policy caches (parsed files, validity markers) are keyed by the policy's exact text
+    # and authenticated, so they cannot change a verdict: they stay on under --no-cache, which
+    # is about the warm result cache (findings), and spare each run the YAML parser and the
+    # ~100 ms JSON Schema import.
+    policy_cache = cache_root(repo)
+    cache = policy_cache if opts.use_cache else None
+    policy = load_policy(repo, opts.policy, trust_ref, validate=False, parse_cache=policy_cache)
     tool_timeouts.apply_policy(policy.section("tool_timeouts"))
     run_clock = clock.Clock(now=opts.now, source=opts.clock_source)
     clock.check(
@@ -451,7 +462,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         trust_commit_time=git.commit_time(repo.root, trust_ref) if trust_ref else None,
         trust_ref=trust_ref,
     )
-    specs = select_specs(policy, opts.gates, known_valid=cache, root=repo.root)
+    specs = select_specs(policy, opts.gates, known_valid=policy_cache, root=repo.root)
     key, key_note = fingerprint_key(repo, policy)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
     ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)

@@ -10,13 +10,14 @@ schema plus the common keys, and unknown keys are errors: a typo never silently 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,10 @@ class Policy:
     digest: str  # sha256 of the canonical JSON of `document`
     fail_on: Severity
     layers: tuple[tuple[str, Mapping[str, Any]], ...] = ()  # (file, its own document), base first
+    # `exclude` compiled on first use, then kept: the runner tests it against every file, and
+    # compiling the globs per call cost more than scanning the file. Not at construction: the
+    # document is not validated yet then (a malformed `exclude` is validation's error to report).
+    _exclude: GlobSet | None = field(init=False, default=None, repr=False, compare=False)
 
     def gate_section(self, gate: str) -> Mapping[str, Any]:
         section = self.document.get("gates", {}).get(gate, {})
@@ -76,7 +81,10 @@ class Policy:
 
     @property
     def exclude(self) -> GlobSet:
-        return GlobSet.of(self.document.get("exclude", ()))
+        if self._exclude is None:
+            object.__setattr__(self, "_exclude", GlobSet.of(self.document.get("exclude", ())))
+        assert self._exclude is not None
+        return self._exclude
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,10 +195,12 @@ class _Parser:
             except (TypeError, ValueError):
                 return doc  # not JSON-shaped (a YAML timestamp, say): validation reports it
             if json.loads(encoded) == doc and redact.DEFAULT.text(encoded) == encoded:
-                mac = cachekey.tag(_key(), digest, encoded)
-                record = json.dumps({"doc": doc, "mac": mac}, sort_keys=True)
-                write_bytes_atomic(entry, record.encode())
-                os.chmod(entry, 0o600)
+                # no key or a read-only cache: parsed again next run, the same document
+                with contextlib.suppress(OSError, ValueError):
+                    mac = cachekey.tag(_key(), digest, encoded)
+                    record = json.dumps({"doc": doc, "mac": mac}, sort_keys=True)
+                    write_bytes_atomic(entry, record.encode())
+                    os.chmod(entry, 0o600)
         return doc
 
 

@@ -73,3 +73,34 @@ def test_timeout_kills_the_stream(repo: Path) -> None:
         pytest.raises(GateCannotRun, match="did not finish within 1e-06s"),
     ):
         gitmod.log_patches(repo, ("HEAD",), lambda out: list(added(out)))
+
+
+def test_root_commit_of_unborn_single_and_merged_histories(tmp_path: Path) -> None:
+    """The derived fingerprint key's seed: None before the first commit, else the smallest id
+    among HEAD's root commits (a merge of unrelated histories has two)."""
+    empty = make_repo(tmp_path / "empty", {"a.py": "x = 1\n"}, commit=False)
+    assert gitmod.root_commit(empty) is None
+    one = make_repo(tmp_path / "one", {"a.py": "x = 1\n"})
+    first = git(one, "rev-parse", "HEAD").strip()
+    git(one, "commit", "-q", "--allow-empty", "-m", "second")
+    assert gitmod.root_commit(one) == first
+    git(one, "checkout", "-q", "--orphan", "other")
+    git(one, "commit", "-q", "--allow-empty", "-m", "another root")
+    other = git(one, "rev-parse", "HEAD").strip()
+    git(one, "checkout", "-q", "main")
+    git(one, "merge", "-q", "--allow-unrelated-histories", "-m", "join", "other")
+    assert gitmod.root_commit(one) == min(first, other)
+
+
+def test_root_commit_of_a_broken_repository_is_git_failed(tmp_path: Path) -> None:
+    """A rev-list that fails while HEAD exists is an error, never "no commit yet"."""
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    parent = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "commit", "-q", "--allow-empty", "-m", "second")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    obj = repo / ".git" / "objects" / parent[:2] / parent[2:]  # the walk must read it
+    obj.chmod(0o644)
+    obj.write_bytes(b"corrupt")
+    assert gitmod.rev_parse(repo, "HEAD") == head
+    with pytest.raises(gitmod.GitFailed):
+        gitmod.root_commit(repo)

@@ -225,6 +225,34 @@ def test_validity_cache_never_hides_a_changed_policy(repo: Path) -> None:
 
 
 @pytest.mark.usefixtures("plugin_gates")
+def test_no_cache_still_remembers_a_valid_policy(repo: Path) -> None:
+    """--no-cache is about the result cache: the policy's validity marker is still written (and
+    checked), so a pre-commit run with it does not import JSON Schema on every commit."""
+    folder = pipeline.cache_root(pipeline.find_repo(repo)) / "valid-policies"
+    assert not folder.exists()
+    assert _run(repo, "marker").verdict is Verdict.BLOCKED
+    assert len(list(folder.iterdir())) == 1
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
+    with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
+        _run(repo, "marker")
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_an_unwritable_cache_only_costs_validation(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache directory that cannot be created (here: a file in its way) is a cache miss, never
+    an error: the policy is parsed and validated each time, and an invalid one still fails."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert _run(repo, "marker").verdict is Verdict.BLOCKED
+    (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {timeuot: 5}\n")
+    with pytest.raises(InvalidInput, match=r"\$.gates.marker.timeuot: unknown key"):
+        _run(repo, "marker")
+
+
+@pytest.mark.usefixtures("plugin_gates")
 def test_a_forged_validity_marker_does_not_skip_validation(repo: Path) -> None:
     """The cache directory is writable by others on a shared runner: a marker for an invalid
     policy, planted under the name the run would look for, is not taken as proof."""

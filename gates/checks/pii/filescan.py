@@ -8,6 +8,8 @@ long digit run hidden too, so no report ever holds a value in clear.
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import cached_property
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from gates.checks.pii import engine, fieldnames, masking, national_ids, rules, scanner
@@ -66,14 +68,16 @@ class Plan:
 
 
 class _Lines:
-    """Line arithmetic over one file's bytes: offsets to 1-based lines and back, built once."""
+    """Line arithmetic over one file's bytes: offsets to 1-based lines and back. The line table
+    is built on first use: a file whose log-call check finds nothing never needs it."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        starts = [0]
-        for chunk in data.split(b"\n")[:-1]:
-            starts.append(starts[-1] + len(chunk) + 1)
-        self.starts = starts
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """The offset of each line: a running sum of line lengths (+1 for the newline)."""
+        return list(accumulate((len(c) + 1 for c in self.data.split(b"\n")[:-1]), initial=0))
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
@@ -107,9 +111,15 @@ class _Snippets:
     def __init__(self, lines: _Lines, hits: list[scanner.Hit], redactions: Redactions) -> None:
         self.lines = lines
         self.redactions = redactions
-        self.by_line: dict[int, list[scanner.Hit]] = {}
-        for hit in hits:
-            self.by_line.setdefault(lines.line_of(hit.start), []).append(hit)
+        self._hits = hits
+
+    @cached_property
+    def by_line(self) -> dict[int, list[scanner.Hit]]:
+        """The hits on each line (worked out when the first snippet is asked for)."""
+        out: dict[int, list[scanner.Hit]] = {}
+        for hit in self._hits:
+            out.setdefault(self.lines.line_of(hit.start), []).append(hit)
+        return out
 
     def __call__(self, number: int) -> str:
         data = self.lines.data

@@ -46,7 +46,8 @@ def _scan_files(
 def _total_bytes(ws: Workspace, paths: Sequence[str]) -> int:
     if ws.ref is not None:
         return sum(len(ws.contents[p]) for p in paths)
-    return sum((ws.root / p).lstat().st_size for p in paths)
+    root = str(ws.root)
+    return sum(os.lstat(os.path.join(root, p)).st_size for p in paths)
 
 
 def run(ctx: GateContext) -> list[Finding]:

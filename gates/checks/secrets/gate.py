@@ -13,7 +13,6 @@ import mmap
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from typing import BinaryIO, cast
 
@@ -70,6 +69,8 @@ def scan(
     groups = _chunks(items, jobs * 4)
     workers = min(jobs, len(groups), os.cpu_count() or 1)  # never more processes than CPUs
     out: dict[str, list[Hit]] = {}
+    from concurrent.futures import ProcessPoolExecutor  # lazy: one-file runs never pool
+
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
