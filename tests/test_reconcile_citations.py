@@ -207,3 +207,33 @@ def test_unreadable_rows_the_reader_could_read_cite_their_line(tmp_path: Path) -
     ]
     (unreadable,) = [c for c in result.classes if c.cls is DiscrepancyClass.UNREADABLE]
     assert set(unreadable.samples) == {e for u in result.unreadable for e in u.examples}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_csv_lines_without_quotes_are_searched_as_the_csv_module_reads_them(
+    tmp_path: Path, newline: str
+) -> None:
+    # No quote character: each line is one record and the file is searched whole. With CRLF
+    # line ends the csv module reads it; both ways cite the same lines.
+    lines = [
+        "payment_id;status;note",
+        "p10;completed;p1",  # p1 only as a prefix of another id and in another column
+        "",
+        " p1 ;pending;x",
+        "p2;completed;",
+        "p1;;y",  # no status
+        "p3;completed;x",
+        "p2;failed;z",  # the last line has no line end
+    ]
+    (tmp_path / "r.csv").write_text(newline.join(lines))
+    source = parse_source({"kind": "csv", "path": "r.csv"}, root=tmp_path, file="t", field="r")
+    rows = list(
+        source_rows.cited_rows(source, "payment_id", Side.REPORT, {"p1", "p2", "p3"}, "status")
+    )
+    assert [(pid, eid, c.ref) for pid, eid, c in rows] == [
+        ("p1", "pending", "r.csv:4"),
+        ("p2", "completed", "r.csv:5"),
+        ("p1", None, "r.csv:6"),
+        ("p3", "completed", "r.csv:7"),
+        ("p2", "failed", "r.csv:8"),
+    ]

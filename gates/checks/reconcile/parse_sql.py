@@ -63,14 +63,16 @@ def _col(
     return quote_ident(raw), typ
 
 
+def _trim(expr: str) -> str:
+    """TRIM(expr), trimming only the values that need it: most have no edge spaces, and the two
+    LIKE tests are far cheaper than building a trimmed copy of every value (TRIM removes spaces
+    only, so the value is the same either way)."""
+    return f"CASE WHEN {expr} LIKE ' %' OR {expr} LIKE '% ' THEN TRIM({expr}) ELSE {expr} END"
+
+
 def _text(expr: str, typ: ColumnType) -> str:
     inner = expr if typ is ColumnType.STRING else f"CAST({expr} AS VARCHAR)"
-    # TRIM only the values that need it: most have no edge spaces, and the two LIKE tests are
-    # far cheaper than building a trimmed copy of every value (TRIM removes spaces only).
-    trimmed = (
-        f"CASE WHEN {inner} LIKE ' %' OR {inner} LIKE '% ' THEN TRIM({inner}) ELSE {inner} END"
-    )
-    return f"NULLIF({trimmed}, '')"
+    return f"NULLIF({_trim(inner)}, '')"
 
 
 def _time(expr: str, typ: ColumnType, where: str) -> str:
@@ -80,7 +82,7 @@ def _time(expr: str, typ: ColumnType, where: str) -> str:
         case ColumnType.DATE:
             return f"CAST({expr} AS TIMESTAMP)"
         case ColumnType.STRING:
-            t = f"TRIM({expr})"
+            t = _trim(expr)
             return (
                 f"CASE WHEN REGEXP_MATCHES({t}, {_lit(_ISO_TIME)}) "
                 f"THEN CAST(CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END"
@@ -101,7 +103,7 @@ def _integer(expr: str, typ: ColumnType, where: str) -> str:
         case ColumnType.DECIMAL:
             return f"CASE WHEN {expr} = FLOOR({expr}) THEN CAST({expr} AS BIGINT) END"
         case ColumnType.STRING:
-            t = f"TRIM({expr})"
+            t = _trim(expr)
             return f"CASE WHEN REGEXP_MATCHES({t}, {_lit(_INT_TEXT)}) THEN CAST({t} AS BIGINT) END"
         case _:
             raise InvalidInput(
@@ -134,7 +136,7 @@ def _amount(
     exps = sorted({e for _, e in cfg.exponents} | {2})
     exp = _exponent(cur, cfg.exponents)
     if typ is ColumnType.STRING:
-        t = f"TRIM({expr})"
+        t = _trim(expr)
         checks = " ".join(
             f"WHEN {e} THEN REGEXP_MATCHES({t}, {_lit(_decimal_re(e))})" for e in exps
         )

@@ -229,6 +229,13 @@ def _csv_lines(
 ) -> Iterator[tuple[str, str | None, int]]:
     dialect = csv_dialect(path)
     with open_regular(path) as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            if _one_record_a_line(buf, dialect):
+                yield from _plain_csv_lines(buf, dialect[0], key, ids, event_key)
+                return
+        fh.seek(0)
         reader = csv_reader(fh, dialect)
         header = next(reader, None)
         if header is None or key not in header:
@@ -243,6 +250,56 @@ def _csv_lines(
                     eid = row[event].strip(" ") or None if 0 <= event < len(row) else None
                     yield pid, eid, start
             start = reader.line_num + 1
+
+
+def _one_record_a_line(buf: mmap.mmap, dialect: tuple[str, str, str]) -> bool:
+    """True when every physical line of the file is one record: no quote or escape character
+    (so no value spans lines) and no carriage return (which the csv module also ends lines at)."""
+    _, quote, escape = dialect
+    return all(buf.find(c.encode()) < 0 for c in {quote, escape, "\r"})
+
+
+def _plain_csv_lines(
+    buf: mmap.mmap, delimiter: str, key: str, ids: frozenset[str], event_key: str | None
+) -> Iterator[tuple[str, str | None, int]]:
+    # A file with one record a line (_one_record_a_line) is searched whole (re2, in C) for the
+    # lines holding a wanted id as a whole value; only those lines are split, exactly as the csv
+    # module splits a line without quotes. Line numbers come from counting newlines, as for JSONL.
+    import re2  # type: ignore[import-untyped,unused-ignore]  # google-re2: no stubs
+
+    end = buf.find(b"\n")
+    header = _fields(buf[: end if end >= 0 else len(buf)], delimiter)
+    if end < 0 or key not in header:
+        return
+    column = header.index(key)
+    event = header.index(event_key) if event_key in header else -1
+    # A value is found after the newline or delimiter before it; what follows it is checked
+    # when the line is split, so a match never takes the newline that starts the next line. An
+    # id holding a newline or the delimiter cannot be one value of such a line.
+    plain = sorted(i for i in ids if "\n" not in i and delimiter not in i)
+    if not plain:
+        return
+    sep = re.escape(delimiter.encode())
+    values = b"|".join(re.escape(i.encode("utf-8", "surrogateescape")) for i in plain)
+    options = re2.Options()
+    options.max_mem = 256 << 20  # the ids' alternation: thousands of ids stay one DFA
+    pattern = re2.compile(rb"(?:\n|" + sep + rb") *(?:" + values + rb")", options)
+    starts = sorted({buf.rfind(b"\n", 0, m.start() + 1) + 1 for m in pattern.finditer(buf, end)})
+    number, counted = 1, 0
+    for start in starts:
+        number += _newlines(buf, counted, start)
+        counted = start
+        stop = buf.find(b"\n", start)
+        row = _fields(buf[start : stop if stop >= 0 else len(buf)], delimiter)
+        if column < len(row) and (pid := row[column].strip(" ")) in ids:
+            eid = row[event].strip(" ") or None if 0 <= event < len(row) else None
+            yield pid, eid, number
+
+
+def _fields(line: bytes, delimiter: str) -> list[str]:
+    """A line without quotes split as the csv module splits it (a blank line has no fields)."""
+    text = line.decode("utf-8", "surrogateescape")
+    return text.split(delimiter) if text else []
 
 
 def _parquet_rows(
