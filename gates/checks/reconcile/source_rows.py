@@ -167,10 +167,18 @@ def _jsonl_lines(
                         yield pid, eid, number
 
 
-def _candidate_lines(buf: mmap.mmap, key: str, ids: frozenset[str]) -> set[int]:
-    """Start offsets of the lines that may hold one of `ids` under `key`."""
+def _id_search(pattern: bytes) -> Any:
+    """An RE2 search for listed ids (an alternation of thousands of them)."""
     import re2  # type: ignore[import-untyped]  # google-re2 publishes no stubs or py.typed
 
+    options = re2.Options()
+    options.max_mem = 256 << 20  # the ids' alternation: thousands of ids stay one DFA
+    options.log_errors = False  # RE2 would print to the user's stderr from C++
+    return re2.compile(pattern, options)
+
+
+def _candidate_lines(buf: mmap.mmap, key: str, ids: frozenset[str]) -> set[int]:
+    """Start offsets of the lines that may hold one of `ids` under `key`."""
     qkey = re.escape(json.dumps(key).encode())
     strings = b"|".join(re.escape(i.encode()) for i in sorted(ids))
     numbers = b"|".join(re.escape(i.encode()) for i in sorted(ids) if _INTEGER.fullmatch(i))
@@ -178,9 +186,7 @@ def _candidate_lines(buf: mmap.mmap, key: str, ids: frozenset[str]) -> set[int]:
     wanted += (rb"|(?:" + numbers + rb")\s*[,}])") if numbers else b")"
     odd = qkey + rb'\s*:\s*(?:[^"\s0-9-]|-?[0-9]*[^"0-9,}\s]|-?[0-9]+\s+[^,}\s])'
     twice = qkey + rb"[^\n]*" + qkey
-    options = re2.Options()
-    options.max_mem = 256 << 20  # the ids' alternation: thousands of ids stay one DFA
-    pattern = re2.compile(b"|".join((wanted, odd, twice, rb"\\")), options)
+    pattern = _id_search(b"|".join((wanted, odd, twice, rb"\\")))
     found: set[int] = set()
     for match in pattern.finditer(buf):
         found.add(buf.rfind(b"\n", 0, match.start()) + 1)
@@ -265,8 +271,6 @@ def _plain_csv_lines(
     # A file with one record a line (_one_record_a_line) is searched whole (re2, in C) for the
     # lines holding a wanted id as a whole value; only those lines are split, exactly as the csv
     # module splits a line without quotes. Line numbers come from counting newlines, as for JSONL.
-    import re2  # type: ignore[import-untyped,unused-ignore]  # google-re2: no stubs
-
     end = buf.find(b"\n")
     header = _fields(buf[: end if end >= 0 else len(buf)], delimiter)
     if end < 0 or key not in header:
@@ -281,9 +285,7 @@ def _plain_csv_lines(
         return
     sep = re.escape(delimiter.encode())
     values = b"|".join(re.escape(i.encode("utf-8", "surrogateescape")) for i in plain)
-    options = re2.Options()
-    options.max_mem = 256 << 20  # the ids' alternation: thousands of ids stay one DFA
-    pattern = re2.compile(rb"(?:\n|" + sep + rb") *(?:" + values + rb")", options)
+    pattern = _id_search(rb"(?:\n|" + sep + rb") *(?:" + values + rb")")
     starts = sorted({buf.rfind(b"\n", 0, m.start() + 1) + 1 for m in pattern.finditer(buf, end)})
     number, counted = 1, 0
     for start in starts:
