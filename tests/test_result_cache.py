@@ -209,3 +209,19 @@ def test_a_forged_entry_of_a_large_file_is_rejected(
     forged_code, forged = _run(raw_repo, monkeypatch)
     assert forged_code == code == 1
     assert _rules(forged) == sorted([*_rules(report), *["secrets.cache-rejected"] * 2])
+
+
+def test_the_cache_leaves_the_permissions_of_folders_it_did_not_create(
+    repo: Path, tmp_path: Path
+) -> None:
+    """A cache directory put right below a shared folder (say /tmp) must not make it private:
+    it once turned /tmp into 0700 and broke every other user of it."""
+    from gates.checks.secrets import GATE
+    from tests.gatekit import context
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    list(GATE.run(context("secrets", repo, cache_dir=shared / "cache")))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "cache").stat().st_mode) == 0o700

@@ -237,9 +237,7 @@ class ResultCache:
             "findings": body,
         }
         target = self._file(key)
-        for folder in (self.root.parent, self.root, target.parent):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(folder, 0o700)
+        _private_dirs(self.root.parent, self.root, target.parent)
         with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")
         return tuple(self._restore(item, values) for item in body if item is not None)
@@ -267,6 +265,19 @@ class ResultCache:
             kind = props.get(redact.KIND_KEY, "pii")
             entry["value"] = [span[0], span[1], kind, self._mac("value", value)]
         return entry
+
+
+def _private_dirs(*folders: Path) -> None:
+    """Create each missing folder (outermost first) private to this user. A folder that already
+    exists is left as it is: it may be a directory the caller chose, such as /tmp when a cache
+    directory is put right below it, and must not lose its permissions to us."""
+    folders[0].parent.mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode passes through the umask
 
 
 class ValueSource(Protocol):
