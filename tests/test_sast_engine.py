@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gates import _proc
-from gates.checks.sast import GATE
+from gates.checks.sast import GATE, rule_files
 from gates.checks.sast import semgrep as sg
 from gates.checks.sast.catalog import BUNDLED, BUNDLED_PROOFS
 from gates.errors import GateCannotRun
@@ -115,3 +115,17 @@ def test_a_crashing_semgrep_fails_closed(
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(GateCannotRun, match=r"semgrep exited with code -11"):
         list(GATE.run(context("sast", repo, SG_ONLY)))
+
+
+@pytest.mark.parametrize(
+    ("mode", "refused"),
+    [(None, False), ("search", False), ("taint", False), ("extract", False), ("join", True),
+     ("step", True)],
+)  # fmt: skip
+def test_only_modes_the_ocaml_cli_runs_are_accepted(
+    tmp_path: Path, mode: str | None, refused: bool
+) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(HEAD + (f"    mode: {mode}\n" if mode else "") + "    pattern: A\n")
+    assert rule_files.unsupported([path]) == ([(path, "local", mode)] if refused else [])
+    assert rule_files.unsupported(RULES) == []  # the bundled pack
