@@ -246,6 +246,7 @@ def test_bad_config_is_invalid_input(tmp_path: Path, config: dict[str, Any], fie
     assert err.value.field == field
 
 
+SG_OFF = {"semgrep": {"enabled": False}}
 B311_LOW = ("sast.bandit.B311", Severity.LOW)
 B307_MEDIUM = ("sast.eval-exec", Severity.MEDIUM)  # bandit B307 is the same problem as eval-exec
 B311_HIGH = ("sast.bandit.B311", Severity.HIGH)
@@ -268,6 +269,13 @@ def test_bandit_policy(
     root = make_repo(tmp_path / "r", {"a.py": src})
     full = {**config, "semgrep": {"enabled": False}}
     assert {(f.rule, f.severity) for f in GATE.run(context("sast", root, full))} == expected
+
+
+def test_bandit_messages_are_the_same_on_every_run(tmp_path: Path) -> None:
+    src = "import tarfile\n\ntarfile.open('a.tar').extractall(members=[])\n"
+    root = make_repo(tmp_path / "r", {"a.py": src})
+    (b202,) = [f for f in GATE.run(context("sast", root, SG_OFF)) if f.rule == "sast.bandit.B202"]
+    assert "{'Other': <ast.List object>}" in b202.message  # bandit printed the node's address
 
 
 def test_bandit_scans_files_its_default_excludes_would_drop(tmp_path: Path) -> None:

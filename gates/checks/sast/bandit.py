@@ -11,6 +11,7 @@ GateCannotRun naming the fix. Files are split across `jobs` bandit processes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,9 @@ from gates.extras import install_command
 GATE = "sast"
 INSTALL = install_command("sast")  # bandit comes with the sast extra
 _MIN_FILES_PER_PROCESS = 40
+# Some bandit messages print an AST node's repr (B202: "{'Other': <ast.List object at 0x7f..>}"):
+# the address differs on every run, and findings must not.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 
 
 def argv(files: Sequence[str], skip: Sequence[str]) -> list[str]:
@@ -117,7 +121,7 @@ def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
             end_line=max(lines),
             end_column=int(raw.get("end_col_offset", 0)) + 1,
             severity=config.severity_for(str(raw["issue_severity"]), str(raw["issue_confidence"])),
-            message=" ".join(str(raw["issue_text"]).split()),
+            message=_ADDRESS.sub(">", " ".join(str(raw["issue_text"]).split())),
             properties=(
                 ("bandit_confidence", str(raw["issue_confidence"]).lower()),
                 ("bandit_severity", str(raw["issue_severity"]).lower()),

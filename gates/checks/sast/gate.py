@@ -26,6 +26,7 @@ from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
 from gates.checks.sast.merge import Proof, merge
+from gates.checks.sast.rule_files import SUPPORTED_MODES, unsupported
 from gates.checks.sast.suppressions import requests_for
 from gates.errors import GateCannotRun, InvalidInput
 from gates.extras import require
@@ -34,7 +35,7 @@ from gates.model import Finding, Location
 from gates.registry import GateContext
 
 GATE_ID = "sast"
-ENGINE_VERSION = "sast-engine-3"  # bump when result handling changes: invalidates the cache
+ENGINE_VERSION = "sast-engine-4"  # bump when result handling or the engine changes: drops the cache
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
 
@@ -126,6 +127,21 @@ def _scan(
     return [hit for part in results for hit in part]
 
 
+def _refuse_unsupported(rule_files: Sequence[Path], root: Path) -> None:
+    """A rule semgrep's OCaml CLI would skip without a word (rule_files.py) is a gate error."""
+    found = unsupported(rule_files)
+    if found:
+        path, rule, mode = found[0]
+        root = root.resolve()
+        where = path.relative_to(root) if path.is_relative_to(root) else path.name
+        raise GateCannotRun(
+            GATE_ID,
+            f"semgrep rule {rule} in {where} has mode {mode}, which the engine the gate runs "
+            "skips without reporting it",
+            f"rewrite it as a {', '.join(sorted(SUPPORTED_MODES))} rule, or remove it",
+        )
+
+
 def _proof(hit: ToolHit) -> Proof:
     if hit.rule not in BUNDLED_PROOFS:
         raise GateCannotRun(
@@ -177,6 +193,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 GATE_ID, "the bundled semgrep rule pack is missing", "reinstall release-gates"
             )
         rule_files = [*bundled, *_local_rules(ctx, cfg)] if cfg.semgrep else []
+        _refuse_unsupported(rule_files, ctx.workspace.root)
         cache = (
             ResultCache.open(
                 ctx.cache_dir,

@@ -1,21 +1,24 @@
 """Which files semgrep needs to see: only those some rule's language can match.
 
-semgrep reads every rule file and starts its engine (about 2 s) even when no rule applies to the
-files it is given: a commit touching only `README.md` paid that for nothing. The rule files'
+semgrep reads every rule file and starts its engine (0.2-0.3 s of CPU for the OCaml CLI, 2 s for
+the Python one) even when no rule applies to the files it is given: a commit touching only
+`README.md` paid that for nothing. The rule files'
 `languages` say which files can match; a file no rule can match is not handed to semgrep, and
 when no file is left semgrep does not start at all. The gate still counts those files as scanned:
 no rule applies to them, so they have no findings.
 
 Fail-safe: a rule in a language this table does not know, a `generic` or `regex` rule, or a rule
 file that cannot be read here makes every file a target, exactly as before. Files without a
-suffix stay targets too (semgrep detects a language from a shebang line).
+suffix stay targets too (semgrep detects a language from a shebang line). The rule files are
+read once per run (rule_files.py).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from gates.checks.sast import rule_files
 
 # semgrep language names -> the file suffixes (lower case) and file names semgrep selects for them.
 _LANGUAGES: dict[str, tuple[str, ...]] = {
@@ -60,18 +63,11 @@ _LANGUAGES: dict[str, tuple[str, ...]] = {
 }
 
 
-@functools.cache
-def _file_languages(path: Path, size: int, mtime_ns: int) -> frozenset[str] | None:
+def _file_languages(path: Path) -> frozenset[str] | None:
     """The languages of one rule file's rules; None when any rule can match any file (or the
     file cannot be read here: semgrep will say what is wrong with it)."""
-    import yaml
-
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    rules = doc.get("rules") if isinstance(doc, dict) else None
-    if not isinstance(rules, list):
+    rules = rule_files.load(path)
+    if rules is None:
         return None
     found: set[str] = set()
     for rule in rules:
@@ -86,15 +82,11 @@ def _file_languages(path: Path, size: int, mtime_ns: int) -> frozenset[str] | No
     return frozenset(found)
 
 
-def rule_languages(rule_files: Iterable[Path]) -> frozenset[str] | None:
+def rule_languages(paths: Iterable[Path]) -> frozenset[str] | None:
     """The languages the rules are written for; None when some rule can match any file."""
     found: set[str] = set()
-    for path in rule_files:
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        languages = _file_languages(path, st.st_size, st.st_mtime_ns)
+    for path in paths:
+        languages = _file_languages(path)
         if languages is None:
             return None
         found |= languages
