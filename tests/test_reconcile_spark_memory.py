@@ -10,7 +10,13 @@ pytest.importorskip("pyspark")
 
 from gates.checks.reconcile import engine_spark
 
-ENV = ("SPARK_DRIVER_MEMORY", "PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "SPARK_CONF_DIR")
+ENV = (
+    "SPARK_DRIVER_MEMORY",
+    "PYSPARK_SUBMIT_ARGS",
+    "PYSPARK_GATEWAY_PORT",
+    "SPARK_CONF_DIR",
+    *engine_spark.JAVA_OPTION_VARIABLES,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +62,11 @@ def test_spark_defaults_conf_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert engine_spark._local_driver_memory("spark://host:7077") is None
 
 
-def test_a_local_jvm_nobody_configured_gets_the_throughput_collector() -> None:
+def test_a_local_jvm_nobody_configured_gets_the_throughput_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert engine_spark._local_driver_java_options(None) == "-XX:+UseParallelGC"
+    monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Xss4m")  # options that pick no collector
     assert engine_spark._local_driver_java_options("local[2]") == "-XX:+UseParallelGC"
 
 
@@ -66,6 +75,10 @@ def test_a_local_jvm_nobody_configured_gets_the_throughput_collector() -> None:
     [
         ("PYSPARK_SUBMIT_ARGS", "--driver-java-options -XX:+UseG1GC pyspark-shell"),
         ("PYSPARK_SUBMIT_ARGS", "--conf spark.driver.extraJavaOptions=-Xss4m pyspark-shell"),
+        # the JVM refuses to start with two collectors
+        ("JAVA_TOOL_OPTIONS", "-XX:+UseG1GC"),
+        ("_JAVA_OPTIONS", "-Xmx2g -XX:+UseZGC"),
+        ("SPARK_SUBMIT_OPTS", "-XX:+UseSerialGC"),
         ("PYSPARK_SUBMIT_ARGS", "--master spark://host:7077 pyspark-shell"),
         ("PYSPARK_GATEWAY_PORT", "12345"),
     ],

@@ -18,6 +18,7 @@ pyspark is an optional dependency: a missing package is a GateCannotRun naming
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -107,10 +108,27 @@ def _local_driver_java_options(master: str | None) -> str | None:
     A local run is one batch job on the driver's heap: the throughput collector spends less CPU
     than the JVM's default G1, whose concurrent threads compete with Spark's tasks for the same
     few cores (docs/reconcile-infra.md has the numbers). Same conditions as the driver memory:
-    never over the user's `--driver-java-options` / `spark.driver.extraJavaOptions`."""
-    if not _starts_local_jvm(master, ("--driver-java-options", "spark.driver.extraJavaOptions")):
+    never over the user's `--driver-java-options` / `spark.driver.*JavaOptions`, nor when the
+    environment the JVM inherits picks a collector (two collectors: the JVM refuses to start)."""
+    settings = (
+        "--driver-java-options",
+        "spark.driver.extraJavaOptions",
+        "spark.driver.defaultJavaOptions",
+    )
+    if not _starts_local_jvm(master, settings):
+        return None
+    if any(re.search(r"-XX:\+Use\w*GC\b", os.environ.get(v, "")) for v in JAVA_OPTION_VARIABLES):
         return None
     return LOCAL_DRIVER_JAVA_OPTIONS
+
+
+# Where a JVM, or the spark-submit that is the local driver, takes options from the environment.
+JAVA_OPTION_VARIABLES = (
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "SPARK_SUBMIT_OPTS",
+)
 
 
 def _starts_local_jvm(master: str | None, settings: tuple[str, ...]) -> bool:
