@@ -18,6 +18,7 @@ pyspark is an optional dependency: a missing package is a GateCannotRun naming
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -67,6 +68,9 @@ def spark_session(master: str | None = None, *, log: Path | None = None) -> Spar
     memory = _local_driver_memory(master)
     if memory is not None:
         builder = builder.config("spark.driver.memory", memory)
+    java_options = _local_driver_java_options(master)
+    if java_options is not None:
+        builder = builder.config("spark.driver.extraJavaOptions", java_options)
     with _console_to(log), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         session = builder.getOrCreate()
@@ -84,18 +88,65 @@ def _local_driver_memory(master: str | None) -> str | None:
     sort little room. Only when this call starts the JVM, the master will be local, and neither the
     environment (`SPARK_DRIVER_MEMORY`, `PYSPARK_SUBMIT_ARGS`) nor `spark-defaults.conf` sets a
     master elsewhere or a driver memory: half the machine's memory, at most 4g."""
+    if os.environ.get("SPARK_DRIVER_MEMORY") or not _starts_local_jvm(
+        master, ("--driver-memory", "spark.driver.memory")
+    ):
+        return None
+    try:
+        physical_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (ValueError, OSError):
+        return None
+    return f"{min(LOCAL_DRIVER_MEMORY_MB, physical_mb // 2)}m"
+
+
+LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseParallelGC"
+
+
+def _local_driver_java_options(master: str | None) -> str | None:
+    """The JVM options to start a local JVM with, when nothing else decides them.
+
+    A local run is one batch job on the driver's heap: the throughput collector spends less CPU
+    than the JVM's default G1, whose concurrent threads compete with Spark's tasks for the same
+    few cores (docs/reconcile-infra.md has the numbers). Same conditions as the driver memory:
+    never over the user's `--driver-java-options` / `spark.driver.*JavaOptions`, nor when the
+    environment the JVM inherits picks a collector (two collectors: the JVM refuses to start)."""
+    settings = (
+        "--driver-java-options",
+        "spark.driver.extraJavaOptions",
+        "spark.driver.defaultJavaOptions",
+    )
+    if not _starts_local_jvm(master, settings):
+        return None
+    if any(re.search(r"-XX:\+Use\w*GC\b", os.environ.get(v, "")) for v in JAVA_OPTION_VARIABLES):
+        return None
+    return LOCAL_DRIVER_JAVA_OPTIONS
+
+
+# Where a JVM, or the spark-submit that is the local driver, takes options from the environment.
+JAVA_OPTION_VARIABLES = (
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "SPARK_SUBMIT_OPTS",
+)
+
+
+def _starts_local_jvm(master: str | None, settings: tuple[str, ...]) -> bool:
+    """True when this call starts a local JVM and nothing the user set names `settings`.
+
+    Not when joining a running application or a JVM spark-submit started, when the master is
+    elsewhere (the argument, `PYSPARK_SUBMIT_ARGS`, `spark-defaults.conf`), or when the submit
+    arguments or `spark-defaults.conf` mention one of `settings` (a flag or a conf key)."""
     from pyspark import SparkContext
 
     if SparkContext._active_spark_context is not None or os.environ.get("PYSPARK_GATEWAY_PORT"):
-        return None  # joining a running application, or spark-submit started the JVM
-    if os.environ.get("SPARK_DRIVER_MEMORY"):
-        return None
+        return False  # joining a running application, or spark-submit started the JVM
     submit = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
-    if "--driver-memory" in submit or "spark.driver.memory" in submit:
-        return None
+    if any(s in submit for s in settings):
+        return False
     defaults = _spark_defaults()
-    if "spark.driver.memory" in defaults:
-        return None
+    if any(s in defaults for s in settings):
+        return False
     words = submit.split()
     if master is not None:
         where = master
@@ -103,13 +154,7 @@ def _local_driver_memory(master: str | None) -> str | None:
         where = words[words.index("--master") + 1]
     else:
         where = defaults.get("spark.master", "local[*]")
-    if not where.startswith("local"):
-        return None
-    try:
-        physical_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
-    except (ValueError, OSError):
-        return None
-    return f"{min(LOCAL_DRIVER_MEMORY_MB, physical_mb // 2)}m"
+    return where.startswith("local")
 
 
 def _spark_defaults() -> dict[str, str]:
