@@ -25,29 +25,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.bench_pii import _ere
 from bench.corpus import corpus10_dir, corpus_dir
+from bench.timing import wall_and_cpu
 
 ONE_FILE = "stripe/_charge.py"
-
-
-def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, cpu) seconds of one run; a failing run is an error, never a number."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{argv} exited {proc.returncode}: {err[-500:]!r}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def _one_file_repo(tmp: Path) -> Path:
@@ -79,16 +64,20 @@ def main(argv: list[str] | None = None) -> int:
         one = _one_file_repo(tmp)
         original = (one / "module.py").read_bytes()
         runs: dict[str, Callable[[int], tuple[float, float]]] = {}
-        runs["python -c pass"] = lambda _i: _timed([sys.executable, "-c", "pass"], tmp, base_env)
+        runs["python -c pass"] = lambda _i: wall_and_cpu(
+            [sys.executable, "-c", "pass"], tmp, base_env
+        )
         for name, root in corpora.items():
             rg_argv = [rg, "-n", "--no-unicode", "-j1", "-e", pattern, "."]
-            runs[f"rg -j1, {name}"] = lambda _i, a=rg_argv, r=root: _timed(a, r, base_env)
+            runs[f"rg -j1, {name}"] = lambda _i, a=rg_argv, r=root: wall_and_cpu(a, r, base_env)
         for tree in trees:
             env = {**base_env, "PYTHONPATH": str(tree)}
             gates = [sys.executable, "-m", "gates", "run"]
             for name, root in corpora.items():
                 argv_pii = [*gates, "--no-cache", "--gate", "pii", "."]
-                runs[f"{tree}: pii, {name}"] = lambda _i, a=argv_pii, r=root, e=env: _timed(a, r, e)
+                runs[f"{tree}: pii, {name}"] = lambda _i, a=argv_pii, r=root, e=env: wall_and_cpu(
+                    a, r, e
+                )
             for gate in ("pii", "secrets"):
                 argv_one = [*gates, "--gate", gate, "module.py"]
 
@@ -96,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                     i: int, argv: list[str] = argv_one, env: dict[str, str] = env
                 ) -> tuple[float, float]:
                     (one / "module.py").write_bytes(original + f"# change {i}\n".encode())
-                    return _timed(argv, one, env)
+                    return wall_and_cpu(argv, one, env)
 
                 runs[f"{tree}: {gate}, one file"] = one_file
         for run in runs.values():  # warm: bytecode, page cache, policy caches

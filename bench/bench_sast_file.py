@@ -13,29 +13,15 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
-import time
 from importlib.resources import files
 from pathlib import Path
 
 from bench.corpus import corpus_dir
+from bench.timing import wall_and_cpu
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):  # 1: findings (the hook's --error); anything else broke
-        raise SystemExit(f"{argv[:4]} exited with {proc.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str]) -> None:
@@ -59,7 +45,7 @@ def main(argv: list[str]) -> None:
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, cmd in runs.items():
-            times[name].append(_once(cmd, repo, env))
+            times[name].append(wall_and_cpu(cmd, repo, env))
     print(
         f"{target} ({(repo / target).stat().st_size} bytes), {rounds} rounds, {os.cpu_count()} CPUs"
     )
