@@ -10,6 +10,7 @@ outlive us); on Linux the tool also gets a parent-death signal, and the run's re
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -47,6 +48,43 @@ class ToolResult:
     def stderr_tail(self, limit: int = 400) -> str:
         text = self.stderr.decode("utf-8", "replace").strip()
         return text[-limit:].replace("\n", " | ")
+
+
+# Bytes of file arguments one tool process gets. Linux caps a command line and its environment
+# together at ARG_MAX (2 MiB here, often less elsewhere): past it, exec fails with E2BIG, so a
+# repository of 27,000 Python files could not start semgrep at all. Half a MiB leaves room for
+# any environment.
+ARGV_BUDGET = 1 << 19
+
+
+def argv_batches(paths: Sequence[str], budget: int | None = None) -> list[list[str]]:
+    """`paths` in order, cut into runs whose arguments (with their NUL terminators) fit in
+    `budget` bytes; a path longer than the budget alone is a run of its own."""
+    # The system's own limit can be lower than ours: glibc reports a quarter of the stack limit
+    # (`ulimit -s`), and the environment shares it.
+    limit = min(ARGV_BUDGET, os.sysconf("SC_ARG_MAX") // 4) if budget is None else budget
+    batches: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for path in paths:
+        size = len(os.fsencode(path)) + 1 + 2  # the "./" some tools get before each path
+        if current and used + size > limit:
+            batches.append(current)
+            current, used = [], 0
+        current.append(path)
+        used += size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _not_started(gate: str, argv: Sequence[str], exc: OSError, install_hint: str) -> GateCannotRun:
+    """Why a tool could not start, with the fix for that cause: a missing or broken tool is
+    installed again; a command line over the system's limit is our bug, not the install."""
+    if exc.errno == errno.E2BIG:
+        fix = "report this as a bug in release-gates (the command line was too long)"
+        return GateCannotRun(gate, f"{argv[0]} could not start: {exc}", fix)
+    return GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint)
 
 
 def resolve_executable(name: str) -> str | None:
@@ -146,7 +184,7 @@ def run_tool(
             preexec_fn=lambda: _pdeathsig(prctl, me),
         )
     except OSError as exc:
-        raise GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint) from exc
+        raise _not_started(gate, argv, exc, install_hint) from exc
     _reaper.register(proc.pid)
     try:
         return _finish(
@@ -233,7 +271,7 @@ def stream_tool(
                 preexec_fn=lambda: _pdeathsig(prctl, me),
             )
         except OSError as exc:
-            raise GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint) from exc
+            raise _not_started(gate, argv, exc, install_hint) from exc
         _reaper.register(proc.pid)
         expired = threading.Event()
 

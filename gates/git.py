@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from gates import tool_timeouts
-from gates._proc import ToolResult, run_tool, stream_tool
+from gates._proc import ToolResult, argv_batches, run_tool, stream_tool
 from gates.errors import GateCannotRun
 
 _HINT = "install git (apt-get install git)"
@@ -117,8 +117,10 @@ def ls_files(root: Path, under: str | None = None) -> tuple[IndexEntry, ...]:
 
 
 def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEntry, ...]:
-    """Files of a tree (recursive) with mode and blob id, from `git ls-tree -r -z`."""
-    out = _git(root, "ls-tree", "-r", "-z", "--full-tree", ref, "--", *paths)
+    """Files of a tree (recursive) with mode and blob id, from `git ls-tree -r -z` (one git
+    process per command line's worth of `paths`)."""
+    batches = argv_batches(paths) if paths else [[]]
+    out = b"".join(_git(root, "ls-tree", "-r", "-z", "--full-tree", ref, "--", *b) for b in batches)
     entries = []
     for record in out.split(b"\0"):
         if not record:

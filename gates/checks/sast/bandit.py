@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from gates._proc import run_tool
+from gates._proc import argv_batches, run_tool
 from gates.checks.sast.config import SastConfig
 from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
@@ -152,9 +152,11 @@ def run(root: Path, files: Sequence[str], config: SastConfig, *, jobs: int) -> l
     if not files:
         return []
     n = max(1, min(jobs, len(files) // _MIN_FILES_PER_PROCESS))
-    groups = [list(files[i::n]) for i in range(n)]
-    if n == 1:
+    # Each process's paths must also fit on one command line (argv_batches).
+    groups = [batch for i in range(n) for batch in argv_batches(files[i::n])]
+    n = min(n, len(groups))
+    if len(groups) == 1:
         return _run_one(root, groups[0], config)
-    with ThreadPoolExecutor(n) as pool:
+    with ThreadPoolExecutor(n) as pool:  # at most `n` bandit processes at a time
         parts = list(pool.map(lambda g: _run_one(root, g, config), groups))
     return [hit for part in parts for hit in part]

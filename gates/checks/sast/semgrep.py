@@ -27,11 +27,12 @@ A rule whose metadata has `release-gates: {proves-safe: [...], unless: [...]}` i
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gates._proc import run_tool
+from gates._proc import argv_batches, run_tool
 from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
 from gates.extras import install_command
@@ -186,14 +187,20 @@ def run(
     exclude_rules: Sequence[str],
     timeout_s: float,
 ) -> list[ToolHit]:
-    result = run_tool(
-        argv(rule_files, files, jobs=jobs, timeout_per_file=timeout_per_file,
-             exclude_rules=exclude_rules),
-        gate=GATE,
-        cwd=root,
-        timeout_s=timeout_s,
-        ok_codes=tuple(range(256)),  # the JSON says what went wrong; parse() decides
-        install_hint=INSTALL,
-        env=ENV,
-    )  # fmt: skip
-    return parse(result.stdout, files, result.returncode, result.stderr_tail())
+    """semgrep over `files`: one process, or one after another when the paths would not fit on
+    one command line (argv_batches), all within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    hits: list[ToolHit] = []
+    for batch in argv_batches(files):
+        result = run_tool(
+            argv(rule_files, batch, jobs=jobs, timeout_per_file=timeout_per_file,
+                 exclude_rules=exclude_rules),
+            gate=GATE,
+            cwd=root,
+            timeout_s=max(deadline - time.monotonic(), 1.0),
+            ok_codes=tuple(range(256)),  # the JSON says what went wrong; parse() decides
+            install_hint=INSTALL,
+            env=ENV,
+        )  # fmt: skip
+        hits += parse(result.stdout, batch, result.returncode, result.stderr_tail())
+    return hits
