@@ -210,9 +210,21 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             return data, data.decode("utf-8", "replace")
 
         findings, pending, rejected = scan_through(cache, ctx.files, read)
-        todo = list(pending)
-        lines = {path: text.splitlines() for path, (_, text) in pending.items()}
+        # Only the keys are kept while the tools run: a large repository's sources (and their
+        # lines) must not all stay in memory (on 16 copies of the stripe sdist they were most of
+        # a 1.8 GiB peak). A file with hits is read again for its snippets.
+        keys = {path: key for path, (key, _) in pending.items()}
+        del pending
+        todo = list(keys)
         hits = _scan(ctx, cfg, rule_files, todo) if todo else []
+    texts: dict[str, str] = {}
+
+    def text_of(path: str) -> str:
+        if path not in texts:
+            texts[path] = read(path)[1]
+        return texts[path]
+
+    lines: dict[str, list[str]] = {}
     by_path: dict[str, list[Finding]] = {p: [] for p in todo}
     proofs = [_proof(h) for h in hits if h.proves_safe]
     for hit in merge((h for h in hits if not h.proves_safe), proofs):
@@ -222,11 +234,12 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 f"{hit.tool} reported a file it was not given: {hit.path}",
                 "report this as a bug in release-gates",
             )
+        if hit.path not in lines:
+            lines[hit.path] = text_of(hit.path).splitlines()
         by_path[hit.path].append(to_finding(hit, lines[hit.path]))
     for path, found in by_path.items():
         if cache is not None:
-            key, text = pending[path]
-            found = list(cache.put(key, found, text))
+            found = list(cache.put(keys[path], found, text_of(path) if found else ""))
         findings.extend(found)
     findings.extend(rejected_finding(GATE_ID, path) for path in rejected)
     return iter(sorted(findings, key=Finding.sort_key))
