@@ -51,6 +51,14 @@ class Workspace:
         with open(fd, "rb", buffering=0) as fh:
             return fh.readall()
 
+    def sizes(self, paths: Iterable[str]) -> list[int]:
+        """The byte size of each path, without reading it (lstat: a swapped-in symlink is not
+        followed)."""
+        if self.ref is not None:
+            return [len(self.contents[p]) for p in paths]
+        root = str(self.root)
+        return [os.lstat(os.path.join(root, p)).st_size for p in paths]
+
     def read_text(self, path: str) -> str:
         return self.read_bytes(path).decode("utf-8", "replace")
 

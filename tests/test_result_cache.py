@@ -225,3 +225,23 @@ def test_the_cache_leaves_the_permissions_of_folders_it_did_not_create(
     list(GATE.run(context("secrets", repo, cache_dir=shared / "cache")))
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
     assert stat.S_IMODE((shared / "cache").stat().st_mode) == 0o700
+
+
+def test_files_scanned_in_several_batches_give_the_findings_of_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secrets gate holds a bounded amount of text at once (batches of files): cut into
+    batches of a file or two, cold and warm, it reports exactly what one batch reports."""
+    from gates.checks.secrets import GATE
+    from gates.checks.secrets import gate as secrets_gate
+    from tests.gatekit import context
+
+    files = {f"app/m{i}.py": f'KEY_{i} = "{STRIPE}"\nx = {i}\n' for i in range(5)}
+    repo = make_repo(tmp_path / "repo", files)
+    whole = list(GATE.run(context("secrets", repo)))
+    assert len({f.location.path for f in whole}) == 5
+    monkeypatch.setattr(secrets_gate, "_BATCH_BYTES", 60)
+    cache = tmp_path / "cache"
+    assert list(GATE.run(context("secrets", repo))) == whole
+    assert list(GATE.run(context("secrets", repo, cache_dir=cache))) == whole
+    assert list(GATE.run(context("secrets", repo, cache_dir=cache))) == whole

@@ -43,13 +43,6 @@ def _scan_files(
     return found
 
 
-def _total_bytes(ws: Workspace, paths: Sequence[str]) -> int:
-    if ws.ref is not None:
-        return sum(len(ws.contents[p]) for p in paths)
-    root = str(ws.root)
-    return sum(os.lstat(os.path.join(root, p)).st_size for p in paths)
-
-
 def run(ctx: GateContext) -> list[Finding]:
     cfg = pii_config.parse(ctx.config, source=pii_config.source_name(ctx.policy.sources))
     files = ctx.files
@@ -60,7 +53,7 @@ def run(ctx: GateContext) -> list[Finding]:
             "check the gate's paths/exclude in the policy, or disable the gate for this repository",
         )
     jobs = max(1, min(ctx.jobs, os.cpu_count() or 1, len(files)))
-    if jobs == 1 or _total_bytes(ctx.workspace, files) < PARALLEL_MIN_BYTES:
+    if jobs == 1 or sum(ctx.workspace.sizes(files)) < PARALLEL_MIN_BYTES:
         found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
     else:
         found = _scan_parallel(ctx, files, cfg, jobs)

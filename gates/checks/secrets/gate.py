@@ -148,6 +148,25 @@ def _read(ctx: GateContext, path: str) -> tuple[bytes, str]:
     return data, data.decode("utf-8", "replace")
 
 
+# Text a batch holds in memory at once (each file's bytes are read for the cache key, its text
+# kept until its findings are stored): a repository of any size is scanned in bounded memory.
+_BATCH_BYTES = 64 << 20
+
+
+def _batches(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[list[str]]:
+    """`paths` in order, in runs of at most _BATCH_BYTES (a larger file is a run of its own)."""
+    batch: list[str] = []
+    used = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if batch and used + size > _BATCH_BYTES:
+            yield batch
+            batch, used = [], 0
+        batch.append(path)
+        used += size
+    if batch:
+        yield batch
+
+
 def _raw_findings(
     ctx: GateContext,
     cache: ResultCache | None,
@@ -208,14 +227,17 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             findings += found
             rejected_raw += [path] if was_rejected else []
     text_files = [p for p in ctx.files if p not in raw]
-    cached, todo, rejected = scan_through(cache, text_files, lambda p: _read(ctx, p))
-    findings += cached
-    items = [(path, text) for path, (_, text) in todo.items()]
-    for path, hits in scan(items, settings, ctx.jobs).items():
-        found = [to_finding(h, ctx) for h in hits]
-        if cache is not None:
-            key, text = todo[path]
-            found = list(cache.put(key, found, text))
-        findings.extend(found)
+    rejected: list[str] = []
+    for batch in _batches(text_files, ctx.workspace.sizes(text_files)):
+        cached, todo, batch_rejected = scan_through(cache, batch, lambda p: _read(ctx, p))
+        findings += cached
+        rejected += batch_rejected
+        items = [(path, text) for path, (_, text) in todo.items()]
+        for path, hits in scan(items, settings, ctx.jobs).items():
+            found = [to_finding(h, ctx) for h in hits]
+            if cache is not None:
+                key, text = todo[path]
+                found = list(cache.put(key, found, text))
+            findings.extend(found)
     findings.extend(rejected_finding(GATE_ID, path) for path in [*rejected_raw, *rejected])
     return iter(sorted(findings, key=Finding.sort_key))
