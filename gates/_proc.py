@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
 
 from gates import _reaper
+from gates.budget import runs_within
 from gates.errors import GateCannotRun
 
 if TYPE_CHECKING:  # an annotation only: concurrent.futures costs ~7 ms to import
@@ -63,19 +64,8 @@ def argv_batches(paths: Sequence[str], budget: int | None = None) -> list[list[s
     # The system's own limit can be lower than ours: glibc reports a quarter of the stack limit
     # (`ulimit -s`), and the environment shares it.
     limit = min(ARGV_BUDGET, os.sysconf("SC_ARG_MAX") // 4) if budget is None else budget
-    batches: list[list[str]] = []
-    current: list[str] = []
-    used = 0
-    for path in paths:
-        size = len(os.fsencode(path)) + 1 + 2  # the "./" some tools get before each path
-        if current and used + size > limit:
-            batches.append(current)
-            current, used = [], 0
-        current.append(path)
-        used += size
-    if current:
-        batches.append(current)
-    return batches
+    # Each argument costs its bytes, its NUL, and the "./" some tools get before each path.
+    return list(runs_within(paths, (len(os.fsencode(p)) + 3 for p in paths), limit))
 
 
 def _not_started(gate: str, argv: Sequence[str], exc: OSError, install_hint: str) -> GateCannotRun:

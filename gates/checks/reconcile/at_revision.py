@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gates import git
+from gates.budget import runs_within
 from gates.checks.reconcile.sources import SourceKind
 from gates.git import IndexEntry
 
@@ -96,14 +97,4 @@ def _safe(path: str) -> bool:
 
 
 def _batches(entries: Sequence[IndexEntry], sizes: Mapping[str, int]) -> Iterator[list[IndexEntry]]:
-    batch: list[IndexEntry] = []
-    total = 0
-    for entry in entries:
-        size = sizes[entry.blob]
-        if batch and total + size > BATCH_BYTES:
-            yield batch
-            batch, total = [], 0
-        batch.append(entry)
-        total += size
-    if batch:
-        yield batch
+    return runs_within(entries, (sizes[e.blob] for e in entries), BATCH_BYTES)

@@ -18,6 +18,7 @@ from typing import BinaryIO, cast
 
 from gates import progress
 from gates._proc import die_with_parent, stop_pool
+from gates.budget import runs_within
 from gates.checks.result_cache import (
     ByteValues,
     ResultCache,
@@ -153,20 +154,6 @@ def _read(ctx: GateContext, path: str) -> tuple[bytes, str]:
 _BATCH_BYTES = 64 << 20
 
 
-def _batches(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[list[str]]:
-    """`paths` in order, in runs of at most _BATCH_BYTES (a larger file is a run of its own)."""
-    batch: list[str] = []
-    used = 0
-    for path, size in zip(paths, sizes, strict=True):
-        if batch and used + size > _BATCH_BYTES:
-            yield batch
-            batch, used = [], 0
-        batch.append(path)
-        used += size
-    if batch:
-        yield batch
-
-
 def _raw_findings(
     ctx: GateContext,
     cache: ResultCache | None,
@@ -228,7 +215,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             rejected_raw += [path] if was_rejected else []
     text_files = [p for p in ctx.files if p not in raw]
     rejected: list[str] = []
-    for batch in _batches(text_files, ctx.workspace.sizes(text_files)):
+    for batch in runs_within(text_files, ctx.workspace.sizes(text_files), _BATCH_BYTES):
         cached, todo, batch_rejected = scan_through(cache, batch, lambda p: _read(ctx, p))
         findings += cached
         rejected += batch_rejected
