@@ -71,10 +71,11 @@ def argv_batches(paths: Sequence[str], budget: int | None = None) -> list[list[s
 def _not_started(gate: str, argv: Sequence[str], exc: OSError, install_hint: str) -> GateCannotRun:
     """Why a tool could not start, with the fix for that cause: a missing or broken tool is
     installed again; a command line over the system's limit is our bug, not the install."""
-    if exc.errno == errno.E2BIG:
-        fix = "report this as a bug in release-gates (the command line was too long)"
-        return GateCannotRun(gate, f"{argv[0]} could not start: {exc}", fix)
-    return GateCannotRun(gate, f"{argv[0]} could not start: {exc}", install_hint)
+    too_long = exc.errno == errno.E2BIG
+    fix = "report this as a bug in release-gates (the command line was too long)"
+    return GateCannotRun(
+        gate, f"{argv[0]} could not start: {exc}", fix if too_long else install_hint
+    )
 
 
 def resolve_executable(name: str) -> str | None:

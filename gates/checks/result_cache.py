@@ -218,7 +218,8 @@ class ResultCache:
         """Store the findings of the file whose decoded content is `text`; returns them as a
         later hit will read them (masked strings, the raw value restored from the file)."""
         found = tuple(findings)
-        return self.put_in(key, found, TextValues(text)) or found
+        stored = self.put_in(key, found, TextValues(text))
+        return found if stored is None else stored
 
     def put_in(
         self, key: str, findings: Sequence[Finding], values: ValueSource
@@ -227,8 +228,9 @@ class ResultCache:
         them, or None (nothing stored) when a finding's raw value is not in the file as such,
         e.g. a value a transformer rebuilt: a hit could not restore it, and the report masker
         needs it to mask that value wherever else it appears."""
-        body = [self._entry(f, values) for f in findings]
-        if any(entry is None for entry in body):
+        entries = [self._entry(f, values) for f in findings]
+        body = [entry for entry in entries if entry is not None]
+        if len(body) < len(entries):
             return None
         doc = {
             "key": key,
@@ -240,7 +242,7 @@ class ResultCache:
         _private_dirs(self.root.parent, self.root, target.parent)
         with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")
-        return tuple(self._restore(item, values) for item in body if item is not None)
+        return tuple(self._restore(item, values) for item in body)
 
     def _entry(self, f: Finding, values: ValueSource) -> dict[str, Any] | None:
         props = dict(f.properties)

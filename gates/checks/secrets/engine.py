@@ -47,7 +47,8 @@ LineTest = Callable[[str], bool]
 class _Check:
     """What one plugin may match: `line` is the exact test of one line (Python `re`, the
     plugin's own semantics); `widened` the same patterns widened for RE2 (relax.py), or None
-    where a pattern has no sound RE2 form; `entropy` the plugin, for the quoted-string test."""
+    where a pattern has no sound RE2 form; `entropy` the plugin, for the RE2 run test, when its
+    entropy is at most Shannon's (else None: the exact test alone)."""
 
     line: LineTest
     widened: tuple[str, ...] | None = None
@@ -66,7 +67,9 @@ def _entropy_check(plugin: HighEntropyStringsPlugin) -> _Check:
     def test(text: str) -> bool:
         return any(_high_entropy(plugin, m.group(2)) for m in plugin.regex.finditer(text))
 
-    return _Check(line=test, entropy=plugin)
+    # The RE2 fast path (candidates.py) skips values too short to pass, which is sound only
+    # where the entropy never exceeds Shannon's; other plugins keep the exact per-line test.
+    return _Check(line=test, entropy=plugin if entropy_is_bounded(plugin) else None)
 
 
 # Entropy functions known never to exceed the Shannon entropy of the value over the charset:

@@ -212,7 +212,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         if kind is not None:
             found, was_rejected = _raw_findings(ctx, cache, path, kind, settings)
             findings += found
-            rejected_raw += [path] if was_rejected else []
+            if was_rejected:
+                rejected_raw.append(path)
     text_files = [p for p in ctx.files if p not in raw]
     rejected: list[str] = []
     for batch in runs_within(text_files, ctx.workspace.sizes(text_files), _BATCH_BYTES):
