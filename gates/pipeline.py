@@ -117,34 +117,60 @@ def select_specs(
 
     `known_valid` is a cache directory: a marker keyed by the policy's exact contents, our version
     and the gate schemas records a past success, so the common case (an unchanged policy) skips
-    JSON Schema validation and its ~100 ms import on every commit."""
+    JSON Schema validation and its ~100 ms import on every commit.
+
+    A run of built-in gates named with `--gate` (what the pre-commit hooks run) first looks for
+    a marker keyed by the policy, our version and those ids alone, which needs neither the
+    entry-point scan nor the other gates' modules: the built-in schemas are fixed by our version,
+    and the gates not run cannot change this run's verdict. Any miss takes the full path, which
+    writes both markers."""
+    markers: list[tuple[Path, bytes]] = []
+    quick = registry.load_built_in(wanted) if known_valid is not None else None
+    if known_valid is not None and quick is not None:
+        marker = _marker(known_valid, _quick_validity_key(policy, wanted))
+        if marker is not None:
+            if _marker_holds(*marker):
+                return quick
+            markers.append(marker)
     eps = registry.discover()
     installed = registry.available(eps)
     specs = registry.load(list(wanted) if wanted else None, eps)
     loaded = {s.id for s in specs}
     extra = [g for g in policy_mod.mentioned_gates(policy) if g in installed and g not in loaded]
     checked = (*specs, *registry.load(extra, eps))
-    marker = proof = None
     if known_valid is not None:
-        # The marker holds an HMAC of its name under the machine key (gates.cachekey): a cache
-        # directory on a shared runner is writable by others, and a forged marker would let an
-        # invalid policy (a typo that disables a check) skip validation.
-        from gates.cachekey import machine_key, tag
-
-        name = _validity_key(policy, checked, installed)
-        marker = known_valid / "valid-policies" / name
-        try:
-            proof = tag(machine_key(), "valid-policy", name).encode()
-        except (OSError, ValueError):  # no usable machine key: validate, as on a first run
-            marker = None
-        if marker is not None and proof is not None and _marker_holds(marker, proof):
-            return specs
+        marker = _marker(known_valid, _validity_key(policy, checked, installed))
+        if marker is not None:
+            if _marker_holds(*marker):
+                for quick_marker in markers:  # the full check holds: so does the quick one
+                    _write_marker(*quick_marker)
+                return specs
+            markers.append(marker)
     check_policy(policy, checked, installed, root)
-    if marker is not None and proof is not None:
-        # a marker we cannot write is a miss next run (validation again), never a pass
-        with contextlib.suppress(OSError):
-            write_bytes_atomic(marker, proof)
+    for marker in markers:
+        _write_marker(*marker)
     return specs
+
+
+def _marker(known_valid: Path, name: str) -> tuple[Path, bytes] | None:
+    """Where a validity marker lives and what it must hold; None without a machine key.
+
+    The marker holds an HMAC of its name under the machine key (gates.cachekey): a cache
+    directory on a shared runner is writable by others, and a forged marker would let an
+    invalid policy (a typo that disables a check) skip validation."""
+    from gates.cachekey import machine_key, tag
+
+    try:
+        proof = tag(machine_key(), "valid-policy", name).encode()
+    except (OSError, ValueError):  # no usable machine key: validate, as on a first run
+        return None
+    return known_valid / "valid-policies" / name, proof
+
+
+def _write_marker(marker: Path, proof: bytes) -> None:
+    # a marker we cannot write is a miss next run (validation again), never a pass
+    with contextlib.suppress(OSError):
+        write_bytes_atomic(marker, proof)
 
 
 def _marker_holds(marker: Path, proof: bytes) -> bool:
@@ -178,6 +204,17 @@ def check_policy(
         from gates.approvals import config as approvals_config
 
         approvals_config.parse(policy.document, policy.source)
+
+
+def _quick_validity_key(policy: Policy, gate_ids: Sequence[str]) -> str:
+    from gates import __version__
+
+    material = {
+        "built-in gates": sorted(gate_ids),
+        "version": __version__,
+        "layers": [[label, doc] for label, doc in policy.layers],
+    }
+    return hashlib.sha256(policy_mod.canonical_json(material).encode()).hexdigest()
 
 
 def _validity_key(policy: Policy, specs: Sequence[GateSpec], installed: Sequence[str]) -> str:

@@ -228,7 +228,7 @@ _SHAPE_HINTS: dict[str, tuple[str, ...]] = {
     "twilio-key": ("SK",),
     "twilio-auth-token": ("AC",),
     "aws-access-key": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA"),
-    "github-token": ("gh", "github_pat_"),
+    "github-token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     "gitlab-token": ("glpat-",),
     "slack-token": ("xox",),
     "slack-webhook": ("hooks.slack.com/services/",),
@@ -245,7 +245,15 @@ def _shapes_among(indices: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<s{i}>{_SECRET_SHAPES[i][1]})" for i in indices))
 
 
+# Any hint of any shape: one search that most strings fail, before the per-shape look.
+_ANY_SHAPE_HINT = re.compile(
+    "|".join(re.escape(h) for hints in _SHAPE_HINTS.values() for h in sorted(hints))
+)
+
+
 def _mask_shapes(text: str) -> str:
+    if _ANY_SHAPE_HINT.search(text) is None:
+        return text
     present = tuple(
         i
         for i, (kind, _) in enumerate(_SECRET_SHAPES)
@@ -265,6 +273,7 @@ _ASSIGNED = re.compile(
 )
 # Every match of _ASSIGNED contains one of these (lower-cased): cheaper to look for than to run it.
 _ASSIGNED_HINTS = ("pass", "pwd", "secret", "key", "token", "bearer", "://")
+_DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"(?<![0-9A-Za-z+/_=-])[0-9A-Za-z+/_-]{20,}={0,2}(?![0-9A-Za-z+/_=-])")
 _HEXISH = re.compile(r"^[0-9a-fA-F-]+$")
 _DIGEST_PREFIX = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5)[-_]", re.IGNORECASE)
@@ -405,7 +414,7 @@ def _mask_token(m: re.Match[str]) -> str:
 
 def generic(text: str) -> str:
     """Mask the generic shapes in free text (no known values)."""
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text) is not None:  # both shapes hold digits
         text = _PAN.sub(_mask_pan_match, text)
         text = _IBAN.sub(_mask_iban_match, text)
     text = _mask_shapes(text)

@@ -47,3 +47,18 @@ def test_builtin_gates_are_entry_points_with_matching_ids() -> None:
     for spec in specs:
         assert spec.rules, spec.id
         assert all(r.id.startswith(spec.id + ".") for r in spec.rules)
+
+
+def test_the_built_in_table_is_what_the_package_registers() -> None:
+    """`registry.BUILT_IN` lets a run of built-in gates skip the entry-point scan: it must name
+    exactly the entry points pyproject.toml declares, and those the installed package exposes."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    declared = project["project"]["entry-points"][registry.GROUP]
+    assert dict(registry.BUILT_IN) == declared
+    installed = {name: ep.value for name, ep in registry.discover().items() if name in declared}
+    assert installed == declared
+    assert [s.id for s in registry.load_built_in(sorted(declared)) or ()] == sorted(declared)
+    assert registry.load_built_in(["pii", "not-built-in"]) is None

@@ -272,3 +272,39 @@ def test_a_forged_validity_marker_does_not_skip_validation(repo: Path) -> None:
     (repo / ".release-gates/policy.yaml").write_text("version: 1\ngates:\n  marker: {}\n")
     assert pipeline.run(opts).verdict is Verdict.BLOCKED
     assert pipeline.run(opts).verdict is Verdict.BLOCKED
+
+
+_BUILT_IN_POLICY = "version: 1\ngates:\n  pii: {enabled: true}\n  sast: {enabled: true}\n"
+
+
+def test_a_built_in_gate_run_trusts_only_a_fully_validated_policy(tmp_path: Path) -> None:
+    """`--gate pii` (the pre-commit hook) skips the entry-point scan and the other gates' modules
+    when a marker keyed by the policy and its gate ids holds. That marker is written only after the
+    whole policy validated: a typo in another gate's section fails every run, first or not, and
+    an edit of the policy is a miss."""
+    typo = _BUILT_IN_POLICY.replace("sast: {enabled: true}", "sast: {enabeld: true}")
+    root = make_repo(tmp_path / "repo", {".release-gates/policy.yaml": typo, "app/a.py": "x = 1\n"})
+    folder = pipeline.cache_root(pipeline.find_repo(root)) / "valid-policies"
+    for _ in range(2):
+        with pytest.raises(InvalidInput, match=r"\$.gates.sast.enabeld: unknown key"):
+            _run(root, "pii")
+    assert not folder.exists() or not list(folder.iterdir())
+    (root / ".release-gates/policy.yaml").write_text(_BUILT_IN_POLICY)
+    assert _run(root, "pii").verdict is Verdict.PASS
+    assert len(list(folder.iterdir())) == 2  # the quick marker and the full one
+    assert _run(root, "pii").verdict is Verdict.PASS
+    (root / ".release-gates/policy.yaml").write_text(typo)
+    with pytest.raises(InvalidInput, match=r"\$.gates.sast.enabeld: unknown key"):
+        _run(root, "pii")
+
+
+def test_a_forged_quick_marker_does_not_skip_validation(tmp_path: Path) -> None:
+    typo = _BUILT_IN_POLICY.replace("sast: {enabled: true}", "sast: {enabeld: true}")
+    root = make_repo(tmp_path / "repo", {".release-gates/policy.yaml": typo, "app/a.py": "x = 1\n"})
+    found = pipeline.find_repo(root)
+    policy = pipeline.load_policy(found, None, None, validate=False)
+    folder = pipeline.cache_root(found) / "valid-policies"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / pipeline._quick_validity_key(policy, ["pii"])).write_bytes(b"forged")
+    with pytest.raises(InvalidInput, match=r"\$.gates.sast.enabeld: unknown key"):
+        _run(root, "pii")

@@ -120,7 +120,7 @@ def emit(
     rendered: list[tuple[str | None, str]] = []
     for fmt, target in pairs:
         rendered.append(
-            (target, report.render(result, report.Format(fmt), color=color and target is None))
+            (target, report.render_view(result, report.Format(fmt), color=color and target is None))
         )
     if evidence:
         from gates.report import evidence as evidence_mod
