@@ -19,6 +19,7 @@ space, `_` or `-`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -202,6 +203,7 @@ def keyword_group(keywords: Mapping[str, tuple[str, ...]]) -> bytes | None:
     return rb"(?i:(?:" + alternatives + rb"))" + GAP + DIGITS_AFTER
 
 
+@functools.cache
 def keywords_regex(words: tuple[str, ...]) -> re.Pattern[bytes]:
     """Python's compiled form of a kind's keywords, to tell which kinds a keyword match names."""
     return re.compile(b"|".join(keyword_pattern(w) for w in words), re.IGNORECASE)

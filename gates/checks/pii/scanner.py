@@ -249,12 +249,14 @@ class Scanner:
         keyword = national_ids.keyword_group(self._keywords)
         ids += b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
         self._email_group = self._keyword_group + 1
-        self._keyword_rx = [
-            (national_ids.BY_ID[kind], national_ids.keywords_regex(words))
+        # Which kinds a keyword match names is asked only when one turns up: each kind's Python
+        # regex is compiled then (national_ids.keywords_regex caches it), not for every run.
+        self._keyword_words = [
+            (national_ids.BY_ID[kind], words)
             for kind, words in sorted(self._keywords.items())
             if words
         ]
-        self._lengths = frozenset(n for kind, _ in self._keyword_rx for n in kind.lengths)
+        self._lengths = frozenset(n for kind, _ in self._keyword_words for n in kind.lengths)
         self._base = engine.compile_known(_BASE + ids)
         self._fixture = engine.compile_known(_BASE + ids + _FIXTURE)
         self._custom: list[tuple[CustomPattern, _Finder]] = []
@@ -330,7 +332,11 @@ class Scanner:
         candidates = [c for c in _digit_prefixes(data, first, end) if len(c[0]) in self._lengths]
         if not candidates:
             return None
-        kinds = [k for k, rx in self._keyword_rx if rx.match(data, start, first)]
+        kinds = [
+            k
+            for k, words in self._keyword_words
+            if national_ids.keywords_regex(words).match(data, start, first)
+        ]
         for value, stop in candidates:
             for kind in kinds:
                 if len(value) in kind.lengths and kind.validate(value):
