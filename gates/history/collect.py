@@ -65,6 +65,9 @@ def scanners_for(policy: Policy, specs: Sequence[GateSpec], key: FingerprintKey)
     for spec in specs:
         if spec.id == SECRETS:
             from gates.checks.secrets import config as secrets_config
+            from gates.checks.secrets import offline
+
+            offline.preload()
             from gates.checks.secrets.scanner import ScanSettings
 
             def secrets_settings(config: dict[str, Any]) -> ScanSettings:

@@ -39,6 +39,9 @@ from gates.registry import GateContext, GateSpec
 
 
 def run(ctx: GateContext) -> Iterable[Finding]:
+    from gates.checks.secrets import offline
+
+    offline.preload()  # before anything imports detect-secrets: without `requests`
     from gates.checks.secrets.gate import run as run_gate
 
     return run_gate(ctx)
@@ -46,6 +49,9 @@ def run(ctx: GateContext) -> Iterable[Finding]:
 
 def import_detect_secrets_baseline(path: Path, ctx: GateContext) -> tuple[Finding, ...]:
     """Our findings for the secrets an existing `.secrets.baseline` accepts (see baseline_import)."""
+    from gates.checks.secrets import offline
+
+    offline.preload()
     from gates.checks.secrets import baseline_import
 
     return baseline_import.import_detect_secrets_baseline(path, ctx)
