@@ -18,7 +18,6 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
+from gates.package_data import shipped
 from gates.registry import GateSpec
 from gates.safe_files import UnsafeFile, exists_at, read_regular
 from gates.strict_input import load_json, load_yaml
@@ -107,7 +107,7 @@ Reader = Callable[[str], str | None]  # repo-relative path -> text, or None when
 
 
 def shipped_text(name: str) -> str:
-    return (resources.files("gates") / "policies" / f"{name}.yaml").read_text(encoding="utf-8")
+    return shipped("policies", f"{name}.yaml").read_text(encoding="utf-8")
 
 
 _POLICY_LIMIT = 1_048_576
@@ -346,14 +346,14 @@ def canonical_json(value: Any) -> str:
 
 
 def _schema(name: str) -> dict[str, Any]:
-    resource = resources.files("gates") / "schemas" / name
+    resource = shipped("schemas", name)
     data = load_json(resource.read_bytes(), f"gates/schemas/{name}")
     assert isinstance(data, dict)
     return data
 
 
 def _optional_schema(name: str) -> dict[str, Any] | None:
-    if not (resources.files("gates") / "schemas" / name).is_file():
+    if not shipped("schemas", name).is_file():
         return None
     return _schema(name)
 

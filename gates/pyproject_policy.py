@@ -14,7 +14,6 @@ project's own TOML cannot break a run that does not use it.
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 from gates.errors import InvalidInput
@@ -30,6 +29,8 @@ def is_pyproject(label: str) -> bool:
 
 
 def _table(text: str, label: str) -> dict[str, Any] | None:
+    import tomllib  # lazy: most runs read no pyproject.toml, or one without our table
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
