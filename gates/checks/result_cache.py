@@ -31,7 +31,7 @@ import json
 import mmap
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -147,6 +147,9 @@ class ResultCache:
     root: Path
     namespace: str  # digest of gate, version, policy digest, rules, section, tool versions, key id
     secret: bytes
+    # the key id every entry carries: one HMAC per cache, not one per lookup (a warm run of the
+    # stripe SDK looked up 1,735 entries per gate)
+    _key_id_memo: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path, *, gate: str, policy_digest: str, namespace: str) -> ResultCache:
@@ -164,10 +167,12 @@ class ResultCache:
         return self.root / key[:2] / f"{key[2:]}.json"
 
     def _mac(self, *parts: str) -> str:
-        return hmac.new(self.secret, digest(*parts).encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.secret, digest(*parts).encode(), "sha256").hex()
 
     def _key_id(self) -> str:
-        return self._mac("key-id")
+        if not self._key_id_memo:
+            self._key_id_memo.append(self._mac("key-id"))
+        return self._key_id_memo[0]
 
     def lookup(self, key: str, text: str) -> Lookup:
         """The cached findings of the file whose decoded content is `text`."""
@@ -175,9 +180,11 @@ class ResultCache:
 
     def lookup_in(self, key: str, values: ValueSource) -> Lookup:
         """The cached findings of the file whose raw values `values` reads back."""
-        target = self._file(key)
+        # plain strings and open(): Path objects cost a warm run more than reading the entry
+        target = os.path.join(self.root, key[:2], f"{key[2:]}.json")
         try:
-            raw_text = target.read_text(encoding="utf-8")
+            with open(target, encoding="utf-8") as fh:
+                raw_text = fh.read()
         except FileNotFoundError:
             return _MISS
         except (OSError, ValueError):
