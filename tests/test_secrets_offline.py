@@ -50,6 +50,30 @@ def test_detect_secrets_is_imported_with_the_offline_stand_in() -> None:
     assert proc.stdout.strip() == "ok"
 
 
+def test_a_detect_secrets_that_needs_more_of_requests_imports_as_usual() -> None:
+    """A detect-secrets release that touches more of `requests` on import than the stand-in has
+    must still scan: the half-imported modules are dropped and the real requests is used."""
+    code = (
+        "import sys\n"
+        "from gates.checks.secrets import offline\n"
+        "real = offline.stand_in\n"
+        "def lacking():\n"
+        "    requests, exceptions = real()\n"
+        "    del requests.Response  # ibm_cos_hmac's annotation needs it\n"
+        "    return requests, exceptions\n"
+        "offline.stand_in = lacking\n"
+        "offline.preload()\n"
+        "assert not any(m.startswith('detect_secrets') for m in sys.modules)\n"
+        "assert 'requests' not in sys.modules\n"
+        "import detect_secrets.plugins.ibm_cos_hmac as p\n"
+        "assert hasattr(p.requests, 'Session')\n"
+        "print('ok')\n"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
 def test_the_gate_finds_provider_keys_without_importing_requests(tmp_path: Path) -> None:
     """The gate's own run, in a fresh process as pre-commit starts it: every plugin loaded under
     the stand-in still finds its secret, and `requests` is never imported."""

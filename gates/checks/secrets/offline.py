@@ -55,7 +55,11 @@ def stand_in() -> tuple[types.ModuleType, types.ModuleType]:
 
 
 def preload() -> None:
-    """Import detect-secrets' scanning modules with the stand-in (see the module docstring)."""
+    """Import detect-secrets' scanning modules with the stand-in (see the module docstring).
+
+    A detect-secrets version that needs more of `requests` on import than the stand-in has is
+    not an error: its half-imported modules are dropped and it is left to import normally, with
+    the real `requests`, as if this had not run."""
     if "requests" in sys.modules or "detect_secrets" in sys.modules:
         return
     requests, exceptions = stand_in()
@@ -68,6 +72,11 @@ def preload() -> None:
             path = importlib.import_module(package).__path__
             for info in pkgutil.iter_modules(path, prefix=f"{package}."):
                 importlib.import_module(info.name)
+    except Exception:
+        for name in [
+            m for m in sys.modules if m == "detect_secrets" or m.startswith("detect_secrets.")
+        ]:
+            del sys.modules[name]
     finally:
         for name, module in (("requests", requests), ("requests.exceptions", exceptions)):
             if sys.modules.get(name) is module:
