@@ -50,6 +50,7 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "policies/semgrep/payments.yaml",
         "policies/semgrep/proofs.yaml",
         "policies/semgrep/python-security.yaml",
+        "policies/semgrep-bandit/bandit-checks.yaml",
     ]
     outcomes = {r["control"]: r["outcome"] for r in predicate["controls"]["table"]}
     assert outcomes["PCI-DSS-4.0/3.5.1"] == "failed"

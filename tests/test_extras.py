@@ -32,7 +32,7 @@ def test_missing_modules_fail_closed(modules: tuple[str, ...], reason: str) -> N
     )
 
 
-_UNCOVERED = plan_for(parse({})).bandit_tests or ()
+_UNCOVERED = plan_for(parse({"bandit": {"engine": "semgrep"}})).bandit_tests or ()
 
 
 def test_install_command_is_shell_quoted() -> None:
@@ -43,13 +43,14 @@ def test_install_command_is_shell_quoted() -> None:
     ("config", "expected"),
     [
         ({}, ("semgrep", "bandit")),
-        # bandit's checks the bundled pack covers run in semgrep (bandit.engine: semgrep)
-        ({"semgrep": {"enabled": False}}, ("semgrep", "bandit")),
-        ({"semgrep": {"enabled": False}, "bandit": {"engine": "bandit"}}, ("bandit",)),
+        ({"semgrep": {"enabled": False}}, ("bandit",)),  # auto: the pack lacks some tests
+        # engine semgrep: the tests the bundled pack covers run in semgrep, bandit the rest
+        ({"semgrep": {"enabled": False}, "bandit": {"engine": "semgrep"}}, ("semgrep", "bandit")),
         ({"bandit": {"enabled": False}}, ("semgrep",)),
         ({"bandit": {"skip": list(_UNCOVERED)}}, ("semgrep",)),  # bandit need not be installed
+        ({"semgrep": {"enabled": False}, "bandit": {"skip": list(_UNCOVERED)}}, ("semgrep",)),
     ],
-    ids=["both", "bandit-checks-in-semgrep", "bandit-only", "semgrep-only", "all-covered"],
+    ids=["both", "bandit-only", "split", "semgrep-only", "all-covered", "all-covered-sg-off"],
 )
 def test_sast_requires_only_the_enabled_tools(
     config: dict[str, object], expected: tuple[str, ...]

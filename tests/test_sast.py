@@ -391,7 +391,8 @@ def test_cache_namespace_tracks_rules_policy_and_tool(
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     assert sast_gate._namespace(cfg, [rule], plan) != edited
     # another bandit matters only when bandit starts
-    no_bandit = sast_config.parse({"bandit": {"skip": list(plan.bandit_tests or ())}})
+    split = sast_gate.plan_for(sast_config.parse({"bandit": {"engine": "semgrep"}}))
+    no_bandit = sast_config.parse({"bandit": {"skip": list(split.bandit_tests or ())}})
     assert not sast_gate.plan_for(no_bandit).runs_bandit
     before = (key(cfg), key(no_bandit))
     (fake.parent / "bandit").write_text("#!/bin/sh\nexit 0\n")

@@ -11,9 +11,10 @@ bandit does not:
   `import $M` per shape cost ~0.7 s of CPU per test on the stripe sdist), so an import written
   inside a docstring is reported too (B403 in the fixture).
 
-Then the gate itself runs with `bandit.engine: semgrep` and `bandit: {engine: bandit}` on the same
-files and must give the same findings (rule, path, line, severity, fingerprint, suppression
-requests), the superset lines aside.
+Then the gate itself runs with `bandit.engine: semgrep` (the pack for what it covers, bandit for
+the rest), with `auto` on a policy the pack covers fully (no bandit process) and with `bandit` on
+the same files, and must give the same findings (rule, path, line, severity, fingerprint,
+suppression requests), the superset lines aside.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _pack() -> tuple[Path, dict[str, bandit_pack.PackRule]]:
 
 PACK, RULES = _pack()
 COVERED = sorted(bandit_pack.covered(RULES))
+UNCOVERED = sorted({t[0] for t in TESTS} - set(COVERED))
 
 
 def _supersets() -> set[tuple[str, str, int]]:
@@ -143,8 +145,14 @@ def _shown(findings: list[Finding]) -> set[tuple[object, ...]]:
      {"severity": {"low": "high"}, "min_confidence": "high"}],
     ids=["default", "medium-confidence", "skips", "severity-map"],
 )  # fmt: skip
-def test_the_gate_gives_the_findings_bandit_gave(repo: Path, bandit_config: dict[str, Any]) -> None:
-    pack = list(GATE.run(context("sast", repo, {"bandit": bandit_config})))
+@pytest.mark.parametrize("engine", ["semgrep", "auto"])
+def test_the_gate_gives_the_findings_bandit_gave(
+    repo: Path, bandit_config: dict[str, Any], engine: str
+) -> None:
+    if engine == "auto":  # a policy the pack covers fully: bandit does not start
+        bandit_config = {**bandit_config, "skip": [*bandit_config.get("skip", ()), *UNCOVERED]}
+        assert not sast_gate.plan_for(sast_config.parse({"bandit": bandit_config})).runs_bandit
+    pack = list(GATE.run(context("sast", repo, {"bandit": {**bandit_config, "engine": engine}})))
     process = list(
         GATE.run(context("sast", repo, {"bandit": {**bandit_config, "engine": "bandit"}}))
     )
@@ -160,9 +168,8 @@ def test_the_gate_gives_the_findings_bandit_gave(repo: Path, bandit_config: dict
 def test_bandit_is_not_started_when_the_pack_covers_every_enabled_test(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    uncovered = sast_gate.plan_for(sast_config.parse({})).bandit_tests or ()
-    assert uncovered, "every test is covered: drop the skips below and this branch"
-    config = {"bandit": {"skip": list(uncovered)}}
+    assert UNCOVERED, "every test is covered: drop the skips below and this branch"
+    config = {"bandit": {"skip": list(UNCOVERED)}}
     with_bandit = _shown(list(GATE.run(context("sast", repo, config))))
     real = _proc.resolve_executable
     monkeypatch.setattr(_proc, "resolve_executable", lambda n: None if n == "bandit" else real(n))
@@ -172,8 +179,15 @@ def test_bandit_is_not_started_when_the_pack_covers_every_enabled_test(
         list(GATE.run(context("sast", repo, {})))
 
 
-def test_bandit_runs_only_the_uncovered_tests() -> None:
-    plan = sast_gate.plan_for(sast_config.parse({}))
+def test_who_runs_which_bandit_test() -> None:
+    # auto: bandit alone while the pack lacks an enabled test (splitting costs more CPU), the
+    # pack alone once it covers them all
+    auto = sast_gate.plan_for(sast_config.parse({}))
+    assert (auto.use_pack, auto.bandit_tests) == (False, None)
+    auto = sast_gate.plan_for(sast_config.parse({"bandit": {"skip": list(UNCOVERED)}}))
+    assert (auto.use_pack, auto.bandit_tests) == (True, ())
+    # semgrep: the pack for what it covers, bandit -t for the rest
+    plan = sast_gate.plan_for(sast_config.parse({"bandit": {"engine": "semgrep"}}))
     assert plan.use_pack
     assert plan.bandit_tests is not None
     assert set(plan.bandit_tests).isdisjoint(COVERED)
@@ -202,8 +216,8 @@ def test_a_bad_engine_is_a_policy_error(
     monkeypatch.chdir(repo)
     assert main(["policy", "validate", ".release-gates/policy.yaml"]) == 2
     err = capsys.readouterr().err
-    assert "$.gates.sast.bandit.engine: 'bandt' is not one of ['semgrep', 'bandit']" in err
-    assert "Fix: use one of semgrep, bandit" in err
+    assert "$.gates.sast.bandit.engine: 'bandt' is not one of ['auto', 'semgrep', 'bandit']" in err
+    assert "Fix: use one of auto, semgrep, bandit" in err
 
 
 def test_a_missing_pack_fails_closed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,4 +235,10 @@ def test_a_crashing_semgrep_fails_closed_for_bandit_checks_too(
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(GateCannotRun, match="semgrep exited with code -11"):
-        list(GATE.run(context("sast", repo, {"semgrep": {"enabled": False}})))
+        list(
+            GATE.run(
+                context(
+                    "sast", repo, {"semgrep": {"enabled": False}, "bandit": {"engine": "semgrep"}}
+                )
+            )
+        )

@@ -4,9 +4,16 @@ bandit's own findings.
 `policies/semgrep-bandit/bandit-checks.yaml` holds one or more semgrep rules per covered bandit
 test; each rule's metadata says which test it stands for and the severity and confidence bandit
 gives that case (`bandit: {test: B602, severity: high, confidence: high}`; a test bandit reports
-at several levels has one rule per level). The gate adds the pack to its one semgrep run and
-starts bandit only for the tests the policy enables that the pack does not cover
-(`bandit -t ...`), or not at all; `bandit.engine: bandit` runs bandit for everything as before.
+at several levels has one rule per level). Who runs the tests the policy enables (`plan`):
+
+- `bandit.engine: auto` (default): the pack, in the gate's one semgrep run, when it covers every
+  enabled test, and no bandit process at all; otherwise bandit runs every test, as before.
+  Splitting does not pay: on the stripe sdist the pack adds about as much semgrep matching CPU
+  as bandit spends on the tests it covers, and `bandit -t <the rest>` still parses and walks
+  every file, so pack + `bandit -t` cost ~15% more CPU than bandit alone, while the pack alone
+  cost ~20% less (bench/README.md);
+- `semgrep`: the pack for the tests it covers, `bandit -t <the others>` for the rest;
+- `bandit`: bandit for every test.
 
 A pack hit becomes exactly the hit bandit's JSON would have given (bandit.py `_hit`): rule
 `sast.bandit.<test>`, bandit's severity and confidence in the properties, the policy's
@@ -103,13 +110,11 @@ class Plan:
 def plan(cfg: SastConfig, pack_covers: frozenset[str]) -> Plan:
     if not cfg.bandit:
         return Plan(use_pack=False, bandit_tests=())
-    if cfg.bandit_engine == "bandit":
-        return Plan(use_pack=False, bandit_tests=None)
     enabled = enabled_tests(cfg)
-    return Plan(
-        use_pack=bool(enabled & pack_covers),
-        bandit_tests=tuple(sorted(enabled - pack_covers)),
-    )
+    uncovered = tuple(sorted(enabled - pack_covers))
+    if cfg.bandit_engine == "bandit" or (cfg.bandit_engine == "auto" and uncovered):
+        return Plan(use_pack=False, bandit_tests=None)
+    return Plan(use_pack=bool(enabled & pack_covers), bandit_tests=uncovered)
 
 
 def as_bandit(
