@@ -47,10 +47,10 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert predicate["reconciliation"]["verdict"] == "blocked"
     assert {"semgrep", "bandit", "detect-secrets", "duckdb"} <= set(predicate["engines"])
     assert [p["name"] for p in predicate["rulePacks"]] == [
+        "policies/semgrep-bandit/bandit-checks.yaml",  # sorted by name: "-" before "/"
         "policies/semgrep/payments.yaml",
         "policies/semgrep/proofs.yaml",
         "policies/semgrep/python-security.yaml",
-        "policies/semgrep-bandit/bandit-checks.yaml",
     ]
     outcomes = {r["control"]: r["outcome"] for r in predicate["controls"]["table"]}
     assert outcomes["PCI-DSS-4.0/3.5.1"] == "failed"
