@@ -277,3 +277,25 @@ import pickle  # superset: B403
 """
 from . import (os, pickle)
 from .. import xml
+
+
+def requests_to_suppress(data):
+    pickle.loads(data)  # nosec B301
+    # nosec
+    marshal.loads(data)
+    try:
+        a()
+    except Exception:
+        pass  # nosec B110
+
+    b()  # nosec: the statement after the handler
+    try:
+        a()
+    except:  # nosec
+        pass
+    assert (  # nosec
+        data
+    )
+    assert data, (
+        "message"  # nosec
+    )
