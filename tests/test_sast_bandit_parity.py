@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gates import _proc
 from gates.checks.sast import GATE, bandit_pack
@@ -242,3 +244,30 @@ def test_a_crashing_semgrep_fails_closed_for_bandit_checks_too(
                 )
             )
         )
+
+
+def _pack_rules_text() -> dict[str, str]:
+    """Each pack rule's YAML text, by bandit test id (all rules of a test joined)."""
+    out: dict[str, str] = {}
+    for rule in yaml.safe_load(PACK.read_text())["rules"]:
+        test = rule["metadata"]["bandit"]["test"]
+        out[test] = out.get(test, "") + yaml.safe_dump(rule, width=10_000)
+    return out
+
+
+def test_the_pack_lists_every_name_bandits_blacklists_have() -> None:
+    """A bandit upgrade that adds a name to a blacklist must not leave the pack behind."""
+    with warnings.catch_warnings():
+        # importing bandit loads its plugins through stevedore, which warns about an argument
+        # bandit still passes (DeprecationWarning: verify_requirements); not ours to fix
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from bandit.blacklists import calls, imports
+
+    text = _pack_rules_text()
+    for check in calls.gen_blacklist()["Call"]:
+        for name in check["qualnames"]:
+            assert f"{name}(...)" in text[check["id"]], (check["id"], name)
+    for check in imports.gen_blacklist()["Import"]:
+        for name in check["qualnames"]:
+            assert re.escape(name.rpartition(".")[2]) in text[check["id"]], (check["id"], name)
+            assert f'"{name}"' in text[check["id"]], (check["id"], name)  # __import__("name")
