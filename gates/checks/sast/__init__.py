@@ -3,9 +3,10 @@
 semgrep runs our offline rule pack (policies/semgrep/: Python security basics and payment rules:
 floats for money, unverified webhooks, timing-unsafe signature checks, card data and request
 bodies in logs, plain PAN columns, missing idempotency keys, raw SQL on payment tables, DEBUG,
-CSRF-exempt payment views) plus optional local rule files, in one process, together with bandit's
-checks written as semgrep rules (policies/semgrep-bandit/, bandit_pack.py); the bandit process
-runs only the enabled tests that pack does not cover (all of them with `bandit.engine: bandit`). Both are parsed strictly: any tool error is a gate error, never "no findings".
+CSRF-exempt payment views) plus optional local rule files, in one process; bandit's checks run
+in bandit or, where the bundled pack of them as semgrep rules covers them, in that same semgrep
+run (policies/semgrep-bandit/, bandit_pack.py: `bandit.engine` auto, semgrep or bandit).
+Both are parsed strictly: any tool error is a gate error, never "no findings".
 Hits that report the same problem on the same line are merged into one finding (merge.py, data in
 equivalents.py); proof rules (proofs.yaml) drop bandit results our precise rules show wrong.
 `# nosec` / `# nosemgrep` are recorded as suppression requests and the finding still blocks.

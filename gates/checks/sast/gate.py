@@ -1,8 +1,8 @@
 """Running the sast gate: cache lookups, one semgrep and the bandit processes, findings out.
 
-semgrep runs our packs (policies/semgrep/), the local rule files and, unless `bandit.engine:
-bandit`, the pack of bandit's checks (policies/semgrep-bandit/, bandit_pack.py); bandit starts
-only for the enabled tests that pack does not cover."""
+semgrep runs our packs (policies/semgrep/), the local rule files and, when the plan says so
+(bandit_pack.plan: `bandit.engine`), the pack of bandit's checks (policies/semgrep-bandit/);
+bandit starts for the enabled tests the plan leaves to it, or not at all."""
 
 from __future__ import annotations
 
