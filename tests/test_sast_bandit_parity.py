@@ -226,6 +226,8 @@ def test_a_missing_pack_fails_closed(repo: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(bandit_pack, "FILE", "gone.yaml")
     with pytest.raises(GateCannotRun, match="pack of bandit's checks is missing or broken"):
         list(GATE.run(context("sast", repo, {})))
+    # engine: bandit does not need it
+    assert list(GATE.run(context("sast", repo, {"bandit": {"engine": "bandit"}})))
 
 
 def test_a_crashing_semgrep_fails_closed_for_bandit_checks_too(

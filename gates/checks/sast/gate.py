@@ -77,10 +77,16 @@ def _bandit_pack(stack: ExitStack) -> tuple[Path, dict[str, bandit_pack.PackRule
         ) from None
 
 
+def _needs_pack(cfg: SastConfig) -> bool:
+    return cfg.bandit and cfg.bandit_engine != "bandit"
+
+
 def plan_for(cfg: SastConfig) -> bandit_pack.Plan:
     """Who runs the policy's bandit tests: the bundled pack, a bandit process, or both."""
-    with ExitStack() as stack:
-        _path, rules = _bandit_pack(stack)
+    rules: dict[str, bandit_pack.PackRule] = {}
+    if _needs_pack(cfg):
+        with ExitStack() as stack:
+            _path, rules = _bandit_pack(stack)
     return bandit_pack.plan(cfg, bandit_pack.covered(rules))
 
 
@@ -238,7 +244,8 @@ def _refuse_impersonators(local: Sequence[Path], rules: dict[str, bandit_pack.Pa
 def run(ctx: GateContext) -> Iterator[Finding]:
     cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
     with ExitStack() as stack:
-        pack_file, pack_rules = _bandit_pack(stack)
+        # engine: bandit (or bandit off) needs no pack, so a missing one cannot stop it
+        pack_file, pack_rules = _bandit_pack(stack) if _needs_pack(cfg) else (None, {})
         plan = bandit_pack.plan(cfg, bandit_pack.covered(pack_rules))
         require(GATE_ID, "sast", engines(cfg, plan))
         if not ctx.files:
@@ -253,7 +260,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         _refuse_impersonators(local, pack_rules)
         rule_files = [
             *(bundled if cfg.semgrep else ()),
-            *((pack_file,) if plan.use_pack else ()),
+            *((pack_file,) if plan.use_pack and pack_file is not None else ()),
             *local,
         ]
         _refuse_unsupported(rule_files, ctx.workspace.root)
