@@ -299,3 +299,9 @@ def requests_to_suppress(data):
     assert data, (
         "message"  # nosec
     )
+
+
+def annotated(user: str, password: str = "x", *args, token: str = "kw-only") -> None:
+    login(user, Password="X", api_TOKEN="y")
+    bind(host="0.0.0.0", port=1)
+    bind(host='0.0.0.0')
