@@ -17,6 +17,10 @@ Rows:
 - sast on one file vs the semgrep hook alone on that file;
 - pii and secrets on one file (process start included), next to `python -c pass`;
 - the warm rerun vs cold, and how many files one edited file makes the gates rescan;
+- (without --quick, or with --counts) what each peer tool reports next to what we report for
+  it, per corpus (untimed): detect-secrets, bandit (ours: `sast.bandit.*`, most of them run as
+  semgrep rules, see gates/checks/sast/bandit_pack.py) and semgrep with our pack, as
+  (rule, path, line) sets: both counts and how many agree;
 - (without --quick) peak memory of the cold three-gate run at 16x stripe: PSS summed over the
   process tree (forked workers' shared pages count once), with the largest processes at the peak.
 """
@@ -38,7 +42,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bench_pii import _ere
-from bench.bench_scanners import OFFLINE, precommit_config, rule_files, write_section
+from bench.bench_scanners import (
+    OFFLINE,
+    our_sets,
+    peer_findings,
+    precommit_config,
+    rule_files,
+    run_ours,
+    write_section,
+)
 from bench.corpus import multiplied, sdist_dir
 
 BIN = Path(sys.executable).parent
@@ -231,6 +243,18 @@ def peak_tree_memory(
     return time.perf_counter() - start, sum(peak.values()), peak
 
 
+def count_rows(name: str, root: Path, cache: Path) -> list[tuple[str, str, str, str, str]]:
+    """Per peer tool: its (rule, path, line) findings next to ours for the same checks
+    (untimed; the default policy, so ours drop what it filters, e.g. B101 in tests)."""
+    peers = peer_findings(root)
+    ours = our_sets(run_ours(root, cache, os.cpu_count() or 1))
+    return [
+        (f"findings, {name}: {tool}", f"{len(peers[tool])}", f"{len(ours[tool])}",
+         f"{len(peers[tool] & ours[tool])} the same (rule, path, line)", "")
+        for tool in ("detect-secrets", "bandit", "semgrep")
+    ]  # fmt: skip
+
+
 def _ratio(num: float, den: float) -> str:
     return f"{num / den:.2f}x"
 
@@ -243,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, no 16x memory")
     parser.add_argument("--write", action="store_true", help="replace the table in bench/README.md")
+    parser.add_argument("--counts", action="store_true", help="finding counts vs peers (--quick)")
     args = parser.parse_args(argv)
     many, few = (5, 1) if args.quick else (11, 3)
     began = time.perf_counter()
@@ -272,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                          f"{t['ours']:.2f} s", f"{r:.2f}x", f"<= {goal}x: {_verdict(r, goal)}"))  # fmt: skip
             if name == "stripe":
                 warm_cache, cold = ours.last, t["ours"]
+            if args.counts or not args.quick:
+                rows.extend(count_rows(name, root, scratch / f"count-cache-{name}"))
         t = interleaved(
             {
                 "hook": semgrep_hook(stripe, ONE_FILE),

@@ -47,6 +47,7 @@ def test_demo_writes_signed_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert predicate["reconciliation"]["verdict"] == "blocked"
     assert {"semgrep", "bandit", "detect-secrets", "duckdb"} <= set(predicate["engines"])
     assert [p["name"] for p in predicate["rulePacks"]] == [
+        "policies/semgrep-bandit/bandit-checks.yaml",  # sorted by name: "-" before "/"
         "policies/semgrep/payments.yaml",
         "policies/semgrep/proofs.yaml",
         "policies/semgrep/python-security.yaml",

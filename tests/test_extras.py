@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gates.checks.sast.config import parse
-from gates.checks.sast.gate import engines
+from gates.checks.sast.gate import engines, plan_for
 from gates.errors import GateCannotRun
 from gates.extras import install_command, missing, require
 
@@ -32,6 +32,9 @@ def test_missing_modules_fail_closed(modules: tuple[str, ...], reason: str) -> N
     )
 
 
+_UNCOVERED = plan_for(parse({"bandit": {"engine": "semgrep"}})).bandit_tests or ()
+
+
 def test_install_command_is_shell_quoted() -> None:
     assert install_command("sast") == "pip install 'release-gates[sast]'"
 
@@ -40,10 +43,14 @@ def test_install_command_is_shell_quoted() -> None:
     ("config", "expected"),
     [
         ({}, ("semgrep", "bandit")),
-        ({"semgrep": {"enabled": False}}, ("bandit",)),
+        ({"semgrep": {"enabled": False}}, ("bandit",)),  # auto: the pack lacks some tests
+        # engine semgrep: the tests the bundled pack covers run in semgrep, bandit the rest
+        ({"semgrep": {"enabled": False}, "bandit": {"engine": "semgrep"}}, ("semgrep", "bandit")),
         ({"bandit": {"enabled": False}}, ("semgrep",)),
+        ({"bandit": {"skip": list(_UNCOVERED)}}, ("semgrep",)),  # bandit need not be installed
+        ({"semgrep": {"enabled": False}, "bandit": {"skip": list(_UNCOVERED)}}, ("semgrep",)),
     ],
-    ids=["both", "bandit-only", "semgrep-only"],
+    ids=["both", "bandit-only", "split", "semgrep-only", "all-covered", "all-covered-sg-off"],
 )
 def test_sast_requires_only_the_enabled_tools(
     config: dict[str, object], expected: tuple[str, ...]

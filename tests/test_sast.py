@@ -167,7 +167,7 @@ def test_changed_settings_or_files_rescan_only_what_changed(
 ) -> None:
     seen: list[list[str]] = []
 
-    def record(ctx: Any, cfg: Any, rules: Any, todo: list[str]) -> list[Any]:
+    def record(ctx: Any, cfg: Any, rules: Any, plan: Any, todo: list[str]) -> list[Any]:
         seen.append(list(todo))
         return []
 
@@ -180,6 +180,11 @@ def test_changed_settings_or_files_rescan_only_what_changed(
     finally:
         (repo / "shop/clean.py").write_text(CLEAN)
     assert seen[1] == ["shop/clean.py"]
+    # who runs bandit's checks is part of the key: switching the engine rescans every file
+    list(GATE.run(context("sast", repo, {"bandit": {"engine": "bandit"}}, cache_dir=cache_dir)))
+    assert seen[2] == sorted(FILES)
+    list(GATE.run(context("sast", repo, {"bandit": {"engine": "bandit"}}, cache_dir=cache_dir)))
+    assert len(seen) == 3  # and the same engine again hits the cache
 
 
 def test_corrupt_cache_entries_are_rebuilt(
@@ -367,15 +372,30 @@ def test_cache_namespace_tracks_rules_policy_and_tool(
     rule = tmp_path / "r.yaml"
     rule.write_text("rules: []\n")
     cfg = sast_config.parse({})
-    base = sast_gate._namespace(cfg, [rule])
-    assert sast_gate._namespace(cfg, [rule]) == base  # stable
-    assert sast_gate._namespace(sast_config.parse({"bandit": {"skip": ["B101"]}}), [rule]) != base
+    plan = sast_gate.plan_for(cfg)
+
+    def key(config: sast_config.SastConfig) -> str:
+        return sast_gate._namespace(config, [rule], sast_gate.plan_for(config))
+
+    base = key(cfg)
+    assert key(cfg) == base  # stable
+    assert key(sast_config.parse({"bandit": {"skip": ["B101"]}})) != base
+    assert key(sast_config.parse({"bandit": {"engine": "bandit"}})) != base
     rule.write_text("rules: [] # edited\n")
-    edited = sast_gate._namespace(cfg, [rule])
+    edited = key(cfg)
     assert edited != base
     fake = tmp_path / "bin" / "semgrep"  # another semgrep executable first on PATH
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\nexit 0\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    assert sast_gate._namespace(cfg, [rule]) != edited
+    assert sast_gate._namespace(cfg, [rule], plan) != edited
+    # another bandit matters only when bandit starts
+    split = sast_gate.plan_for(sast_config.parse({"bandit": {"engine": "semgrep"}}))
+    no_bandit = sast_config.parse({"bandit": {"skip": list(split.bandit_tests or ())}})
+    assert not sast_gate.plan_for(no_bandit).runs_bandit
+    before = (key(cfg), key(no_bandit))
+    (fake.parent / "bandit").write_text("#!/bin/sh\nexit 0\n")
+    (fake.parent / "bandit").chmod(0o755)
+    assert key(cfg) != before[0]
+    assert key(no_bandit) == before[1]

@@ -39,12 +39,17 @@ def engines() -> tuple[tuple[str, str], ...]:
 
 
 def rule_packs() -> tuple[tuple[str, str], ...]:
-    folder = resources.files("gates") / "policies" / "semgrep"
-    return tuple(
-        (f"policies/semgrep/{entry.name}", hashlib.sha256(entry.read_bytes()).hexdigest())
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith((".yaml", ".yml")) and entry.is_file()
-    )
+    """The bundled semgrep packs: ours (policies/semgrep/) and bandit's checks as semgrep rules
+    (policies/semgrep-bandit/)."""
+    out = []
+    for name in ("semgrep", "semgrep-bandit"):
+        folder = resources.files("gates") / "policies" / name
+        out += [
+            (f"policies/{name}/{entry.name}", hashlib.sha256(entry.read_bytes()).hexdigest())
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith((".yaml", ".yml")) and entry.is_file()
+        ]
+    return tuple(out)
 
 
 def signoffs(

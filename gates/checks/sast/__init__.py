@@ -3,15 +3,17 @@
 semgrep runs our offline rule pack (policies/semgrep/: Python security basics and payment rules:
 floats for money, unverified webhooks, timing-unsafe signature checks, card data and request
 bodies in logs, plain PAN columns, missing idempotency keys, raw SQL on payment tables, DEBUG,
-CSRF-exempt payment views) plus optional local rule files, in one process; bandit runs over the
-Python files. Both are parsed strictly: any tool error is a gate error, never "no findings".
+CSRF-exempt payment views) plus optional local rule files, in one process; bandit's checks run
+in bandit or, where the bundled pack of them as semgrep rules covers them, in that same semgrep
+run (policies/semgrep-bandit/, bandit_pack.py: `bandit.engine` auto, semgrep or bandit).
+Both are parsed strictly: any tool error is a gate error, never "no findings".
 Hits that report the same problem on the same line are merged into one finding (merge.py, data in
 equivalents.py); proof rules (proofs.yaml) drop bandit results our precise rules show wrong.
 `# nosec` / `# nosemgrep` are recorded as suppression requests and the finding still blocks.
 Per-file results are cached by content, rules, policy and tool versions.
 
 Config keys: see config.py (semgrep.enabled/rules/exclude_rules/timeout_per_file,
-bandit.enabled/skip/min_confidence/severity/test_paths/skip_in_tests, tool_timeout).
+bandit.enabled/engine/skip/min_confidence/severity/test_paths/skip_in_tests, tool_timeout).
 Rule ids: `sast.<semgrep-rule-id>` (catalog.py) and `sast.bandit.<Bxxx>` (bandit_tests.py); a
 bandit test that is the same problem as a semgrep rule is reported under that rule's id.
 """

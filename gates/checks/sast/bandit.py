@@ -1,7 +1,8 @@
 """Running bandit with JSON output over Python files and reading it strictly.
 
-`bandit -f json -q --ignore-nosec [-s SKIP] -- ./file ...`: `# nosec` is recorded by us instead of
-obeyed. Exit 0 (clean) and 1 (issues) are expected; anything else, JSON that does not parse or
+`bandit -f json -q --ignore-nosec [-s SKIP | -t TESTS] -- ./file ...`: `# nosec` is recorded by us
+instead of obeyed; `-t` runs only the tests the bundled semgrep pack does not cover
+(bandit_pack.py). Exit 0 (clean) and 1 (issues) are expected; anything else, JSON that does not parse or
 has the wrong shape, every entry in `errors` (a file bandit could not parse is a file nobody
 checked), exit 1 without issues, and a file we passed that is missing from bandit's `metrics`
 (`-x ""` turns off its default excludes, which match `.tox`, `CVS`, ... anywhere in a path) are
@@ -31,11 +32,18 @@ _MIN_FILES_PER_PROCESS = 40
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 
 
-def argv(files: Sequence[str], skip: Sequence[str]) -> list[str]:
+def argv(
+    files: Sequence[str], skip: Sequence[str], tests: Sequence[str] | None = None
+) -> list[str]:
+    """`tests`: run only these test ids (None: every test but `skip`)."""
     # `-x ""`: bandit's default excludes (.svn, CVS, .tox, .eggs, ... matched as substrings of
     # the path) would silently drop files our workspace selected, e.g. `shop/legacy_CVS.py`.
     out = ["bandit", "-f", "json", "-q", "--ignore-nosec", "-x", ""]
-    if skip:
+    if tests is not None:
+        if not tests:
+            raise ValueError("bandit with no tests to run")
+        out += ["-t", ",".join(tests)]
+    elif skip:
         out += ["-s", ",".join(skip)]
     return [*out, "--", *(f"./{f}" for f in files)]
 
@@ -135,9 +143,11 @@ def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
         ) from None
 
 
-def _run_one(root: Path, files: Sequence[str], config: SastConfig) -> list[ToolHit]:
+def _run_one(
+    root: Path, files: Sequence[str], config: SastConfig, tests: Sequence[str] | None
+) -> list[ToolHit]:
     result = run_tool(
-        argv(files, config.bandit_skip),
+        argv(files, config.bandit_skip, tests),
         gate=GATE,
         cwd=root,
         timeout_s=config.tool_timeout,
@@ -147,8 +157,16 @@ def _run_one(root: Path, files: Sequence[str], config: SastConfig) -> list[ToolH
     return parse(result.stdout, config, expected=files, returncode=result.returncode)
 
 
-def run(root: Path, files: Sequence[str], config: SastConfig, *, jobs: int) -> list[ToolHit]:
-    """bandit over `files` (repo-relative .py paths), split over up to `jobs` processes."""
+def run(
+    root: Path,
+    files: Sequence[str],
+    config: SastConfig,
+    *,
+    jobs: int,
+    tests: Sequence[str] | None = None,
+) -> list[ToolHit]:
+    """bandit over `files` (repo-relative .py paths), split over up to `jobs` processes;
+    `tests`: only these test ids (None: all but the policy's skips)."""
     if not files:
         return []
     n = max(1, min(jobs, len(files) // _MIN_FILES_PER_PROCESS))
@@ -156,7 +174,7 @@ def run(root: Path, files: Sequence[str], config: SastConfig, *, jobs: int) -> l
     groups = [batch for i in range(n) for batch in argv_batches(files[i::n])]
     n = min(n, len(groups))
     if len(groups) == 1:
-        return _run_one(root, groups[0], config)
+        return _run_one(root, groups[0], config, tests)
     with ThreadPoolExecutor(n) as pool:  # at most `n` bandit processes at a time
-        parts = list(pool.map(lambda g: _run_one(root, g, config), groups))
+        parts = list(pool.map(lambda g: _run_one(root, g, config, tests), groups))
     return [hit for part in parts for hit in part]

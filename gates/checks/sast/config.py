@@ -4,7 +4,11 @@ Keys (all optional):
 - `semgrep.enabled` (true), `semgrep.rules`: extra local rule files (repo-relative YAML), run
   with the bundled pack; `semgrep.exclude_rules`: rule ids to leave out; `semgrep.timeout_per_file`:
   semgrep's per-file, per-rule limit in seconds (30).
-- `bandit.enabled` (true), `bandit.skip`: test ids to skip (`B101`); `bandit.min_confidence`:
+- `bandit.enabled` (true): bandit's checks; `bandit.engine`: who runs them (bandit_pack.py):
+  `auto` (default: the bundled semgrep pack inside the one semgrep run when it covers every test
+  the policy enables, and no bandit process; otherwise bandit runs them all), `semgrep` (the pack
+  for the tests it covers, bandit `-t` for the rest) or `bandit` (bandit runs every test).
+  `bandit.skip`: test ids to skip (`B101`); `bandit.min_confidence`:
   drop findings below it (`low` here; the shipped `fintech-default` sets `medium`, `pci-strict`
   `low`); `bandit.severity`: bandit severity -> ours (default low->low, medium->medium,
   high->high), then one step lower when bandit's confidence is low (never below low);
@@ -31,6 +35,7 @@ _SEVERITIES = [s.value for s in Severity]
 _BY_RANK = {s.rank: s for s in Severity}
 DEFAULT_TEST_PATHS = TEST_PATHS  # the same test paths as the pii gate (gates.testpaths)
 DEFAULT_SKIP_IN_TESTS = ("B101",)
+ENGINES = ("auto", "semgrep", "bandit")  # bandit.engine: who runs bandit's checks
 
 SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -70,6 +75,14 @@ SCHEMA: Mapping[str, Any] = {
             "description": "bandit over the Python files.",
             "properties": {
                 "enabled": {"type": "boolean", "description": "Run bandit (default true)."},
+                "engine": {
+                    "enum": list(ENGINES),
+                    "description": "Who runs bandit's checks: auto (default: the bundled semgrep "
+                    "pack of bandit's checks, in the one semgrep run, when it covers every test "
+                    "the policy enables, so bandit is not started; otherwise bandit runs them "
+                    "all), semgrep (the pack for the tests it covers, bandit only for the rest) "
+                    "or bandit (the bandit process runs every test).",
+                },
                 "skip": {
                     "type": "array",
                     "items": {"type": "string", "pattern": "^B[0-9]{3}$"},
@@ -122,6 +135,7 @@ class SastConfig:
     exclude_rules: tuple[str, ...] = ()
     timeout_per_file: int = 30
     bandit: bool = True
+    bandit_engine: str = "auto"
     bandit_skip: tuple[str, ...] = ()
     min_confidence: str = "low"
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
@@ -164,12 +178,21 @@ def parse(config: Mapping[str, Any], *, source: str = "policy") -> SastConfig:
                 "allowed: the gate runs offline)",
             )
     mapping = {**{lvl: lvl for lvl in _LEVELS}, **bd.get("severity", {})}
+    engine = bd.get("engine", "auto")
+    if engine not in ENGINES:  # the schema says so first; parse() is also called without it
+        raise InvalidInput(
+            source,
+            "$.gates.sast.bandit.engine",
+            f"unknown engine {engine!r}",
+            "write engine: auto (the default), semgrep or bandit",
+        )
     parsed = SastConfig(
         semgrep=bool(sg.get("enabled", True)),
         local_rules=rules,
         exclude_rules=tuple(sorted(str(r) for r in sg.get("exclude_rules", ()))),
         timeout_per_file=int(sg.get("timeout_per_file", 30)),
         bandit=bool(bd.get("enabled", True)),
+        bandit_engine=str(engine),
         bandit_skip=tuple(sorted(str(s) for s in bd.get("skip", ()))),
         min_confidence=str(bd.get("min_confidence", "low")),
         test_paths=tuple(str(g) for g in bd.get("test_paths", DEFAULT_TEST_PATHS)),

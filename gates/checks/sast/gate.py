@@ -1,4 +1,8 @@
-"""Running the sast gate: cache lookups, one semgrep and the bandit processes, findings out."""
+"""Running the sast gate: cache lookups, one semgrep and the bandit processes, findings out.
+
+semgrep runs our packs (policies/semgrep/), the local rule files and, when the plan says so
+(bandit_pack.plan: `bandit.engine`), the pack of bandit's checks (policies/semgrep-bandit/);
+bandit starts for the enabled tests the plan leaves to it, or not at all."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from gates.checks.result_cache import (
     rejected_finding,
     scan_through,
 )
-from gates.checks.sast import bandit, semgrep, targets
+from gates.checks.sast import bandit, bandit_pack, semgrep, targets
 from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
@@ -59,6 +63,33 @@ def bundled_rule_files() -> list[str]:
     return sorted(e.name for e in pack.iterdir() if e.is_file() and e.name.endswith(".yaml"))
 
 
+def _bandit_pack(stack: ExitStack) -> tuple[Path, dict[str, bandit_pack.PackRule]]:
+    """The pack of bandit's checks as semgrep rules (a file path) and what its rules stand for."""
+    resource = files("gates") / "policies" / bandit_pack.FOLDER / bandit_pack.FILE
+    path = stack.enter_context(as_file(resource))
+    try:
+        return path, bandit_pack.load(path)
+    except (OSError, ValueError) as exc:
+        raise GateCannotRun(
+            GATE_ID,
+            f"the bundled semgrep pack of bandit's checks is missing or broken ({exc})",
+            "reinstall release-gates, or set gates.sast.bandit.engine: bandit",
+        ) from None
+
+
+def _needs_pack(cfg: SastConfig) -> bool:
+    return cfg.bandit and cfg.bandit_engine != "bandit"
+
+
+def plan_for(cfg: SastConfig) -> bandit_pack.Plan:
+    """Who runs the policy's bandit tests: the bundled pack, a bandit process, or both."""
+    rules: dict[str, bandit_pack.PackRule] = {}
+    if _needs_pack(cfg):
+        with ExitStack() as stack:
+            _path, rules = _bandit_pack(stack)
+    return bandit_pack.plan(cfg, bandit_pack.covered(rules))
+
+
 def _local_rules(ctx: GateContext, cfg: SastConfig) -> list[Path]:
     sources = ctx.policy.sources
     return local_rule_paths(ctx.workspace.root, cfg, sources[-1] if sources else "policy")
@@ -89,19 +120,28 @@ def _exe_identity(name: str) -> str:
     return f"{exe}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _namespace(cfg: SastConfig, rule_files: Sequence[Path]) -> str:
+def _namespace(cfg: SastConfig, rule_files: Sequence[Path], plan: bandit_pack.Plan) -> str:
+    """The cache namespace: the config (with bandit.engine), every rule file's content, and the
+    identity of each tool that runs (bandit only when it starts, with the tests it runs)."""
     rules = [f"{p.name}:{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in rule_files]
+    tests = "all" if plan.bandit_tests is None else ",".join(plan.bandit_tests)
     return digest(
         ENGINE_VERSION,
         canonical_json(asdict(cfg)),
         *rules,
-        f"semgrep {version('semgrep')} {_exe_identity('semgrep')}" if cfg.semgrep else "",
-        f"bandit {version('bandit')} {_exe_identity('bandit')}" if cfg.bandit else "",
+        f"semgrep {version('semgrep')} {_exe_identity('semgrep')}" if rule_files else "",
+        f"bandit {version('bandit')} {_exe_identity('bandit')} tests={tests}"
+        if plan.runs_bandit
+        else "bandit: not started",
     )
 
 
 def _scan(
-    ctx: GateContext, cfg: SastConfig, rule_files: Sequence[Path], todo: Sequence[str]
+    ctx: GateContext,
+    cfg: SastConfig,
+    rule_files: Sequence[Path],
+    plan: bandit_pack.Plan,
+    todo: Sequence[str],
 ) -> list[ToolHit]:
     python = [p for p in todo if p.endswith(".py")]
     # semgrep sees only the files some rule can match, and does not start when there are none
@@ -118,10 +158,14 @@ def _scan(
                 exclude_rules=cfg.exclude_rules,
                 timeout_s=cfg.tool_timeout,
             )
-            if cfg.semgrep and sg_files
+            if rule_files and sg_files
             else None
         )
-        bd = pool.submit(bandit.run, root, python, cfg, jobs=ctx.jobs) if cfg.bandit else None
+        bd = (
+            pool.submit(bandit.run, root, python, cfg, jobs=ctx.jobs, tests=plan.bandit_tests)
+            if plan.runs_bandit
+            else None
+        )
         # Both are waited for; the first failure (semgrep's first) is raised.
         results = [f.result() for f in (sg, bd) if f is not None]
     return [hit for part in results for hit in part]
@@ -175,31 +219,57 @@ def to_finding(hit: ToolHit, lines: Sequence[str]) -> Finding:
     )
 
 
-def engines(cfg: SastConfig) -> tuple[str, ...]:
-    """The Python packages the enabled tools come from (the `sast` extra)."""
-    return (*(("semgrep",) if cfg.semgrep else ()), *(("bandit",) if cfg.bandit else ()))
+def engines(cfg: SastConfig, plan: bandit_pack.Plan | None = None) -> tuple[str, ...]:
+    """The Python packages the tools that run come from (the `sast` extra): semgrep for our
+    rules and for the bandit checks its pack covers, bandit only when its process starts."""
+    plan = plan_for(cfg) if plan is None else plan
+    return (
+        *(("semgrep",) if cfg.semgrep or plan.use_pack else ()),
+        *(("bandit",) if plan.runs_bandit else ()),
+    )
+
+
+def _refuse_impersonators(local: Sequence[Path], rules: dict[str, bandit_pack.PackRule]) -> None:
+    found = bandit_pack.impersonators(local, rules)
+    if found:
+        path, rule = found[0]
+        raise GateCannotRun(
+            GATE_ID,
+            f"local semgrep rule {rule} in {path.name} has the id of a bundled rule for bandit's "
+            "checks, so its hits would be reported as bandit's",
+            "rename the local rule",
+        )
 
 
 def run(ctx: GateContext) -> Iterator[Finding]:
     cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
-    require(GATE_ID, "sast", engines(cfg))
-    if not ctx.files:
-        raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
     with ExitStack() as stack:
+        # engine: bandit (or bandit off) needs no pack, so a missing one cannot stop it
+        pack_file, pack_rules = _bandit_pack(stack) if _needs_pack(cfg) else (None, {})
+        plan = bandit_pack.plan(cfg, bandit_pack.covered(pack_rules))
+        require(GATE_ID, "sast", engines(cfg, plan))
+        if not ctx.files:
+            raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
         pack = files("gates") / "policies" / "semgrep"
         bundled = [stack.enter_context(as_file(pack / name)) for name in bundled_rule_files()]
         if cfg.semgrep and not bundled:
             raise GateCannotRun(
                 GATE_ID, "the bundled semgrep rule pack is missing", "reinstall release-gates"
             )
-        rule_files = [*bundled, *_local_rules(ctx, cfg)] if cfg.semgrep else []
+        local = _local_rules(ctx, cfg) if cfg.semgrep else []
+        _refuse_impersonators(local, pack_rules)
+        rule_files = [
+            *(bundled if cfg.semgrep else ()),
+            *((pack_file,) if plan.use_pack and pack_file is not None else ()),
+            *local,
+        ]
         _refuse_unsupported(rule_files, ctx.workspace.root)
         cache = (
             ResultCache.open(
                 ctx.cache_dir,
                 gate=GATE_ID,
                 policy_digest=ctx.policy.digest,
-                namespace=_namespace(cfg, rule_files),
+                namespace=_namespace(cfg, rule_files, plan),
             )
             if ctx.cache_dir is not None
             else None
@@ -216,7 +286,9 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         keys = {path: key for path, (key, _) in pending.items()}
         del pending
         todo = list(keys)
-        hits = _scan(ctx, cfg, rule_files, todo) if todo else []
+        hits = _scan(ctx, cfg, rule_files, plan, todo) if todo else []
+        if plan.use_pack:
+            hits = bandit_pack.as_bandit(hits, pack_rules, cfg)
     texts: dict[str, str] = {}
 
     def text_of(path: str) -> str:
