@@ -206,8 +206,9 @@ def test_a_local_rule_cannot_pose_as_a_bandit_check(tmp_path: Path) -> None:
         "    message: m\n    pattern: print(...)\n"
     )
     root = make_repo(tmp_path / "r", {"rules/local.yaml": rule, "a.py": "print(1)\n"})
+    cfg = {"semgrep": {"rules": ["rules/local.yaml"]}, "bandit": {"engine": "semgrep"}}
     with pytest.raises(GateCannotRun, match=f"local semgrep rule {some_id} in local.yaml"):
-        list(GATE.run(context("sast", root, {"semgrep": {"rules": ["rules/local.yaml"]}})))
+        list(GATE.run(context("sast", root, cfg)))
 
 
 def test_a_bad_engine_is_a_policy_error(
@@ -225,9 +226,11 @@ def test_a_bad_engine_is_a_policy_error(
 def test_a_missing_pack_fails_closed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bandit_pack, "FILE", "gone.yaml")
     with pytest.raises(GateCannotRun, match="pack of bandit's checks is missing or broken"):
-        list(GATE.run(context("sast", repo, {})))
-    # engine: bandit does not need it
+        list(GATE.run(context("sast", repo, {"bandit": {"engine": "semgrep"}})))
+    # engine: bandit does not need it, nor auto when the policy enables tests the pack lacks
+    # (the shipped policies do): the pack is read only for a run it serves
     assert list(GATE.run(context("sast", repo, {"bandit": {"engine": "bandit"}})))
+    assert list(GATE.run(context("sast", repo, {})))
 
 
 def test_a_crashing_semgrep_fails_closed_for_bandit_checks_too(
@@ -273,3 +276,9 @@ def test_the_pack_lists_every_name_bandits_blacklists_have() -> None:
         for name in check["qualnames"]:
             assert re.escape(name.rpartition(".")[2]) in text[check["id"]], (check["id"], name)
             assert f'"{name}"' in text[check["id"]], (check["id"], name)  # __import__("name")
+
+
+def test_the_planners_list_of_covered_tests_is_the_packs() -> None:
+    """Runs are planned from `bandit_pack.COVERED` without parsing the pack: it must name
+    exactly the tests the pack's rules report."""
+    assert bandit_pack.covered(RULES) == bandit_pack.COVERED

@@ -83,11 +83,7 @@ def _needs_pack(cfg: SastConfig) -> bool:
 
 def plan_for(cfg: SastConfig) -> bandit_pack.Plan:
     """Who runs the policy's bandit tests: the bundled pack, a bandit process, or both."""
-    rules: dict[str, bandit_pack.PackRule] = {}
-    if _needs_pack(cfg):
-        with ExitStack() as stack:
-            _path, rules = _bandit_pack(stack)
-    return bandit_pack.plan(cfg, bandit_pack.covered(rules))
+    return bandit_pack.plan(cfg, bandit_pack.COVERED if _needs_pack(cfg) else frozenset())
 
 
 def _local_rules(ctx: GateContext, cfg: SastConfig) -> list[Path]:
@@ -245,8 +241,9 @@ def run(ctx: GateContext) -> Iterator[Finding]:
     cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
     with ExitStack() as stack:
         # engine: bandit (or bandit off) needs no pack, so a missing one cannot stop it
-        pack_file, pack_rules = _bandit_pack(stack) if _needs_pack(cfg) else (None, {})
-        plan = bandit_pack.plan(cfg, bandit_pack.covered(pack_rules))
+        plan = plan_for(cfg)
+        # the pack is read only when it runs: a missing one cannot stop a run that needs none
+        pack_file, pack_rules = _bandit_pack(stack) if plan.use_pack else (None, {})
         require(GATE_ID, "sast", engines(cfg, plan))
         if not ctx.files:
             raise GateCannotRun(GATE_ID, "no files to scan", "check the gate's paths/exclude")
