@@ -184,10 +184,17 @@ def _proof(metadata: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
 
 
+def _size(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0  # semgrep is given it all the same, and reports what it cannot scan (an error)
+
+
 def batches(root: Path, files: Sequence[str], budget: int | None = None) -> list[list[str]]:
     """`files` in order, cut into the runs one semgrep process scans: at most `budget` bytes of
     source (TARGET_BYTES; a larger file alone), and paths that fit on one command line."""
-    sizes = (os.lstat(os.path.join(root, f)).st_size for f in files)
+    sizes = (_size(os.path.join(root, f)) for f in files)
     limit = TARGET_BYTES if budget is None else budget
     return [batch for run in runs_within(files, sizes, limit) for batch in argv_batches(run)]
 
