@@ -1,4 +1,5 @@
-"""Running semgrep offline, once, over many files, and reading its JSON strictly.
+"""Running semgrep offline over many files (a bounded amount of source per process, one process
+after another: `batches`), and reading its JSON strictly.
 
 `semgrep scan --experimental --metrics=off --disable-version-check --json --disable-nosem
 --no-rewrite-rule-ids --config <each rule file> -- <files>` with SEMGREP_ENABLE_VERSION_CHECK=0
