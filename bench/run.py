@@ -189,6 +189,39 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+def _peak_rss_kib(pid: int) -> int:
+    """The largest resident set one process has had so far (VmHWM), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, ()))
+    return out
+
+
 def _tree_memory_kib(pid: int) -> dict[str, int]:
     """Memory (PSS) of `pid` and all its descendants, by command name, from /proc."""
     children: dict[int, list[int]] = {}
@@ -216,21 +249,23 @@ def _tree_memory_kib(pid: int) -> dict[str, int]:
 
 def peak_tree_memory(
     argv: Sequence[str], cwd: Path, env: dict[str, str]
-) -> tuple[float, int, dict[str, int]]:
-    """(seconds, peak PSS of the whole process tree in KiB, that moment's PSS by command) of
-    one run, sampling the tree every 50 ms."""
+) -> tuple[float, int, dict[str, int], int]:
+    """(seconds, peak PSS of the whole process tree in KiB, that moment's PSS by command, the
+    largest peak RSS of any one process in KiB) of one run, sampling the tree every 50 ms."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     peak: dict[str, int] = {}
+    largest = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, largest
         while not done.is_set():
             now = _tree_memory_kib(proc.pid)
             if sum(now.values()) > sum(peak.values()):
                 peak = now
+            largest = max([largest, *(_peak_rss_kib(p) for p in _tree_pids(proc.pid))])
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -240,7 +275,7 @@ def peak_tree_memory(
     sampler.join()
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(argv[:6])} ... exited {code}")
-    return time.perf_counter() - start, sum(peak.values()), peak
+    return time.perf_counter() - start, sum(peak.values()), peak, largest
 
 
 def count_rows(name: str, root: Path, cache: Path) -> list[tuple[str, str, str, str, str]]:
@@ -335,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"one file: {'met' if one else '**missed**'}"))  # fmt: skip
         if not args.quick:
             big = multiplied("stripe", 16)
-            secs, kib, parts = peak_tree_memory(
+            secs, kib, parts, one = peak_tree_memory(
                 _gates(*THREE), big, _env(XDG_CACHE_HOME=str(scratch / "big-cache"))
             )
             mib = kib / 1024
@@ -343,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{n} {k / 1024:.0f}" for n, k in sorted(parts.items(), key=lambda i: -i[1])[:4]
             )
             rows.append(("peak memory (PSS), cold three gates, 16x stripe (process tree)", "",
-                         f"{mib:.0f} MiB ({secs:.0f} s; at the peak: {top} MiB)", "",
+                         f"{mib:.0f} MiB ({secs:.0f} s; at the peak: {top} MiB; largest "
+                         f"process {one / 1024:.0f} MiB RSS)", "",
                          f"<= 400 MiB: {_verdict(mib, 400)}"))  # fmt: skip
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
