@@ -201,29 +201,8 @@ def _peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def _tree_pids(pid: int) -> list[int]:
-    """`pid` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, ()))
-    return out
-
-
-def _tree_memory_kib(pid: int) -> dict[str, int]:
-    """Memory (PSS) of `pid` and all its descendants, by command name, from /proc."""
+def _process_tree(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of `pid` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     for entry in os.listdir("/proc"):
@@ -238,12 +217,19 @@ def _tree_memory_kib(pid: int) -> dict[str, int]:
         names[int(entry)] = stat[stat.find("(") + 1 : name_end]
         ppid = int(stat[name_end + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry))
-    out: dict[str, int] = {}
-    todo = [pid]
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        out[names.get(p, "?")] = out.get(names.get(p, "?"), 0) + _pss_kib(p)
+        out.append((p, names.get(p, "?")))
         todo.extend(children.get(p, ()))
+    return out
+
+
+def _tree_memory_kib(tree: Sequence[tuple[int, str]]) -> dict[str, int]:
+    """Memory (PSS) of a process tree, by command name."""
+    out: dict[str, int] = {}
+    for pid, name in tree:
+        out[name] = out.get(name, 0) + _pss_kib(pid)
     return out
 
 
@@ -262,10 +248,11 @@ def peak_tree_memory(
     def sample() -> None:
         nonlocal peak, largest
         while not done.is_set():
-            now = _tree_memory_kib(proc.pid)
+            tree = _process_tree(proc.pid)
+            now = _tree_memory_kib(tree)
             if sum(now.values()) > sum(peak.values()):
                 peak = now
-            largest = max([largest, *(_peak_rss_kib(p) for p in _tree_pids(proc.pid))])
+            largest = max([largest, *(_peak_rss_kib(p) for p, _ in tree)])
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
