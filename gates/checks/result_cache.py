@@ -163,8 +163,9 @@ class ResultCache:
     def key(self, path: str, content: bytes | mmap.mmap) -> str:
         return digest(_FORMAT, self.namespace, path, hashlib.sha256(content).hexdigest())
 
-    def _file(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key[2:]}.json"
+    def _file(self, key: str) -> str:
+        # a plain string: building Path objects cost a warm run more than reading the entries
+        return os.path.join(self.root, key[:2], f"{key[2:]}.json")
 
     def _mac(self, *parts: str) -> str:
         return hmac.digest(self.secret, digest(*parts).encode(), "sha256").hex()
@@ -180,8 +181,7 @@ class ResultCache:
 
     def lookup_in(self, key: str, values: ValueSource) -> Lookup:
         """The cached findings of the file whose raw values `values` reads back."""
-        # plain strings and open(): Path objects cost a warm run more than reading the entry
-        target = os.path.join(self.root, key[:2], f"{key[2:]}.json")
+        target = self._file(key)
         try:
             with open(target, encoding="utf-8") as fh:
                 raw_text = fh.read()
@@ -245,7 +245,7 @@ class ResultCache:
             "mac": self._mac("entry", key, canonical_json(body)),
             "findings": body,
         }
-        target = self._file(key)
+        target = Path(self._file(key))
         _private_dirs(self.root.parent, self.root, target.parent)
         with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")

@@ -242,7 +242,6 @@ def _refuse_impersonators(local: Sequence[Path], rules: dict[str, bandit_pack.Pa
 def run(ctx: GateContext) -> Iterator[Finding]:
     cfg = parse(ctx.config, source=ctx.policy.sources[-1] if ctx.policy.sources else "policy")
     with ExitStack() as stack:
-        # engine: bandit (or bandit off) needs no pack, so a missing one cannot stop it
         plan = plan_for(cfg)
         # the pack is read only when it runs: a missing one cannot stop a run that needs none
         pack_file, pack_rules = _bandit_pack(stack) if plan.use_pack else (None, {})
