@@ -9,6 +9,7 @@ leaves the repository byte-identical. The timeout is a setting (`gates.tool_time
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ _T = TypeVar("_T")
 # Starts each commit in `log_patches` output: a diff line always starts with its own prefix
 # character and git quotes control characters in names, so no patch line can start with \x01.
 COMMIT_MARKER = b"\x01commit "
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class GitFailed(GateCannotRun):
@@ -172,6 +174,40 @@ def root_commit(root: Path) -> str | None:
         raise GitFailed(args, result)
     lines = result.stdout.decode().split()
     return sorted(lines)[0] if lines else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Head:
+    commit: str
+    # No shallow boundary and no grafts: which commits have parents is the objects' own say,
+    # so an answer about this commit's history stays true (gates.root_commits relies on it).
+    parents_fixed: bool
+
+
+def head(root: Path) -> Head | None:
+    """HEAD's commit and whether its history is as recorded; None on an unborn HEAD or any
+    failure (the caller then asks git the whole question, which reports failures)."""
+    result = _run(root, "rev-parse", "HEAD", "--git-path", "shallow", "--git-path", "info/grafts")
+    lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if result.returncode != 0 or len(lines) != 3 or not _OBJECT_ID.fullmatch(lines[0]):
+        return None
+    fixed = not any((root / path).exists() for path in lines[1:])
+    return Head(commit=lines[0], parents_fixed=fixed)
+
+
+def is_ancestor(root: Path, old: str, new: str) -> bool:
+    """Whether commit `old` is reachable from `new`; False also when git cannot tell (say, `old`
+    is gone after a history rewrite): the caller then takes the longer, certain way."""
+    args = ("merge-base", "--is-ancestor", "--end-of-options", old, new)
+    return _run(root, *args).returncode == 0
+
+
+def roots(root: Path, commit: str, *, excluding: str | None = None) -> tuple[str, ...]:
+    """The parentless commits reachable from `commit` (and not from `excluding`), sorted."""
+    args: tuple[str, ...] = ("rev-list", "--max-parents=0", "--end-of-options", commit)
+    if excluding is not None:
+        args += (f"^{excluding}",)
+    return tuple(sorted(_git(root, *args).decode().split()))
 
 
 def commit_time(root: Path, rev: str) -> int:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gates import baseline as baseline_mod
-from gates import clock, git, registry, runner, tool_timeouts, trust, workspace
+from gates import clock, git, registry, root_commits, runner, tool_timeouts, trust, workspace
 from gates import policy as policy_mod
 from gates.atomic import write_bytes_atomic
 from gates.errors import GateCannotRun, InvalidInput
@@ -255,8 +255,11 @@ def validate_policy(policy: Policy, repo: Repo) -> None:
                     raise InvalidInput(found.file, found.field, found.problem, found.fix)
 
 
-def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | None]:
-    """The HMAC key and, when it is a fallback, the note the report must carry."""
+def fingerprint_key(
+    repo: Repo, policy: Policy, *, cache: Path | None = None
+) -> tuple[FingerprintKey, str | None]:
+    """The HMAC key and, when it is a fallback, the note the report must carry. `cache` (the
+    policy cache) keeps the fallback's root commit between runs (gates.root_commits)."""
     env = os.environ.get(KEY_ENV)
     if env:
         if len(env.encode()) < _MIN_KEY_BYTES:
@@ -288,7 +291,7 @@ def fingerprint_key(repo: Repo, policy: Policy) -> tuple[FingerprintKey, str | N
                 "use a random 32-byte value",
             )
         return FingerprintKey(key=data, source=f"file {key_file}", derived=False), None
-    root_commit = git.root_commit(repo.root) if repo.is_git else None
+    root_commit = root_commits.oldest(repo.root, cache) if repo.is_git else None
     key = derived_key(root_commit or "no-git:" + repo.root.name)
     note = (
         f"no fingerprint key configured: sensitive fingerprints use a key {key.source}; "
@@ -500,7 +503,7 @@ def prepare(opts: Options) -> runner.RunRequest:
         trust_ref=trust_ref,
     )
     specs = select_specs(policy, opts.gates, known_valid=policy_cache, root=repo.root)
-    key, key_note = fingerprint_key(repo, policy)
+    key, key_note = fingerprint_key(repo, policy, cache=policy_cache)
     whole_needed = any(s.scope is Scope.REPOSITORY for s in specs)
     ws = build_workspaces(repo, opts, policy.max_file_bytes, whole_needed=whole_needed)
     history_revs = _history_revs(repo, opts, ws)
