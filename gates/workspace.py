@@ -27,6 +27,8 @@ from gates.model import RAW_KINDS, SkippedFile, Unscanned
 
 DEFAULT_MAX_FILE_BYTES = 1_048_576
 _SNIFF = 8192
+_DELETED = SkippedFile(path="", reason="deleted in the working tree")  # left out, not listed
+_Seen = tuple[SkippedFile | None, int]  # why a file is not scanned (None: it is), and its size
 _IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
 
 
@@ -40,6 +42,9 @@ class Workspace:
     is_git: bool = True
     ref: str | None = None  # None: the working tree; else the commit whose blobs are read
     contents: Mapping[str, bytes] = field(default_factory=dict)  # preloaded bytes (ref mode)
+    # Sizes seen when the files were selected: the gates size their batches by them without a
+    # second stat of every file (a stale size only moves a batch boundary).
+    seen_sizes: Mapping[str, int] = field(default_factory=dict)
 
     def read_bytes(self, path: str) -> bytes:
         if self.ref is not None:
@@ -56,8 +61,11 @@ class Workspace:
         followed)."""
         if self.ref is not None:
             return [len(self.contents[p]) for p in paths]
-        root = str(self.root)
-        return [os.lstat(os.path.join(root, p)).st_size for p in paths]
+        root, seen = str(self.root), self.seen_sizes
+        return [
+            size if (size := seen.get(p, -1)) >= 0 else os.lstat(os.path.join(root, p)).st_size
+            for p in paths
+        ]
 
     def read_text(self, path: str) -> str:
         return self.read_bytes(path).decode("utf-8", "replace")
@@ -110,6 +118,7 @@ class Workspace:
             is_git=self.is_git,
             ref=self.ref,
             contents={p: b for p, b in self.contents.items() if p in keep},
+            seen_sizes={p: n for p, n in self.seen_sizes.items() if p in keep},
         )
 
 
@@ -132,26 +141,50 @@ def relative_inside(root: Path, name: str, *, source: str) -> str:
     return posix
 
 
-def _classify(root: Path, path: str, max_bytes: int) -> SkippedFile | None:
-    """Why a working-tree file is not scanned, or None when it is."""
+# Opening a tracked file first and asking the open file what it is costs one path walk where
+# lstat then open cost two (~40% of selecting 17,000 files). Never through a symlink; never
+# blocking on a FIFO or taking a terminal. Only for files git tracks: git checks out regular
+# files and symlinks, while a plain directory may hold device nodes, which opening can act on.
+_OPEN_FIRST = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def _classify_tracked(root: Path, root_fd: int, path: str, max_bytes: int) -> _Seen:
+    try:
+        fd = os.open(path, _OPEN_FIRST, dir_fd=root_fd)
+    except FileNotFoundError:
+        return _DELETED, -1
+    except OSError:  # a symlink (ELOOP), a socket, a permission problem: look without opening
+        return _classify(root, path, max_bytes)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return SkippedFile(path=path, reason="not a regular file"), -1
+        head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
+    finally:
+        os.close(fd)
+    return raw_kind(path, head, st.st_size, max_bytes), st.st_size
+
+
+def _classify(root: Path, path: str, max_bytes: int) -> _Seen:
+    """Why a working-tree file is not scanned (None when it is), and its size (-1 unknown)."""
     full = os.path.join(root, path)  # a string: pathlib objects cost more than the syscalls
     try:
         st = os.lstat(full)
     except FileNotFoundError:
-        return SkippedFile(path=path, reason="deleted in the working tree")
+        return _DELETED, -1
     if stat.S_ISLNK(st.st_mode):
         target = os.path.realpath(full)
         inside = Path(target).is_relative_to(root)
         where = "inside the repository" if inside else "out of the repository"
-        return SkippedFile(path=path, reason=f"symlink ({where}), not followed")
+        return SkippedFile(path=path, reason=f"symlink ({where}), not followed"), -1
     if not stat.S_ISREG(st.st_mode):
-        return SkippedFile(path=path, reason="not a regular file")
+        return SkippedFile(path=path, reason="not a regular file"), -1
     fd = os.open(full, os.O_RDONLY)
     try:
         head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
     finally:
         os.close(fd)
-    return raw_kind(path, head, st.st_size, max_bytes)
+    return raw_kind(path, head, st.st_size, max_bytes), st.st_size
 
 
 def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile | None:
@@ -174,17 +207,29 @@ def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile |
 
 
 def _select(
-    root: Path, candidates: Iterable[str], max_bytes: int
-) -> tuple[list[str], list[SkippedFile]]:
+    root: Path, candidates: Iterable[str], max_bytes: int, *, tracked: bool
+) -> tuple[list[str], list[SkippedFile], dict[str, int]]:
+    """The candidates to scan, those not scanned (deleted ones left out), and the sizes seen;
+    `tracked`: the candidates are files git tracks (see _OPEN_FIRST)."""
     files: list[str] = []
     skipped: list[SkippedFile] = []
-    for path in sorted(set(candidates)):
-        why = _classify(root, path, max_bytes)
-        if why is None:
-            files.append(path)
-        elif why.reason != "deleted in the working tree":
-            skipped.append(why)
-    return files, skipped
+    sizes: dict[str, int] = {}
+    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if tracked else -1
+    try:
+        for path in sorted(set(candidates)):
+            if tracked:
+                why, size = _classify_tracked(root, root_fd, path, max_bytes)
+            else:
+                why, size = _classify(root, path, max_bytes)
+            if why is None:
+                files.append(path)
+                sizes[path] = size
+            elif why is not _DELETED:
+                skipped.append(why)
+    finally:
+        if root_fd >= 0:
+            os.close(root_fd)
+    return files, skipped, sizes
 
 
 def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
@@ -200,9 +245,12 @@ def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace
             )
         else:
             candidates.append(entry.path)
-    files, more = _select(root, candidates, max_bytes)
+    files, more, sizes = _select(root, candidates, max_bytes, tracked=True)
     return Workspace(
-        root=root, files=tuple(files), skipped=tuple(sorted(skipped + more, key=_by_path))
+        root=root,
+        files=tuple(files),
+        skipped=tuple(sorted(skipped + more, key=_by_path)),
+        seen_sizes=sizes,
     )
 
 
@@ -227,12 +275,13 @@ def named(
                 "command line", name, "no such file or directory", "check the path you passed"
             )
         rel.append(path)
-    files, more = _select(root, rel, max_bytes)
+    files, more, sizes = _select(root, rel, max_bytes, tracked=is_git)
     return Workspace(
         root=root,
         files=tuple(files),
         skipped=tuple(sorted({*skipped, *more}, key=_by_path)),
         is_git=is_git,
+        seen_sizes=sizes,
     )
 
 
@@ -267,8 +316,10 @@ def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspa
         dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root)
         candidates.extend(PurePosixPath(*rel_dir.parts, f).as_posix() for f in filenames)
-    files, skipped = _select(root, candidates, max_bytes)
-    return Workspace(root=root, files=tuple(files), skipped=tuple(skipped), is_git=False)
+    files, skipped, sizes = _select(root, candidates, max_bytes, tracked=False)
+    return Workspace(
+        root=root, files=tuple(files), skipped=tuple(skipped), is_git=False, seen_sizes=sizes
+    )
 
 
 def at_revision(

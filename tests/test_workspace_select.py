@@ -1,0 +1,69 @@
+"""Selecting the files of a run: what is scanned, what is listed as not scanned, and the sizes the
+gates batch by, on a real git repository whose working tree was tampered with after checkout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gates import workspace
+from gates.model import Unscanned
+from tests.gatekit import make_repo
+
+
+def _tampered(tmp_path: Path) -> Path:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "text.py": "x = 1\n",
+            "empty.txt": "",
+            "blob.bin": b"\x00\x01" * 10,
+            "big.txt": "a" * 300,
+            "fifo.txt": "was a file\n",
+            "gone.txt": "deleted later\n",
+            "link.txt": "becomes a symlink\n",
+        },
+    )
+    (repo / "fifo.txt").unlink()
+    os.mkfifo(repo / "fifo.txt")  # opening it for reading would block without O_NONBLOCK
+    (repo / "gone.txt").unlink()
+    (repo / "link.txt").unlink()
+    (repo / "link.txt").symlink_to("text.py")
+    return repo
+
+
+def test_tracked_files_as_the_working_tree_holds_them(tmp_path: Path) -> None:
+    repo = _tampered(tmp_path)
+    ws = workspace.tracked(repo, max_bytes=100)
+    assert ws.files == ("empty.txt", "text.py")
+    assert {s.path: (s.reason.split(" (")[0].split(":")[0], s.kind) for s in ws.skipped} == {
+        "big.txt": ("large", Unscanned.LARGE),
+        "blob.bin": ("binary", Unscanned.BINARY),
+        "fifo.txt": ("not a regular file", Unscanned.OTHER),
+        "link.txt": ("symlink", Unscanned.OTHER),
+    }
+    assert "symlink (inside the repository), not followed" in {s.reason for s in ws.skipped}
+    # the sizes seen while selecting, raw files included; nothing else was stat'ed twice
+    assert ws.seen_sizes == {"empty.txt": 0, "text.py": 6}
+    assert ws.sizes(["text.py", "empty.txt"]) == [6, 0]
+    (repo / "text.py").write_text("x = 1234\n")  # a stale size moves a batch boundary only
+    assert ws.sizes(["text.py"]) == [6]
+    assert ws.sizes(["big.txt"]) == [300]  # not seen as a scanned file: asked of the disk
+    assert ws.subset(["text.py"]).seen_sizes == {"text.py": 6}
+
+
+def test_named_and_plain_directory_selection_agree(tmp_path: Path) -> None:
+    repo = _tampered(tmp_path)
+    names = ["text.py", "empty.txt", "blob.bin", "big.txt", "fifo.txt", "link.txt"]
+    old = Path.cwd()
+    os.chdir(repo)
+    try:
+        git_named = workspace.named(repo, names, is_git=True, max_bytes=100)
+        plain_named = workspace.named(repo, names, is_git=False, max_bytes=100)
+    finally:
+        os.chdir(old)
+    plain = workspace.directory(repo, max_bytes=100)
+    for ws in (git_named, plain_named, plain):
+        assert ws.files == ("empty.txt", "text.py")
+        assert [s.path for s in ws.skipped] == ["big.txt", "blob.bin", "fifo.txt", "link.txt"]
+        assert ws.seen_sizes == {"empty.txt": 0, "text.py": 6}
