@@ -237,3 +237,72 @@ def test_csv_lines_without_quotes_are_searched_as_the_csv_module_reads_them(
         ("p3", "completed", "r.csv:7"),
         ("p2", "failed", "r.csv:8"),
     ]
+
+
+def test_unreadable_parquet_rows_cite_row_group_and_row(tmp_path: Path) -> None:
+    """Parquet has no lines: a row the plan cannot use is found by its payment and event id and
+    cited by file, row group and row, like the rows behind a discrepancy."""
+    (tmp_path / "data").mkdir()
+    bad_event = {**EVENTS[4], "type": "teleported"}  # p2's second event: row group 2 row 0
+    events = [*EVENTS[:4], bad_event, *EVENTS[5:]]
+    pq.write_table(pa.Table.from_pylist(events), tmp_path / "data" / "e.parquet", row_group_size=2)
+    report = [rep("p1", "completed"), rep("p2", "completed", amount="ten")]
+    pq.write_table(pa.Table.from_pylist(report), tmp_path / "data" / "r.parquet")
+    result = _run(
+        tmp_path,
+        {"kind": "parquet", "path": "data/e.parquet"},
+        {"kind": "parquet", "path": "data/r.parquet"},
+    )
+    assert [(u.reason, u.examples) for u in result.unreadable] == [
+        (
+            "unknown event type",
+            (
+                "events: unknown event type (payment p2, event p2-2, "
+                "at data/e.parquet row group 2 row 0)",
+            ),
+        ),
+        (
+            "bad amount",
+            ("report: bad amount (payment p2, at data/r.parquet row group 0 row 1)",),
+        ),
+    ]
+
+
+def test_unreadable_sqlite_rows_cite_their_key(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    db = sqlite3.connect(tmp_path / "data" / "pay.db")
+    columns = list(dict.fromkeys(k for row in EVENTS for k in row))
+    db.execute(f"CREATE TABLE events ({', '.join(columns)})")
+    db.execute(
+        "CREATE TABLE report (payment_id TEXT PRIMARY KEY, status TEXT, amount TEXT, "
+        "currency TEXT, region TEXT, updated_at TEXT)"
+    )
+    for row in [*EVENTS[:4], {**EVENTS[4], "type": "teleported"}, *EVENTS[5:]]:
+        db.execute(
+            f"INSERT INTO events VALUES ({', '.join('?' * len(columns))})",  # noqa: S608 - test's own columns
+            [row.get(c) for c in columns],
+        )
+    for row in [rep("p1", "completed", amount="ten"), rep("p2", "completed")]:
+        db.execute(
+            "INSERT INTO report VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                row[k]
+                for k in ("payment_id", "status", "amount", "currency", "region", "updated_at")
+            ],
+        )
+    db.commit()
+    db.close()
+    result = _run(
+        tmp_path,
+        {"kind": "sqlite", "path": "data/pay.db", "table": "events"},
+        {"kind": "sqlite", "path": "data/pay.db", "table": "report"},
+    )
+    assert [(u.reason, u.examples) for u in result.unreadable] == [
+        (
+            "unknown event type",
+            (
+                "events: unknown event type (payment p2, event p2-2, at data/pay.db events(rowid=5))",
+            ),
+        ),
+        ("bad amount", ("report: bad amount (payment p1, at data/pay.db report(payment_id=p1))",)),
+    ]

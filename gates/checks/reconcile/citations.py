@@ -27,9 +27,7 @@ from gates.checks.reconcile.model import (
 )
 from gates.checks.reconcile.source_rows import citable, cited_rows
 from gates.checks.reconcile.sources import (
-    FileSource,
     Source,
-    SourceKind,
 )
 
 MAX_REFS = 5  # citations shown per side in a sample; `gates reconcile show` prints them all
@@ -63,11 +61,6 @@ def with_refs(sample: str, pid: str, events: Sequence[Citation], report: Sequenc
     inner = sample[len(head) : -1]
     parts = [*([extra[0]] if events else []), inner, *([extra[-1]] if report else [])]
     return f"{head}{', '.join(parts)})"
-
-
-def _lines_of(source: Source) -> bool:
-    """True for sources whose unreadable rows the pass cites (their event ids are read)."""
-    return isinstance(source, FileSource) and source.kind in (SourceKind.JSONL, SourceKind.CSV)
 
 
 def _unreadable_ids(result: ReconcileResult, side: Side) -> set[str]:
@@ -114,8 +107,8 @@ def apply(
     event_id_key: str | None = None,
 ) -> ReconcileResult:
     """`result` with the listed samples of file and SQLite sources citing their rows, and the
-    unreadable examples of JSONL and CSV rows the text reader could read (a bad value) citing
-    `file:line` (found by payment and event id)."""
+    unreadable examples of rows the reader could read (a bad value) citing theirs, found by
+    payment and event id (report rows: payment id)."""
     ids = {
         pid
         for c in result.classes
@@ -130,11 +123,13 @@ def apply(
         (Side.EVENTS, events, events_key, event_id_key),
         (Side.REPORT, report, report_key, None),
     ):
-        wanted = ids | (_unreadable_ids(result, side) if _lines_of(source) else set())
+        bad = _unreadable_ids(result, side)
+        wanted = ids | bad
         by_pid: dict[str, list[Citation]] = defaultdict(list)
         by_row: dict[tuple[str, str | None], list[Citation]] = defaultdict(list)
         if wanted and citable(source):
-            for pid, eid, citation in cited_rows(source, key, side, wanted, ekey):
+            # event ids only tell unreadable rows apart: not read (a whole column) without any
+            for pid, eid, citation in cited_rows(source, key, side, wanted, ekey if bad else None):
                 by_pid[pid].append(citation)
                 by_row[(pid, eid)].append(citation)
         per_side[side] = (by_pid, by_row)

@@ -67,7 +67,8 @@ def cited_rows(
     source: Source, key: str, side: Side, ids: Collection[str], event_key: str | None = None
 ) -> Iterator[tuple[str, str | None, Citation]]:
     """(payment id, event id, citation) of the rows of `source` whose column `key` holds one of
-    `ids`, in source order; the event id (column `event_key`) is read from JSONL and CSV only."""
+    `ids`, in source order; with `event_key`, the event id is that column's value (None
+    without), so an unreadable row can be found by its payment and event id."""
     if not ids or not citable(source):
         return
     wanted = frozenset(ids)
@@ -86,16 +87,18 @@ def cited_rows(
                         )
             case SourceKind.PARQUET:
                 names = {str(p): relative(p, root) for p in source.paths}
-                for pid, name, group, row in _parquet_rows(source.paths, key, wanted):
+                for pid, eid, name, group, row in _parquet_rows(
+                    source.paths, key, wanted, event_key
+                ):
                     rel = names.get(name) or relative(Path(name), root)
                     ref = f"{rel} row group {group} row {row}"
-                    yield pid, None, Citation(side=side, ref=ref, path=rel)
+                    yield pid, eid, Citation(side=side, ref=ref, path=rel)
             case _:
                 raise AssertionError(f"{source.kind} is not a file source")
     elif isinstance(source, SqliteSource):
-        for pid, where in _sqlite_rows(source, key, wanted):
+        for pid, eid, where in _sqlite_rows(source, key, wanted, event_key):
             ref = f"{source.display} {where}"
-            yield pid, None, Citation(side=side, ref=ref, path=source.display)
+            yield pid, eid, Citation(side=side, ref=ref, path=source.display)
 
 
 def relative(path: Path, root: Path | None) -> str:
@@ -304,22 +307,29 @@ def _fields(line: bytes, delimiter: str) -> list[str]:
     return text.split(delimiter) if text else []
 
 
+def _trimmed(value: str) -> str:
+    """SQL for a text value as the plan reads ids: edge spaces trimmed. TRIM only values that
+    have them: trimming every value costs more than the scan."""
+    return (
+        f"CASE WHEN {value} LIKE ' %' OR {value} LIKE '% ' THEN trim({value}, ' ') ELSE {value} END"
+    )
+
+
 def _parquet_rows(
-    paths: Sequence[Path], key: str, ids: frozenset[str]
-) -> Iterator[tuple[str, str, int, int]]:
+    paths: Sequence[Path], key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, str, int, int]]:
     import duckdb
 
     files = "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
-    # TRIM only values with edge spaces (as the plan reads ids): trimming every value costs more
-    # than the scan; the ids go in as one list parameter. Row groups come from the files' own
-    # metadata (parquet_metadata), in the same query.
+    # The ids go in as one list parameter. Row groups come from the files' own metadata
+    # (parquet_metadata), in the same query.
     value = f"CAST({quote_ident(key)} AS VARCHAR)"
+    event = f"CAST({quote_ident(event_key)} AS VARCHAR)" if event_key is not None else "NULL"
     hits = (
-        "SELECT pid, filename, file_row_number FROM (SELECT CASE WHEN v LIKE ' %' OR "  # noqa: S608 - identifiers quoted, literals escaped
-        "v LIKE '% ' THEN trim(v, ' ') ELSE v END AS pid, filename, file_row_number FROM "
-        f"(SELECT {value} AS v, filename, file_row_number FROM read_parquet({files}, "
-        "union_by_name = true, filename = true, file_row_number = true))) "
-        "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+        f"SELECT {_trimmed('v')} AS pid, {_trimmed('e')} AS eid, filename, file_row_number FROM "  # noqa: S608 - identifiers quoted, literals escaped
+        f"(SELECT {value} AS v, {event} AS e, filename, file_row_number FROM read_parquet({files}, "
+        "union_by_name = true, filename = true, file_row_number = true)) "
+        f"WHERE {_trimmed('v')} IN (SELECT unnest(CAST(? AS VARCHAR[])))"
     )
     groups = (
         "SELECT file_name, row_group_id, row_group_num_rows AS n, SUM(row_group_num_rows) OVER "  # noqa: S608 - literals escaped
@@ -330,7 +340,7 @@ def _parquet_rows(
     con = duckdb.connect()
     try:
         rows = con.execute(
-            f"SELECT h.pid, h.filename, g.row_group_id, h.file_row_number - g.first "  # noqa: S608 - built above from quoted parts
+            f"SELECT h.pid, h.eid, h.filename, g.row_group_id, h.file_row_number - g.first "  # noqa: S608 - built above from quoted parts
             f"FROM ({hits}) AS h JOIN ({groups}) AS g ON g.file_name = h.filename "
             "AND h.file_row_number >= g.first AND h.file_row_number < g.first + g.n "
             "ORDER BY h.filename, h.file_row_number",
@@ -338,8 +348,8 @@ def _parquet_rows(
         ).fetchall()
     finally:
         con.close()
-    for pid, filename, group, row in rows:
-        yield str(pid), str(filename), int(group), int(row)
+    for pid, eid, filename, group, row in rows:
+        yield str(pid), None if eid is None else str(eid), str(filename), int(group), int(row)
 
 
 def sqlite_key(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
@@ -353,19 +363,26 @@ def sqlite_where(names: Sequence[str], values: Sequence[object], table: str) -> 
     return f"{table}({pairs})"
 
 
-def _sqlite_rows(source: SqliteSource, key: str, ids: frozenset[str]) -> Iterator[tuple[str, str]]:
+def _sqlite_rows(
+    source: SqliteSource, key: str, ids: frozenset[str], event_key: str | None = None
+) -> Iterator[tuple[str, str | None, str]]:
     assert source.table is not None
     db = sqlite3.connect(f"{source.path.as_uri()}?mode=ro", uri=True)
     try:
         pk = sqlite_key(db, source.table) or ("rowid",)
         cols = ", ".join(quote_ident(c) if c != "rowid" else "rowid" for c in pk)
+        event = (
+            f"TRIM(CAST({quote_ident(event_key)} AS TEXT), ' ')"
+            if event_key is not None
+            else "NULL"
+        )
         ordered = sorted(ids)
         for i in range(0, len(ordered), SQLITE_CHUNK):
             chunk = ordered[i : i + SQLITE_CHUNK]
             marks = ", ".join("?" * len(chunk))
             try:
                 rows = db.execute(
-                    f"SELECT TRIM(CAST({quote_ident(key)} AS TEXT), ' '), {cols} "  # noqa: S608 - identifiers quoted
+                    f"SELECT TRIM(CAST({quote_ident(key)} AS TEXT), ' '), {event}, {cols} "  # noqa: S608 - identifiers quoted
                     f"FROM {quote_ident(source.table)} WHERE TRIM(CAST({quote_ident(key)} AS TEXT), ' ') "
                     f"IN ({marks}) ORDER BY {cols}",
                     chunk,
@@ -373,6 +390,7 @@ def _sqlite_rows(source: SqliteSource, key: str, ids: frozenset[str]) -> Iterato
             except sqlite3.OperationalError:  # a view has no rowid: its rows cannot be cited
                 return
             for row in rows:
-                yield str(row[0]), sqlite_where(pk, row[1:], source.table)
+                eid = None if row[1] is None else str(row[1])
+                yield str(row[0]), eid, sqlite_where(pk, row[2:], source.table)
     finally:
         db.close()
