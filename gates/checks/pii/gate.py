@@ -1,8 +1,9 @@
 """Running the pii gate over a workspace: config, then every file, in one process or several.
 
-A handful of files (the pre-commit case) is scanned in this process; a big tree is split over
-`ctx.jobs` forked worker processes when this process may have children. Binary files (their
-printable strings) and files over `max_file_bytes` (streamed) are scanned by `rawscan`.
+The configuration is compiled once (`Plan`). A handful of files (the pre-commit case) is scanned
+in this process; a big tree is split by bytes over `ctx.jobs` chunks, all but one scanned in
+forked copies of this process (gates.forked_map). Binary files (their printable strings) and
+files over `max_file_bytes` (streamed) are scanned by `rawscan`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gates import progress
-from gates._proc import die_with_parent, stop_pool
 from gates.checks.pii import config as pii_config
 from gates.checks.pii.filescan import Plan, scan
 from gates.errors import GateCannotRun
@@ -24,10 +24,7 @@ from gates.workspace import Workspace
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024  # below this, worker start-up costs more than it saves
 
 
-def _scan_files(
-    workspace: Workspace, paths: Sequence[str], cfg: pii_config.PiiConfig, key: FingerprintKey
-) -> list[Finding]:
-    plan = Plan(config=cfg, key=key)
+def _scan_files(workspace: Workspace, paths: Sequence[str], plan: Plan) -> list[Finding]:
     raw = workspace.raw_files()  # binary and large files: streamed, never read whole
     found: list[Finding] = []
     for path in paths:
@@ -39,7 +36,7 @@ def _scan_files(
 
             with workspace.open_raw(path) as fh:
                 found.extend(rawscan.scan(path, fh, kind, plan))
-        progress.advance()  # a no-op in pool processes: the parent counts whole chunks
+        progress.advance()  # a no-op in forked children: the parent counts their chunks
     return found
 
 
@@ -52,49 +49,35 @@ def run(ctx: GateContext) -> list[Finding]:
             "no files to scan",
             "check the gate's paths/exclude in the policy, or disable the gate for this repository",
         )
+    plan = Plan(config=cfg, key=ctx.fingerprint_key)
     jobs = max(1, min(ctx.jobs, os.cpu_count() or 1, len(files)))
-    if jobs == 1 or sum(ctx.workspace.sizes(files)) < PARALLEL_MIN_BYTES:
-        found = _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
+    sizes = ctx.workspace.sizes(files) if jobs > 1 else []
+    if jobs == 1 or sum(sizes) < PARALLEL_MIN_BYTES or not hasattr(os, "fork"):
+        found = _scan_files(ctx.workspace, files, plan)
     else:
-        found = _scan_parallel(ctx, files, cfg, jobs)
+        found = _scan_parallel(ctx.workspace, _balanced(files, sizes, jobs), plan)
     return sorted(found, key=Finding.sort_key)
 
 
-def _scan_parallel(
-    ctx: GateContext, files: Sequence[str], cfg: pii_config.PiiConfig, jobs: int
-) -> list[Finding]:
-    import multiprocessing  # lazy: the pre-commit path never needs it
-    from concurrent.futures import ProcessPoolExecutor
+def _balanced(files: Sequence[str], sizes: Sequence[int], jobs: int) -> list[list[str]]:
+    """`jobs` chunks of about equal bytes: the largest file first, each to the lightest chunk."""
+    chunks: list[list[str]] = [[] for _ in range(jobs)]
+    load = [0] * jobs
+    for size, path in sorted(zip(sizes, files, strict=True), reverse=True):
+        lightest = load.index(min(load))
+        chunks[lightest].append(path)
+        load[lightest] += size
+    return [sorted(c) for c in chunks if c]
 
-    if (
-        multiprocessing.current_process().daemon  # a daemonic worker may not start children
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        return _scan_files(ctx.workspace, files, cfg, ctx.fingerprint_key)
-    chunks = [files[i::jobs] for i in range(jobs)]
-    mp = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=mp,
-        initializer=die_with_parent,  # pool workers must not outlive this process (a timeout)
-        initargs=(os.getpid(),),
-    )
-    try:
-        parts = []
-        for chunk, part in zip(
-            chunks,
-            pool.map(
-                _scan_files,
-                *zip(*((ctx.workspace, c, cfg, ctx.fingerprint_key) for c in chunks), strict=True),
-            ),
-            strict=True,
-        ):
-            parts.append(part)
-            progress.advance(len(chunk))
-    except BaseException:
-        stop_pool(pool)  # stopped (timeout, Ctrl-C): don't wait for the chunks in progress
-        raise
-    pool.shutdown(wait=True)
+
+def _scan_parallel(workspace: Workspace, chunks: list[list[str]], plan: Plan) -> list[Finding]:
+    """One chunk here, the others in forked copies of this process, which inherit the compiled
+    plan (a process pool compiled it again in every worker and cost more to start than it saved
+    below ~32 MiB; bench/README.md)."""
+    from gates.forked_map import forked_map  # lazy: the pre-commit path never forks
+
+    parts = forked_map(lambda chunk: _scan_files(workspace, chunk, plan), chunks)
+    progress.advance(sum(len(c) for c in chunks[1:]))
     return [f for part in parts for f in part]
 
 

@@ -1,0 +1,78 @@
+"""gates.forked_map: chunks of work in forked copies of this process, results in order, failures
+raised, no child left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from gates.forked_map import ChildFailed, forked_map
+
+
+def test_results_come_back_in_chunk_order_and_the_first_chunk_runs_here() -> None:
+    here = os.getpid()
+    out = forked_map(lambda n: (n * n, os.getpid() == here), [1, 2, 3, 4])
+    assert out == [(1, True), (4, False), (9, False), (16, False)]
+    assert forked_map(lambda n: n, []) == []
+
+
+def test_results_larger_than_a_pipe_buffer_do_not_deadlock() -> None:
+    big = forked_map(lambda n: bytes([n]) * 3_000_000, [1, 2, 3])
+    assert [len(b) for b in big] == [3_000_000] * 3
+    assert [b[0] for b in big] == [1, 2, 3]
+
+
+def test_what_the_first_chunk_compiled_before_the_fork_is_shared() -> None:
+    compiled = {"pattern": object()}  # stands for re2 objects, which cannot be pickled
+    ident = id(compiled["pattern"])
+    assert forked_map(lambda _: id(compiled["pattern"]), [0, 1]) == [ident, ident]
+
+
+def _fail(n: int) -> int:
+    if n == 2:
+        raise ValueError("bad chunk 2")
+    return n
+
+
+def test_a_child_that_raises_is_an_error_naming_its_exception() -> None:
+    with pytest.raises(ChildFailed, match="a forked worker failed: ValueError: bad chunk 2"):
+        forked_map(_fail, [1, 2, 3])
+
+
+def test_a_child_that_dies_is_an_error_never_a_missing_chunk() -> None:
+    def die(n: int) -> int:
+        if n == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return n
+
+    with pytest.raises(ChildFailed, match="died without an answer \\(killed by signal 9\\)"):
+        forked_map(die, [0, 1])
+
+
+def test_children_are_stopped_when_this_process_fails(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+
+    def started() -> int:
+        return len(pids.read_text().split()) if pids.exists() else 0
+
+    def work(n: int) -> int:
+        if n == 0:  # here: wait until both children have started, then fail
+            deadline = time.monotonic() + 30
+            while started() < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            raise KeyboardInterrupt
+        with pids.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(60)  # would outlive the call if nobody stopped it
+        return n
+
+    with pytest.raises(KeyboardInterrupt):
+        forked_map(work, [0, 1, 2])
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):  # killed and reaped: no such process
+            os.kill(pid, 0)
