@@ -284,8 +284,9 @@ def test_a_reject_without_file_and_line_fails_closed(tmp_path: Path) -> None:
 
 
 def test_a_data_file_changed_during_the_run_fails_closed(tmp_path: Path) -> None:
-    """Files are read twice (the scan for unreadable lines, then the rows): a line written in
-    between could be skipped unseen, so a file that changed under the run is an error."""
+    """Files are read more than once (the rows, then the citation pass): a line written in
+    between could be counted from one version and cited from another, so a file that changed
+    under the run is an error."""
     from gates.errors import GateCannotRun
 
     OK = ["created", "authorized", "captured"]

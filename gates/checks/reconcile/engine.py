@@ -97,8 +97,9 @@ def reconcile(
         report_key=config.report.raw("payment_id") or "",
         event_id_key=config.events.raw("event_id"),
     )
-    # Files are read more than once (a scan for unreadable lines, then the rows): a file that
-    # changed in between could have a line skipped that the first scan never saw. Never a pass.
+    # Files are read more than once (Parquet by each step that reads its rows; every file again
+    # by the citation pass): a file that changed in between could be counted from one version and
+    # cited from another. Never a pass.
     if file_states((events, report)) != before:
         from gates.errors import GateCannotRun
 

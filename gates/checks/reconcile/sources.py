@@ -189,18 +189,29 @@ class FileSource:
         # invent a `column0`.
         paths = [p for p in self.paths if not _is_empty(p)]
         self._require_rows(paths)
-        # Rejects cannot be stored with union_by_name: each file is scanned once on its own.
+        # Rejects cannot be stored with union_by_name: each file is scanned once on its own, and
+        # that scan stores the file's readable rows in a table as it records the rejected lines
+        # (as JSONL does), so the plan's reads of the rows do not parse the file again. The
+        # tables are united by column name, as read_csv's union_by_name unites files.
         table = f"_rg_rej_{name}"
         rejects: list[file_rejects.Reject] = []
-        for path in paths:
+        parts: list[str] = []
+        for i, path in enumerate(paths):
             one = _path_list([path])
             reader = f"read_csv({one}, {_CSV_OPTIONS}, {file_rejects.reject_options(table)})"
-            rejects += file_rejects.collect(con, reader, table, label=self.label, root=self.root)
+            values = quote_ident(f"_rg_values_{name}_{i}")
+            rejects += file_rejects.collect(
+                con,
+                reader,
+                table,
+                label=self.label,
+                root=self.root,
+                scan=f"CREATE OR REPLACE TEMP TABLE {values} AS SELECT * FROM {reader}",  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
+            )
+            parts.append(f"SELECT * FROM {values}")  # noqa: S608 - identifiers quoted
         file_rejects.bind_table(con, f"{table}_rows", rejects)
-        return (
-            f"SELECT * FROM read_csv({_path_list(paths)}, {_CSV_OPTIONS}, union_by_name = true, "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
-            f"ignore_errors = true) UNION ALL BY NAME "
-            f"{file_rejects.rows_sql(f'{table}_rows', (), ERROR_COLUMN, REF_COLUMN)}"
+        return " UNION ALL BY NAME ".join(
+            [*parts, file_rejects.rows_sql(f"{table}_rows", (), ERROR_COLUMN, REF_COLUMN)]
         )
 
 
