@@ -306,3 +306,32 @@ def test_unreadable_sqlite_rows_cite_their_key(tmp_path: Path) -> None:
         ),
         ("bad amount", ("report: bad amount (payment p1, at data/pay.db report(payment_id=p1))",)),
     ]
+
+
+def test_the_pass_reads_lines_as_the_plan_does(tmp_path: Path) -> None:
+    """Lines the plan reads differently from Python's `json` are cited as the plan read them: a
+    key given twice counts with its first value, a line over DuckDB's 2 MB limit is no row (the
+    reject scan cites it), and a line nested too deep for Python is no crash."""
+    (tmp_path / "data").mkdir()
+    twice = '{"payment_id": "p9", "payment_id": "p2", "event_id": "x-1", "seq": 9, "type": "x"}'
+    deep = '{"payment_id": "p2", "event_id": "x-2", "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    huge = '{"payment_id": "p2", "event_id": "x-3", "pad": "' + "x" * 2_000_000 + '"}'
+    (tmp_path / "data" / "e.jsonl").write_text(jsonl([*EVENTS, twice, deep, huge]))
+    cited = [
+        (pid, eid, c.line)
+        for pid, eid, c in source_rows.cited_rows(
+            parse_source(
+                {"kind": "jsonl", "path": "data/e.jsonl"}, root=tmp_path, file="p", field="$.e"
+            ),
+            "payment_id",
+            Side.EVENTS,
+            {"p2", "p9"},
+            "event_id",
+        )
+    ]
+    assert cited == [
+        ("p2", "p2-1", 4),
+        ("p2", "p2-2", 5),
+        ("p2", "p2-3", 6),
+        ("p9", "x-1", 7),
+    ]

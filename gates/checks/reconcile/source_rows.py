@@ -33,6 +33,7 @@ from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from gates.checks.reconcile.file_rejects import MAX_LINE_BYTES
 from gates.checks.reconcile.model import Citation, Side
 from gates.checks.reconcile.sources import (
     FileSource,
@@ -159,15 +160,25 @@ def _jsonl_lines(
                 counted = start
                 end = buf.find(b"\n", start)
                 line = buf[start : end if end >= 0 else size]
-                try:
-                    doc = json.loads(line)
-                except ValueError:  # malformed or not UTF-8: cited by the reject scan, if at all
+                if (
+                    len(line) >= MAX_LINE_BYTES
+                ):  # the plan did not read it: the reject scan cites it
                     continue
+                try:
+                    doc = json.loads(line, object_pairs_hook=_first_wins)
+                except (ValueError, RecursionError):  # malformed, not UTF-8 or nested too deep
+                    continue  # for Python: cited by the reject scan or by its ids, if at all
                 if isinstance(doc, dict):
                     pid = _id_text(doc.get(key))
                     if pid is not None and pid in ids:
                         eid = _id_text(doc.get(event_key)) if event_key is not None else None
                         yield pid, eid, number
+
+
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as the plan reads it: of a key given twice, the first value counts (DuckDB's
+    JSON functions); Python's own `json` would keep the last."""
+    return dict(reversed(pairs))
 
 
 def _id_search(pattern: bytes) -> Any:
