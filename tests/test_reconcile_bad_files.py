@@ -73,7 +73,7 @@ CASES = [
         b"",
         {
             ("events", "malformed JSON", f"events: malformed JSON (payment ?, at {EV}:9)"),
-            ("events", "not a JSON object", f"events: not a JSON object (payment ?, at {EV})"),
+            ("events", "not a JSON object", f"events: not a JSON object (payment ?, at {EV}:10)"),
         },
     ),
     (

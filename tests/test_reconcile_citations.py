@@ -143,16 +143,15 @@ def test_line_numbers_count_blank_lines_and_a_last_line_without_newline(tmp_path
         b'{"payment_id":"p1","seq":1}\n'
         b'{"payment_id" :  "p1" , "seq":2}\n'
         b'{"note": "a \\" quote", "payment_id": "p3"}\n'  # a backslash: the line is parsed
-        b'{"payment_id": "p1", "payment_id": "p9"}\n'  # the key twice: parsed, the last wins
+        b'{"payment_id": "p1", "payment_id": "p9"}\n'  # the key twice: as DuckDB, the first wins
         b'{"payment_id": true}\n'
         b'{"payment_id": "p1"}'  # no newline at the end
     )
     source = parse_source({"kind": "jsonl", "path": "e.jsonl"}, root=tmp_path, file="t", field="e")
     found = source_rows.cite(source, "payment_id", Side.EVENTS, {"p1", "p3", "p9", "true"})
     assert {k: [c.ref for c in v] for k, v in found.items()} == {
-        "p1": ["e.jsonl:5", "e.jsonl:6", "e.jsonl:10"],
+        "p1": ["e.jsonl:5", "e.jsonl:6", "e.jsonl:8", "e.jsonl:10"],
         "p3": ["e.jsonl:7"],
-        "p9": ["e.jsonl:8"],
         "true": ["e.jsonl:9"],
     }
 
@@ -334,4 +333,27 @@ def test_the_pass_reads_lines_as_the_plan_does(tmp_path: Path) -> None:
         ("p2", "p2-2", 5),
         ("p2", "p2-3", 6),
         ("p9", "x-1", 7),
+    ]
+
+
+def test_lines_that_are_json_but_no_object_cite_their_lines(tmp_path: Path) -> None:
+    """Such a row has no payment or event id to be found by: its lines are found by shape."""
+    (tmp_path / "data").mkdir()
+    lines = [*EVENTS[:2], "[1]", *EVENTS[2:4], "  null", "{not json", *EVENTS[4:], '"p2"']
+    (tmp_path / "data" / "e.jsonl").write_text(jsonl(lines))
+    (tmp_path / "data" / "r.csv").write_text(
+        report_csv([rep("p1", "completed"), rep("p2", "completed")])
+    )
+    result = _run(
+        tmp_path,
+        {"kind": "jsonl", "path": "data/e.jsonl"},
+        {"kind": "csv", "path": "data/r.csv"},
+    )
+    assert sorted((u.reason, u.count, u.examples) for u in result.unreadable) == [
+        ("malformed JSON", 1, ("events: malformed JSON (payment ?, at data/e.jsonl:7)",)),
+        (
+            "not a JSON object",
+            3,
+            ("events: not a JSON object (payment ?, at data/e.jsonl:3,6,10)",),
+        ),
     ]

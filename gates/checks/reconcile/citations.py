@@ -25,10 +25,8 @@ from gates.checks.reconcile.model import (
     ReconcileResult,
     Side,
 )
-from gates.checks.reconcile.source_rows import citable, cited_rows
-from gates.checks.reconcile.sources import (
-    Source,
-)
+from gates.checks.reconcile.source_rows import citable, cited_rows, non_object_lines, relative
+from gates.checks.reconcile.sources import NOT_AN_OBJECT, FileSource, Source, SourceKind
 
 MAX_REFS = 5  # citations shown per side in a sample; `gates reconcile show` prints them all
 
@@ -97,6 +95,22 @@ def _unreadable_example(
     return f"{example[:-1]}, at {_refs(side, cites).removeprefix(side.value + ' ')})"
 
 
+def _non_object_example(example: str, side: Side, source: Source) -> str:
+    """`events: not a JSON object (payment ?, at FILE)` + the lines of FILE that are JSON but no
+    object: such a row has no ids to be found by, so its lines are found by their shape."""
+    if not (isinstance(source, FileSource) and source.kind is SourceKind.JSONL):
+        return example
+    for path in source.paths:
+        rel = relative(path, source.root)
+        if example.endswith(f", at {rel})"):
+            lines = non_object_lines(path)
+            cites = [Citation(side=side, ref=f"{rel}:{n}", path=rel, line=n) for n in lines]
+            if cites:
+                shown = _refs(side, cites).removeprefix(side.value + " ")
+                return f"{example[: -len(rel) - 1]}{shown})"
+    return example
+
+
 def apply(
     result: ReconcileResult,
     events: Source,
@@ -134,15 +148,18 @@ def apply(
                 by_row[(pid, eid)].append(citation)
         per_side[side] = (by_pid, by_row)
     ev, rp = per_side[Side.EVENTS][0], per_side[Side.REPORT][0]
-    if not ev and not rp:
+    if not ev and not rp and all(u.reason != NOT_AN_OBJECT for u in result.unreadable):
         return result
     rewritten: dict[str, str] = {}
     unreadable = []
+    sources = {Side.EVENTS: events, Side.REPORT: report}
     for u in result.unreadable:
         by_pid, by_row = per_side[u.side]
         examples = []
         for example, (bad_pid, bad_eid) in zip(u.examples, u.example_ids, strict=True):
             new = _unreadable_example(example, u.side, bad_pid, bad_eid, by_row, by_pid)
+            if u.reason == NOT_AN_OBJECT:
+                new = _non_object_example(new, u.side, sources[u.side])
             rewritten[example] = new
             examples.append(new)
         unreadable.append(replace(u, examples=tuple(examples)))

@@ -175,6 +175,34 @@ def _jsonl_lines(
                         yield pid, eid, number
 
 
+def non_object_lines(path: Path) -> list[int]:
+    """The numbers of a JSONL file's lines that are JSON but no object (`[1]`, `null`, `"x"`):
+    the plan reads each as an unreadable row with no ids to find it by. One search for the lines
+    that do not start with `{` (rare), each then parsed; a malformed one is the reject scan's."""
+    found: list[int] = []
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return found
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            number, counted = 1, 0
+            for match in _id_search(rb"(?m)^[ \t]*[^{ \t\r\n]").finditer(buf):
+                start = match.start()
+                number += _newlines(buf, counted, start)
+                counted = start
+                end = buf.find(b"\n", start)
+                line = buf[start : end if end >= 0 else size]
+                if len(line) >= MAX_LINE_BYTES:
+                    continue
+                try:
+                    doc = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if not isinstance(doc, dict):
+                    found.append(number)
+    return found
+
+
 def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object as the plan reads it: of a key given twice, the first value counts (DuckDB's
     JSON functions); Python's own `json` would keep the last."""
@@ -182,7 +210,7 @@ def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _id_search(pattern: bytes) -> Any:
-    """An RE2 search for listed ids (an alternation of thousands of them)."""
+    """An RE2 search over a whole file (for listed ids: an alternation of thousands of them)."""
     import re2  # type: ignore[import-untyped]  # google-re2 publishes no stubs or py.typed
 
     options = re2.Options()

@@ -235,6 +235,11 @@ def _jsonl_lines(files: str, options: str) -> str:
     )
 
 
+# A JSONL line that is JSON but no object (`[1]`, `null`): an unreadable row without ids, which
+# the citation pass finds by its shape (source_rows.non_object_lines).
+NOT_AN_OBJECT = "not a JSON object"
+
+
 def _jsonl_view(lines: str, columns: Sequence[str], prefix: int) -> str:
     """The values of `columns` from each line `lines` (a _jsonl_lines reader) yields."""
     # Each line is read as text and parsed here, so a malformed line becomes an unreadable row
@@ -255,7 +260,7 @@ def _jsonl_view(lines: str, columns: Sequence[str], prefix: int) -> str:
         f"SELECT * EXCLUDE (filename), CASE WHEN {ERROR_COLUMN} IS NOT NULL "  # noqa: S608 - identifiers quoted, literals escaped (sources.quote_*)
         f"THEN substr(filename, {prefix}) END AS {REF_COLUMN} FROM ("
         f"SELECT {extract}filename, CASE WHEN j IS NULL THEN 'malformed JSON' "
-        f"WHEN t[1] <> 'OBJECT' THEN 'not a JSON object' {fractions}END AS {ERROR_COLUMN} FROM ("
+        f"WHEN t[1] <> 'OBJECT' THEN {quote_literal(NOT_AN_OBJECT)} {fractions}END AS {ERROR_COLUMN} FROM ("
         f"SELECT filename, j, json_type(j, ['$', {paths[1:]}) AS t, "
         f"json_extract_string(j, {paths}) AS v FROM ("
         f"SELECT filename, line AS j FROM {lines} WHERE line IS NOT NULL)))"
