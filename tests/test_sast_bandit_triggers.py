@@ -325,3 +325,17 @@ def test_the_facts_read_from_bandits_source_are_what_bandit_itself_gives(
     password = importlib.import_module("bandit.plugins.general_hardcoded_password")
     assert facts.password_words == password.RE_WORDS
     assert facts.bidi == importlib.import_module("bandit.plugins.trojansource").BIDI_CHARACTERS
+
+
+def test_a_search_that_gives_up_sends_the_file(facts: bt.BanditFacts) -> None:
+    """RE2::Set answers "no match" when its DFA runs out of memory; that is no proof."""
+
+    class GivesUp:
+        def Match(self, data: bytes) -> None:  # re2.Set's method name
+            return None
+
+    prefilter = bt.prefilter(facts, ALL_TESTS, "low")
+    assert prefilter is not None
+    assert not prefilter.sends(SOURCES["quiet.py"])
+    prefilter._set = GivesUp()
+    assert prefilter.sends(SOURCES["quiet.py"])

@@ -203,17 +203,18 @@ _DYNAMIC_IMPORT = (ident("__import__"), ident("import_module"))
 
 def _blacklist(facts: BanditFacts) -> dict[str, Condition]:
     """A blacklisted call is matched on the call's qualified name, except `__import__(x)` and
-    `importlib.import_module(x)` / `importlib.__import__(x)`, matched on the argument: a string
-    (so the file calls one of those and has a string holding the name) or a name or attribute
-    (an identifier, which the qualified-name condition already requires). A blacklisted import
-    is matched on each imported dotted name's prefix."""
+    `importlib.import_module(x)` / `importlib.__import__(x)`, matched on the argument: a name
+    or attribute (an identifier, which the qualified-name condition already requires) or a
+    string equal to the qualified name (so the file calls one of those and has a string
+    holding the name's first part). A blacklisted import is matched on each imported dotted
+    name's prefix."""
     out: dict[str, list[tuple[Atom, ...]]] = {}
     for test_id, kind, qualnames in facts.blacklist:
         conj = out.setdefault(test_id, [])
         for q in qualnames:
             if kind == "Call":
                 conj.append(_qualname(q))
-                conj.extend((fn, string(q)) for fn in _DYNAMIC_IMPORT)
+                conj.extend((fn, string(q.split(".")[0])) for fn in _DYNAMIC_IMPORT)
             else:
                 conj.append(_import_prefix(q))
     return {test_id: tuple(dict.fromkeys(c)) for test_id, c in out.items()}
@@ -485,10 +486,10 @@ class Prefilter:
         self._set = re2.Set.SearchSet(options)
         for atom in atoms:
             self._set.Add(atom)
+        # RE2::Set reports no match at all when its DFA gives up (out of memory): an atom that
+        # matches every text, at its end, tells a finished search from one that gave up.
+        self._end = self._set.Add(rb"\z")
         self._set.Compile()
-        # RE2::Set reports nothing when its DFA runs out of memory: such a "no match" is
-        # checked with one ordinary (always exact) search of every atom at once.
-        self._union = re2.compile(b"|".join(b"(?:" + a + b")" for a in atoms), options=options)
         index = {a: i for i, a in enumerate(atoms)}
         self._conjs = tuple(
             {frozenset(index[a] for a in conj) for cond in conds.values() for conj in cond}
@@ -496,10 +497,11 @@ class Prefilter:
         self.tests = tuple(sorted(conds))
 
     def _present(self, data: bytes) -> set[int] | None:
-        found = self._set.Match(data)
-        if found:
-            return set(found)
-        return None if self._union.search(data) is not None else set()
+        """The atoms found in `data`, or None when the search gave up."""
+        found = set(self._set.Match(data) or ())
+        if self._end not in found:
+            return None
+        return found - {self._end}
 
     def sends(self, text: str) -> bool:
         """`text`: the file decoded as UTF-8 (undecodable bytes replaced)."""
@@ -517,7 +519,7 @@ class Prefilter:
         for variant in variants:
             found = self._present(variant)
             if found is None:
-                return True  # some atom matched, but not which: send (fail closed)
+                return True  # the search gave up: send (fail closed)
             present |= found
         return any(conj <= present for conj in self._conjs)
 
