@@ -2,7 +2,8 @@
 
 semgrep runs our packs (policies/semgrep/), the local rule files and, when the plan says so
 (bandit_pack.plan: `bandit.engine`), the pack of bandit's checks (policies/semgrep-bandit/);
-bandit starts for the enabled tests the plan leaves to it, or not at all."""
+bandit starts for the enabled tests the plan leaves to it, or not at all, and is given only the
+Python files where one of those tests can fire (bandit_triggers.py); the others must parse."""
 
 from __future__ import annotations
 
