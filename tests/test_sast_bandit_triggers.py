@@ -211,6 +211,8 @@ def test_a_file_no_test_can_fire_on_is_not_sent(facts: bt.BanditFacts) -> None:
     assert not everything.sends("class A:\n    pass\n\n\ndef f():\n    pass\n")
     # ... but a file in another encoding always is (bandit decodes its bytes differently)
     assert everything.sends("# -*- coding: latin-1 -*-\nx = 1\n")
+    assert everything.sends(f"#!/usr/bin/env python{' ' * 600}\n# coding: cp1252\nx = 1\n")
+    assert not everything.sends("# -*- coding: utf-8 -*-\nx = 1\n")
 
 
 def _shown(findings: list[Finding]) -> set[tuple[object, ...]]:

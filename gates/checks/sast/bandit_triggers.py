@@ -465,12 +465,13 @@ def conditions(facts: BanditFacts, floor: str) -> dict[str, Condition]:
 
 _BLACKLIST_MODULES = ("blacklists/calls.py", "blacklists/imports.py")
 # A coding cookie (PEP 263) naming anything but UTF-8: bandit decodes the bytes differently.
-_COOKIE = re.compile(rb"\A(?:[^\n]*\n)?[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)")
+# Python reads it on the first two lines only (after a UTF-8 BOM, where it must say UTF-8).
+_COOKIE = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:[^\n]*\n)?[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)")
 _UTF8 = {"utf-8", "utf_8", "utf8", "ascii", "us-ascii"}
 
 
-def _other_encoding(head: bytes) -> bool:
-    found = _COOKIE.match(head)
+def _other_encoding(data: bytes) -> bool:
+    found = _COOKIE.match(data)  # reads two lines at most
     return found is not None and found.group(1).decode().lower() not in _UTF8
 
 
@@ -508,7 +509,7 @@ class Prefilter:
         if not self._conjs:
             return False
         data = text.encode("utf-8", "surrogatepass")
-        if _other_encoding(data[:512]):
+        if _other_encoding(data):
             return True
         variants = [data]
         if not text.isascii():
