@@ -124,6 +124,7 @@ TRICKY: list[tuple[str, str, str]] = [
     ("dict_key_concat", "d = {'pass' 'word': 'x'}\n", "B105"),
     ("dict_key_escape", "d = {'\\x74oken': 'x'}\n", "B105"),
     ("subscript_key", "d['db_' 'password'] = 'x'\n", "B105"),
+    ("key_continued", "d = {'token\\\n_id': 'x'}\n", "B105"),
     ("compare", "if token == 'abc':\n    x()\n", "B105"),
     ("kwarg_parens", "login(\n    token = (\n        'abc'\n    )\n)\n", "B106"),
     ("annotated_default", "def f(secret: str = 'x'):\n    return secret\n", "B107"),

@@ -238,7 +238,8 @@ _QUOTE = r"""[rRbBuUfF]{0,2}['"]"""  # a string literal starts
 _COMPARE = rf"(?:[=!]=|[<>]=?|\b(?:is|in|not)\b(?:{_WS}\b(?:not|in)\b)?)"
 
 
-# After the word, a dict key or subscript string ends (or goes on with `_` or an escape, then
+# After the word (and any continuation or concatenation), a dict key or subscript string ends
+# (or goes on with `_` or an escape, then
 # the rest of a one-line literal of either quote, or of a triple-quoted one), and what follows
 # the literal is `:` (a dict key), `]` (a subscript) or another literal (implicit concatenation).
 _REST = (
@@ -248,7 +249,7 @@ _REST = (
     r'|[\s\S]*?"""'
 )
 _KEY_TAIL = (
-    r"""(?:['"]|[_\\](?:""" + _REST + r"""))['"]{0,2}"""
+    _JOIN + r"""*(?:['"]|[_\\](?:""" + _REST + r"""))['"]{0,2}"""
     r"""(?:[ \t\f\r\n)]|\\\r?\n|#[^\n]*)*(?:[:\]]|[rRbBuUfF]{0,2}['"])"""
 ).encode()
 
