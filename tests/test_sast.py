@@ -167,7 +167,7 @@ def test_changed_settings_or_files_rescan_only_what_changed(
 ) -> None:
     seen: list[list[str]] = []
 
-    def record(ctx: Any, cfg: Any, rules: Any, plan: Any, todo: list[str]) -> list[Any]:
+    def record(ctx: Any, cfg: Any, rules: Any, plan: Any, todo: list[str], *_: Any) -> list[Any]:
         seen.append(list(todo))
         return []
 
@@ -350,7 +350,8 @@ def test_broken_tools_fail_closed(
     fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    # `assert`: a file bandit is given (the gate keeps files no bandit test can fire on from it)
+    root = make_repo(tmp_path / "r", {"a.py": "assert x\n"})
     other = "bandit" if tool == "semgrep" else "semgrep"
     with pytest.raises(GateCannotRun) as err:
         list(GATE.run(context("sast", root, {**config, other: {"enabled": False}})))

@@ -5,7 +5,8 @@ floats for money, unverified webhooks, timing-unsafe signature checks, card data
 bodies in logs, plain PAN columns, missing idempotency keys, raw SQL on payment tables, DEBUG,
 CSRF-exempt payment views) plus optional local rule files, in one process; bandit's checks run
 in bandit or, where the bundled pack of them as semgrep rules covers them, in that same semgrep
-run (policies/semgrep-bandit/, bandit_pack.py: `bandit.engine` auto, semgrep or bandit).
+run (policies/semgrep-bandit/, bandit_pack.py: `bandit.engine` auto, semgrep or bandit); bandit
+is given only the files where an enabled test can fire (bandit_triggers.py).
 Both are parsed strictly: any tool error is a gate error, never "no findings".
 Hits that report the same problem on the same line are merged into one finding (merge.py, data in
 equivalents.py); proof rules (proofs.yaml) drop bandit results our precise rules show wrong.

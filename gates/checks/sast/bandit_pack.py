@@ -11,7 +11,9 @@ at several levels has one rule per level). Who runs the tests the policy enables
   Splitting does not pay: on the stripe sdist the pack adds about as much semgrep matching CPU
   as bandit spends on the tests it covers, and `bandit -t <the rest>` still parses and walks
   every file, so pack + `bandit -t` cost ~15% more CPU than bandit alone, while the pack alone
-  cost ~20% less (bench/README.md);
+  cost ~20% less (bench/README.md). With bandit given only the files its tests can fire on
+  (bandit_triggers.py), splitting still costs more: the pack's matching over every file
+  exceeds what bandit spends on the files only the covered tests would send it;
 - `semgrep`: the pack for the tests it covers, `bandit -t <the others>` for the rest;
 - `bandit`: bandit for every test.
 

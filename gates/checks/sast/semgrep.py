@@ -19,7 +19,7 @@ Anything unexpected is GateCannotRun naming the fix: a non-zero exit, unparsable
 JSON, skipped rules, a requested Python file missing from `paths.scanned`, and every `errors`
 entry except one documented benign kind, `PartialParsing` at level `warn`: semgrep recovered from
 a syntax error and matched the rest of the file (bandit, which parses the same file, reports
-the syntax error itself when it runs).
+the syntax error itself when it runs; for a file the gate keeps from bandit, gate.py parses it).
 
 A rule whose metadata has `release-gates: {proves-safe: [...], unless: [...]}` is a proof rule
 (policies/semgrep/proofs.yaml): its hits carry those lists and are never reported (gate.py).
