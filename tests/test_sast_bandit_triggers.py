@@ -150,9 +150,22 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def facts() -> bt.BanditFacts:
-    found = bandit_install.facts()
+    found = bandit_install.facts(_proc.resolve_executable("bandit"))
     assert found is not None
     return found
+
+
+def test_a_bandit_other_than_this_environments_own_gets_no_prefilter(tmp_path: Path) -> None:
+    """A bandit found first on PATH (pipx, the system's, another version) may be other code than
+    the installed package the conditions are checked against: every file goes to it."""
+    ours = _proc.resolve_executable("bandit")
+    assert ours is not None
+    other = tmp_path / "bandit"
+    other.write_text(f'#!/bin/sh\nexec {ours} "$@"\n')
+    other.chmod(0o755)
+    assert bandit_install.facts(str(other)) is None
+    assert bandit_install.facts(None) is None
+    assert bandit_install.facts(ours) is not None
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +290,7 @@ def test_a_plugin_the_conditions_do_not_know_sends_every_file(
     core = {**facts.digests, "core/utils.py": "0" * 16}
     assert bt.conditions(bt.BanditFacts(**{**_fields(facts), "digests": core}), "low") == {}
     # the gate then gives bandit every Python file
-    monkeypatch.setattr(bandit_install, "facts", lambda: extra)
+    monkeypatch.setattr(bandit_install, "facts", lambda executable: extra)
     spy = _Spy()
     monkeypatch.setattr(bandit_run, "run", spy)
     list(GATE.run(context("sast", repo, {})))

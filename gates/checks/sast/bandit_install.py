@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import sysconfig
 from importlib.metadata import entry_points
 from importlib.util import find_spec
 from pathlib import Path
@@ -94,17 +96,38 @@ def _digest(path: Path) -> str:
         return "missing"
 
 
+def _same_file(a: str | Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _installed(package: Path) -> bool:
+    """The package lies in this interpreter's site-packages (not shadowed by PYTHONPATH or a
+    path hook), where its own script imports it from."""
+    site = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
+    return package.resolve().parent in site
+
+
 def _entry_points(group: str) -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
-def facts() -> BanditFacts | None:
-    """The installed bandit's facts, or None when bandit or its data cannot be read as
-    expected (the gate then sends every file to bandit, which reports what is wrong)."""
+def facts(executable: str | None) -> BanditFacts | None:
+    """The facts of the bandit that `executable` (what the gate will run) is, or None when that
+    cannot be known or its data cannot be read as expected: the gate then sends every file to
+    bandit, which reports what is wrong. Known only for the bandit installed beside this
+    interpreter, run through this environment's own script: a bandit found first on PATH (a
+    pipx or system install, another version) may be other code than the one read here."""
     spec = find_spec("bandit")  # finds the package without importing it
-    if spec is None or spec.origin is None:
+    if spec is None or spec.origin is None or executable is None:
         return None
     root = Path(spec.origin).parent
+    if not (
+        _same_file(executable, Path(sysconfig.get_path("scripts")) / "bandit") and _installed(root)
+    ):
+        return None
     try:
         blacklist = [
             *_blacklist(_module(root, "blacklists/calls.py")),

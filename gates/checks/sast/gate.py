@@ -96,7 +96,8 @@ def _prefilter(cfg: SastConfig, plan: bandit_pack.Plan) -> bandit_triggers.Prefi
     if not plan.runs_bandit:
         return None
     tests = bandit_pack.enabled_tests(cfg) if plan.bandit_tests is None else plan.bandit_tests
-    return bandit_triggers.prefilter(bandit_install.facts(), tests, cfg.min_confidence)
+    facts = bandit_install.facts(resolve_executable("bandit"))
+    return bandit_triggers.prefilter(facts, tests, cfg.min_confidence)
 
 
 def syntax_error(text: str) -> str | None:
@@ -334,7 +335,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 "fix the file (bandit parses it as Python 3) or exclude it in the policy",
             )
         todo = list(keys)
-        if prefilter is not None and to_bandit is not None:
+        if prefilter is not None and to_bandit is not None and log.verbose():
             python = sum(p.endswith(".py") for p in todo)
             log.get().info(
                 "bandit_prefilter", python_files=python, sent=len(to_bandit),
