@@ -15,7 +15,7 @@ import mmap
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -206,17 +206,44 @@ def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile |
     return None
 
 
+# From this many files, selecting them is split over two processes (gates.forked_map): ~5 us of
+# system calls a file, ~110 ms for 17,000 files on one core, ~75 ms on two (threads: slower, as
+# the GIL serialises the Python between the calls).
+_FORK_MIN_FILES = 8192
+
+
 def _select(
     root: Path, candidates: Iterable[str], max_bytes: int, *, tracked: bool
 ) -> tuple[list[str], list[SkippedFile], dict[str, int]]:
     """The candidates to scan, those not scanned (deleted ones left out), and the sizes seen;
     `tracked`: the candidates are files git tracks (see _OPEN_FIRST)."""
+    paths = sorted(set(candidates))
+    if len(paths) < _FORK_MIN_FILES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return _select_sorted(root, paths, max_bytes, tracked=tracked)
+    from gates.forked_map import forked_map  # lazy: a pre-commit run names a few files
+
+    half = len(paths) // 2
+    parts = forked_map(
+        lambda chunk: _select_sorted(root, chunk, max_bytes, tracked=tracked),
+        [paths[:half], paths[half:]],
+    )
+    files, skipped, sizes = parts[0]
+    for more_files, more_skipped, more_sizes in parts[1:]:
+        files += more_files  # contiguous halves of a sorted list: still sorted
+        skipped += more_skipped
+        sizes.update(more_sizes)
+    return files, skipped, sizes
+
+
+def _select_sorted(
+    root: Path, paths: Sequence[str], max_bytes: int, *, tracked: bool
+) -> tuple[list[str], list[SkippedFile], dict[str, int]]:
     files: list[str] = []
     skipped: list[SkippedFile] = []
     sizes: dict[str, int] = {}
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if tracked else -1
     try:
-        for path in sorted(set(candidates)):
+        for path in paths:
             if tracked:
                 why, size = _classify_tracked(root, root_fd, path, max_bytes)
             else:

@@ -6,15 +6,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from gates import workspace
 from gates.model import Unscanned
 from tests.gatekit import make_repo
 
 
-def _tampered(tmp_path: Path) -> Path:
+def _tampered(tmp_path: Path, more: int = 0) -> Path:
+    """A repository whose working tree no longer matches git's view of it; `more` plain files
+    sort after the tampered ones."""
     repo = make_repo(
         tmp_path / "repo",
         {
+            **{f"z{n:02d}.py": "y = 2\n" * n for n in range(more)},
             "text.py": "x = 1\n",
             "empty.txt": "",
             "blob.bin": b"\x00\x01" * 10,
@@ -67,3 +72,17 @@ def test_named_and_plain_directory_selection_agree(tmp_path: Path) -> None:
         assert ws.files == ("empty.txt", "text.py")
         assert [s.path for s in ws.skipped] == ["big.txt", "blob.bin", "fifo.txt", "link.txt"]
         assert ws.seen_sizes == {"empty.txt": 0, "text.py": 6}
+
+
+def test_selection_split_over_two_processes_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _tampered(tmp_path, more=40)  # both halves hold scanned and skipped files
+    serial = workspace.directory(repo, max_bytes=100)
+    alone = workspace.tracked(repo, max_bytes=100)
+    monkeypatch.setattr(workspace, "_FORK_MIN_FILES", 2)
+    here = os.getpid()
+    split = workspace.tracked(repo, max_bytes=100)
+    assert os.getpid() == here
+    assert split == alone
+    assert workspace.directory(repo, max_bytes=100) == serial
