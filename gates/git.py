@@ -118,6 +118,19 @@ def ls_files(root: Path, under: str | None = None) -> tuple[IndexEntry, ...]:
     return tuple(entries)
 
 
+def tracked_paths(root: Path) -> tuple[list[str], list[str]]:
+    """The tracked paths, as `ls_files` lists them: (files, submodules). Without an IndexEntry a
+    file, which a run selecting 17,000 files spent ~50 ms building and never read."""
+    files: list[str] = []
+    submodules: list[str] = []
+    for record in _git(root, "ls-files", "-s", "-z").split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            name = path.decode("utf-8", "surrogateescape")
+            (submodules if meta.startswith(b"160000 ") else files).append(name)
+    return files, submodules
+
+
 def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEntry, ...]:
     """Files of a tree (recursive) with mode and blob id, from `git ls-tree -r -z` (one git
     process per command line's worth of `paths`)."""

@@ -261,17 +261,11 @@ def _select_sorted(
 
 def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
     """Every tracked file in the working tree (submodules skipped and listed)."""
-    candidates = []
-    skipped = []
-    for entry in git.ls_files(root):
-        if entry.mode == "160000":
-            skipped.append(
-                SkippedFile(
-                    path=entry.path, reason="submodule, not scanned", kind=Unscanned.SUBMODULE
-                )
-            )
-        else:
-            candidates.append(entry.path)
+    candidates, submodules = git.tracked_paths(root)
+    skipped = [
+        SkippedFile(path=path, reason="submodule, not scanned", kind=Unscanned.SUBMODULE)
+        for path in submodules
+    ]
     files, more, sizes = _select(root, candidates, max_bytes, tracked=True)
     return Workspace(
         root=root,
