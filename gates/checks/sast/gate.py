@@ -11,10 +11,11 @@ import ast
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -29,12 +30,20 @@ from gates.checks.result_cache import (
     rejected_finding,
     scan_through,
 )
-from gates.checks.sast import bandit, bandit_install, bandit_pack, bandit_triggers, semgrep, targets
+from gates.checks.sast import (
+    bandit,
+    bandit_install,
+    bandit_pack,
+    bandit_triggers,
+    preconditions,
+    semgrep,
+    targets,
+)
 from gates.checks.sast.catalog import BUNDLED_PROOFS
 from gates.checks.sast.config import SastConfig, parse
 from gates.checks.sast.hits import ToolHit
 from gates.checks.sast.merge import Proof, merge
-from gates.checks.sast.rule_files import SUPPORTED_MODES, unsupported
+from gates.checks.sast.rule_files import SUPPORTED_MODES, load, unsupported
 from gates.checks.sast.suppressions import requests_for
 from gates.errors import GateCannotRun, InvalidInput
 from gates.extras import require
@@ -164,22 +173,18 @@ def _scan(
     plan: bandit_pack.Plan,
     todo: Sequence[str],
     to_bandit: set[str] | None,
+    split: _Split | None = None,
+    conditional: set[str] | None = None,
 ) -> list[ToolHit]:
-    """`to_bandit`: the Python files bandit must see (None: all of them)."""
+    """`to_bandit`: the Python files bandit must see (None: all of them); `conditional`: the
+    files the split's rules must see."""
     python = [p for p in todo if p.endswith(".py") and (to_bandit is None or p in to_bandit)]
     # semgrep sees only the files some rule can match, and does not start when there are none
     sg_files = targets.semgrep_targets(todo, targets.rule_languages(rule_files))
     with ctx.workspace.on_disk(todo) as root, ThreadPoolExecutor(2) as pool:
         sg = (
             pool.submit(
-                semgrep.run,
-                root,
-                rule_files,
-                sg_files,
-                jobs=ctx.jobs,
-                timeout_per_file=cfg.timeout_per_file,
-                exclude_rules=cfg.exclude_rules,
-                timeout_s=cfg.tool_timeout,
+                _semgrep, root, rule_files, sg_files, cfg, ctx.jobs, split, conditional or set()
             )
             if rule_files and sg_files
             else None
@@ -192,6 +197,69 @@ def _scan(
         # Both are waited for; the first failure (semgrep's first) is raised.
         results = [f.result() for f in (sg, bd) if f is not None]
     return [hit for part in results for hit in part]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Split:
+    """The bundled rules run only on the files their precondition holds in (preconditions.py):
+    `rules`, from `files` (the bundled rule files holding them), with `others` (the rest of those
+    files' rules) left out of that run and `rules` left out of the main one."""
+
+    rules: frozenset[str]
+    files: tuple[Path, ...]
+    others: tuple[str, ...]
+
+
+def _split(bundled: Sequence[Path], rule_files: Sequence[Path], cfg: SastConfig) -> _Split | None:
+    """None when every rule runs on every file: no bundled rule with a precondition is enabled,
+    or another rule file uses such an id (its rule would be left out of the main run)."""
+    bundled_set = set(bundled)
+    ids = {
+        path: [str(r.get("id")) for r in load(path) or () if isinstance(r, dict)]
+        for path in rule_files
+    }
+    if any(
+        i in preconditions.REQUIRES
+        for p, found in ids.items()
+        if p not in bundled_set
+        for i in found
+    ):
+        return None
+    rules = frozenset(
+        i
+        for p in bundled
+        for i in ids[p]
+        if i in preconditions.REQUIRES and i not in cfg.exclude_rules
+    )
+    holding = tuple(p for p in bundled if rules.intersection(ids[p]))
+    if not rules or not holding:
+        return None
+    others = tuple(sorted({i for p in holding for i in ids[p]} - rules))
+    return _Split(rules=rules, files=holding, others=others)
+
+
+def _semgrep(
+    root: Path,
+    rule_files: Sequence[Path],
+    files: Sequence[str],
+    cfg: SastConfig,
+    jobs: int,
+    split: _Split | None,
+    conditional: set[str],
+) -> list[ToolHit]:
+    """semgrep over `files`; with a split, the rules with a precondition in a second run over
+    just the files it holds in (`conditional`), within the same timeout."""
+    deadline = time.monotonic() + cfg.tool_timeout
+    exclude = tuple(cfg.exclude_rules) + (tuple(sorted(split.rules)) if split else ())
+    hits = semgrep.run(root, rule_files, files, jobs=jobs, timeout_per_file=cfg.timeout_per_file,
+                       exclude_rules=exclude, timeout_s=cfg.tool_timeout)  # fmt: skip
+    some = [f for f in files if f in conditional] if split is not None else []
+    if split is not None and some:
+        hits += semgrep.run(root, split.files, some, jobs=jobs,
+                            timeout_per_file=cfg.timeout_per_file,
+                            exclude_rules=(*cfg.exclude_rules, *split.others),
+                            timeout_s=max(deadline - time.monotonic(), 1.0))  # fmt: skip
+    return hits
 
 
 def _refuse_unsupported(rule_files: Sequence[Path], root: Path) -> None:
@@ -287,6 +355,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             *local,
         ]
         _refuse_unsupported(rule_files, ctx.workspace.root)
+        split = _split(bundled, rule_files, cfg) if cfg.semgrep else None
         prefilter = _prefilter(cfg, plan)
         cache = (
             ResultCache.open(
@@ -313,6 +382,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         # The files bandit must see, decided on the text already read for the cache keys; the
         # others must still parse, as bandit would have said (a file it cannot parse is an error).
         to_bandit: set[str] | None = None if prefilter is None else set()
+        conditional: set[str] = set()  # the files the split's rules must see
         unparsable: list[tuple[str, str]] = []
         for batch in runs_within(ctx.files, ctx.workspace.sizes(ctx.files), _BATCH_BYTES):
             cached, pending, batch_rejected = scan_through(cache, batch, read)
@@ -320,6 +390,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             rejected += batch_rejected
             for path, (key, text) in pending.items():
                 keys[path] = key
+                if split is not None and preconditions.needed(text, split.rules):
+                    conditional.add(path)
                 if to_bandit is None or prefilter is None or not path.endswith(".py"):
                     continue
                 if prefilter.sends(text):
@@ -341,7 +413,9 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 "bandit_prefilter", python_files=python, sent=len(to_bandit),
                 proved_silent=python - len(to_bandit), tests=len(prefilter.tests),
             )  # fmt: skip
-        hits = _scan(ctx, cfg, rule_files, plan, todo, to_bandit) if todo else []
+        hits = (
+            _scan(ctx, cfg, rule_files, plan, todo, to_bandit, split, conditional) if todo else []
+        )
         if plan.use_pack:
             hits = bandit_pack.as_bandit(hits, pack_rules, cfg)
     texts: dict[str, str] = {}

@@ -1,0 +1,79 @@
+"""The bundled rules semgrep cannot skip files for run only where their precondition holds
+(gates/checks/sast/preconditions.py): each positive example holds it, and the gate's findings
+are the same with and without the split, on real semgrep."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gates.checks.sast import GATE, preconditions
+from gates.checks.sast import gate as sast_gate
+from gates.checks.sast.config import parse
+from tests.gatekit import context, make_repo
+
+RULE_TESTS = Path(__file__).resolve().parent.parent / "gates" / "policies" / "semgrep" / "tests"
+_TOP = re.compile(r"^(?:@|def |async def |class )", re.MULTILINE)
+
+
+def _examples(rule: str) -> list[str]:
+    """The top-level definition around each `# ruleid: RULE` line of the rule tests."""
+    found = []
+    for path in sorted(RULE_TESTS.glob("*.py")):
+        text = path.read_text()
+        starts = [m.start() for m in _TOP.finditer(text)] + [len(text)]
+        for m in re.finditer(rf"# ruleid: {re.escape(rule)}\b", text):
+            begin = max((s for s in starts if s <= m.start()), default=0)
+            end = min(s for s in starts if s > m.start())
+            found.append(text[begin:end])
+    return found
+
+
+@pytest.mark.parametrize("rule", sorted(preconditions.REQUIRES))
+def test_every_positive_example_holds_its_precondition(rule: str) -> None:
+    examples = _examples(rule)
+    assert examples, f"no `# ruleid: {rule}` example in {RULE_TESTS}"
+    for example in examples:
+        assert preconditions.needed(example, [rule]), example
+
+
+def test_line_breaks_and_comments_inside_the_attribute_access_still_hold() -> None:
+    spelled = "log.info((request  # the body\n    .\\\n  json))"
+    assert preconditions.needed(spelled, ["request-body-logged"])
+    assert not preconditions.needed("requests.json()", ["request-body-logged"])
+
+
+def _findings(root: Path) -> list[tuple[str, str, int, str]]:
+    return sorted(
+        (f.rule, f.location.path, f.location.line, f.fingerprint)
+        for f in GATE.run(context("sast", root, {"bandit": {"enabled": False}}))
+    )
+
+
+def test_the_split_finds_what_one_run_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"app/{p.name}": p.read_text() for p in sorted(RULE_TESTS.glob("*.py"))}
+    files["app/plain.py"] = "def f(x):\n    return x + 1\n"  # holds neither precondition
+    root = make_repo(tmp_path / "r", files)
+    split = _findings(root)
+    rules = {rule for rule, *_ in split}
+    assert {"sast.request-body-logged", "sast.sql-string-building"} <= rules
+    monkeypatch.setattr(preconditions, "REQUIRES", {})
+    assert _findings(root) == split
+
+
+def test_a_local_rule_with_a_conditional_id_turns_the_split_off(tmp_path: Path) -> None:
+    bundled = sorted((RULE_TESTS.parent).glob("*.yaml"))
+    cfg = parse({})
+    assert sast_gate._split(bundled, bundled, cfg) is not None
+    local = tmp_path / "mine.yaml"
+    local.write_text(
+        "rules:\n  - id: sql-string-building\n    languages: [python]\n    severity: ERROR\n"
+        "    message: mine\n    pattern: foo(...)\n"
+    )
+    assert sast_gate._split(bundled, [*bundled, local], cfg) is None
+    excluded = parse({"semgrep": {"exclude_rules": sorted(preconditions.REQUIRES)}})
+    assert sast_gate._split(bundled, bundled, excluded) is None
