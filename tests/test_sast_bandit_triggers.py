@@ -301,7 +301,10 @@ def _fields(facts: bt.BanditFacts) -> dict[str, Any]:
     return {name: getattr(facts, name) for name in bt.BanditFacts.__slots__}
 
 
-def test_a_file_kept_from_bandit_that_does_not_parse_is_a_gate_error(tmp_path: Path) -> None:
+def test_a_file_kept_from_bandit_that_does_not_parse_is_a_gate_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sast_gate, "_PREFILTER_MIN_FILES", 0)  # prefilter even two files
     root = make_repo(tmp_path / "r", {"ok.py": "x = 1\n", "broken.py": "def f(:\n    x = 1\n"})
     assert sast_gate.syntax_error("def f(:\n") is not None
     assert sast_gate.syntax_error("\ufeffx = 1\n") is None  # a BOM is allowed, as for bandit

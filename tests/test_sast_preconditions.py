@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gates.checks.sast import GATE, preconditions
+from gates.checks.sast import GATE, preconditions, semgrep
 from gates.checks.sast import gate as sast_gate
 from gates.checks.sast.config import parse
 from tests.gatekit import context, make_repo
@@ -58,11 +59,25 @@ def test_the_split_finds_what_one_run_finds(
     files = {f"app/{p.name}": p.read_text() for p in sorted(RULE_TESTS.glob("*.py"))}
     files["app/plain.py"] = "def f(x):\n    return x + 1\n"  # holds neither precondition
     root = make_repo(tmp_path / "r", files)
+    runs: list[list[str]] = []
+    real_run = semgrep.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(list(args[2]))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(semgrep, "run", counted)
+    monkeypatch.setattr(sast_gate, "_SPLIT_MIN_SPARED", 0)  # split even a tree this small
     split = _findings(root)
     rules = {rule for rule, *_ in split}
     assert {"sast.request-body-logged", "sast.sql-string-building"} <= rules
+    assert len(runs) == 2
+    assert "app/plain.py" in runs[0]
+    assert "app/plain.py" not in runs[1]  # the second run: only where a condition holds
+    runs.clear()
     monkeypatch.setattr(preconditions, "REQUIRES", {})
     assert _findings(root) == split
+    assert len(runs) == 1
 
 
 def test_a_local_rule_with_a_conditional_id_turns_the_split_off(tmp_path: Path) -> None:
