@@ -29,7 +29,7 @@ import re
 import sqlite3
 import stat
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -143,51 +143,45 @@ def _jsonl_lines(
     # The file is searched whole (re2, linear time, in C) for the lines that may hold a wanted
     # id, and only those lines are parsed: a line whose key has one of the ids as a plain string
     # or integer, and every line where that simple reading may be wrong (a backslash anywhere,
-    # so escapes; a value of another type; the key twice). Line numbers come from counting
-    # newlines between those lines, so a 3.9M-line file costs about a second, not a Python loop
-    # over every line.
+    # so escapes; a value of another type; the key twice).
     if not ids:
         return
-    with open_regular(path) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size == 0:
-            return
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            starts = sorted(_candidate_lines(buf, key, ids))
-            number, counted = 1, 0
-            for start in starts:
-                number += _newlines(buf, counted, start)
-                counted = start
-                end = buf.find(b"\n", start)
-                line = buf[start : end if end >= 0 else size]
-                if (
-                    len(line) >= MAX_LINE_BYTES
-                ):  # the plan did not read it: the reject scan cites it
-                    continue
-                try:
-                    doc = json.loads(line, object_pairs_hook=_first_wins)
-                except (ValueError, RecursionError):  # malformed, not UTF-8 or nested too deep
-                    continue  # for Python: cited by the reject scan or by its ids, if at all
-                if isinstance(doc, dict):
-                    pid = _id_text(doc.get(key))
-                    if pid is not None and pid in ids:
-                        eid = _id_text(doc.get(event_key)) if event_key is not None else None
-                        yield pid, eid, number
+    for number, doc in _parsed_lines(path, lambda buf: sorted(_candidate_lines(buf, key, ids))):
+        if isinstance(doc, dict):
+            pid = _id_text(doc.get(key))
+            if pid is not None and pid in ids:
+                eid = _id_text(doc.get(event_key)) if event_key is not None else None
+                yield pid, eid, number
 
 
 def non_object_lines(path: Path) -> list[int]:
     """The numbers of a JSONL file's lines that are JSON but no object (`[1]`, `null`, `"x"`):
     the plan reads each as an unreadable row with no ids to find it by. One search for the lines
     that do not start with `{` (rare), each then parsed; a malformed one is the reject scan's."""
-    found: list[int] = []
+    not_braced = _id_search(rb"(?m)^[ \t]*[^{ \t\r\n]")
+
+    def starts(buf: mmap.mmap) -> Iterator[int]:
+        return (m.start() for m in not_braced.finditer(buf))
+
+    return [number for number, doc in _parsed_lines(path, starts) if not isinstance(doc, dict)]
+
+
+def _parsed_lines(
+    path: Path, starts: Callable[[mmap.mmap], Iterable[int]]
+) -> Iterator[tuple[int, Any]]:
+    """(1-based line number, parsed JSON) of the lines of a JSONL file beginning at the offsets
+    `starts` gives for the mapped file (in order), each read as the plan reads it. Line numbers
+    come from counting newlines between those lines, so a 3.9M-line file costs about a second,
+    not a Python loop over every line. Lines the plan could not read as JSON are left out: the
+    reject scan cites those over DuckDB's length limit, malformed or not UTF-8; and one nested
+    too deep for Python, which DuckDB reads, is cited by its ids if at all."""
     with open_regular(path) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
-            return found
+            return
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
             number, counted = 1, 0
-            for match in _id_search(rb"(?m)^[ \t]*[^{ \t\r\n]").finditer(buf):
-                start = match.start()
+            for start in starts(buf):
                 number += _newlines(buf, counted, start)
                 counted = start
                 end = buf.find(b"\n", start)
@@ -195,12 +189,10 @@ def non_object_lines(path: Path) -> list[int]:
                 if len(line) >= MAX_LINE_BYTES:
                     continue
                 try:
-                    doc = json.loads(line)
+                    doc = json.loads(line, object_pairs_hook=_first_wins)
                 except (ValueError, RecursionError):
                     continue
-                if not isinstance(doc, dict):
-                    found.append(number)
-    return found
+                yield number, doc
 
 
 def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -365,10 +357,11 @@ def _parquet_rows(
     value = f"CAST({quote_ident(key)} AS VARCHAR)"
     event = f"CAST({quote_ident(event_key)} AS VARCHAR)" if event_key is not None else "NULL"
     hits = (
-        f"SELECT {_trimmed('v')} AS pid, {_trimmed('e')} AS eid, filename, file_row_number FROM "  # noqa: S608 - identifiers quoted, literals escaped
+        "SELECT pid, eid, filename, file_row_number FROM "  # noqa: S608 - identifiers quoted, literals escaped
+        f"(SELECT {_trimmed('v')} AS pid, {_trimmed('e')} AS eid, filename, file_row_number FROM "
         f"(SELECT {value} AS v, {event} AS e, filename, file_row_number FROM read_parquet({files}, "
-        "union_by_name = true, filename = true, file_row_number = true)) "
-        f"WHERE {_trimmed('v')} IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+        "union_by_name = true, filename = true, file_row_number = true))) "
+        "WHERE pid IN (SELECT unnest(CAST(? AS VARCHAR[])))"
     )
     groups = (
         "SELECT file_name, row_group_id, row_group_num_rows AS n, SUM(row_group_num_rows) OVER "  # noqa: S608 - literals escaped
