@@ -10,7 +10,7 @@ leaves the repository byte-identical. The timeout is a setting (`gates.tool_time
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -105,16 +105,10 @@ class IndexEntry:
 def ls_files(root: Path, under: str | None = None) -> tuple[IndexEntry, ...]:
     """Tracked files with mode and blob id, from `git ls-files -s -z` (only below the
     repo-relative directory `under`, when given)."""
-    spec = ("--", f":(literal){under}") if under else ()
     entries = []
-    for record in _git(root, "ls-files", "-s", "-z", *spec).split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
+    for meta, path in _index(root, under):
         mode, blob, _stage = meta.decode().split(" ")
-        entries.append(
-            IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob)
-        )
+        entries.append(IndexEntry(path=path, mode=mode, blob=blob))
     return tuple(entries)
 
 
@@ -123,12 +117,18 @@ def tracked_paths(root: Path) -> tuple[list[str], list[str]]:
     file, which a run selecting 17,000 files spent ~50 ms building and never read."""
     files: list[str] = []
     submodules: list[str] = []
-    for record in _git(root, "ls-files", "-s", "-z").split(b"\0"):
+    for meta, path in _index(root, None):
+        (submodules if meta.startswith(b"160000 ") else files).append(path)
+    return files, submodules
+
+
+def _index(root: Path, under: str | None) -> Iterator[tuple[bytes, str]]:
+    """(`mode blob stage`, path) of each index entry, from `git ls-files -s -z`."""
+    spec = ("--", f":(literal){under}") if under else ()
+    for record in _git(root, "ls-files", "-s", "-z", *spec).split(b"\0"):
         if record:
             meta, _, path = record.partition(b"\t")
-            name = path.decode("utf-8", "surrogateescape")
-            (submodules if meta.startswith(b"160000 ") else files).append(name)
-    return files, submodules
+            yield meta, path.decode("utf-8", "surrogateescape")
 
 
 def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEntry, ...]:

@@ -159,10 +159,9 @@ def _classify_tracked(root: Path, root_fd: int, path: str, max_bytes: int) -> _S
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return SkippedFile(path=path, reason="not a regular file"), -1
-        head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
+        return _sniffed(fd, path, st.st_size, max_bytes)
     finally:
         os.close(fd)
-    return raw_kind(path, head, st.st_size, max_bytes), st.st_size
 
 
 def _classify(root: Path, path: str, max_bytes: int) -> _Seen:
@@ -181,10 +180,15 @@ def _classify(root: Path, path: str, max_bytes: int) -> _Seen:
         return SkippedFile(path=path, reason="not a regular file"), -1
     fd = os.open(full, os.O_RDONLY)
     try:
-        head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
+        return _sniffed(fd, path, st.st_size, max_bytes)
     finally:
         os.close(fd)
-    return raw_kind(path, head, st.st_size, max_bytes), st.st_size
+
+
+def _sniffed(fd: int, path: str, size: int, max_bytes: int) -> _Seen:
+    """A regular file's kind from its first bytes and size, and the size."""
+    head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
+    return raw_kind(path, head, size, max_bytes), size
 
 
 def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile | None:
