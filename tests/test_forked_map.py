@@ -4,9 +4,8 @@ raised, no child left behind."""
 from __future__ import annotations
 
 import os
+import select
 import signal
-import time
-from pathlib import Path
 
 import pytest
 
@@ -53,26 +52,28 @@ def test_a_child_that_dies_is_an_error_never_a_missing_chunk() -> None:
         forked_map(die, [0, 1])
 
 
-def test_children_are_stopped_when_this_process_fails(tmp_path: Path) -> None:
-    pids = tmp_path / "pids"
-
-    def started() -> int:
-        return len(pids.read_text().split()) if pids.exists() else 0
+def test_children_are_stopped_when_this_process_fails() -> None:
+    started_r, started_w = os.pipe()  # each child writes its pid here once it runs
+    never_r, never_w = os.pipe()  # nobody writes: a child reading it waits forever
 
     def work(n: int) -> int:
         if n == 0:  # here: wait until both children have started, then fail
-            deadline = time.monotonic() + 30
-            while started() < 2:
-                assert time.monotonic() < deadline
-                time.sleep(0.01)
-            raise KeyboardInterrupt
-        with pids.open("a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        time.sleep(60)  # would outlive the call if nobody stopped it
+            pids = b""
+            while pids.count(b"\n") < 2:
+                ready, _, _ = select.select([started_r], [], [], 60)
+                assert ready, "the children did not start"
+                pids += os.read(started_r, 64)
+            raise KeyboardInterrupt(pids.decode())
+        os.write(started_w, f"{os.getpid()}\n".encode())
+        os.read(never_r, 1)  # would outlive the call if nobody stopped it
         return n
 
-    with pytest.raises(KeyboardInterrupt):
-        forked_map(work, [0, 1, 2])
-    for pid in map(int, pids.read_text().split()):
-        with pytest.raises(ProcessLookupError):  # killed and reaped: no such process
-            os.kill(pid, 0)
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            forked_map(work, [0, 1, 2])
+        for pid in map(int, str(stopped.value).split()):
+            with pytest.raises(ProcessLookupError):  # killed and reaped: no such process
+                os.kill(pid, 0)
+    finally:
+        for fd in (started_r, started_w, never_r, never_w):
+            os.close(fd)
