@@ -352,11 +352,16 @@ def wait_until_assigned(proc: subprocess.Popen[bytes], metrics: Path) -> None:
 
 
 def wait_until_consumed(proc: subprocess.Popen[bytes], metrics: Path, n: int) -> None:
-    """Until `n` events are stored and no partition lags."""
+    """Until `n` events are stored, no partition lags, and every partition has been read to its
+    end (the judging clock has caught up with --as-of)."""
     wait_for_metrics(
         proc,
         metrics,
-        lambda doc: doc["events_consumed"] == n and all(v == 0 for v in doc["lag"].values()),
+        lambda doc: (
+            doc["events_consumed"] == n
+            and all(v == 0 for v in doc["lag"].values())
+            and doc["judging_as_of"] == AS_OF
+        ),
         "did not consume every message",
     )
 
@@ -462,6 +467,57 @@ def batch_counts_on_copy(
     other = root / "batch-policy.yaml"
     other.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return batch_counts(root, other)
+
+
+def test_a_partition_not_read_yet_holds_judgement_back(
+    tmp_path: Path, kafka_broker: KafkaBroker
+) -> None:
+    """x's created and authorized events are in partition 0; its captured event comes last in
+    partition 1, behind more than one fetch of other payments' events. Judged by the clock alone,
+    x would be `stuck` as soon as partition 0 is read (its grace period ended long before
+    AS_OF), then cleared. Judged as of what both partitions have been read up to, x is never
+    stuck: the feed never shows it."""
+    topic = "watch-hold"
+    kafka_broker.create_topic(topic, 2)
+    policy = write_policy(tmp_path, kafka_broker, topic, "watch-hold")
+    data.write_jsonl(
+        tmp_path / "report.jsonl",
+        [{"payment_id": "x", "status": "completed", "amount": 1500, "currency": "EUR"}],
+    )
+
+    def event(pid: str, seq: int, etype: str, ts: str, **extra: str) -> bytes:
+        row = {"payment_id": pid, "event_id": f"{pid}-e{seq}", "seq": seq, "type": etype}
+        row |= {"ts": ts, "amount": 1500, "currency": "EUR", **extra}
+        return json.dumps(row).encode()
+
+    # 2 MB of other payments first: more than one fetch (1 MB per partition by default).
+    filler = [
+        (1, None, event(f"f{i}", 1, "created", "2026-11-10T10:00:00Z", note="n" * 16_000))
+        for i in range(128)
+    ]
+    produce(
+        kafka_broker,
+        topic,
+        [
+            (0, None, event("x", 1, "created", "2026-11-10T10:00:00Z")),
+            (0, None, event("x", 2, "authorized", "2026-11-10T10:00:01Z")),
+            *filler,
+            (1, None, event("x", 3, "captured", "2026-11-10T10:00:02Z")),
+        ],
+    )
+    out = io.StringIO()
+    argv = ["--exit-when-idle", "--batch", "1", "--judge-interval", "0.001"]
+    code = cli.main(watch_args(tmp_path, policy, *argv), out=out)
+    assert code == 0, out.getvalue()
+    lines = [
+        json.loads(x)
+        for x in (tmp_path / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [d for d in lines if d["payment_id"] == "x"] == []
+    # The fillers are judged (never reported, left in created): the watcher did judge.
+    assert {d["class"] for d in lines if d["payment_id"] == "f0"} >= {"stuck"}
+    metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["judging_as_of"] == AS_OF  # every partition at its end: the clock itself
 
 
 def test_system_clock_judges_a_payment_once_its_grace_period_has_passed(

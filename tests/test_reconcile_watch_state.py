@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,24 @@ def test_a_redelivered_message_changes_nothing(tmp_path: Path) -> None:
         assert state.stats()["messages"] == 5
         assert state.positions() == {0: 3, 1: 1, 2: 1}
         assert state.due(LATE, 10) == ["o:t[2]@0", "p:p01"]
+    finally:
+        state.close()
+
+
+def test_fresh_events_wait_for_the_watermark_and_ingest_reports_it(tmp_path: Path) -> None:
+    """A payment with new events is judged only once every partition has been read up to its
+    latest event; a message without an event time is judged at once; ingest returns the latest
+    event time per partition, the watermark's input."""
+    state = _state(tmp_path)
+    try:
+        rows = [r for r in data.events() if r["payment_id"] == "p01"]
+        latest = state.ingest(_msgs())
+        assert latest == {0: max(datetime.fromisoformat(r["ts"]) for r in rows)}
+        last = latest[0]
+        assert state.due(EARLY, 10, read_up_to=None) == ["o:t[1]@0"]
+        assert state.due(EARLY, 10, read_up_to=last - timedelta(seconds=1)) == ["o:t[1]@0"]
+        assert state.due(EARLY, 10, read_up_to=last) == ["o:t[1]@0", "p:p01"]
+        assert state.due(LATE, 10, read_up_to=None) == ["o:t[1]@0", "p:p01"]  # grace passed
     finally:
         state.close()
 

@@ -3,7 +3,8 @@
 One iteration: consume up to `batch` messages; store them with the positions they reach in one
 state transaction (watch_state.ingest); only then commit those positions to the consumer group
 (Kafka's committed offsets follow the state, they never lead it); judge the payments that are due
-(watch_judge); append new findings lines (watch_feed); now and then write the metrics file.
+(watch_judge) as of what every partition has been read up to (watch_clock); append new findings
+lines (watch_feed); now and then write the metrics file.
 
 Partitions come from the consumer group (subscribe, with rebalance callbacks): on assignment each
 partition is sought to the position stored in the state (the source of truth; the beginning of
@@ -11,8 +12,8 @@ the partition when the state has none), on revocation its position is committed.
 every payment's events, so one watcher (one state file) must see every partition: run one active
 watcher per state; a second group member takes over partitions only as a standby.
 
-Stops: SIGTERM / SIGINT finish the iteration, write metrics and the feed, close the consumer, and
-return 0; `exit_when_idle` returns 0 once every assigned partition is at its end and no payment
+Stops: SIGTERM / SIGINT finish the iteration, judge once more, write metrics and the feed, close
+the consumer, and return 0; `exit_when_idle` returns 0 once every assigned partition is at its end and no payment
 is due. A fatal error (the broker unreachable for the source's `timeout_s`, a fatal client error,
 the state file unwritable) raises GateCannotRun naming the last durable offsets (exit 3).
 """
@@ -39,6 +40,7 @@ from gates.checks.reconcile.sources_kafka import (
     import_client,
     message_text,
 )
+from gates.checks.reconcile.watch_clock import EventClock
 from gates.checks.reconcile.watch_feed import Feed
 from gates.checks.reconcile.watch_judge import StoredEvents, judge
 from gates.checks.reconcile.watch_state import RawMessage, WatchState
@@ -97,6 +99,7 @@ class Watcher:
         self._eof: set[int] = set()
         self._durable: dict[int, int] = {}
         self._lag: dict[int, int | None] = {}
+        self._clock = EventClock()
         self._last_broker_ok = time.monotonic()
         self._broker_error = ""
 
@@ -104,7 +107,13 @@ class Watcher:
         self._stop = True
 
     def now(self) -> datetime:
+        """The base clock: the fixed --as-of, or the system clock."""
         return self.opts.as_of if self.opts.as_of is not None else datetime.now(UTC)
+
+    def judging_time(self) -> datetime | None:
+        """The base clock held back to what every assigned partition has been read up to
+        (watch_clock.py); None before every partition has been read at all."""
+        return self._clock.time(self.now())
 
     def run(self) -> WatchOutcome:
         ck = import_client()
@@ -137,12 +146,14 @@ class Watcher:
                 tp.offset = stored.get(tp.partition, ck.OFFSET_BEGINNING)
             c.assign(partitions)
             self._assigned |= {tp.partition for tp in partitions}
+            self._clock.assign(tp.partition for tp in partitions)
 
         def on_revoke(c: Any, partitions: list[Any]) -> None:
             gone = {tp.partition for tp in partitions}
             self._commit(ck, c, only=gone, wait=True)
             self._assigned -= gone
             self._eof -= gone
+            self._clock.revoke(gone)
 
         consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
         previous = _install_signals(self.stop)
@@ -177,6 +188,7 @@ class Watcher:
             if err is not None:
                 if err.code() == ck.KafkaError._PARTITION_EOF:
                     self._eof.add(int(partition))
+                    self._clock.at_end(int(partition))
                     self._last_broker_ok = time.monotonic()
                     continue
                 if err.fatal():
@@ -185,6 +197,7 @@ class Watcher:
                 continue
             self._last_broker_ok = time.monotonic()
             self._eof.discard(int(partition))
+            self._clock.message(int(partition))
             text, bad = message_text(msg.value())
             raw.append(
                 RawMessage(partition=int(partition), offset=int(msg.offset()), value=text, bad=bad)
@@ -194,9 +207,11 @@ class Watcher:
         import duckdb
 
         try:
-            state.ingest(raw)
+            latest = state.ingest(raw)
         except duckdb.Error as exc:
             raise self._fatal(f"cannot store messages in {self.opts.state}: {exc}") from exc
+        for partition, event_time in latest.items():
+            self._clock.read(partition, event_time)
         for m in raw:
             self._durable[m.partition] = max(self._durable.get(m.partition, 0), m.offset + 1)
         self._commit(ck, consumer, only=None)
@@ -217,8 +232,10 @@ class Watcher:
     def _judge(self, state: WatchState, feed: Feed) -> None:
         import duckdb
 
-        now = self.now()
-        keys = state.due(now, self.opts.judge_limit)
+        now = self.judging_time()
+        if now is None:
+            return
+        keys = state.due(now, self.opts.judge_limit, read_up_to=self._clock.watermark())
         if not keys:
             return
         events = StoredEvents(
@@ -243,7 +260,13 @@ class Watcher:
             ) from exc
 
     def _idle(self, state: WatchState) -> bool:
-        return bool(self._assigned) and self._assigned <= self._eof and not state.due(self.now(), 1)
+        now = self.judging_time()
+        return (
+            bool(self._assigned)
+            and self._assigned <= self._eof
+            and now is not None
+            and not state.due(now, 1, read_up_to=self._clock.watermark())
+        )
 
     def _check_broker(self, ck: Any, consumer: Any) -> None:
         """Lag per assigned partition (from the watermarks of recent fetches, no round trip);
@@ -287,6 +310,7 @@ class Watcher:
     def _finish(
         self, ck: Any, consumer: Any, state: WatchState, feed: Feed, reason: str
     ) -> WatchOutcome:
+        self._judge(state, feed)  # what became due since the last judgement
         self._publish(feed, state)
         self._commit(ck, consumer, only=None, wait=True)
         self._check_broker(ck, consumer)
@@ -311,7 +335,9 @@ class Watcher:
             "topic": self.spec.topic,
             "group": self.spec.group,
             "clock": "fixed (--as-of)" if self.opts.as_of is not None else "system",
-            "as_of": self.now().isoformat().replace("+00:00", "Z"),
+            "as_of": _iso(self.now()),
+            # What judgements are made as of: behind as_of while a partition is being read.
+            "judging_as_of": _iso(judged) if (judged := self.judging_time()) else None,
             "events_consumed": stats["messages"],
             "unreadable": counts["unreadable"],
             "pending_payments": stats["pending_payments"],
@@ -334,6 +360,10 @@ class Watcher:
         # Already failing: the original error is the one to report.
         with contextlib.suppress(GateCannotRun, duckdb.Error):
             self._write_metrics(state, status)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
 
 
 _Handler = Callable[[int, FrameType | None], Any] | int | None

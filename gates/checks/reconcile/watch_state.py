@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select
 from gates.checks.reconcile.sources import quote_literal
 from gates.checks.reconcile.sources_kafka import json_select, raw_schema
+from gates.checks.reconcile.watch_clock import END
 from gates.checks.reconcile.watch_findings import (
     Discrepancy,
     belongs,
@@ -153,13 +154,21 @@ class WatchState:
         row = self._rows("SELECT COUNT(*) - COUNT(DISTINCT (class, subject)) FROM findings")[0]
         return int(str(row[0]))
 
-    def due(self, now: datetime, limit: int) -> list[str]:
-        """Payments to judge now: fresh ones, and those whose grace period has passed."""
+    def due(self, now: datetime, limit: int, *, read_up_to: datetime | None = END) -> list[str]:
+        """Payments to judge now: those whose grace period has passed by `now`, and fresh ones
+        (new events since their last judgement) whose latest event time is at most `read_up_to`
+        (the watermark, watch_clock.py: their events up to then have all been read; None: fresh
+        payments wait). A payment without a readable event time is due at once."""
+        params: list[object] = [_naive(now), limit]
+        fresh = "FALSE"
+        if read_up_to is not None:
+            fresh = "fresh AND due - to_seconds(?) <= ?"
+            params[:0] = [self._grace_s, _naive(read_up_to)]
         return [
             str(r[0])
             for r in self._rows(
-                "SELECT pkey FROM dirty WHERE fresh OR due <= ? ORDER BY pkey LIMIT ?",
-                [_naive(now), limit],
+                f"SELECT pkey FROM dirty WHERE ({fresh}) OR due <= ? ORDER BY pkey LIMIT ?",  # noqa: S608 - fixed text
+                params,
             )
         ]
 
@@ -215,15 +224,16 @@ class WatchState:
             f"{topic} || '[' || CAST(r.\"partition\" AS VARCHAR) || ']@' || CAST(r.\"offset\" AS VARCHAR)"
         )
 
-    def ingest(self, messages: Sequence[RawMessage]) -> None:
+    def ingest(self, messages: Sequence[RawMessage]) -> dict[int, datetime]:
         """Store messages and advance positions, in one transaction. Already-stored messages
-        (a redelivery after a crash) are ignored."""
+        (a redelivery after a crash) are ignored. Returns, per partition, the latest readable
+        event time among the messages (the watcher's clock, watch_clock.py)."""
         import pyarrow as pa
 
         # The same position twice in one batch (a redelivery after a seek) is stored once.
         messages = list({(m.partition, m.offset): m for m in messages}.values())
         if not messages:
-            return
+            return {}
         raw = pa.table(
             {
                 "partition": pa.array([m.partition for m in messages], pa.int32()),
@@ -241,6 +251,13 @@ class WatchState:
             self.con.execute("BEGIN TRANSACTION")
             try:
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE _rg_new AS {self._parse_sql}")
+                latest = {
+                    int(str(part)): ts.replace(tzinfo=UTC)
+                    for part, ts in self._rows(
+                        "SELECT part, MAX(CAST(ts AS TIMESTAMP)) FROM _rg_new GROUP BY part"
+                    )
+                    if isinstance(ts, datetime)
+                }
                 # Only messages not stored before make their payment dirty: a redelivery is a no-op.
                 self.con.execute(
                     "DELETE FROM _rg_new AS n WHERE EXISTS (SELECT 1 FROM messages AS m "
@@ -271,6 +288,7 @@ class WatchState:
                 raise
         finally:
             self.con.unregister("_rg_kafka_raw")
+        return latest
 
     def apply(
         self, pkeys: Sequence[str], found: Sequence[Discrepancy], *, now: datetime, as_of: str
@@ -345,8 +363,6 @@ class WatchState:
 
 
 def _naive(t: datetime) -> datetime:
-    from datetime import UTC
-
     return t.astimezone(UTC).replace(tzinfo=None)
 
 
