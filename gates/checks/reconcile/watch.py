@@ -13,8 +13,8 @@ every payment's events, so one watcher (one state file) must see every partition
 watcher per state; a second group member takes over partitions only as a standby.
 
 Stops: SIGTERM / SIGINT finish the iteration, judge once more, write metrics and the feed, close
-the consumer, and return 0; `exit_when_idle` returns 0 once every assigned partition is at its end and no payment
-is due. A fatal error (the broker unreachable for the source's `timeout_s`, a fatal client error,
+the consumer, and return 0; `exit_when_idle` returns 0 once every assigned partition is at its end
+and no payment is due. A fatal error (the broker unreachable for the source's `timeout_s`, a fatal client error,
 the state file unwritable) raises GateCannotRun naming the last durable offsets (exit 3).
 """
 
