@@ -70,7 +70,7 @@ def test_the_split_finds_what_one_run_finds(
     monkeypatch.setattr(sast_gate, "_SPLIT_MIN_SPARED", 0)  # split even a tree this small
     split = _findings(root)
     rules = {rule for rule, *_ in split}
-    assert {"sast.request-body-logged", "sast.sql-string-building"} <= rules
+    assert {f"sast.{rule}" for rule in preconditions.REQUIRES} <= rules
     assert len(runs) == 2
     assert "app/plain.py" in runs[0]
     assert "app/plain.py" not in runs[1]  # the second run: only where a condition holds
