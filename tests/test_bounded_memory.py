@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks.sast import GATE as SAST
 from gates.checks.sast import gate as sast_gate
@@ -23,6 +27,7 @@ from gates.model import Finding
 from tests.gatekit import context, make_repo
 
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file is not itself a finding
+_T = TypeVar("_T")
 TLS_OFF = "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False)\n"
 
 
@@ -37,6 +42,68 @@ def test_semgrep_batches_bound_the_source_bytes_per_process(tmp_path: Path) -> N
     names = list(sizes)
     assert semgrep.batches(tmp_path, names, 80) == [["a.py", "b.py"], ["c.py"], ["d.py", "e.py"]]
     assert semgrep.batches(tmp_path, names, 1 << 20) == [names]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=12),
+    jobs=st.integers(min_value=2, max_value=4),
+)
+def test_semgrep_batches_give_each_process_a_share_and_no_more_processes_than_jobs(
+    tmp_path_factory: pytest.TempPathFactory, sizes: list[int], jobs: int
+) -> None:
+    """With `jobs` processes side by side, a repository of `jobs` shares or more is cut into at
+    most `jobs` runs (no small straggler starting a process of its own), in order, each within
+    the byte budget unless it is one file; a smaller repository is one run."""
+    root = tmp_path_factory.mktemp("b")
+    names = [f"m{i:02d}.py" for i in range(len(sizes))]
+    for name, size in zip(names, sizes, strict=True):
+        (root / name).write_bytes(b"#" * size)
+    share = 100
+    got = _with_share(share, lambda: semgrep.batches(root, names, 10_000, jobs=jobs))
+    assert [n for run in got for n in run] == names
+    if sum(sizes) < jobs * share:
+        assert got == [names]
+    else:
+        assert len(got) <= jobs
+        # each closed run would have overflowed with the next file: the runs hold real shares
+        assert all(sum(sizes[names.index(n)] for n in run) <= sum(sizes) // jobs + 1 + max(sizes)
+                   for run in got)  # fmt: skip
+
+
+def _with_share(share: int, fn: Callable[[], _T]) -> _T:
+    saved = semgrep.MIN_SHARE_BYTES
+    semgrep.MIN_SHARE_BYTES = share
+    try:
+        return fn()
+    finally:
+        semgrep.MIN_SHARE_BYTES = saved
+
+
+def test_semgrep_processes_run_side_by_side_single_threaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batches, two jobs: both semgrep processes are running at once (each waits for the
+    other at a barrier before it starts: one after another, the first would wait in vain), each
+    with `--jobs=1`, and the findings are those of one process."""
+    files = {f"svc/m{i}.py": TLS_OFF for i in range(2)}
+    repo = make_repo(tmp_path / "repo", files)
+    config = {"bandit": {"enabled": False}}
+    whole = list(SAST.run(context("sast", repo, config)))
+    barrier = threading.Barrier(2, timeout=60)
+    started: list[list[str]] = []
+    real = semgrep.run_tool
+
+    def run_tool(argv: list[str], **kw: Any) -> Any:
+        started.append(argv)
+        barrier.wait()
+        return real(argv, **kw)
+
+    monkeypatch.setattr(semgrep, "run_tool", run_tool)
+    monkeypatch.setattr(semgrep, "TARGET_BYTES", len(TLS_OFF))
+    assert list(SAST.run(dataclasses.replace(context("sast", repo, config), jobs=2))) == whole
+    assert len(started) == 2
+    assert all("--jobs=1" in argv for argv in started)
 
 
 def test_semgrep_in_several_processes_finds_what_one_finds(
@@ -59,7 +126,7 @@ def test_semgrep_in_several_processes_finds_what_one_finds(
     monkeypatch.setattr(semgrep, "run_tool", run_tool)
     monkeypatch.setattr(semgrep, "TARGET_BYTES", len(TLS_OFF))
     assert list(SAST.run(context("sast", repo, config))) == whole
-    assert started == [[f"svc/m{i}.py"] for i in range(3)]
+    assert sorted(started) == [[f"svc/m{i}.py"] for i in range(3)]
 
 
 def test_sast_cache_keys_read_in_batches_give_the_findings_of_one(
