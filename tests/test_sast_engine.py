@@ -93,9 +93,10 @@ def test_a_join_rule_the_ocaml_cli_would_skip_is_refused(tmp_path: Path) -> None
 
 
 def test_a_file_semgrep_did_not_scan_fails_closed(repo: Path) -> None:
+    files = ("src/payments.py", "src/gone.py")
     with pytest.raises(GateCannotRun, match=r"semgrep reported errors .*Invalid scanning root"):
-        sg.run(repo, RULES, ["src/payments.py", "src/gone.py"], jobs=1, timeout_per_file=30,
-               exclude_rules=(), timeout_s=600)  # fmt: skip
+        sg.run(repo, [sg.Pass(rule_files=tuple(RULES), files=files)], jobs=1,
+               timeout_per_file=30, timeout_s=600)  # fmt: skip
 
 
 def test_a_missing_semgrep_fails_closed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,9 @@ are the same with and without the split, on real semgrep."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +48,9 @@ def test_line_breaks_and_comments_inside_the_attribute_access_still_hold() -> No
     assert not preconditions.needed("requests.json()", ["request-body-logged"])
 
 
-def _findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return sorted(
-        (f.rule, f.location.path, f.location.line, f.fingerprint)
-        for f in GATE.run(context("sast", root, {"bandit": {"enabled": False}}))
-    )
+def _findings(root: Path, jobs: int = 1) -> list[tuple[str, str, int, str]]:
+    ctx = dataclasses.replace(context("sast", root, {"bandit": {"enabled": False}}), jobs=jobs)
+    return sorted((f.rule, f.location.path, f.location.line, f.fingerprint) for f in GATE.run(ctx))
 
 
 def test_the_split_finds_what_one_run_finds(
@@ -62,9 +62,9 @@ def test_the_split_finds_what_one_run_finds(
     runs: list[list[str]] = []
     real_run = semgrep.run
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        runs.append(list(args[2]))
-        return real_run(*args, **kwargs)
+    def counted(root: Path, passes: Any, **kwargs: Any) -> Any:
+        runs.extend(list(p.files) for p in passes)
+        return real_run(root, passes, **kwargs)
 
     monkeypatch.setattr(semgrep, "run", counted)
     monkeypatch.setattr(sast_gate, "_SPLIT_MIN_SPARED", 0)  # split even a tree this small
@@ -78,6 +78,31 @@ def test_the_split_finds_what_one_run_finds(
     monkeypatch.setattr(preconditions, "REQUIRES", {})
     assert _findings(root) == split
     assert len(runs) == 1
+
+
+def test_the_split_runs_beside_the_main_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two jobs the second pass does not wait for the first: both semgrep processes are
+    running at once (each waits for the other at a barrier before it starts), and the findings
+    are those of one process."""
+    files = {f"app/{p.name}": p.read_text() for p in sorted(RULE_TESTS.glob("*.py"))}
+    root = make_repo(tmp_path / "r", files)
+    monkeypatch.setattr(sast_gate, "_SPLIT_MIN_SPARED", 0)
+    one = _findings(root)
+    barrier = threading.Barrier(2, timeout=60)
+    started: list[list[str]] = []
+    real = semgrep.run_tool
+
+    def run_tool(argv: list[str], **kw: Any) -> Any:
+        started.append(argv)
+        barrier.wait()
+        return real(argv, **kw)
+
+    monkeypatch.setattr(semgrep, "run_tool", run_tool)
+    assert _findings(root, jobs=2) == one
+    assert len(started) == 2
+    assert sum("--exclude-rule=sql-string-building" in argv for argv in started) == 1
 
 
 def test_a_local_rule_with_a_conditional_id_turns_the_split_off(tmp_path: Path) -> None:

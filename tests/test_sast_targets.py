@@ -71,9 +71,9 @@ def _semgrep_started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = sast_gate.semgrep.run
 
-    def run(root: Path, rules: Any, files_: list[str], **kw: Any) -> Any:
-        calls.append(list(files_))
-        return real(root, rules, files_, **kw)
+    def run(root: Path, passes: Any, **kw: Any) -> Any:
+        calls.extend(list(p.files) for p in passes)
+        return real(root, passes, **kw)
 
     monkeypatch.setattr(sast_gate.semgrep, "run", run)
     return calls

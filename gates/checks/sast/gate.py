@@ -11,7 +11,6 @@ import ast
 import hashlib
 import os
 import re
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -255,21 +254,24 @@ def _semgrep(
     split: _Split | None,
     conditional: set[str],
 ) -> list[ToolHit]:
-    """semgrep over `files`; with a split, the rules with a precondition in a second run over
-    just the files it holds in (`conditional`), within the same timeout."""
-    deadline = time.monotonic() + cfg.tool_timeout
+    """semgrep over `files`; with a split, the rules with a precondition in a second pass over
+    just the files it holds in (`conditional`), its processes beside the first pass's."""
     some = [f for f in files if f in conditional] if split is not None else []
     if some and len(files) - len(some) < _SPLIT_MIN_SPARED:
         split = None  # a second semgrep start would cost more than the analysis it spares
     exclude = tuple(cfg.exclude_rules) + (tuple(sorted(split.rules)) if split else ())
-    hits = semgrep.run(root, rule_files, files, jobs=jobs, timeout_per_file=cfg.timeout_per_file,
-                       exclude_rules=exclude, timeout_s=cfg.tool_timeout)  # fmt: skip
+    passes = [semgrep.Pass(rule_files=tuple(rule_files), files=tuple(files), exclude_rules=exclude)]
     if split is not None and some:
-        hits += semgrep.run(root, split.files, some, jobs=jobs,
-                            timeout_per_file=cfg.timeout_per_file,
-                            exclude_rules=(*cfg.exclude_rules, *split.others),
-                            timeout_s=max(deadline - time.monotonic(), 1.0))  # fmt: skip
-    return hits
+        passes.append(
+            semgrep.Pass(
+                rule_files=split.files,
+                files=tuple(some),
+                exclude_rules=(*cfg.exclude_rules, *split.others),
+            )
+        )
+    return semgrep.run(
+        root, passes, jobs=jobs, timeout_per_file=cfg.timeout_per_file, timeout_s=cfg.tool_timeout
+    )
 
 
 def _refuse_unsupported(rule_files: Sequence[Path], root: Path) -> None:

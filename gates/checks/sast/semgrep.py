@@ -32,6 +32,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -212,18 +213,26 @@ def batches(
     return [batch for run in runs_within(files, sizes, limit) for batch in argv_batches(run)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pass:
+    """One set of rules over one set of files: `rule_files` less `exclude_rules`, over `files`."""
+
+    rule_files: tuple[Path, ...]
+    files: tuple[str, ...]
+    exclude_rules: tuple[str, ...] = ()
+
+
 def run(
     root: Path,
-    rule_files: Sequence[Path],
-    files: Sequence[str],
+    passes: Sequence[Pass],
     *,
     jobs: int,
     timeout_per_file: int,
-    exclude_rules: Sequence[str],
     timeout_s: float,
 ) -> list[ToolHit]:
-    """semgrep over `files`: one single-threaded process per batch (`batches`), up to `jobs` at a
-    time, all within `timeout_s`; the hits in batch order.
+    """semgrep for every pass: one single-threaded process per batch of a pass's files
+    (`batches`), up to `jobs` at a time, the passes' batches side by side, all within
+    `timeout_s`; the hits in pass and batch order.
 
     Single-threaded, because semgrep-core's own workers cost more than they give on these cores:
     the first 4 MiB of the stripe sdist took 2.55 s of wall and 2.67 s of CPU with `--jobs=1`,
@@ -232,12 +241,13 @@ def run(
     single-threaded processes side by side share the cores without that: the sast gate cold on
     stripe went 17.5 -> 14 s of wall, 31 -> 25 s of CPU, with the same findings."""
     deadline = time.monotonic() + timeout_s
-    todo = batches(root, files, jobs=jobs)
+    todo = [(p, batch) for p in passes for batch in batches(root, p.files, jobs=jobs)]
 
-    def scan(batch: list[str]) -> list[ToolHit]:
+    def scan(task: tuple[Pass, list[str]]) -> list[ToolHit]:
+        rules, batch = task
         result = run_tool(
-            argv(rule_files, batch, jobs=1, timeout_per_file=timeout_per_file,
-                 exclude_rules=exclude_rules),
+            argv(rules.rule_files, batch, jobs=1, timeout_per_file=timeout_per_file,
+                 exclude_rules=rules.exclude_rules),
             gate=GATE,
             cwd=root,
             timeout_s=max(deadline - time.monotonic(), 1.0),
@@ -247,10 +257,10 @@ def run(
         )  # fmt: skip
         return parse(result.stdout, batch, result.returncode, result.stderr_tail())
 
-    if jobs == 1 or len(todo) == 1:
-        return [hit for batch in todo for hit in scan(batch)]
+    if jobs == 1 or len(todo) <= 1:
+        return [hit for task in todo for hit in scan(task)]
     with ThreadPoolExecutor(min(jobs, len(todo))) as pool:
-        futures = [pool.submit(scan, batch) for batch in todo]
+        futures = [pool.submit(scan, task) for task in todo]
         try:
             return [hit for future in futures for hit in future.result()]
         except BaseException:
