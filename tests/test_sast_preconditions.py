@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks.sast import GATE, preconditions, semgrep
 from gates.checks.sast import gate as sast_gate
@@ -117,3 +119,19 @@ def test_a_local_rule_with_a_conditional_id_turns_the_split_off(tmp_path: Path) 
     assert sast_gate._split(bundled, [*bundled, local], cfg) is None
     excluded = parse({"semgrep": {"exclude_rules": sorted(preconditions.REQUIRES)}})
     assert sast_gate._split(bundled, bundled, excluded) is None
+
+
+_PIECES = st.sampled_from(
+    ["request", "req", "requests", ".", " ", "\t", "\n", "#c\n", "\\\n", "body", "json", "POST",
+     "form", "data", "execute", "text", "raw", "_", "é", "x", "(", ")", "self.", "mogrify", "1"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_re2_accepts_every_text_pythons_re_accepts(text: str) -> None:
+    """The gate searches the conditions with re2 (fast); they are written and reasoned about as
+    Python regular expressions: re2 may be looser, never narrower."""
+    for rule, pattern in preconditions.REQUIRES.items():
+        if pattern.search(text) is not None:
+            assert preconditions.needed(text, [rule]), (rule, text)

@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
+
+from gates.checks.pii import engine  # the package's re2 wrapper
 
 _GAP = r"(?:\s|#[^\n]*|\\\n)*"  # what may stand between `request`, `.` and the attribute
 
@@ -52,5 +55,18 @@ REQUIRES: Mapping[str, re.Pattern[str]] = {
 
 
 def needed(text: str, rules: Iterable[str] = REQUIRES) -> bool:
-    """Whether some rule of `rules` (ids with a condition) may match a file with this text."""
-    return any(REQUIRES[rule].search(text) is not None for rule in rules)
+    """Whether some rule of `rules` (ids with a condition) may match a file with this text.
+
+    Searched with re2, each distinct condition once: Python's `re` took 0.3 s per condition on
+    the stripe sdist's 15 MB, re2 0.02-0.03 s. re2 here reads bytes as Latin-1 with ASCII `\\b`
+    and `\\s`, which accepts every text Python's Unicode reading does (a non-ASCII letter next to
+    `request` is a word boundary to re2, not to Python: looser, never narrower); Python source
+    knows no other white space between tokens."""
+    data = text.encode("utf-8", "surrogatepass")
+    conditions = {REQUIRES[rule].pattern for rule in rules}
+    return any(_compiled(c).search(data) is not None for c in sorted(conditions))
+
+
+@cache
+def _compiled(pattern: str) -> engine.Pattern:
+    return engine.compile_known(pattern)
