@@ -27,6 +27,8 @@ _CONFIGS = {
     "plugins/general_hardcoded_tmp.py": "hardcoded_tmp_directory",
     "plugins/insecure_ssl_tls.py": "ssl_with_bad_version",
     "plugins/markupsafe_markup_xss.py": "markupsafe_xss",
+    "plugins/try_except_pass.py": "try_except_pass",
+    "plugins/try_except_continue.py": "try_except_continue",
 }
 
 

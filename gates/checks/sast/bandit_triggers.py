@@ -254,10 +254,19 @@ _KEY_TAIL = (
 ).encode()
 
 
-def _except_only(word: str) -> Condition:
-    """B110/B112: an except clause whose body is only `pass` / `continue`. Its header is one
-    line ending in `:`, then (blanks, comments) the word; or it spans lines (an open bracket or a
-    continuation: the line does not end in `:`), and then some `:` is followed by the word."""
+def _except_only(word: str, *, typed: bool) -> Condition:
+    """B110/B112: an except clause whose body is only `pass` / `continue`.
+
+    With `check_typed_exception` off (bandit's default, and the gate runs bandit without a
+    config), only a bare `except:` or `except Exception` (a name; `as`, parentheses and `except*`
+    allowed) counts: `except`, blanks, optionally `Exception` and its `as` name, `:`, blanks,
+    the word. Typed clauses (`except KeyError: pass`, most of them) need no bandit.
+    With it on, any header: one line ending in `:`, then (blanks, comments) the word; or it
+    spans lines (an open bracket or a continuation: the line does not end in `:`), and then some
+    `:` is followed by the word."""
+    if not typed:
+        named = rf"(?:Exception{_WS}(?:as{_WS}[^\s:#()\\]+{_WS})?)?"
+        return ((rf"\bexcept{_WS}(?:\*{_WS})?{named}:{_WS}{word}\b".encode(),),)
     one_line = rf"\bexcept\b[^\n]*:{_WS}{word}\b".encode()
     spans = rb"\bexcept\b[^\n#]*[^:\s#][ \t]*(?:#[^\n]*)?\n"
     return ((one_line,), (spans, _after_colon(word)))
@@ -351,6 +360,10 @@ def conditions(facts: BanditFacts, floor: str) -> dict[str, Condition]:
     def calls(names: Iterable[str]) -> Condition:
         return tuple(_qualname(n) for n in names)
 
+    def typed(word: str) -> bool:
+        """try_except_<word>'s check_typed_exception (unknown: on, the looser condition)."""
+        return bool(cfg.get(f"try_except_{word}", {}).get("check_typed_exception", True))
+
     http = _any(ident("requests"), ident("httpx"))
     bad_ssl = tuple(cfg.get("ssl_with_bad_version", {}).get("bad_protocol_versions", ()))
     by_module: dict[str, dict[str, Condition]] = {
@@ -364,8 +377,10 @@ def conditions(facts: BanditFacts, floor: str) -> dict[str, Condition]:
             )
         },
         # an except clause whose only statement is `pass` / `continue`: a `:` then that word
-        "plugins/try_except_pass.py": {"B110": _except_only("pass")},
-        "plugins/try_except_continue.py": {"B112": _except_only("continue")},
+        "plugins/try_except_pass.py": {"B110": _except_only("pass", typed=typed("pass"))},
+        "plugins/try_except_continue.py": {
+            "B112": _except_only("continue", typed=typed("continue"))
+        },
         "plugins/request_without_timeout.py": {"B113": http},
         "plugins/app_debug.py": {
             "B201": _all(sub("flask"), ident("run"), ident("debug"), ident("True"))
