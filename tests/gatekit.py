@@ -109,3 +109,22 @@ def run_cli(root: Path, *argv: str) -> tuple[int, str]:
     finally:
         os.chdir(old)
     return code, out.getvalue()
+
+
+def meeting_at_a_barrier(monkeypatch: Any, module: object, name: str, parties: int) -> list[Any]:
+    """Patch `module.name` so each call waits until `parties` calls are under way before it
+    runs the real one; the first arguments of the calls, in order. Calls made one after another
+    break the barrier after 60 s (threading.BrokenBarrierError): the test fails."""
+    import threading
+
+    barrier = threading.Barrier(parties, timeout=60)
+    calls: list[Any] = []
+    real = getattr(module, name)
+
+    def waiting(first: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(first)
+        barrier.wait()
+        return real(first, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, waiting)
+    return calls

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +23,7 @@ from gates.checks.secrets import GATE as SECRETS
 from gates.checks.secrets import gate as secrets_gate
 from gates.checks.secrets import scanner
 from gates.model import Finding
-from tests.gatekit import context, make_repo
+from tests.gatekit import context, make_repo, meeting_at_a_barrier
 
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file is not itself a finding
 _T = TypeVar("_T")
@@ -90,16 +89,7 @@ def test_semgrep_processes_run_side_by_side_single_threaded(
     repo = make_repo(tmp_path / "repo", files)
     config = {"bandit": {"enabled": False}}
     whole = list(SAST.run(context("sast", repo, config)))
-    barrier = threading.Barrier(2, timeout=60)
-    started: list[list[str]] = []
-    real = semgrep.run_tool
-
-    def run_tool(argv: list[str], **kw: Any) -> Any:
-        started.append(argv)
-        barrier.wait()
-        return real(argv, **kw)
-
-    monkeypatch.setattr(semgrep, "run_tool", run_tool)
+    started = meeting_at_a_barrier(monkeypatch, semgrep, "run_tool", 2)
     monkeypatch.setattr(semgrep, "TARGET_BYTES", len(TLS_OFF))
     assert list(SAST.run(dataclasses.replace(context("sast", repo, config), jobs=2))) == whole
     assert len(started) == 2

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from gates.checks.sast import GATE, preconditions, semgrep
 from gates.checks.sast import gate as sast_gate
 from gates.checks.sast.config import parse
-from tests.gatekit import context, make_repo
+from tests.gatekit import context, make_repo, meeting_at_a_barrier
 
 RULE_TESTS = Path(__file__).resolve().parent.parent / "gates" / "policies" / "semgrep" / "tests"
 _TOP = re.compile(r"^(?:@|def |async def |class )", re.MULTILINE)
@@ -92,16 +91,7 @@ def test_the_split_runs_beside_the_main_pass(
     root = make_repo(tmp_path / "r", files)
     monkeypatch.setattr(sast_gate, "_SPLIT_MIN_SPARED", 0)
     one = _findings(root)
-    barrier = threading.Barrier(2, timeout=60)
-    started: list[list[str]] = []
-    real = semgrep.run_tool
-
-    def run_tool(argv: list[str], **kw: Any) -> Any:
-        started.append(argv)
-        barrier.wait()
-        return real(argv, **kw)
-
-    monkeypatch.setattr(semgrep, "run_tool", run_tool)
+    started = meeting_at_a_barrier(monkeypatch, semgrep, "run_tool", 2)
     assert _findings(root, jobs=2) == one
     assert len(started) == 2
     assert sum("--exclude-rule=sql-string-building" in argv for argv in started) == 1
