@@ -51,8 +51,10 @@ _SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severit
 # Source bytes one semgrep-core process is given. Its memory grows with what it has scanned and
 # is not given back until it exits (peak RSS on the stripe sources: 108 MiB for one file, 199 MiB
 # for 4.8 MB, 489 MiB for 18 MB, 645-668 MiB for 58 MB), while starting one costs 0.2-0.3 s of
-# CPU: a large repository is scanned by several processes. Up to `jobs` run at once, so this is
-# half the 4 MiB one process was given when they ran one after another: the same memory at most.
+# CPU: a large repository is scanned by several processes. Up to `jobs` run at once, each on half
+# the 4 MiB one process was given when they ran one after another; each starts at ~100 MiB, so
+# two hold more than one did (semgrep-core at the peak of 16x stripe: 235 against 147 MiB of PSS,
+# for 218 against 343 s; bench/README.md).
 TARGET_BYTES = 2 << 20
 # A repository smaller than `jobs` of these is one process: a start costs more than it shares.
 MIN_SHARE_BYTES = 512 << 10
