@@ -380,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         f"`python -m bench.run{' --quick' if args.quick else ''}` on {when}: {platform.node()}, "
         f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, load "
         f"{load:.1f} at the end; {time.perf_counter() - began:.0f} s in all. Medians of "
-        f"{many} (many) or {few} (few) alternating repetitions.",
+        f"{many} (many) or {few} (few; {few + 2} for sast on one file and braintree cold) "
+        "alternating repetitions.",
         "",
         "| work | peer | ours | ratio | goal |",
         "| --- | --- | --- | --- | --- |",
