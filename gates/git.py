@@ -112,12 +112,12 @@ def ls_files(root: Path, under: str | None = None) -> tuple[IndexEntry, ...]:
     return tuple(entries)
 
 
-def tracked_paths(root: Path) -> tuple[list[str], list[str]]:
+def tracked_paths(root: Path, under: str | None = None) -> tuple[list[str], list[str]]:
     """The tracked paths, as `ls_files` lists them: (files, submodules). Without an IndexEntry a
     file, which a run selecting 17,000 files spent ~50 ms building and never read."""
     files: list[str] = []
     submodules: list[str] = []
-    for meta, path in _index(root, None):
+    for meta, path in _index(root, under):
         (submodules if meta.startswith(b"160000 ") else files).append(path)
     return files, submodules
 

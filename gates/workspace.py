@@ -324,14 +324,8 @@ def _below(
         sub = directory(resolved, max_bytes=DEFAULT_MAX_FILE_BYTES)
         prefix = "" if rel_dir in ("", ".") else rel_dir + "/"
         return [prefix + f for f in sub.files] + [prefix + s.path for s in sub.skipped], []
-    files: list[str] = []
-    subs: list[SkippedFile] = []
-    for entry in git.ls_files(root, None if rel_dir in ("", ".") else rel_dir):
-        if entry.mode == "160000":
-            subs.append(SkippedFile(path=entry.path, reason="submodule, not scanned"))
-        else:
-            files.append(entry.path)
-    return files, subs
+    files, submodules = git.tracked_paths(root, None if rel_dir in ("", ".") else rel_dir)
+    return files, [SkippedFile(path=p, reason="submodule, not scanned") for p in submodules]
 
 
 def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
