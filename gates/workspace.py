@@ -266,10 +266,7 @@ def _select_sorted(
 def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
     """Every tracked file in the working tree (submodules skipped and listed)."""
     candidates, submodules = git.tracked_paths(root)
-    skipped = [
-        SkippedFile(path=path, reason="submodule, not scanned", kind=Unscanned.SUBMODULE)
-        for path in submodules
-    ]
+    skipped = [_submodule(path) for path in submodules]
     files, more, sizes = _select(root, candidates, max_bytes, tracked=True)
     return Workspace(
         root=root,
@@ -325,7 +322,12 @@ def _below(
         prefix = "" if rel_dir in ("", ".") else rel_dir + "/"
         return [prefix + f for f in sub.files] + [prefix + s.path for s in sub.skipped], []
     files, submodules = git.tracked_paths(root, None if rel_dir in ("", ".") else rel_dir)
-    return files, [SkippedFile(path=p, reason="submodule, not scanned") for p in submodules]
+    return files, [_submodule(p) for p in submodules]
+
+
+def _submodule(path: str) -> SkippedFile:
+    """A submodule: never scanned; the policy's unscanned.submodules rules on it (coverage.py)."""
+    return SkippedFile(path=path, reason="submodule, not scanned", kind=Unscanned.SUBMODULE)
 
 
 def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:

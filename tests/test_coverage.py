@@ -167,6 +167,21 @@ def test_submodule_is_named_and_policy_decides(
         assert errors == []
 
 
+def test_a_submodule_below_a_named_directory_is_ruled_on_like_one_in_the_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gates run .` (a directory argument) lists the submodule under it as a submodule, so the
+    policy's unscanned.submodules applies: blocked under pci-strict, as for the whole tree."""
+    root = _with_submodule(tmp_path, "version: 1\nextends: pci-strict\n")
+    got, doc = _run(root, monkeypatch, "--gate", "pii", ".")
+    assert got == 3
+    assert _skipped(doc)["vendored"] == "submodule, not scanned"
+    errors = doc["errors"]
+    assert isinstance(errors, list)
+    assert [e["gate"] for e in errors] == ["coverage"]
+    assert "vendored" in errors[0]["reason"]
+
+
 def test_windows_own_every_byte_once_and_overlap() -> None:
     import io as _io
 
