@@ -240,8 +240,8 @@ def _split(bundled: Sequence[Path], rule_files: Sequence[Path], cfg: SastConfig)
     return _Split(rules=rules, files=holding, others=others)
 
 
-# The split's second semgrep run costs a start (~0.5 s of CPU); the two rules' analysis costs
-# ~8 ms a Python file (stripe sdist: 14 s for 1,728 files). Below this many files spared, one run.
+# The split's second pass costs a semgrep start (~0.5 s of CPU); the taint rules' analysis costs
+# ~8 ms a Python file (stripe sdist: 14 s for 1,728 files). Below this many files spared, one pass.
 _SPLIT_MIN_SPARED = 100
 
 
