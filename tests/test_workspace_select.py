@@ -86,3 +86,30 @@ def test_selection_split_over_two_processes_is_the_same(
     assert os.getpid() == here
     assert split == alone
     assert workspace.directory(repo, max_bytes=100) == serial
+
+
+def test_a_pass_over_many_files_reads_each_whole_whatever_happened_since_selection(
+    tmp_path: Path,
+) -> None:
+    """The reader sizes its read by the size seen at selection: a file that grew or shrank since
+    is still read to its end, and one swapped for a symlink is refused, as `read_bytes` does."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {"grows.py": "a = 1\n", "shrinks.py": "b = 2\n" * 50, "same.py": "c = 3\n", "e.txt": ""},
+    )
+    ws = workspace.tracked(repo)
+    (repo / "grows.py").write_text("a = 1\n" * 200_000)  # 1.2 MB: more than one read on
+    (repo / "shrinks.py").write_text("b\n")
+    (repo / "same.py").unlink()
+    (repo / "same.py").symlink_to("grows.py")
+    with ws.reader() as read:
+        assert read("grows.py") == (repo / "grows.py").read_bytes()
+        assert read("shrinks.py") == b"b\n"
+        assert read("e.txt") == b""
+        with pytest.raises(OSError, match="symbolic links"):
+            read("same.py")
+    assert [ws.read_bytes(p) for p in ("grows.py", "shrinks.py")] == [
+        (repo / p).read_bytes() for p in ("grows.py", "shrinks.py")
+    ]
+    with pytest.raises(OSError, match="symbolic links"):
+        ws.read_bytes("same.py")

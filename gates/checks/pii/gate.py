@@ -30,16 +30,17 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 def _scan_files(workspace: Workspace, paths: Sequence[str], plan: Plan) -> list[Finding]:
     raw = workspace.raw_files()  # binary and large files: streamed, never read whole
     found: list[Finding] = []
-    for path in paths:
-        kind = raw.get(path)
-        if kind is None:
-            found.extend(scan(path, workspace.read_bytes(path), plan))
-        else:
-            from gates.checks.pii import rawscan  # lazy: only repositories with such files
+    with workspace.reader() as read:
+        for path in paths:
+            kind = raw.get(path)
+            if kind is None:
+                found.extend(scan(path, read(path), plan))
+            else:
+                from gates.checks.pii import rawscan  # lazy: only repositories with such files
 
-            with workspace.open_raw(path) as fh:
-                found.extend(rawscan.scan(path, fh, kind, plan))
-        progress.advance()  # a no-op in forked children: the parent counts their chunks
+                with workspace.open_raw(path) as fh:
+                    found.extend(rawscan.scan(path, fh, kind, plan))
+            progress.advance()  # a no-op in forked children: the parent counts their chunks
     return found
 
 
