@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks.pii.gate import scan_text
 from tests.gatekit import TEST_KEY
@@ -121,3 +124,27 @@ def test_receiver_start(source: str, receiver: str | None) -> None:
 def test_nested_receiver_log_call_is_checked() -> None:
     src = HEADER + "structlog.get_logger(__name__).bind(svc=name(1)).info('x', cvv=c)\n"
     assert [f.location.line for f in scan_text("a.py", src, key=TEST_KEY)] == [5]
+
+
+# The word `log` is noted by the value search itself (Scanner.scan_noting_log); a value match can
+# swallow it, as in `DE89LOG...` or a digit run glued to `Log`, so the pieces mix both.
+_PIECES = st.sampled_from(
+    [
+        "log", "LoG", "lo", "g", "L", "og", " ", "\n", "x", "DE89", "LOG", "ssn ", "4111",
+        "4111111111111111", "123-45-6789", "37828224631000", "a@b.co", "+1 415 555 0100",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join), st.booleans())
+def test_the_log_word_noted_during_the_value_search_is_the_log_word_searched_alone(
+    text: str, fixtures: bool
+) -> None:
+    from gates.checks.pii.scanner import LOG_WORD, Scanner
+
+    scanner = Scanner(())
+    data = text.encode()
+    hits, noted = scanner.scan_noting_log(data, fixtures=fixtures)
+    assert noted is (re.search(LOG_WORD, data) is not None)
+    assert hits == scanner.scan(data, fixtures=fixtures)

@@ -23,6 +23,8 @@ class Match(Protocol):
 
 
 class Pattern(Protocol):
+    groups: int
+
     def search(self, text: bytes, pos: int = 0) -> Match | None: ...
     def finditer(self, text: bytes) -> Iterator[Match]: ...
 

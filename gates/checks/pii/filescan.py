@@ -47,7 +47,6 @@ class Plan:
         self._allow_tests = GlobSet.of((*config.test_paths, *config.allow_test_cards_in))
         self._fixtures = GlobSet.of(config.fixture_paths)
         self._fields_rx = engine.compile_known(fieldnames.prefilter_pattern(config.field_names))
-        self._log_rx = engine.compile_known(b"(?i:log)")
         self._request_rx = engine.compile_known(PREFILTER)
 
     def is_fixture(self, path: str) -> bool:
@@ -57,8 +56,9 @@ class Plan:
         """A test path: public test card numbers are expected here and not reported."""
         return self._allow_tests.matches(path)
 
-    def may_log_pii(self, data: bytes) -> bool:
-        return self._log_rx.search(data) is not None and self._fields_rx.search(data) is not None
+    def mentions_a_field(self, data: bytes) -> bool:
+        """The file's text holds a PII field name somewhere (the log-call check's prefilter)."""
+        return self._fields_rx.search(data) is not None
 
     def may_request(self, data: bytes) -> bool:
         return self._request_rx.search(data) is not None
@@ -159,7 +159,12 @@ def _message(hit: scanner.Hit) -> str:
 def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
     """Every finding in one file (unsorted)."""
     fixture = plan.is_fixture(path)
-    hits = plan.scanner.scan(data, fixtures=fixture)
+    logs = False
+    if path.endswith(_PYTHON):  # its log calls are read when it may log a PII field
+        hits, logs = plan.scanner.scan_noting_log(data, fixtures=fixture)
+        logs = logs and plan.mentions_a_field(data)
+    else:
+        hits = plan.scanner.scan(data, fixtures=fixture)
     reported = hits
     if hits and plan.test_cards_allowed(path):
         reported = [h for h in hits if h.rule != rules.PAN_TEST.id]
@@ -170,7 +175,6 @@ def scan(path: str, data: bytes, plan: Plan) -> list[Finding]:
         values = list(
             datafields.find(path, data.decode("utf-8", "replace"), plan.config.field_names)
         )
-    logs = path.endswith(_PYTHON) and plan.may_log_pii(data)
     if not (reported or values or logs):
         return []
     requests = requests_by_line(data) if plan.may_request(data) else {}
