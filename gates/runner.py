@@ -124,7 +124,9 @@ def _file_tasks(req: RunRequest, spec: GateSpec, ws: Workspace, base_side: bool)
     candidates = [p for p in names if not req.policy.exclude.matches(p)]
     overlays = policy_mod.overlays(req.policy, spec.id)
     groups: dict[tuple[int, ...], list[str]] = {}
-    for path in candidates:
+    if not overlays:  # no per-path overrides for this gate: one group, without a look per path
+        groups[()] = candidates
+    for path in candidates if overlays else ():
         key = tuple(i for i, (pats, _) in enumerate(overlays) if pats.matches(path))
         groups.setdefault(key, []).append(path)
     tasks = []
