@@ -1,7 +1,5 @@
 """`python -m gates`: the same entry point as the `gates` console script."""
 
-import sys
+from gates.cli import entry
 
-from gates.cli import main
-
-sys.exit(main())
+entry()

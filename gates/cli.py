@@ -9,12 +9,14 @@ error that quotes a card number or a key from a policy, a baseline or a data fil
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from gates import __version__
 from gates.errors import GateCannotRun, InvalidInput
@@ -162,6 +164,29 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             f"gates: internal error: {type(exc).__name__}: {exc}. Fix: rerun with --debug and report it"
         )
         return ExitCode.GATE_ERROR
+
+
+def entry() -> NoReturn:
+    """The `gates` console script and `python -m gates`: `main`, then the process's exit.
+
+    `gates run` ends without tearing the interpreter down: freeing every module and object of
+    the run is work the kernel does anyway when the process ends, ~12 ms of a 150 ms pre-commit
+    run (mypy's command line exits so too). What must happen at exit still happens first: the
+    atexit handlers (logging's flush, finalizers of temporary directories) and the flush of
+    stdout and stderr, failing with exit 120 as Python's own exit does when stdout cannot take
+    the rest. Every other command, some with databases and consumers open until they return,
+    exits the usual way."""
+    code = main()
+    if _command_of(sys.argv[1:]) != "run":
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout:
+                code = code or 120
+    os._exit(code)
 
 
 def _print_masked(text: str) -> None:

@@ -176,3 +176,28 @@ def test_demo_writes_evidence_bound_to_its_commit(tmp_path: Path) -> None:
     assert [s["name"] for s in statement["subject"]] == ["release", "tree"]
     assert len(statement["subject"][0]["digest"]["gitCommit"]) == 40
     assert statement["subject"][1]["annotations"]["dirty"] is False
+
+
+def test_a_run_ends_without_teardown_yet_its_report_arrives_whole(tmp_path: Path) -> None:
+    """`gates run` leaves the process with os._exit (cli.entry): the report, held in stdout's
+    buffer when it is shorter than the buffer, still reaches the pipe whole, with the run's exit
+    code; the run's temporary directory is gone; another command exits the usual way."""
+    pan = "4301661318609135"  # Luhn-valid Visa, not a published test card
+    root = make_repo(tmp_path / "repo", {"app/pay.py": f'CARD = "{pan}"\n'})
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
+    env.update(PYTHONPATH=str(ROOT), TMPDIR=str(tmp))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gates", "run", "--gate", "pii", "--format", "text"],
+        cwd=root, env=env, capture_output=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert len(proc.stdout) < 8192  # all of it waits in the buffer until the exit flushes it
+    assert b"app/pay.py" in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith(b"BLOCKED: 1 blocking finding")
+    assert list(tmp.iterdir()) == []
+    version = subprocess.run(
+        [sys.executable, "-m", "gates", "--version"], env=env, capture_output=True, check=False
+    )
+    assert (version.returncode, version.stdout.strip() != b"") == (0, True)
