@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -88,6 +91,17 @@ def test_action_passes_inputs_through_env_never_inline() -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and *.egg-info into the tree it builds, and
+    # two test workers building the checkout at once broke each other's build (ENOENT).
+    source = out / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,  # gates/policies -> ../policies, as in the repository
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "bench", "tests", "build", "*.egg-info", "__pycache__"
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -99,7 +113,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-q",
             "-w",
             str(out),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -120,6 +134,7 @@ def test_wheel_ships_schemas_policies_and_demo(wheel: Path) -> None:
         "gates/policies/pci-strict.yaml",
         "gates/policies/demo/release-gates/policy.yaml",
         "gates/policies/init/policy.yaml",  # gates init's templates
+        "gates/checks/secrets/prefilter.json",  # clean files skip detect-secrets
         "gates/policies/init/github-workflow.yml",
         "gates/py.typed",
     ):
@@ -163,6 +178,34 @@ def test_wheel_runs_policy_commands_from_its_own_files(wheel: Path, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith(str(target))
     assert "# resolved from: policies/fintech-default.yaml (shipped)" in proc.stdout
+
+
+def test_the_installed_wheel_proves_clean_files_with_its_own_table(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """The shipped secrets prefilter matches the plugin settings of an install elsewhere (our
+    provider plugins' path differs per install and is not part of its key)."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    program = (
+        "import gates; from gates.checks.secrets import clean_proof, config\n"
+        "proof = clean_proof.load(config.parse({}).detect_secrets_settings())\n"
+        "print(gates.__file__, proof is not None and proof.clean('a.py', 'x = 1\\n'))"
+    )
+    site = sysconfig.get_paths()["purelib"]  # detect-secrets, from this environment
+    proc = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=tmp_path,
+        env={"PYTHONPATH": f"{target}{os.pathsep}{site}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    where, proved = proc.stdout.split()
+    assert (where.startswith(str(target)), proved) == (True, "True")
 
 
 def test_demo_runs_every_gate_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 
 from gates.checks.secrets import config, scanner
+from gates.checks.secrets.hits import ScanSettings
 from gates.checks.secrets.rules import BY_TYPE, rule_id
-from gates.checks.secrets.scanner import ScanSettings
 from tests.test_secrets_providers import FOUND, PLACEHOLDERS
 
 

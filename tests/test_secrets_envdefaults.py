@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gates.checks.secrets import config, envdefaults, scanner
+from gates.checks.secrets.hits import ScanSettings
 from gates.checks.secrets.rules import BY_TYPE, rule_id
-from gates.checks.secrets.scanner import ScanSettings
 
 STRIPE = "sk_" + "live_" + "51H8xKqLyjWDarjtT1zdp7dcAbQ93kfXm2"
 PASSWORD = "Zq8vR2mK" + "5pL9wXhunter"

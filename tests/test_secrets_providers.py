@@ -12,9 +12,9 @@ import pytest
 
 from gates.checks.secrets import config, scanner
 from gates.checks.secrets.gate import to_finding
+from gates.checks.secrets.hits import ScanSettings
 from gates.checks.secrets.public import is_public_identifier
 from gates.checks.secrets.rules import BY_TYPE, rule_id
-from gates.checks.secrets.scanner import ScanSettings
 from gates.model import Severity
 from gates.policy import Policy
 from gates.redact import DEFAULT, Masker

@@ -68,7 +68,7 @@ def scanners_for(policy: Policy, specs: Sequence[GateSpec], key: FingerprintKey)
             from gates.checks.secrets import offline
 
             offline.preload()
-            from gates.checks.secrets.scanner import ScanSettings
+            from gates.checks.secrets.hits import ScanSettings
 
             def secrets_settings(config: dict[str, Any]) -> ScanSettings:
                 cfg = secrets_config.parse(config, source=source)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from gates.checks.pii.filescan import Plan
-from gates.checks.secrets.scanner import ScanSettings
+from gates.checks.secrets.hits import ScanSettings
 from gates.fingerprint import FingerprintKey
 from gates.history.patch import Added
 from gates.model import Finding, Location, Severity

@@ -67,6 +67,32 @@ def _run_pattern(plugin: Any) -> str | None:
     return f"[{members}]{{{shortest},}}"
 
 
+def unions(checks: Sequence[Check]) -> tuple[str | None, str | None, tuple[Check, ...]]:
+    """The two RE2 passes' patterns for `checks`: the union of the regex plugins' widened
+    patterns (multi-line), the union of the entropy plugins' runs (None: no such plugin), and
+    the checks they cover (the others need their exact per-line test)."""
+    patterns: list[str] = []
+    runs: list[str] = []
+    covered: list[Check] = []
+    for check in checks:
+        if check.widened is not None and all(_compiles(p) for p in check.widened):
+            patterns += check.widened
+            covered.append(check)
+        elif check.entropy is not None and (run := _run_pattern(check.entropy)):
+            runs.append(run)
+            covered.append(check)
+    return (
+        "(?m)" + "|".join(patterns) if patterns else None,
+        "|".join(runs) if runs else None,
+        tuple(covered),
+    )
+
+
+def compile_pattern(pattern: str) -> Any:
+    """An RE2 pattern as the passes compile it (DFA memory for the plugins' union)."""
+    return _compile(pattern)
+
+
 @dataclass(frozen=True, slots=True)
 class LineFinder:
     """The RE2 passes for the checks in `covered`."""
@@ -78,23 +104,12 @@ class LineFinder:
 
     @classmethod
     def build(cls, checks: Sequence[Check]) -> LineFinder:
-        patterns: list[str] = []
-        runs: list[str] = []
-        tests: list[Callable[[str], bool]] = []
-        covered: list[Check] = []
-        for check in checks:
-            if check.widened is not None and all(_compiles(p) for p in check.widened):
-                patterns += check.widened
-                covered.append(check)
-            elif check.entropy is not None and (run := _run_pattern(check.entropy)):
-                runs.append(run)
-                tests.append(check.line)
-                covered.append(check)
+        matches, runs, covered = unions(checks)
         return cls(
-            matches=_compile("(?m)" + "|".join(patterns)) if patterns else None,
-            runs=_compile("|".join(runs)) if runs else None,
-            entropy_tests=tuple(tests),
-            covered=tuple(covered),
+            matches=_compile(matches) if matches is not None else None,
+            runs=_compile(runs) if runs is not None else None,
+            entropy_tests=tuple(c.line for c in covered if c.entropy is not None),
+            covered=covered,
         )
 
     def covers(self, check: Check) -> bool:

@@ -37,6 +37,12 @@ def _unquote(value: str) -> str:
     return value
 
 
+def may_have_defaults(text: str) -> bool:
+    """False when no line of `text` has a default `defaults` would find: every form names
+    `env` (any case) or is a `${` expansion, as `defaults` itself checks first."""
+    return "${" in text or "env" in text.lower()
+
+
 def defaults(line: str) -> list[tuple[str, str]]:
     """(variable, default literal) pairs of the environment reads on `line`, in order."""
     if "env" not in line.lower() and "${" not in line:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
-from importlib.metadata import version
+from types import ModuleType
 from typing import BinaryIO, cast
 
 from gates import progress
@@ -29,10 +29,10 @@ from gates.checks.result_cache import (
     rejected_finding,
     scan_through,
 )
-from gates.checks.secrets import config, scanner
+from gates.checks.secrets import clean_proof, config
+from gates.checks.secrets.hits import ALLOWLIST_PRAGMA, Hit, ScanSettings
 from gates.checks.secrets.mask import mask
 from gates.checks.secrets.rules import BY_TYPE, Kind, rule_id
-from gates.checks.secrets.scanner import ALLOWLIST_PRAGMA, Hit, ScanSettings
 from gates.errors import GateCannotRun
 from gates.fingerprint import FingerprintKey
 from gates.model import Finding, Location, Unscanned
@@ -69,12 +69,25 @@ def _parallel(jobs: int, files: int) -> bool:
     )
 
 
+def _scanner() -> ModuleType:
+    """The detect-secrets scanner, imported on first need: a run whose files are all proved
+    clean (clean_proof.py) never imports detect-secrets."""
+    from gates.checks.secrets import offline
+
+    offline.preload()  # before anything imports detect-secrets: without `requests`
+    from gates.checks.secrets import scanner
+
+    return scanner
+
+
 @contextmanager
 def _pool(jobs: int) -> Iterator[Executor]:
     """The worker processes for a whole run, started before any file is read: a worker forked
     from this process while it held a batch of texts kept a private copy of much of it (140 MiB
     each at 16x stripe, against 60 when forked first). Stopped at once on an interruption."""
     from concurrent.futures import ProcessPoolExecutor  # lazy: one-file runs never pool
+
+    _scanner()  # imported here, not once per worker (offline.py), before they are forked
 
     pool = ProcessPoolExecutor(
         min(jobs, os.cpu_count() or 1),  # never more processes than CPUs
@@ -100,6 +113,7 @@ def scan(
 ) -> dict[str, list[Hit]]:
     """Hits per path; files spread over `jobs` processes (`pool`'s, or a pool of its own) when
     there are enough of them."""
+    scanner = _scanner()
     if not _parallel(jobs, len(items)):
         return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
     if pool is None:
@@ -160,11 +174,20 @@ def _namespace(ctx: GateContext, settings: ScanSettings) -> str:
     key_id = hmac.new(ctx.fingerprint_key.key, b"cache-namespace", hashlib.sha256).hexdigest()
     return digest(
         ENGINE_VERSION,
-        version("detect-secrets"),
+        _detect_secrets_version(),
         canonical_json(settings.detect_secrets),
         canonical_json(settings.placeholders),
         key_id,
     )
+
+
+def _detect_secrets_version() -> str:
+    found = clean_proof.detect_secrets_version()
+    if found is not None:
+        return found
+    from importlib.metadata import version  # ~10 ms: only where the file read above fails
+
+    return version("detect-secrets")
 
 
 def _read(ctx: GateContext, path: str) -> tuple[bytes, str]:
@@ -214,6 +237,10 @@ def _raw_findings(
         return list(stored if stored is not None else found), answer.rejected
 
 
+def _clean(proof: clean_proof.CleanProof | None, path: str, text: str) -> bool:
+    return proof is not None and proof.clean(path, text)
+
+
 def run(ctx: GateContext) -> Iterator[Finding]:
     settings = settings_for(ctx)
     if not ctx.files:
@@ -230,6 +257,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         if ctx.cache_dir is not None
         else None
     )
+    proof = clean_proof.load(settings.detect_secrets)
     raw = ctx.workspace.raw_files()  # binary and large files: streamed
     findings: list[Finding] = []
     rejected_raw: list[str] = []
@@ -250,9 +278,16 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             cached, todo, batch_rejected = scan_through(cache, batch, lambda p: _read(ctx, p))
             findings += cached
             rejected += batch_rejected
-            items = [(path, text) for path, (_, text) in todo.items()]
-            for path, hits in scan(items, settings, ctx.jobs, pool).items():
-                found = [to_finding(h, ctx) for h in hits]
+            # A file proved clean needs no detect-secrets (most files of a pre-commit run). With
+            # a pool, its workers prove them: the parent would do it for all of them in turn.
+            items = [
+                (p, text)
+                for p, (_, text) in todo.items()
+                if pool is not None or not _clean(proof, p, text)
+            ]
+            scanned = scan(items, settings, ctx.jobs, pool) if items else {}
+            for path in todo:
+                found = [to_finding(h, ctx) for h in scanned.get(path, ())]
                 if cache is not None:
                     key, text = todo[path]
                     found = list(cache.put(key, found, text))

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from gates import printable, streaming
 from gates.checks.secrets import scanner
-from gates.checks.secrets.scanner import Hit, ScanSettings
+from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.model import Unscanned
 
 

@@ -9,7 +9,6 @@ Runs inside worker processes; returns `Hit`s holding the secret value, which nev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -18,8 +17,9 @@ from detect_secrets.settings import get_settings, transient_settings
 from detect_secrets.util.code_snippet import CodeSnippet
 
 from gates import progress
-from gates.checks.secrets import engine, notebook
+from gates.checks.secrets import clean_proof, engine, notebook
 from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
+from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.checks.secrets.placeholders import is_placeholder
 from gates.checks.secrets.public import is_public_identifier
 
@@ -28,27 +28,6 @@ _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we rea
 # detect-secrets skips whole lockfiles; we scan them and drop only pinned digests (digests.py), so
 # a token in a lockfile's registry URL is still found.
 _LOCK_FILE_FILTER = "detect_secrets.filters.heuristic.is_lock_file"
-ALLOWLIST_PRAGMA = "pragma: allowlist secret"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Hit:
-    """One secret in one file. `value` is what detect-secrets matched (its baseline hashes it);
-    `identity` is what we fingerprint: the value, or the whole block for a private key."""
-
-    path: str
-    line: int
-    type: str
-    value: str
-    identity: str
-    allowlisted: bool
-    offset: int = -1  # byte offset in a binary file (then `line` is 0); -1 for a text file
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanSettings:
-    detect_secrets: dict[str, object]  # transient_settings() configuration
-    placeholders: tuple[str, ...]
 
 
 def _key_block(lines: Sequence[str], start: int) -> str:
@@ -137,10 +116,13 @@ def configure(settings: ScanSettings) -> engine.Prefilter:
 
 def scan_many(items: Sequence[tuple[str, str]], settings: ScanSettings) -> list[list[Hit]]:
     """Scan (path, text) pairs in this process, leaving detect-secrets' settings as they were."""
+    proof = clean_proof.load(settings.detect_secrets)
     with transient_settings(settings.detect_secrets):
         prefilter = configure(settings)
-        out = []
+        out: list[list[Hit]] = []
         for path, text in items:
-            out.append(scan_file(path, text, settings, prefilter))
+            # A file proved clean skips detect-secrets' per-file machinery (transformers, filters).
+            clean = proof is not None and proof.clean(path, text)
+            out.append([] if clean else scan_file(path, text, settings, prefilter))
             progress.advance()  # a no-op in pool processes: their parent counts whole groups
         return out
