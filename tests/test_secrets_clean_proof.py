@@ -75,7 +75,8 @@ _PIECES = st.sampled_from(
     [
         "[s]", "[global]", "\n", "\r", "# c\n", "; c\n", " ", "\t", "k = ", "k: ", "password = ",
         "token=", "api_key", '"', "'", B62, HEX40, B62[:12], "123456789", "AKIA", "Q3EGRLN5T6MBVXYZ",
-        "-----BEGIN RSA PRIVATE KEY-----", "sk_live_", "ghp_", "é", "“", 'os.getenv("DB_PASSWORD", "',
+        "-----BEGIN RSA PRIVATE KEY-----", "sk_live_", "ghp_", "é", "“", "\u00a0", "\u017f",
+        "\u212a", "\u0661", "–", "\U0001f600", 'os.getenv("DB_PASSWORD", "',
         '")', "${X:-", "}", "process.env.K || '", "x = 1", ",",
     ]
 )  # fmt: skip

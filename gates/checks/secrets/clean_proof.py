@@ -119,12 +119,15 @@ class CleanProof:
                     return False
         if text.isascii():
             return True
-        # RE2's classes are ASCII-only: a line with other characters gets the plugins' own
-        # patterns, as engine.Prefilter gives it.
+        # RE2's classes are ASCII-only: where Python's patterns see a character class RE2 does
+        # not (a letter, digit or space outside ASCII, which is also what case-insensitive
+        # matching can fold to ASCII), the line gets the plugins' own patterns, as
+        # engine.Prefilter gives it. Other characters (typographic quotes, dashes, symbols) are
+        # in no such class for either engine, so the search above already judged their lines.
         return not any(
             any(p.search(line) for p in self._line_patterns) or self._may_pass_entropy(line)
             for line in lines
-            if not line.isascii()
+            if not line.isascii() and _unicode_class_member(line)
         )
 
     @cached_property
@@ -150,6 +153,12 @@ def shannon_entropy(charset: str, value: str) -> float:
             share = counts[char] / len(value)
             entropy -= share * math.log2(share)
     return entropy
+
+
+def _unicode_class_member(line: str) -> bool:
+    """A character outside ASCII that Python's `\\w`, `\\d` or `\\s` matches (str.isalnum
+    and str.isspace are those classes' definitions in `re`)."""
+    return any(not c.isascii() and (c.isalnum() or c.isspace()) for c in line)
 
 
 def _may_be_ini(text: str) -> bool:
