@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gates.errors import InvalidInput
@@ -104,10 +105,14 @@ def all_plugins() -> tuple[str, ...]:
 
 def providers_path() -> str:
     """The file detect-secrets loads our provider plugins from (a `file://` plugin path)."""
-    from importlib.resources import as_file, files
+    from gates.package_data import shipped
 
-    resource = files("gates.checks.secrets").joinpath("providers.py")
-    with as_file(resource) as path:  # a real file for an installed package (wheel or -e)
+    resource = shipped("checks", "secrets", "providers.py")
+    if isinstance(resource, Path):  # installed as files (a wheel or -e): no importlib.resources
+        return str(resource)
+    from importlib.resources import as_file
+
+    with as_file(resource) as path:
         return str(path)
 
 

@@ -13,10 +13,9 @@ import mmap
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
 from types import ModuleType
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from gates import progress
 from gates._proc import die_with_parent, stop_pool
@@ -38,6 +37,9 @@ from gates.fingerprint import FingerprintKey
 from gates.model import Finding, Location, Unscanned
 from gates.redact import KIND_KEY, VALUE_KEY
 from gates.registry import GateContext
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 GATE_ID = "secrets"
 ENGINE_VERSION = "secrets-engine-6"  # bump when scanning logic changes: invalidates the cache
