@@ -15,6 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks.reconcile import citations, source_rows
 from gates.checks.reconcile.model import Citation, DiscrepancyClass, ReconcileResult, Side
@@ -357,3 +359,54 @@ def test_lines_that_are_json_but_no_object_cite_their_lines(tmp_path: Path) -> N
             ("events: not a JSON object (payment ?, at data/e.jsonl:3,6,10)",),
         ),
     ]
+
+
+# Lines for the property below: ids as strings, integers and escapes, the key twice, values of
+# other types, white space JSON allows (a \r before the newline too), blank and broken lines.
+_LINE = st.sampled_from(
+    [
+        '{"payment_id": "p1", "event_id": "e1"}', '{"payment_id":"p2"}', '{ "payment_id" : 7 }',
+        '{"payment_id": " p1 "}', '{"payment_id": "p\\u0031"}', '{"payment_id": "p3"}',
+        '{"payment_id": "p9", "payment_id": "p1"}', '{"payment_id": "p1", "payment_id": "p9"}',
+        '{"payment_id": ["p1"]}', '{"payment_id": 7.0}', '{"payment_id":\t"p2"}\r', "",
+        '{"x": {"payment_id": "p1"}}', '{"payment_id": "p1"', "[1]", "null", '{"payment_id": 70}',
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, max_size=40), st.booleans())
+def test_a_file_searched_in_two_parts_cites_the_lines_parsing_every_line_cites(
+    lines: list[str], final_newline: bool
+) -> None:
+    """A large JSONL file is searched in two processes that meet at a line start: the lines
+    cited, and their numbers, are those a parse of every line gives (first key wins)."""
+    import json
+    import tempfile
+
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    ids = frozenset({"p1", "p2", "7"})
+    expected = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        try:
+            doc = json.loads(line, object_pairs_hook=source_rows._first_wins)
+        except ValueError:
+            continue
+        pid = source_rows._id_text(doc.get("payment_id")) if isinstance(doc, dict) else None
+        if pid in ids:
+            expected.append((pid, source_rows._id_text(doc.get("event_id")), number))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "events.jsonl")
+        path.write_text(text, encoding="utf-8")
+        whole = list(source_rows._jsonl_lines(path, "payment_id", ids, "event_id"))
+        split_at, source_rows._SPLIT_MIN_BYTES = source_rows._SPLIT_MIN_BYTES, 0
+        try:
+            halves = list(source_rows._jsonl_lines(path, "payment_id", ids, "event_id"))
+            parts = source_rows._spans(path)
+        finally:
+            source_rows._SPLIT_MIN_BYTES = split_at
+    assert whole == expected
+    assert halves == expected
+    assert (
+        len(parts) == 2 or len(text) < 2 or text.find("\n", len(text) // 2) in (-1, len(text) - 1)
+    )
