@@ -121,3 +121,20 @@ def test_the_gate_finds_provider_keys_without_importing_requests(tmp_path: Path)
 def _findings(report: Path) -> list[tuple[str, int]]:
     doc = json.loads(report.read_text())
     return sorted((f["rule"], f["location"]["line"]) for f in doc["findings"])
+
+
+def test_a_run_where_only_a_binary_needs_detect_secrets_stays_offline(tmp_path: Path) -> None:
+    """Text files proved clean skip detect-secrets; a binary's printable strings (rawscan) still
+    get it, imported with the stand-in."""
+    root = make_repo(
+        tmp_path / "repo",
+        {"app/ok.py": "x = 1\n", "assets/blob.bin": b"\x00\x01AWS=AKIAIOSFODNN7EXAMPLA\x00\x02"},
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gates", "run", "--no-cache", "--gate",
+         "secrets", "--format", "json", "--output", "report.json"],
+        capture_output=True, text=True, env=_env(), cwd=root, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert not re.search(r"\|\s+(?:requests|urllib3|certifi)(?:\.\w+)*$", proc.stderr, re.MULTILINE)
+    assert [r for r, _ in _findings(root / "report.json")] == ["secrets.aws-key"]

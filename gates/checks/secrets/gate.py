@@ -215,6 +215,7 @@ def _raw_findings(
     """(findings, whether a cache entry was rejected) of a large or binary file: streamed in
     windows, and cached like a text file, keyed by the digest of its bytes, with raw values
     stored as byte spans (a 1.5 MB generated test file took 2 s to rescan on every run)."""
+    _scanner()  # detect-secrets, offline (rawscan imports it)
     from gates.checks.secrets import rawscan  # lazy: only repositories with such files
 
     with ctx.workspace.mapped(path) as data:
