@@ -312,7 +312,6 @@ class Scanner:
                 continue
             matched = True
             hit: Hit | None = None
-            group = m.lastindex or 0
             if group >= self._first_id:
                 hit, pos = self._other(data, group, start, end)
                 if hit is not None:
