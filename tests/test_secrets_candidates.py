@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 import re2  # type: ignore[import-untyped]
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins.high_entropy_strings import (
     Base64HighEntropyString,
     HexHighEntropyString,
@@ -46,9 +47,20 @@ def test_widen(pattern: str, flags: int, widened: str | None) -> None:
 
 
 @contextmanager
-def _prefilter() -> Iterator[engine.Prefilter]:
-    """The prefilter of the gate's default plugins (detect-secrets' and our provider ones)."""
+def _default_settings() -> Iterator[None]:
+    """The gate's default plugins (detect-secrets' and our provider ones). detect-secrets builds
+    its table of plugin classes once per process, from the settings of the moment, and keeps
+    it; scanner.configure rebuilds it, and so must a test that configures the plugins itself:
+    a table an earlier test built under other settings lacks our providers (TypeError)."""
     with transient_settings(config.parse({}).detect_secrets_settings()):
+        get_mapping_from_secret_type_to_class.cache_clear()
+        yield
+
+
+@contextmanager
+def _prefilter() -> Iterator[engine.Prefilter]:
+    """The prefilter of the gate's default plugins."""
+    with _default_settings():
         yield engine.build_prefilter()
 
 
@@ -99,7 +111,7 @@ def test_each_plugins_fast_path_keeps_what_its_own_test_keeps(lines: list[str]) 
 
 
 def _plugin_patterns() -> list[re.Pattern[str]]:
-    with transient_settings(config.parse({}).detect_secrets_settings()):
+    with _default_settings():
         return [p for plugin in get_plugins() for p in engine.patterns_of(plugin)]
 
 

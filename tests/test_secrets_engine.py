@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import transient_settings
 
@@ -64,6 +65,9 @@ def test_engine_matches_detect_secrets_scan_file(
     text = "\n".join(LINES) + "\n"
     path.write_text(text)
     with transient_settings(config.parse(settings).detect_secrets_settings()):
+        # detect-secrets keeps its plugin class table from whichever settings built it first;
+        # rebuild it for these (as scanner.configure does), or our provider plugins may be missing
+        get_mapping_from_secret_type_to_class.cache_clear()
         reference = {(s.type, s.line_number, s.secret_hash) for s in scan_file(str(path))}
         prefilter = engine.build_prefilter()
         ours = {
@@ -124,7 +128,12 @@ def test_listed_plugins_are_exactly_what_detect_secrets_discovers() -> None:
 
     with transient_settings({"plugins_used": []}):
         get_mapping_from_secret_type_to_class.cache_clear()  # other tests loaded our plugins
-        discovered = sorted(c.__name__ for c in get_mapping_from_secret_type_to_class().values())
+        try:
+            discovered = sorted(
+                c.__name__ for c in get_mapping_from_secret_type_to_class().values()
+            )
+        finally:  # a table without our plugins must not outlive this test
+            get_mapping_from_secret_type_to_class.cache_clear()
     assert list(BUILTIN_PLUGINS) == discovered
     assert not set(PROVIDER_PLUGINS) & set(BUILTIN_PLUGINS)
 
