@@ -17,7 +17,8 @@ A file is proved clean (`scanner.scan_file` would give no hit) when all of these
   no eager INI transformer (it reads only unknown types). Its first line that is neither blank
   nor a comment does not start with `[`: the INI transformer, tried on every file, gives up on
   a first line that is no section header, so the lines stay as written.
-- Every line is ASCII: RE2's classes are ASCII-only, other lines need the plugins' own tests.
+- RE2's classes are ASCII-only: a line holding a letter, digit or space outside ASCII must also
+  pass the plugins' own Python patterns (shipped too), as engine.Prefilter tests such lines.
 - No widened plugin pattern matches the lines as `engine.scan_lines` reads them (each right-
   stripped), nor the assignments it reads from literal environment defaults (envdefaults.py),
   and no run long enough to pass an entropy limit occurs. Searching all of them joined into one
@@ -144,14 +145,16 @@ class CleanProof:
 
 
 def shannon_entropy(charset: str, value: str) -> float:
-    """Shannon entropy of `value` over the characters of `charset` (detect-secrets' base
-    plugin's formula; its hex plugin's own is never larger)."""
+    """Shannon entropy of `value` over the characters of `charset`: detect-secrets' base
+    plugin's value bit for bit (the same terms, in the charset's order, with its `math.log(x,
+    2)`: a value at the limit must compare as the plugin compares it), as engine.py computes
+    it. The hex plugin's own value is never larger."""
     counts = Counter(value)
     entropy = 0.0
     for char in charset:
         if char in counts:
-            share = counts[char] / len(value)
-            entropy -= share * math.log2(share)
+            share = float(counts[char]) / len(value)
+            entropy += -share * math.log(share, 2)
     return entropy
 
 
