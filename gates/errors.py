@@ -24,6 +24,10 @@ class InvalidInput(ReleaseGatesError):
         self.fix = fix
         super().__init__(f"{file}: {field}: {problem}. Fix: {fix}")
 
+    def __reduce__(self) -> tuple[type[InvalidInput], tuple[str, str, str, str]]:
+        # pickled whole (a forked worker's error reaches its parent as itself)
+        return InvalidInput, (self.file, self.field, self.problem, self.fix)
+
 
 class GateCannotRun(ReleaseGatesError):
     """A gate could not produce a trustworthy answer (missing tool, crash, timeout, bad output).
@@ -36,3 +40,6 @@ class GateCannotRun(ReleaseGatesError):
         self.reason = reason
         self.fix = fix
         super().__init__(f"gate {gate}: {reason}. Fix: {fix}")
+
+    def __reduce__(self) -> tuple[type[GateCannotRun], tuple[str, str, str]]:
+        return GateCannotRun, (self.gate, self.reason, self.fix)

@@ -7,7 +7,8 @@ results come back, through a pipe per child). This process works on the first ch
 
 Children never outlive the call: each asks for a parent-death signal, and any exception here
 (a timeout's SIGTERM, Ctrl-C, a child's failure) kills the rest before it propagates. A child
-that raises or dies is an error, never a missing chunk.
+that raises or dies is an error, never a missing chunk; a child's InvalidInput or GateCannotRun
+reaches the caller as itself, as if this process had run that chunk.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from gates import _proc
+from gates.errors import ReleaseGatesError
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -66,6 +68,8 @@ def _child(parent: int, fn: Callable[[_T], _R], chunk: _T, write_fd: int) -> Non
         _proc.die_with_parent(parent)
         try:
             payload = pickle.dumps(("ok", fn(chunk)), protocol=pickle.HIGHEST_PROTOCOL)
+        except ReleaseGatesError as exc:  # a bad input or a gate that cannot run: itself
+            payload = pickle.dumps(("raise", exc))
         except BaseException as exc:  # reported to the parent, which raises
             payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:500]))
         with os.fdopen(write_fd, "wb") as out:
@@ -82,6 +86,8 @@ def _collect(pid: int, read_fd: int) -> object:
     if not data:
         raise ChildFailed(f"a forked worker died without an answer ({_describe(status)})")
     kind, payload = pickle.loads(data)  # noqa: S301 - our own child's bytes, through our own pipe
+    if kind == "raise":  # as if this process had run the chunk: the same exit code and message
+        raise cast(ReleaseGatesError, payload)
     if kind != "ok":
         raise ChildFailed(f"a forked worker failed: {payload}")
     return payload

@@ -77,3 +77,26 @@ def test_children_are_stopped_when_this_process_fails() -> None:
     finally:
         for fd in (started_r, started_w, never_r, never_w):
             os.close(fd)
+
+
+def test_a_childs_bad_input_or_gate_error_reaches_the_caller_as_itself() -> None:
+    """As if this process had run the chunk: the CLI gives it its exit code and message."""
+    from gates.errors import GateCannotRun, InvalidInput
+
+    def refuse(n: int) -> int:
+        if n == 1:
+            raise InvalidInput("data/events.jsonl", "file", "a symlink", "use a regular file")
+        if n == 2:
+            raise GateCannotRun("pii", "a tool died", "rerun")
+        return n
+
+    with pytest.raises(InvalidInput) as bad:
+        forked_map(refuse, [0, 1])
+    assert (bad.value.file, bad.value.field, bad.value.fix) == (
+        "data/events.jsonl",
+        "file",
+        "use a regular file",
+    )
+    assert str(bad.value) == "data/events.jsonl: file: a symlink. Fix: use a regular file"
+    with pytest.raises(GateCannotRun, match=r"gate pii: a tool died\. Fix: rerun"):
+        forked_map(refuse, [0, 2])
