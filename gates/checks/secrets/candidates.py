@@ -18,6 +18,8 @@ plugin whose pattern has no RE2 form is not covered here, and keeps its exact pe
 from __future__ import annotations
 
 import bisect
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -65,6 +67,20 @@ def _run_pattern(plugin: Any) -> str | None:
     shortest = int(2 ** float(plugin.entropy_limit)) + 1
     members = "".join(c if c.isalnum() else "\\" + c for c in sorted(set(charset)))
     return f"[{members}]{{{shortest},}}"
+
+
+def shannon_entropy(charset: str, value: str) -> float:
+    """A high-entropy plugin's `calculate_shannon_entropy`, bit for bit (the same terms summed in
+    the same order, the charset's, with its `math.log(x, 2)`: a value exactly at a limit must
+    compare as the plugin compares it), counting the value's characters once instead of once
+    per charset character. The hex plugin's own value is never larger."""
+    counts = Counter(value)
+    entropy = 0.0
+    for char in charset:
+        if char in counts:
+            share = float(counts[char]) / len(value)
+            entropy += -share * math.log(share, 2)
+    return entropy
 
 
 def unions(checks: Sequence[Check]) -> tuple[str | None, str | None, tuple[Check, ...]]:

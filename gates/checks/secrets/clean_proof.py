@@ -30,11 +30,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import math
 import posixpath
 import re
 import sys
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
@@ -139,23 +137,9 @@ class CleanProof:
         for regex, charset, limit in self._entropy:
             for match in regex.finditer(line):
                 value = match.group(2)
-                if len(value) > 2**limit and shannon_entropy(charset, value) > limit:
+                if len(value) > 2**limit and candidates.shannon_entropy(charset, value) > limit:
                     return True
         return False
-
-
-def shannon_entropy(charset: str, value: str) -> float:
-    """Shannon entropy of `value` over the characters of `charset`: detect-secrets' base
-    plugin's value bit for bit (the same terms, in the charset's order, with its `math.log(x,
-    2)`: a value at the limit must compare as the plugin compares it), as engine.py computes
-    it. The hex plugin's own value is never larger."""
-    counts = Counter(value)
-    entropy = 0.0
-    for char in charset:
-        if char in counts:
-            share = float(counts[char]) / len(value)
-            entropy += -share * math.log(share, 2)
-    return entropy
 
 
 def _unicode_class_member(line: str) -> bool:

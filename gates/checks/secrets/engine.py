@@ -18,9 +18,7 @@ the indirect-reference filter, and literal defaults of environment reads are sca
 from __future__ import annotations
 
 import io
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -92,24 +90,11 @@ def _high_entropy(plugin: HighEntropyStringsPlugin, value: str) -> bool:
     if not entropy_is_bounded(plugin):
         return plugin.calculate_shannon_entropy(value) > limit
     # Shannon entropy is at most log2(len): most quoted strings in code are too short to pass.
-    if len(value) <= 2**limit or _shannon_entropy(plugin.charset, value) <= limit:
+    if len(value) <= 2**limit or candidates.shannon_entropy(plugin.charset, value) <= limit:
         return False
     if type(plugin).calculate_shannon_entropy is _BOUNDED[0]:
-        return True  # _shannon_entropy is that function's value
+        return True  # candidates.shannon_entropy is that function's value
     return plugin.calculate_shannon_entropy(value) > limit
-
-
-def _shannon_entropy(charset: str, value: str) -> float:
-    """The plugin's `calculate_shannon_entropy`, bit for bit (the same terms summed in the same
-    order, the charset's), counting the value's characters once instead of once per charset
-    character."""
-    counts = Counter(value)
-    entropy = 0.0
-    for char in charset:
-        if char in counts:
-            share = float(counts[char]) / len(value)
-            entropy += -share * math.log(share, 2)
-    return entropy
 
 
 _KEYWORD = re.compile("|".join(DENYLIST), re.IGNORECASE)
