@@ -49,11 +49,7 @@ class Workspace:
     def read_bytes(self, path: str) -> bytes:
         if self.ref is not None:
             return self.contents[path]
-        fd = os.open(os.path.join(self.root, path), _READ)
-        try:
-            return _read_all(fd, self.seen_sizes.get(path, -1))
-        finally:
-            os.close(fd)
+        return _read_file(os.path.join(self.root, path), self.seen_sizes.get(path, -1))
 
     @contextmanager
     def reader(self) -> Iterator[Callable[[str], bytes]]:
@@ -69,16 +65,8 @@ class Workspace:
             return
         root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         seen = self.seen_sizes
-
-        def read(path: str) -> bytes:
-            fd = os.open(path, _READ, dir_fd=root_fd)
-            try:
-                return _read_all(fd, seen.get(path, -1))
-            finally:
-                os.close(fd)
-
         try:
-            yield read
+            yield lambda path: _read_file(path, seen.get(path, -1), root_fd)
         finally:
             os.close(root_fd)
 
@@ -171,6 +159,15 @@ def relative_inside(root: Path, name: str, *, source: str) -> str:
 _READ = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _LARGEST_READ = 1 << 30  # one os.read is capped below 2 GiB; never ask for more than this
 _READ_ON = 1 << 20
+
+
+def _read_file(name: str, size: int, dir_fd: int | None = None) -> bytes:
+    """The whole file `name` (relative to `dir_fd` when given), never through a symlink."""
+    fd = os.open(name, _READ, dir_fd=dir_fd)
+    try:
+        return _read_all(fd, size)
+    finally:
+        os.close(fd)
 
 
 def _read_all(fd: int, size: int) -> bytes:

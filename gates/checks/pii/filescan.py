@@ -64,7 +64,7 @@ class Plan:
         return self._request_rx.search(data) is not None
 
     def names_field(self, text: str) -> bool:
-        return self._fields_rx.search(text.encode("utf-8", "replace")) is not None
+        return self.mentions_a_field(text.encode("utf-8", "replace"))
 
 
 class _Lines:

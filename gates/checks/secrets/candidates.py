@@ -41,7 +41,8 @@ class Check(Protocol):
     def entropy(self) -> Any: ...
 
 
-def _compile(pattern: str) -> Any:
+def compile_pattern(pattern: str) -> Any:
+    """An RE2 pattern as the passes compile it (DFA memory for the plugins' union)."""
     options = re2.Options()
     options.log_errors = False  # RE2 would print to the user's stderr from C++
     # The union of every plugin's pattern needs more DFA states than RE2's default 8 MiB
@@ -52,7 +53,7 @@ def _compile(pattern: str) -> Any:
 
 def _compiles(pattern: str) -> bool:
     try:
-        _compile(pattern)
+        compile_pattern(pattern)
     except re2.error:
         return False
     return True
@@ -104,11 +105,6 @@ def unions(checks: Sequence[Check]) -> tuple[str | None, str | None, tuple[Check
     )
 
 
-def compile_pattern(pattern: str) -> Any:
-    """An RE2 pattern as the passes compile it (DFA memory for the plugins' union)."""
-    return _compile(pattern)
-
-
 @dataclass(frozen=True, slots=True)
 class LineFinder:
     """The RE2 passes for the checks in `covered`."""
@@ -122,8 +118,8 @@ class LineFinder:
     def build(cls, checks: Sequence[Check]) -> LineFinder:
         matches, runs, covered = unions(checks)
         return cls(
-            matches=_compile(matches) if matches is not None else None,
-            runs=_compile(runs) if runs is not None else None,
+            matches=compile_pattern(matches) if matches is not None else None,
+            runs=compile_pattern(runs) if runs is not None else None,
             entropy_tests=tuple(c.line for c in covered if c.entropy is not None),
             covered=covered,
         )
