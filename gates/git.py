@@ -197,15 +197,40 @@ class Head:
     parents_fixed: bool
 
 
+# HEAD and the two files that would make its recorded history differ from the objects' own.
+_HEAD_ARGS = ("HEAD", "--git-path", "shallow", "--git-path", "info/grafts")
+
+
+def _parsed_head(lines: list[str], ran_in: Path) -> Head | None:
+    """HEAD from `rev-parse _HEAD_ARGS` output; its git paths are relative to where git ran."""
+    if len(lines) != 3 or not _OBJECT_ID.fullmatch(lines[0]):
+        return None
+    fixed = not any((ran_in / path).exists() for path in lines[1:])
+    return Head(commit=lines[0], parents_fixed=fixed)
+
+
+def _lines(result: ToolResult) -> list[str]:
+    return result.stdout.decode("utf-8", "surrogateescape").splitlines()
+
+
 def head(root: Path) -> Head | None:
     """HEAD's commit and whether its history is as recorded; None on an unborn HEAD or any
     failure (the caller then asks git the whole question, which reports failures)."""
-    result = _run(root, "rev-parse", "HEAD", "--git-path", "shallow", "--git-path", "info/grafts")
-    lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if result.returncode != 0 or len(lines) != 3 or not _OBJECT_ID.fullmatch(lines[0]):
-        return None
-    fixed = not any((root / path).exists() for path in lines[1:])
-    return Head(commit=lines[0], parents_fixed=fixed)
+    result = _run(root, "rev-parse", *_HEAD_ARGS)
+    return _parsed_head(_lines(result), root) if result.returncode == 0 else None
+
+
+def locate(start: Path) -> tuple[Path, Head | None] | None:
+    """`toplevel(start)` and, when there is one, HEAD as `head` gives it, from one git call: a
+    pre-commit run pays for each git start (~4 ms). On an unborn HEAD or any failure this is
+    `toplevel` alone (which reports failures), without HEAD."""
+    result = _run(start, "rev-parse", "--show-toplevel", *_HEAD_ARGS)
+    lines = _lines(result)
+    found = _parsed_head(lines[1:], start) if result.returncode == 0 and lines else None
+    if found is not None:
+        return Path(lines[0]).resolve(), found
+    top = toplevel(start)
+    return None if top is None else (top, None)
 
 
 def is_ancestor(root: Path, old: str, new: str) -> bool:

@@ -55,12 +55,13 @@ class Options:
 class Repo:
     root: Path
     is_git: bool
+    head: git.Head | None = None  # HEAD when find_repo learnt it (None: unborn, or not asked)
 
 
 def find_repo(cwd: Path) -> Repo:
-    top = git.toplevel(cwd)
-    if top is not None:
-        return Repo(root=top, is_git=True)
+    found = git.locate(cwd)
+    if found is not None:
+        return Repo(root=found[0], is_git=True, head=found[1])
     return Repo(root=cwd.resolve(), is_git=False)
 
 
@@ -291,7 +292,7 @@ def fingerprint_key(
                 "use a random 32-byte value",
             )
         return FingerprintKey(key=data, source=f"file {key_file}", derived=False), None
-    root_commit = root_commits.oldest(repo.root, cache) if repo.is_git else None
+    root_commit = root_commits.oldest(repo.root, cache, repo.head) if repo.is_git else None
     key = derived_key(root_commit or "no-git:" + repo.root.name)
     note = (
         f"no fingerprint key configured: sensitive fingerprints use a key {key.source}; "

@@ -29,10 +29,11 @@ _FILE = "root-commits"
 _MAX_BYTES = 64 * 1024  # a repository with more roots than fit is simply not cached
 
 
-def oldest(root: Path, cache: Path | None) -> str | None:
+def oldest(root: Path, cache: Path | None, head: git.Head | None = None) -> str | None:
     """The smallest root commit id of HEAD (the value `git.root_commit` gives), None before the
-    first commit; with `cache`, remembered there between runs."""
-    head = git.head(root) if cache is not None else None
+    first commit; with `cache`, remembered there between runs. `head`: HEAD, if already known."""
+    if cache is not None and head is None:
+        head = git.head(root)
     key = _machine_key() if head is not None and head.parents_fixed else None
     if cache is None or head is None or key is None:
         return git.root_commit(root)

@@ -148,3 +148,56 @@ def test_fingerprints_from_a_remembered_root_equal_a_fresh_walk(
     warm = fingerprints(tmp_path / "warm")
     assert warm == fingerprints(tmp_path / "cold")
     assert warm != before
+
+
+def _kinds_of_repository(tmp_path: Path) -> dict[str, Path]:
+    """A plain repository, a shallow clone, a grafted clone and an unborn one, each with a
+    subdirectory to start from."""
+    origin = make_repo(tmp_path / "origin", {"sub/a.py": "x = 1\n"})
+    commit_files(origin, {"sub/a.py": "x = 2\n"}, "second")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow))
+    grafted = tmp_path / "grafted"
+    git(tmp_path, "clone", "-q", str(origin), str(grafted))
+    (grafted / ".git" / "info").mkdir(exist_ok=True)
+    (grafted / ".git" / "info" / "grafts").write_text(git(grafted, "rev-parse", "HEAD"))
+    unborn = make_repo(tmp_path / "unborn", {"sub/a.py": "x = 1\n"}, commit=False)
+    return {"plain": origin, "shallow": shallow, "grafted": grafted, "unborn": unborn}
+
+
+@pytest.mark.parametrize("start", [".", "sub"])
+def test_locate_answers_as_toplevel_and_head_do_from_any_directory(
+    tmp_path: Path, start: str
+) -> None:
+    # One git call answers both; the shallow and graft files it names are relative to where git
+    # ran, so a run started in a subdirectory must still see them (or it would cache a root
+    # that deepening the clone changes).
+    for name, repo in _kinds_of_repository(tmp_path).items():
+        located = gitmod.locate(repo / start)
+        assert located is not None, name
+        top, head = located
+        assert top == gitmod.toplevel(repo / start) == repo.resolve(), name
+        assert head == gitmod.head(repo), name
+        expected_fixed = {"plain": True, "shallow": False, "grafted": False}
+        assert (head is None) == (name == "unborn"), name
+        if head is not None:
+            assert head.parents_fixed is expected_fixed[name], name
+            assert head.commit == git(repo, "rev-parse", "HEAD").strip(), name
+    assert gitmod.locate(tmp_path) is None  # no repository at or above it
+
+
+def test_a_run_from_a_subdirectory_of_a_shallow_clone_caches_no_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin = make_repo(tmp_path / "origin", {"sub/a.py": "x = 1\n"})
+    commit_files(origin, {"sub/a.py": "x = 2\n"}, "second")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow))
+    remembered = {}
+    for name, repo in (("full", origin), ("shallow", shallow)):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"xdg-{name}"))
+        code, _ = run_cli(repo / "sub", "run", "--gate", "pii", "--format", "json")
+        assert code == 0
+        remembered[name] = list((tmp_path / f"xdg-{name}").rglob("root-commits"))
+    assert len(remembered["full"]) == 1  # a full history is remembered, from anywhere in it
+    assert remembered["shallow"] == []  # the shallow boundary is not its root
