@@ -1,7 +1,9 @@
 """The runner: gates in parallel worker processes, each under a timeout, failing closed.
 
 Each gate (or each per-path slice of a gate, when `overrides` give files different settings) runs
-in a forked worker process. A worker that raises, hangs past its timeout, dies, or returns
+in a forked worker process; all side by side, or one after another in a run so large that each
+gate alone keeps every core busy (budget.ONE_AT_A_TIME_BYTES), where side by side adds memory
+and no speed. A worker that raises, hangs past its timeout, dies, or returns
 something that is not a well-formed finding of its own gate becomes a GateError, which blocks.
 On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
 In `--diff` mode file-scoped gates also run on the base revision of the changed files, and only
@@ -26,7 +28,18 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from gates import __version__, _proc, _reaper, coverage, filtering, globs, log, progress, trust
+from gates import (
+    __version__,
+    _proc,
+    _reaper,
+    budget,
+    coverage,
+    filtering,
+    globs,
+    log,
+    progress,
+    trust,
+)
 from gates import policy as policy_mod
 from gates.baseline import Baseline
 from gates.errors import GateCannotRun, InvalidInput
@@ -288,8 +301,11 @@ def _worker(task: _Task, conn: Connection, debug: bool, parent: int) -> None:
         conn.close()
 
 
-def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]:
-    """Run every task in its own forked worker; collect results in task order.
+def execute(
+    tasks: Sequence[_Task], *, debug: bool = False, one_at_a_time: bool = False
+) -> list[_TaskResult]:
+    """Run every task in its own forked worker, side by side (`one_at_a_time`: each after the
+    one before it ended); collect results in task order. A task's timeout counts from its start.
 
     Nothing outlives the run: workers die with this process (parent-death signal), are stopped
     on timeout, Ctrl-C and SIGTERM, and the reaper kills every tool group still running.
@@ -297,7 +313,7 @@ def execute(tasks: Sequence[_Task], *, debug: bool = False) -> list[_TaskResult]
     if not tasks:
         return []
     with _reaper.watching(), _terminated_as_interrupt(), _run_tempdir():
-        return _execute(tasks, debug=debug)
+        return _execute(tasks, debug=debug, at_once=1 if one_at_a_time else len(tasks))
 
 
 @contextmanager
@@ -356,43 +372,51 @@ def _sigint_deferred() -> Iterator[None]:
         signal.raise_signal(signal.SIGINT)
 
 
-def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
+def _execute(tasks: Sequence[_Task], *, debug: bool, at_once: int) -> list[_TaskResult]:
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
     results: dict[int, _TaskResult] = {}
     started: list[Any] = []  # every worker, recorded before it starts: Ctrl-C must reach them all
-    start = time.monotonic()
+    began: dict[int, float] = {}
     display = _display_for(tasks)
-    try:
-        for i, task in enumerate(tasks):
-            parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=_worker,
-                args=(task, child, debug, os.getpid()),
-                name=f"gate-{task.spec.id}",
+    waiting = list(range(len(tasks)))  # not started yet, in task order
+
+    def start_next() -> None:
+        i = waiting.pop(0)
+        task = tasks[i]
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_worker,
+            args=(task, child, debug, os.getpid()),
+            name=f"gate-{task.spec.id}",
+        )
+        # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
+        # an unrecorded worker (it ignores SIGINT) would keep the run waiting forever for the
+        # reaper, which waits for every worker. The mask keeps it from the child until the
+        # child ignores it; the deferral keeps this thread from raising mid-start when
+        # another thread of the process took the signal. Not a daemon process: gates may
+        # use process pools of their own.
+        with _sigint_deferred():
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                proc.start()
+                started.append(proc)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        child.close()
+        began[i] = time.monotonic()
+        running[parent] = (i, proc, began[i] + task.settings.timeout_s)
+        if log.verbose():
+            log.get().info(
+                "gate_started",
+                gate=task.spec.id,
+                files=len(task.ctx.files),
+                base_side=task.base_side,
             )
-            # Ctrl-C is held back while forking, so a worker is never half-started and unrecorded:
-            # an unrecorded worker (it ignores SIGINT) would keep the run waiting forever for the
-            # reaper, which waits for every worker. The mask keeps it from the child until the
-            # child ignores it; the deferral keeps this thread from raising mid-start when
-            # another thread of the process took the signal. Not a daemon process: gates may
-            # use process pools of their own.
-            with _sigint_deferred():
-                held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-                try:
-                    proc.start()
-                    started.append(proc)
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            child.close()
-            running[parent] = (i, proc, start + task.settings.timeout_s)
-            if log.verbose():
-                log.get().info(
-                    "gate_started",
-                    gate=task.spec.id,
-                    files=len(task.ctx.files),
-                    base_side=task.base_side,
-                )
+
+    try:
+        while waiting and len(running) < at_once:
+            start_next()
         while running:
             now = time.monotonic()
             timeout = max(0.0, min(deadline for _, _, deadline in running.values()) - now)
@@ -411,7 +435,7 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
                 results[i] = _answer(tasks[i], message, conn, proc)
                 if display is not None:
                     display.finish(i)
-                _log_finished(results[i], time.monotonic() - start)
+                _log_finished(results[i], time.monotonic() - began[i])
             if display is not None:
                 display.tick()
             now = time.monotonic()
@@ -429,6 +453,8 @@ def _execute(tasks: Sequence[_Task], *, debug: bool) -> list[_TaskResult]:
                             fix=f"raise gates.{task.spec.id}.timeout in the policy, or narrow its paths",
                         ),
                     )
+            while waiting and len(running) < at_once:
+                start_next()
     except BaseException:
         for proc in started:
             _stop(proc)
@@ -612,12 +638,23 @@ def cap_jobs(requested: int, cpus: int | None = None) -> tuple[int, str | None]:
     return max(1, requested), None
 
 
+def _large(req: RunRequest) -> bool:
+    """Whether the run reads enough to keep every core busy in each gate alone (budget.py)."""
+    total = sum(req.workspace.sizes(req.workspace.files))
+    if req.base_workspace is not None:
+        total += sum(req.base_workspace.sizes(req.base_workspace.files))
+    large = total >= budget.ONE_AT_A_TIME_BYTES
+    if large and log.verbose():
+        log.get().info("gates_one_at_a_time", bytes=total)
+    return large
+
+
 def run(req: RunRequest) -> RunResult:
     jobs, jobs_note = cap_jobs(req.jobs)
     if jobs != req.jobs:
         req = replace(req, jobs=jobs, notes=(*req.notes, *([jobs_note] if jobs_note else [])))
     tasks, disabled = plan(req)
-    results = execute(tasks, debug=req.debug)
+    results = execute(tasks, debug=req.debug, one_at_a_time=_large(req))
     invalid = sorted(r.invalid for r in results if r.invalid)
     if invalid:
         raise InvalidInput(*invalid[0])

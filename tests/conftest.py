@@ -24,6 +24,8 @@ FAKE_GATES = (
     "interrupt",
     "spawn",
     "outlives",
+    "meeta",
+    "meetb",
 )
 
 

@@ -7,9 +7,11 @@ behaves, for diff, baseline and override tests.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -113,6 +115,22 @@ def _spawn(ctx: GateContext) -> Iterable[Finding]:
     return ()
 
 
+def _meet(ctx: GateContext) -> Iterable[Finding]:
+    """Says it started, waits (RG_TEST_MEET_WAIT seconds at most) for the other meeting gate
+    to have started, holds on (RG_TEST_MEET_HOLD seconds), and writes down when it began and
+    ended: gates run side by side overlap, gates run one after another cannot."""
+    folder = Path(os.environ["RG_TEST_MEET_DIR"])
+    other = {"meeta": "meetb", "meetb": "meeta"}[ctx.gate]
+    began = time.time()
+    (folder / f"{ctx.gate}.started").write_text("")
+    deadline = began + float(os.environ.get("RG_TEST_MEET_WAIT", "5"))
+    while not (folder / f"{other}.started").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(float(os.environ.get("RG_TEST_MEET_HOLD", "0")))
+    (folder / f"{ctx.gate}.json").write_text(json.dumps({"began": began, "ended": time.time()}))
+    return ()
+
+
 def _badinput(ctx: GateContext) -> Iterable[Finding]:
     raise InvalidInput("data/events.csv", "$.amount", "not a decimal", "write amounts as strings")
 
@@ -141,4 +159,6 @@ BADINPUT = _spec("badinput", _badinput)
 INTERRUPT = _spec("interrupt", _interrupt)
 SPAWN = _spec("spawn", _spawn)
 OUTLIVES = _spec("outlives", _outlives)
+MEETA = _spec("meeta", _meet)
+MEETB = _spec("meetb", _meet)
 NOT_A_SPEC = "nope"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gates import budget
 from gates.checks.sast import GATE as SAST
 from gates.checks.sast import gate as sast_gate
 from gates.checks.sast import semgrep
@@ -94,6 +96,51 @@ def test_semgrep_processes_run_side_by_side_single_threaded(
     assert list(SAST.run(dataclasses.replace(context("sast", repo, config), jobs=2))) == whole
     assert len(started) == 2
     assert all("--jobs=1" in argv for argv in started)
+
+
+def test_a_large_sast_run_starts_bandit_once_semgrep_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past budget.ONE_AT_A_TIME_BYTES each tool keeps every core busy alone, so bandit starts
+    when semgrep has ended and memory holds one tool's processes; below it the two run at once
+    (each waits for the other at a barrier). The findings are the same either way."""
+    code = (
+        TLS_OFF + "\n\ndef run(cmd):\n    import subprocess\n    subprocess.call(cmd, shell=True)\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"svc/m.py": code})
+    real_semgrep, real_bandit = sast_gate._semgrep, sast_gate.bandit.run
+    barrier = threading.Barrier(2, timeout=60)
+
+    def meeting(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            barrier.wait()
+            return real(*args, **kwargs)
+
+        return call
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sast_gate, "_semgrep", meeting(real_semgrep))
+        patched.setattr(sast_gate.bandit, "run", meeting(real_bandit))
+        side_by_side = list(SAST.run(context("sast", repo, {})))
+    assert {f.rule.split(".")[1] for f in side_by_side} >= {"tls-verify-disabled", "bandit"}
+
+    events: list[str] = []
+
+    def logged(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            events.append(f"{name} starts")
+            try:
+                return real(*args, **kwargs)
+            finally:
+                events.append(f"{name} ends")
+
+        return call
+
+    monkeypatch.setattr(budget, "ONE_AT_A_TIME_BYTES", 1)
+    monkeypatch.setattr(sast_gate, "_semgrep", logged("semgrep", real_semgrep))
+    monkeypatch.setattr(sast_gate.bandit, "run", logged("bandit", real_bandit))
+    assert list(SAST.run(context("sast", repo, {}))) == side_by_side
+    assert events == ["semgrep starts", "semgrep ends", "bandit starts", "bandit ends"]
 
 
 def test_semgrep_in_several_processes_finds_what_one_finds(

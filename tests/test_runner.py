@@ -308,3 +308,49 @@ def test_a_forged_quick_marker_does_not_skip_validation(tmp_path: Path) -> None:
     (folder / pipeline._quick_validity_key(policy, ["pii"])).write_bytes(b"forged")
     with pytest.raises(InvalidInput, match=r"\$.gates.sast.enabeld: unknown key"):
         _run(root, "pii")
+
+
+def _meetings(folder: Path) -> list[dict[str, float]]:
+    """The meeting gates' (fake_gates._meet) times, the first to begin first."""
+    import json
+
+    times = [json.loads((folder / f"{g}.json").read_text()) for g in ("meeta", "meetb")]
+    return sorted(times, key=lambda t: t["began"])
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_gates_run_side_by_side_below_the_size_where_each_fills_the_cores(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "meet"
+    folder.mkdir()
+    monkeypatch.setenv("RG_TEST_MEET_DIR", str(folder))
+    result = _run(repo, "meeta", "meetb")
+    assert result.errors == ()
+    first, second = _meetings(folder)
+    assert second["began"] < first["ended"]  # each waited for the other to start
+
+
+@pytest.mark.usefixtures("plugin_gates")
+def test_a_large_run_starts_each_gate_after_the_one_before_ended(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each gate would then keep every core busy alone: side by side they add only memory
+    # (gates/budget.py). The size at which that starts is lowered to this repository's.
+    from gates import budget
+
+    monkeypatch.setattr(budget, "ONE_AT_A_TIME_BYTES", 1)
+    folder = tmp_path / "meet"
+    folder.mkdir()
+    monkeypatch.setenv("RG_TEST_MEET_DIR", str(folder))
+    monkeypatch.setenv("RG_TEST_MEET_WAIT", "0.5")
+    monkeypatch.setenv("RG_TEST_MEET_HOLD", "1")
+    # The first waits 0.5 s for the other in vain, and each holds on for 1 s: the second ends
+    # ~2.5 s into the run, within its 2 s timeout only if that counts from its own start.
+    (repo / ".release-gates" / "policy.yaml").write_text(
+        "version: 1\ngates:\n  meeta: {timeout: 2}\n  meetb: {timeout: 2}\n"
+    )
+    result = _run(repo, "meeta", "meetb")
+    assert result.errors == ()
+    first, second = _meetings(folder)
+    assert first["ended"] <= second["began"]

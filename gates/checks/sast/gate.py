@@ -19,9 +19,8 @@ from importlib.metadata import version
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from gates import log
+from gates import budget, log
 from gates._proc import resolve_executable
-from gates.budget import runs_within
 from gates.checks.result_cache import (
     ResultCache,
     canonical_json,
@@ -183,7 +182,10 @@ def _scan(
     python = [p for p in todo if p.endswith(".py") and (to_bandit is None or p in to_bandit)]
     # semgrep sees only the files some rule can match, and does not start when there are none
     sg_files = targets.semgrep_targets(todo, targets.rule_languages(rule_files))
-    with ctx.workspace.on_disk(todo) as root, ThreadPoolExecutor(2) as pool:
+    # Past ONE_AT_A_TIME_BYTES both tools keep every core busy alone: bandit waits for semgrep
+    # (the pool's one thread takes them in turn), so memory holds one tool's processes.
+    at_once = 1 if sum(ctx.workspace.sizes(todo)) >= budget.ONE_AT_A_TIME_BYTES else 2
+    with ctx.workspace.on_disk(todo) as root, ThreadPoolExecutor(at_once) as pool:
         sg = (
             pool.submit(
                 _semgrep, root, rule_files, sg_files, cfg, ctx.jobs, split, conditional or set()
@@ -399,7 +401,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         to_bandit: set[str] | None = None if prefilter is None else set()
         conditional: set[str] = set()  # the files the split's rules must see
         unparsable: list[tuple[str, str]] = []
-        for batch in runs_within(ctx.files, ctx.workspace.sizes(ctx.files), _BATCH_BYTES):
+        for batch in budget.runs_within(ctx.files, ctx.workspace.sizes(ctx.files), _BATCH_BYTES):
             cached, pending, batch_rejected = scan_through(cache, batch, read)
             findings += cached
             rejected += batch_rejected
