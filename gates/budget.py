@@ -12,8 +12,9 @@ _T = TypeVar("_T")
 # every core busy (pii splits its scan from 32 MiB, secrets pools its files, semgrep and bandit
 # each run `jobs` processes), so gates side by side add no speed, only their memory. Such a run
 # starts its gates one after another, and the sast gate starts bandit once semgrep is done.
-# 16x the stripe sdist (300 MB): peak memory of the three gates 615 -> ~330 MiB for about the
-# same time (bench/README.md); the sdist itself (19 MB) is well below and runs side by side.
+# 16x the stripe sdist (300 MB), alternating runs: peak memory of the three gates 621 / 627 ->
+# 329 / 331 MiB, wall 208 / 218 -> 224 / 219 s, CPU unchanged (bench/README.md); the sdist
+# itself (19 MB) is well below and runs side by side.
 ONE_AT_A_TIME_BYTES = 64 << 20
 
 
