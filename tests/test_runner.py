@@ -310,6 +310,15 @@ def test_a_forged_quick_marker_does_not_skip_validation(tmp_path: Path) -> None:
         _run(root, "pii")
 
 
+@pytest.fixture
+def meeting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder where the meeting gates (fake_gates._meet) say when they ran."""
+    folder = tmp_path / "meet"
+    folder.mkdir()
+    monkeypatch.setenv("RG_TEST_MEET_DIR", str(folder))
+    return folder
+
+
 def _meetings(folder: Path) -> list[dict[str, float]]:
     """The meeting gates' (fake_gates._meet) times, the first to begin first."""
     import json
@@ -320,37 +329,31 @@ def _meetings(folder: Path) -> list[dict[str, float]]:
 
 @pytest.mark.usefixtures("plugin_gates")
 def test_gates_run_side_by_side_below_the_size_where_each_fills_the_cores(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, meeting: Path
 ) -> None:
-    folder = tmp_path / "meet"
-    folder.mkdir()
-    monkeypatch.setenv("RG_TEST_MEET_DIR", str(folder))
     result = _run(repo, "meeta", "meetb")
     assert result.errors == ()
-    first, second = _meetings(folder)
+    first, second = _meetings(meeting)
     assert second["began"] < first["ended"]  # each waited for the other to start
 
 
 @pytest.mark.usefixtures("plugin_gates")
 def test_a_large_run_starts_each_gate_after_the_one_before_ended(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, meeting: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each gate would then keep every core busy alone: side by side they add only memory
     # (gates/budget.py). The size at which that starts is lowered to this repository's.
     from gates import budget
 
     monkeypatch.setattr(budget, "ONE_AT_A_TIME_BYTES", 1)
-    folder = tmp_path / "meet"
-    folder.mkdir()
-    monkeypatch.setenv("RG_TEST_MEET_DIR", str(folder))
     monkeypatch.setenv("RG_TEST_MEET_WAIT", "0.5")
-    monkeypatch.setenv("RG_TEST_MEET_HOLD", "1")
-    # The first waits 0.5 s for the other in vain, and each holds on for 1 s: the second ends
-    # ~2.5 s into the run, within its 2 s timeout only if that counts from its own start.
+    monkeypatch.setenv("RG_TEST_MEET_HOLD", "1.5")
+    # The first waits 0.5 s for the other in vain, and each holds on for 1.5 s: the second ends
+    # ~3.5 s into the run, within its 3 s timeout only if that counts from its own start.
     (repo / ".release-gates" / "policy.yaml").write_text(
-        "version: 1\ngates:\n  meeta: {timeout: 2}\n  meetb: {timeout: 2}\n"
+        "version: 1\ngates:\n  meeta: {timeout: 3}\n  meetb: {timeout: 3}\n"
     )
     result = _run(repo, "meeta", "meetb")
     assert result.errors == ()
-    first, second = _meetings(folder)
+    first, second = _meetings(meeting)
     assert first["ended"] <= second["began"]
