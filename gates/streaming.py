@@ -2,9 +2,11 @@
 
 Each window holds up to `chunk + overlap` bytes and *owns* its first `owned` bytes: a match is
 reported by the window that owns its start, so a value that spans a chunk boundary is still found
-whole (it lies in the overlap) and is never reported twice. A window ends after a newline when one
-falls in the second half of the chunk, so line-based scanners (detect-secrets) see whole lines and
-line numbers stay exact (`Window.line` counts the newlines before the window).
+whole (it lies in the overlap) and is never reported twice. A window ends after a line break
+(`\n`, `\r\n` or a lone `\r`, never between `\r` and `\n`) when one falls in the second half of
+the chunk, so line-based scanners (detect-secrets) see whole lines and line numbers stay exact:
+`Window.line` counts the newlines before the window (how the pii gate numbers lines) and
+`Window.breaks` the line breaks as `gates.textlines` counts them (how the secrets gate does).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from gates.textlines import line_starts
 
 CHUNK_BYTES = 1024 * 1024
 OVERLAP_BYTES = 64 * 1024  # far longer than any value a gate looks for
@@ -23,6 +27,7 @@ class Window:
     data: bytes
     owned: int  # matches starting in data[:owned] belong to this window
     line: int  # newlines in the file before `offset`
+    breaks: int = 0  # line breaks (textlines: \n, \r\n, a lone \r) in the file before `offset`
 
     def owns(self, start: int) -> bool:
         """Whether a match starting at `start` (an offset into `data`) belongs to this window."""
@@ -36,7 +41,7 @@ def windows(
     if chunk < 2 or overlap < 1:
         raise ValueError("chunk must be >= 2 and overlap >= 1")
     buf = b""
-    offset = line = 0
+    offset = line = breaks = 0
     eof = False
     while True:
         while not eof and len(buf) < chunk + overlap:
@@ -46,11 +51,18 @@ def windows(
             else:
                 eof = True
         if eof and len(buf) <= chunk + overlap:
-            yield Window(offset=offset, data=buf, owned=len(buf), line=line)
+            yield Window(offset=offset, data=buf, owned=len(buf), line=line, breaks=breaks)
             return
-        newline = buf.rfind(b"\n", chunk // 2, chunk)
-        owned = newline + 1 if newline != -1 else chunk
-        yield Window(offset=offset, data=buf, owned=owned, line=line)
+        owned = _after_last_break(buf, chunk // 2, chunk)
+        yield Window(offset=offset, data=buf, owned=owned, line=line, breaks=breaks)
         line += buf.count(b"\n", 0, owned)
+        breaks += len(line_starts(buf[:owned])) - 1
         offset += owned
         buf = buf[owned:]
+
+
+def _after_last_break(buf: bytes, start: int, end: int) -> int:
+    """Where a window ends: just after the last line break starting in `buf[start:end]`, or at
+    `end` without one; never between a `\r` and the `\n` after it (`buf` extends past `end`)."""
+    cut = max(buf.rfind(b"\n", start, end), buf.rfind(b"\r", start, end)) + 1 or end
+    return cut + 1 if buf[cut - 1 : cut + 1] == b"\r\n" else cut

@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.cli import main
 from tests.gatekit import git, make_repo
@@ -55,6 +57,22 @@ def test_card_after_one_mib_of_padding_blocks(
     assert "streamed" in _skipped(doc)["big.py"]
     code, doc = _run(root, monkeypatch, "--gate", "pii")
     assert "big.py" not in _skipped(doc)  # pii alone read all of it: no gap to report
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n"], ids=["cr", "crlf"])
+def test_token_in_a_streamed_file_with_cr_line_ends_is_found_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, brk: str
+) -> None:
+    # Over 1 MiB a text file is scanned in windows, each hit mapped back to the window line that
+    # holds it. The lines are counted at \n, \r\n and a lone \r, as detect-secrets counts them
+    # (gates/textlines.py), so every hit maps to a line its window owns; a form feed is no break.
+    padding = ("# padding line,\x0c nothing to see here" + brk) * (5 * MIB // 2 // 39)  # 3 windows
+    lines = padding.count(brk)
+    root = make_repo(tmp_path / "r", {"big.py": (padding + f"token = '{TOKEN}'{brk}").encode()})
+    code, doc = _run(root, monkeypatch, "--gate", "secrets")
+    assert code == 1
+    assert ("secrets.github-token", "big.py", lines + 1) in _found(doc)
+    assert {n for _, p, n in _found(doc) if p == "big.py"} == {lines + 1}
 
 
 def test_card_spanning_a_chunk_boundary_is_found(
@@ -193,6 +211,25 @@ def test_windows_own_every_byte_once_and_overlap() -> None:
     assert all(w.offset == sum(v.owned for v in wins[:i]) for i, w in enumerate(wins))
     assert all(len(w.data) <= 1100 for w in wins)
     assert [w.line for w in wins] == [data.count(b"\n", 0, w.offset) for w in wins]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"ab", b"\n", b"\r", b"\r\n", b"\x0c", b"xyz" * 7]), max_size=400))
+def test_windows_end_at_line_breaks_and_count_them_as_the_scanners_do(parts: list[bytes]) -> None:
+    import io as _io
+
+    from gates import streaming
+
+    data = b"".join(parts)
+    wins = list(streaming.windows(_io.BytesIO(data), chunk=40, overlap=16))
+    assert b"".join(w.data[: w.owned] for w in wins) == data
+    for w in wins:
+        before = data[: w.offset].decode()
+        # Python's own universal-newline reading, as detect-secrets reads a file
+        read = _io.StringIO(before, newline=None).readlines()
+        assert w.breaks == sum(line.endswith("\n") for line in read), "breaks before the window"
+        # a window never starts inside a \r\n, and starts after a break when one was in reach
+        assert not (before.endswith("\r") and data[w.offset : w.offset + 1] == b"\n")
 
 
 def test_printable_runs_keep_byte_offsets() -> None:

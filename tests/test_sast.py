@@ -400,3 +400,15 @@ def test_cache_namespace_tracks_rules_policy_and_tool(
     (fake.parent / "bandit").chmod(0o755)
     assert key(cfg) != before[0]
     assert key(no_bandit) == before[1]
+
+
+def test_a_finding_shows_the_line_the_tool_reported_past_a_form_feed(tmp_path: Path) -> None:
+    # Python, semgrep and bandit count lines at \n, \r\n and \r only; a form feed (old source
+    # files separate pages with one) is no line break, so the snippet, the fingerprint and the
+    # suppression comments read are those of the line the tool reported (gates/textlines.py).
+    code = "import requests\n\x0c\n# page two\n\ndef fetch(url):\n    return requests.get(url, verify=False)\n"
+    repo = make_repo(tmp_path / "repo", {"svc/fetch.py": code})
+    found = list(GATE.run(context("sast", repo, {"bandit": {"enabled": False}})))
+    assert [(f.rule, f.location.line, f.snippet) for f in found] == [
+        ("sast.tls-verify-disabled", 6, "return requests.get(url, verify=False)")
+    ]

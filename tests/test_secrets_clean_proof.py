@@ -73,7 +73,8 @@ def test_plain_source_is_proved_clean_with_non_ascii_text_and_long_names() -> No
 
 _PIECES = st.sampled_from(
     [
-        "[s]", "[global]", "\n", "\r", "# c\n", "; c\n", " ", "\t", "k = ", "k: ", "password = ",
+        "[s]", "[global]", "\n", "\r", "\r\n", "\x0c", "\x1d", "\x85", "\u2028", "# c\n", "; c\n",
+        " ", "\t", "k = ", "k: ", "password = ",
         "token=", "api_key", '"', "'", B62, HEX40, B62[:12], "123456789", "AKIA", "Q3EGRLN5T6MBVXYZ",
         "-----BEGIN RSA PRIVATE KEY-----", "sk_live_", "ghp_", "é", "“", "\u00a0", "\u017f",
         "\u212a", "\u0661", "–", "\U0001f600", 'os.getenv("DB_PASSWORD", "',
@@ -91,6 +92,7 @@ _NAMES = st.sampled_from(
 @example("x.cfg", f"[s]\nk = {B62}\n")  # the INI transformer quotes an unquoted value
 @example("app.py", f"[s]\nk = {B62}\n")  # ... in any file whose first line is a section
 @example("x.cfg", f"# c\n[s]\nk = {B62}\n")
+@example("app.py", f"# c\r[s]\nk = {B62}\n")  # a lone \r ends the comment line, as in open()
 @example("app.py", f"\u201c\nk = '{B62}'\n")  # a high-entropy value on a non-ASCII file's line
 @example("app.py", f'pw = os.getenv("DB_PASSWORD", "{B62[:20]}")\n')
 @example("app.py", f"cmd = '${{API:-{B62}}}'\n")  # only the default, read as `API = "..."`
@@ -125,3 +127,27 @@ print(json.dumps([found, "detect_secrets" in sys.modules]))
     assert runs["clean"] == [[], False]
     assert runs["key"][1] is True
     assert "secrets.aws-key" in runs["key"][0]
+
+
+@pytest.mark.parametrize(
+    "sep", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+)
+def test_a_secret_behind_a_character_that_is_no_line_break_is_found_on_its_line(
+    tmp_path: Path, sep: str
+) -> None:
+    """The attack: put a form feed (or another character `str.splitlines` breaks at, which
+    detect-secrets reads as part of the line) between a keyword and its value. In `alone.py` it is
+    the file's only secret, so the clean proof decides; in `beside.py` another secret sends the
+    file to detect-secrets. Both must report it, on the line an editor and detect-secrets show."""
+    from tests.gatekit import make_repo, run_cli
+
+    hidden = f'db_password{sep}= "{B62[:20]}"'
+    plain = f'token = "{B62}"'
+    repo = make_repo(
+        tmp_path / "repo",
+        {"alone.py": f"x = 1\n{hidden}\ny = 2\n", "beside.py": f"{plain}\r\nx = 1\r\n{hidden}\n"},
+    )
+    code, out = run_cli(repo, "run", "--gate", "secrets", "--no-cache", "--format", "json")
+    assert code == 1
+    found = {(f["location"]["path"], f["location"]["line"]) for f in json.loads(out)["findings"]}
+    assert {("alone.py", 2), ("beside.py", 3)} <= found

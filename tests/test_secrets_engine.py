@@ -152,3 +152,32 @@ def test_provider_plugins_load_through_detect_secrets_file_plugins() -> None:
     assert "StripeDetector" not in by_name
     assert "TwilioKeyDetector" not in by_name
     assert {c.secret_type for c in providers.PROVIDER_PLUGINS} <= {k.ds_type for k in KINDS}
+
+
+# What Python's `str.splitlines` breaks lines at beyond universal newlines (\n, \r\n, \r), which
+# are all detect-secrets breaks at: it reads a file with `open()` and `readlines()`.
+NOT_LINE_BREAKS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("name", ["app/config.py", "conf/app.ini", "deploy/values.yaml"])
+def test_lines_break_where_detect_secrets_breaks_them(tmp_path: Path, name: str) -> None:
+    # A form feed (or any other character splitlines takes for a break) between a keyword and
+    # its value must not cut the line in two: detect-secrets reads one line there and finds the
+    # value; and every line after it keeps its number. \r and \r\n do end lines.
+    secret_lines = [
+        f'db_password{sep}= "Xk9mQ2vL8pR4tW7zA{i:03}"' for i, sep in enumerate(NOT_LINE_BREAKS)
+    ]
+    breaks = ["\n", "\r\n", "\r"]
+    text = "".join(line + breaks[i % 3] for i, line in enumerate(["x = 1", *secret_lines, *LINES]))
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode())
+    with transient_settings(config.parse({}).detect_secrets_settings()):
+        get_mapping_from_secret_type_to_class.cache_clear()
+        reference = {(s.type, s.line_number, s.secret_hash) for s in scan_file(str(path))}
+        ours = {
+            (s.type, s.line_number, s.secret_hash)
+            for s, _ in engine.scan_text(str(path), text, engine.build_prefilter())
+        }
+    assert {n for _, n, _ in reference} >= set(range(2, 2 + len(NOT_LINE_BREAKS)))
+    assert ours == reference

@@ -48,6 +48,7 @@ from gates.extras import require
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location
 from gates.registry import GateContext
+from gates.textlines import lines_of
 
 GATE_ID = "sast"
 ENGINE_VERSION = "sast-engine-4"  # bump when result handling or the engine changes: drops the cache
@@ -453,7 +454,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 "report this as a bug in release-gates",
             )
         if hit.path not in lines:
-            lines[hit.path] = text_of(hit.path).splitlines()
+            lines[hit.path] = lines_of(text_of(hit.path))
         by_path[hit.path].append(to_finding(hit, lines[hit.path]))
     for path, found in by_path.items():
         if cache is not None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from gates.checks.secrets import candidates, envdefaults
 from gates.checks.secrets.digests import is_lockfile
+from gates.textlines import lines_of
 
 TABLE = "prefilter.json"
 _HERE = Path(__file__).parent
@@ -95,7 +96,7 @@ class CleanProof:
         extension = posixpath.splitext(path)[1]  # as determine_file_type splits the name
         if extension not in self._extensions or _renamed(path) or _may_be_ini(text):
             return False
-        lines = [line.rstrip() for line in text.splitlines()]
+        lines = [line.rstrip() for line in lines_of(text)]
         if envdefaults.may_have_defaults(text):
             lines += [
                 envdefaults.as_assignment(variable, value)
@@ -149,10 +150,11 @@ def _unicode_class_member(line: str) -> bool:
 
 
 def _may_be_ini(text: str) -> bool:
-    """Whether the INI transformer might read the file: configparser (reading lines split at
-    `\n` only) raises at the first line that is not blank, not a comment and not a section
-    header, so a file is certainly no INI file when that line does not start with `[`."""
-    for line in text.split("\n"):
+    """Whether the INI transformer might read the file: configparser (reading the lines of a
+    file opened in text mode: universal newlines) raises at the first line that is not blank,
+    not a comment and not a section header, so a file is certainly no INI file when that line
+    does not start with `[`."""
+    for line in lines_of(text):
         stripped = line.strip()
         if stripped and not stripped.startswith(_COMMENT):
             return stripped.startswith("[")

@@ -37,6 +37,7 @@ from detect_secrets.util.code_snippet import CodeSnippet, get_code_snippet
 from detect_secrets.util.inject import call_function_with_arguments
 
 from gates.checks.secrets import candidates, envdefaults, relax
+from gates.textlines import lines_of
 
 LineTest = Callable[[str], bool]
 
@@ -152,10 +153,12 @@ def build_prefilter() -> Prefilter:
 
 def _line_sets(name: str, text: str) -> Iterator[list[str]]:
     """The lines detect-secrets would scan: transformed first, eager transformers second."""
-    handle = io.StringIO(text)
+    # Universal newlines, as detect-secrets' `open()` reads a file (textlines.py): transformers see
+    # the lines it would.
+    handle = io.StringIO(text, newline=None)
     handle.name = name  # detect-secrets picks transformers by file name
     named: NamedIO = handle  # type: ignore[assignment]  # StringIO with .name is its NamedIO
-    lines = get_transformed_file(named) or text.splitlines()
+    lines = get_transformed_file(named) or lines_of(text)
     yield lines
     handle.seek(0)
     eager = get_transformed_file(named, use_eager_transformers=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from gates.textlines import lines_of
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chunk:
@@ -20,9 +22,9 @@ class Chunk:
 
 def _as_lines(value: object) -> list[str]:
     if isinstance(value, str):
-        return value.splitlines()
+        return lines_of(value)
     if isinstance(value, list):
-        return [line for part in value if isinstance(part, str) for line in part.splitlines()]
+        return [line for part in value if isinstance(part, str) for line in lines_of(part)]
     return []
 
 
@@ -34,7 +36,7 @@ def chunks(text: str) -> tuple[Chunk, ...] | None:
         return None
     if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
         return None
-    raw = text.splitlines()
+    raw = lines_of(text)
     cursor = 0
     out = []
     for cell in doc["cells"]:

@@ -15,6 +15,7 @@ from gates import printable, streaming
 from gates.checks.secrets import scanner
 from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.model import Unscanned
+from gates.textlines import line_starts
 
 
 def scan(path: str, fh: BinaryIO, kind: Unscanned, settings: ScanSettings) -> list[Hit]:
@@ -30,11 +31,9 @@ def scan(path: str, fh: BinaryIO, kind: Unscanned, settings: ScanSettings) -> li
 def _text_window(path: str, window: streaming.Window, settings: ScanSettings) -> list[Hit]:
     text = window.data.decode("utf-8", "replace")
     [hits] = scanner.scan_many([(path, text)], settings)
-    starts = [0]
-    for _ in range(window.data.count(b"\n")):
-        starts.append(window.data.index(b"\n", starts[-1]) + 1)
+    starts = line_starts(window.data)  # the scanner's own line count (textlines.py)
     return [
-        replace(h, line=h.line + window.line)
+        replace(h, line=h.line + window.breaks)
         for h in hits
         if 0 < h.line <= len(starts) and window.owns(starts[h.line - 1])
     ]

@@ -22,6 +22,7 @@ from gates.checks.secrets.digests import is_lockfile, is_pinned_digest
 from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.checks.secrets.placeholders import is_placeholder
 from gates.checks.secrets.public import is_public_identifier
+from gates.textlines import lines_of
 
 _ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"  # we read bytes ourselves
@@ -92,7 +93,7 @@ def scan_file(
     if is_lockfile(path):
         name = f"{path}.txt"
     found = engine.scan_text(name, text, prefilter)
-    return _hits(path, name, text.splitlines(), found, settings.placeholders)
+    return _hits(path, name, lines_of(text), found, settings.placeholders)
 
 
 def _is_dotenv(path: str) -> bool:
