@@ -51,7 +51,7 @@ from gates.registry import GateContext
 from gates.textlines import lines_of
 
 GATE_ID = "sast"
-ENGINE_VERSION = "sast-engine-4"  # bump when result handling or the engine changes: drops the cache
+ENGINE_VERSION = "sast-engine-5"  # bump when result handling or the engine changes: drops the cache
 _LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){11,}")
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
 _BATCH_BYTES = 8 << 20  # source text read at once for the cache keys

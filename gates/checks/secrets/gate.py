@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 GATE_ID = "secrets"
-ENGINE_VERSION = "secrets-engine-6"  # bump when scanning logic changes: invalidates the cache
+ENGINE_VERSION = "secrets-engine-7"  # bump when scanning logic changes: invalidates the cache
 _PARALLEL_MIN_FILES = 24
 
 
