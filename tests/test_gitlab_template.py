@@ -94,3 +94,38 @@ def test_template_script_runs_a_merge_request(tmp_path: Path) -> None:
     assert (clone / "gl-secret-detection-report.json").is_file()
     assert (clone / "gl-code-quality-report.json").is_file()
     assert CARD not in proc.stdout
+
+
+def test_a_merge_request_cannot_plant_code_in_the_tools_environment(tmp_path: Path) -> None:
+    """The attack: the merge request commits a `.pth` file where the job creates its virtualenv.
+    `python -m venv` keeps what is already there and pip leaves unknown files alone, so if the
+    virtualenv lived in the checkout, every Python the job starts from it (`gates` itself) would
+    run the merge request's code first. The before_script must put it outside $CI_PROJECT_DIR."""
+    clone = make_repo(tmp_path / "clone", {"app.py": "x = 1\n"})
+    marker = tmp_path / "planted-code-ran"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for venv in (".release-gates-venv", ".venv", "venv"):
+        site = clone / venv / "lib" / version / "site-packages"
+        site.mkdir(parents=True)
+        (site / "zz_planted.pth").write_text(
+            f"import pathlib; pathlib.Path({str(marker)!r}).touch()\n"
+        )
+    env = {
+        "PATH": os.pathsep.join((str(Path(sys.executable).parent), "/usr/bin", "/bin")),
+        "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "CI_PROJECT_DIR": str(clone),
+    }
+    (tmp_path / "tmp").mkdir()
+    # The before_script up to the install (which needs the package index), then what `gates`
+    # would do first: start the environment's Python.
+    steps = [s for s in _job()["before_script"] if "pip" not in s and "apt-get" not in s]
+    script = "\n".join([*steps, 'python -c "import sys; print(sys.prefix)"'])
+    proc = subprocess.run(
+        ["sh", "-ec", script], cwd=clone, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not marker.exists(), "the merge request's code ran in the job's Python"
+    prefix = Path(proc.stdout.strip().splitlines()[-1]).resolve()
+    assert not prefix.is_relative_to(clone.resolve()), prefix
+    assert prefix != Path(sys.prefix).resolve()  # the job's own environment, on PATH first
