@@ -188,11 +188,11 @@ _PIDS = "RELEASE_GATES_TEST_PIDS"
 _SCAN_MANY = scanner.scan_many
 
 
-def _recording_scan_many(items: Any, settings: Any) -> Any:
+def _recording_scan_many(items: Any, settings: Any, **options: Any) -> Any:
     """scanner.scan_many, noting the process it ran in (the pool's: forked with this patch)."""
     with open(os.environ[_PIDS], "a") as fh:
         fh.write(f"{os.getpid()}\n")
-    return _SCAN_MANY(items, settings)
+    return _SCAN_MANY(items, settings, **options)
 
 
 def test_secrets_pool_is_started_once_for_every_batch(

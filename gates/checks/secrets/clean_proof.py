@@ -168,6 +168,11 @@ def _renamed(path: str) -> bool:
     return dotenv or is_lockfile(path) or path.endswith(".ipynb")
 
 
+def proved_clean(proof: CleanProof | None, path: str, text: str) -> bool:
+    """Whether `proof` (None: the shipped table is not for these settings) proves a file clean."""
+    return proof is not None and proof.clean(path, text)
+
+
 def load(settings: Mapping[str, Any]) -> CleanProof | None:
     """The proof for these detect-secrets settings, or None (not the shipped ones)."""
     table = _table()

@@ -112,18 +112,21 @@ def scan(
     settings: ScanSettings,
     jobs: int,
     pool: Executor | None = None,
+    *,
+    prove: bool = True,
 ) -> dict[str, list[Hit]]:
     """Hits per path; files spread over `jobs` processes (`pool`'s, or a pool of its own) when
-    there are enough of them."""
+    there are enough of them. `prove`: as scanner.scan_many's."""
     scanner = _scanner()
     if not _parallel(jobs, len(items)):
-        return dict(zip((p for p, _ in items), scanner.scan_many(items, settings), strict=True))
+        found = scanner.scan_many(items, settings, prove=prove)
+        return dict(zip((p for p, _ in items), found, strict=True))
     if pool is None:
         with _pool(jobs) as own:
-            return scan(items, settings, jobs, own)
+            return scan(items, settings, jobs, own, prove=prove)
     groups = _chunks(items, jobs * 4)
     out: dict[str, list[Hit]] = {}
-    futures = [pool.submit(scanner.scan_many, g, settings) for g in groups]
+    futures = [pool.submit(scanner.scan_many, g, settings, prove=prove) for g in groups]
     for group, future in zip(groups, futures, strict=True):
         out.update(zip((p for p, _ in group), future.result(), strict=True))
         progress.advance(len(group))
@@ -240,10 +243,6 @@ def _raw_findings(
         return list(stored if stored is not None else found), answer.rejected
 
 
-def _clean(proof: clean_proof.CleanProof | None, path: str, text: str) -> bool:
-    return proof is not None and proof.clean(path, text)
-
-
 def run(ctx: GateContext) -> Iterator[Finding]:
     settings = settings_for(ctx)
     if not ctx.files:
@@ -286,9 +285,10 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             items = [
                 (p, text)
                 for p, (_, text) in todo.items()
-                if pool is not None or not _clean(proof, p, text)
+                if pool is not None or not clean_proof.proved_clean(proof, p, text)
             ]
-            scanned = scan(items, settings, ctx.jobs, pool) if items else {}
+            # Without a pool, the files left are those the proof failed on: not proved again.
+            scanned = scan(items, settings, ctx.jobs, pool, prove=pool is not None) if items else {}
             for path in todo:
                 found = [to_finding(h, ctx) for h in scanned.get(path, ())]
                 if cache is not None:

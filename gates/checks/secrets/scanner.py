@@ -115,15 +115,18 @@ def configure(settings: ScanSettings) -> engine.Prefilter:
     return engine.build_prefilter()
 
 
-def scan_many(items: Sequence[tuple[str, str]], settings: ScanSettings) -> list[list[Hit]]:
-    """Scan (path, text) pairs in this process, leaving detect-secrets' settings as they were."""
-    proof = clean_proof.load(settings.detect_secrets)
+def scan_many(
+    items: Sequence[tuple[str, str]], settings: ScanSettings, *, prove: bool = True
+) -> list[list[Hit]]:
+    """Scan (path, text) pairs in this process, leaving detect-secrets' settings as they were.
+    `prove`: try the clean proof on each file first (False: the caller already did, in vain)."""
+    proof = clean_proof.load(settings.detect_secrets) if prove else None
     with transient_settings(settings.detect_secrets):
         prefilter = configure(settings)
         out: list[list[Hit]] = []
         for path, text in items:
             # A file proved clean skips detect-secrets' per-file machinery (transformers, filters).
-            clean = proof is not None and proof.clean(path, text)
+            clean = clean_proof.proved_clean(proof, path, text)
             out.append([] if clean else scan_file(path, text, settings, prefilter))
             progress.advance()  # a no-op in pool processes: their parent counts whole groups
         return out
