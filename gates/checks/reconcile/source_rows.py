@@ -190,8 +190,11 @@ def _cited_in(
     """(payment id, event id, line number counted from the span's start) of the lines in
     `span` holding a wanted id, and the number of newlines in the span."""
     first, last = span
+    newlines = 0  # counted on the file as mapped for the search (an empty file has none)
 
     def starts(buf: mmap.mmap) -> list[int]:
+        nonlocal newlines
+        newlines = _newlines(buf, first, last)
         found = {buf.rfind(b"\n", 0, m.start()) + 1 for m in pattern.finditer(buf, first, last)}
         return sorted(found)
 
@@ -202,10 +205,7 @@ def _cited_in(
             if pid is not None and pid in ids:
                 eid = _id_text(doc.get(event_key)) if event_key is not None else None
                 cited.append((pid, eid, number))
-    if first == last:
-        return cited, 0
-    with open_regular(path) as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        return cited, _newlines(buf, first, last)
+    return cited, newlines
 
 
 def non_object_lines(path: Path) -> list[int]:
