@@ -8,6 +8,7 @@ gate or git could not run, 130 interrupted. Invalid input is never 3 and a failu
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -239,10 +240,19 @@ def test_exit_code(
     ("gate", "code"),
     [("boom", 3), ("hang", 3), ("dies", 3), ("garbage", 3), ("badinput", 2), ("interrupt", 130)],
 )
-def test_gate_outcomes_map_to_codes(repo: Path, gate: str, code: int) -> None:
+def test_gate_outcomes_map_to_codes(
+    repo: Path, gate: str, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     (repo / ".release-gates").mkdir()
     (repo / POLICY).write_text("version: 1\ngates:\n  hang: {timeout: 1}\n")
-    assert run_cli(repo, "run", "--gate", gate)[0] == code
+    # A suite started in the background (`pytest &`) inherits SIGINT ignored; the gate's
+    # Ctrl-C must find the terminal's default handler, as it does in a shell.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        got, out = run_cli(repo, "run", "--gate", gate)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert got == code, (out, capsys.readouterr().err)
 
 
 def test_every_documented_code_is_covered() -> None:

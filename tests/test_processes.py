@@ -103,6 +103,9 @@ def _start(repo: Path, plugin_gates: Path, marker: str) -> subprocess.Popen[byte
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # a suite started in the background (`pytest &`) inherits SIGINT ignored, and so would
+        # the run: give it the terminal's default disposition, as a real Ctrl-C finds it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
