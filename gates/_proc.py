@@ -21,13 +21,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
 
 from gates import _reaper
 from gates.budget import runs_within
 from gates.errors import GateCannotRun
+from gates.record import record
 
 if TYPE_CHECKING:  # an annotation only: concurrent.futures costs ~7 ms to import
     from concurrent.futures import Executor
@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "SSH_AUTH_SOCK")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolResult:
     argv: tuple[str, ...]
     returncode: int

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates import __version__
 from gates.atomic import write_text_atomic
 from gates.errors import InvalidInput
 from gates.model import Finding
+from gates.record import record
 from gates.safe_files import UnsafeFile, exists_at, read_regular
 from gates.strict_input import load_json
 
@@ -30,7 +30,7 @@ _OPTIONAL_KEYS = {"magnitude"}
 MAX_BYTES = 16 << 20  # a large monorepo baseline, never /dev/zero
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Entry:
     gate: str
     rule: str
@@ -40,7 +40,7 @@ class Entry:
     magnitude: int | None = None  # the largest size accepted (see Finding.magnitude)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Baseline:
     entries: tuple[Entry, ...] = ()
 

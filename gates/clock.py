@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gates.errors import InvalidInput
+from gates.record import record
 
 SKEW = timedelta(minutes=5)  # clocks of honest machines disagree by this much
 SYSTEM = "system clock"
@@ -27,7 +27,7 @@ ALLOW_KEY = "unsafe_allow_now_in_ci"
 _CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Clock:
     now: datetime  # timezone-aware, UTC
     source: str  # SYSTEM or FLAG

@@ -24,6 +24,7 @@ from gates.model import (
     Status,
     Waiver,
 )
+from gates.record import record
 
 APPROVALS_GATE = "approvals"
 EXPIRED_RULE = "approvals.expired"
@@ -38,7 +39,7 @@ class _Slot:
     severity: Severity
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Filtered:
     findings: tuple[ReportedFinding, ...]
     stale_baseline: tuple[str, ...]

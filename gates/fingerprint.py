@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+
+from gates.record import record
 
 _SEP = b"\x1f"  # unit separator: cannot appear in gate ids, rule ids or paths we accept
 
@@ -31,7 +32,7 @@ def fingerprint(gate: str, rule: str, path: str, content: str) -> str:
     return hashlib.sha256(_message(gate, rule, path, content)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class FingerprintKey:
     """The HMAC key for sensitive fingerprints, and where it came from (shown in the report)."""
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
 from gates import tool_timeouts
 from gates._proc import ToolResult, argv_batches, run_tool, stream_tool
 from gates.errors import GateCannotRun
+from gates.record import record
 
 _HINT = "install git (apt-get install git)"
 _ANY_CODE = tuple(range(256))
@@ -95,7 +95,7 @@ def _git_marker_above(start: Path) -> bool:
     return any((folder / ".git").exists() for folder in (here, *here.parents))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class IndexEntry:
     path: str
     mode: str  # "100644", "100755", "120000" (symlink), "160000" (submodule)
@@ -125,9 +125,9 @@ def tracked_paths(root: Path, under: str | None = None) -> tuple[list[str], list
 def _index(root: Path, under: str | None) -> Iterator[tuple[bytes, str]]:
     """(`mode blob stage`, path) of each index entry, from `git ls-files -s -z`."""
     spec = ("--", f":(literal){under}") if under else ()
-    for record in _git(root, "ls-files", "-s", "-z", *spec).split(b"\0"):
-        if record:
-            meta, _, path = record.partition(b"\t")
+    for entry in _git(root, "ls-files", "-s", "-z", *spec).split(b"\0"):
+        if entry:
+            meta, _, path = entry.partition(b"\t")
             yield meta, path.decode("utf-8", "surrogateescape")
 
 
@@ -137,10 +137,10 @@ def ls_tree(root: Path, ref: str, paths: tuple[str, ...] = ()) -> tuple[IndexEnt
     batches = argv_batches(paths) if paths else [[]]
     out = b"".join(_git(root, "ls-tree", "-r", "-z", "--full-tree", ref, "--", *b) for b in batches)
     entries = []
-    for record in out.split(b"\0"):
-        if not record:
+    for item in out.split(b"\0"):
+        if not item:
             continue
-        meta, _, path = record.partition(b"\t")
+        meta, _, path = item.partition(b"\t")
         mode, _kind, blob = meta.decode().split(" ")
         entries.append(
             IndexEntry(path=path.decode("utf-8", "surrogateescape"), mode=mode, blob=blob)
@@ -189,7 +189,7 @@ def root_commit(root: Path) -> str | None:
     return sorted(lines)[0] if lines else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Head:
     commit: str
     # No shallow boundary and no grafts: which commits have parents is the objects' own say,
@@ -254,7 +254,7 @@ def commit_time(root: Path, rev: str) -> int:
     return int(out.decode().strip())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Change:
     status: str  # A, M, D, R, C, T
     path: str  # path now
@@ -318,10 +318,10 @@ def entry_at(root: Path, ref: str, path: str) -> IndexEntry | None:
     """The tree entry for exactly `path` at `ref` (any mode: file, symlink, tree, submodule),
     or None when `ref` has nothing at that path."""
     out = _git(root, "ls-tree", "-z", "--full-tree", "--end-of-options", ref, "--", path)
-    for record in out.split(b"\0"):
-        if not record:
+    for item in out.split(b"\0"):
+        if not item:
             continue
-        meta, _, name = record.partition(b"\t")
+        meta, _, name = item.partition(b"\t")
         mode, _kind, blob = meta.decode().split(" ")
         if name.decode("utf-8", "surrogateescape") == path:
             return IndexEntry(path=path, mode=mode, blob=blob)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO
 
+from gates.record import record
 from gates.redact import DEFAULT, Masker, mask_mapping
 
 
@@ -57,7 +57,7 @@ def redact(
     return mask_mapping(masker(), event_dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Settings:
     use_json: bool
     stream: TextIO

@@ -1,15 +1,16 @@
 """The values that cross module boundaries: findings, rules, gate outcomes and the run's verdict.
 
-All are frozen dataclasses with tuples instead of lists, so a value handed to a report or a worker
-process can't be changed behind anyone's back. Severities, verdicts and statuses are `StrEnum`s,
-dispatched with `match` + `assert_never`.
+All are frozen dataclasses (`@record`, see gates/record.py) with tuples instead of lists, so a
+value handed to a report or a worker process can't be changed behind anyone's back. Severities,
+verdicts and statuses are `StrEnum`s, dispatched with `match` + `assert_never`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import assert_never
+
+from gates.record import record
 
 
 class Severity(StrEnum):
@@ -58,7 +59,7 @@ class Status(StrEnum):
     WAIVED = "waived"  # covered by a valid signed approval
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Location:
     """Repo-relative POSIX path; lines and columns are 1-based, 0 means 'whole file'."""
 
@@ -69,7 +70,7 @@ class Location:
     end_column: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Finding:
     """One occurrence of a rule match.
 
@@ -104,7 +105,7 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.gate, self.rule, self.fingerprint)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RuleInfo:
     """What `gates list` / `gates explain` and SARIF `rules` show for one rule id (`gate.name`)."""
 
@@ -119,7 +120,7 @@ class RuleInfo:
     reported_as: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateError:
     """Why a gate produced no trustworthy answer. Always blocks."""
 
@@ -128,7 +129,7 @@ class GateError:
     fix: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateOutcome:
     gate: str
     findings: tuple[Finding, ...] = ()
@@ -137,7 +138,7 @@ class GateOutcome:
     tool_versions: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Waiver:
     """A verified, signed approval: covers findings by (gate, rule, fingerprint) up to a count."""
 
@@ -150,7 +151,7 @@ class Waiver:
     expiring_soon: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WaiverEntry:
     gate: str
     rule: str
@@ -161,7 +162,7 @@ class WaiverEntry:
     severity: Severity = Severity.CRITICAL
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ApprovalNote:
     """An approval that was rejected, expired, expiring or unused, with the reason: all reported."""
 
@@ -170,7 +171,7 @@ class ApprovalNote:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ReportedFinding:
     finding: Finding
     status: Status
@@ -198,14 +199,14 @@ class Unscanned(StrEnum):
 RAW_KINDS = frozenset({Unscanned.BINARY, Unscanned.LARGE})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SkippedFile:
     path: str
     reason: str  # "binary: ...", "large (3.2 MB > 1 MB): ...", "symlink out of repository"
     kind: Unscanned = Unscanned.OTHER
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RunResult:
     """Everything every report renders, from one object."""
 

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from gates.fingerprint import FingerprintKey, derived_key
 from gates.globs import GlobSet
 from gates.model import ApprovalNote, Finding, GateError, RunResult, Waiver
 from gates.policy import Policy
+from gates.record import record
 from gates.registry import GateSpec, Scope
 from gates.safe_files import UnsafeFile, read_regular
 from gates.trust_source import TrustSource
@@ -33,7 +33,7 @@ KEY_ENV = "RELEASE_GATES_FINGERPRINT_KEY"
 _MIN_KEY_BYTES = 16
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Options:
     cwd: Path
     policy: str | None = None
@@ -51,7 +51,7 @@ class Options:
     history: bool = False  # also scan every commit reachable from HEAD (gates.history)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Repo:
     root: Path
     is_git: bool
@@ -307,7 +307,7 @@ def cache_root(repo: Repo) -> Path:
     return base / "release-gates" / tag
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Workspaces:
     current: workspace.Workspace  # what file-scope gates scan
     whole: workspace.Workspace | None = None  # every tracked file, when `current` is a subset
@@ -368,7 +368,7 @@ def build_workspaces(
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Empty:
     """Why nothing (or a policy glob's nothing) would be scanned."""
 

@@ -17,7 +17,7 @@ import hmac
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
 from gates.package_data import shipped
+from gates.record import record
 from gates.registry import GateSpec
 from gates.safe_files import UnsafeFile, exists_at, read_regular
 from gates.strict_input import load_json, load_yaml
@@ -43,7 +44,7 @@ COMMON_KEYS = ("enabled", "paths", "exclude", "timeout", "severity")
 _MAX_EXTENDS_DEPTH = 8
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Policy:
     """A resolved policy: `extends` merged, validated. `document` is the merged mapping."""
 
@@ -87,7 +88,7 @@ class Policy:
         return self._exclude
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateSettings:
     """The runner's view of one gate section: common keys parsed, the gate's own keys kept."""
 
@@ -163,7 +164,7 @@ def load(
     return policy
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Parser:
     read: Reader
     prefix: str

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+
+from gates.record import record
 
 MIN_RUN = 6
 _UTF8_RUN = re.compile(
@@ -21,7 +22,7 @@ _UTF8_RUN = re.compile(
 _UTF16_RUN = re.compile(rb"(?:[\t\x20-\x7e]\x00){%d,}" % MIN_RUN)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Run:
     offset: int  # byte offset of the run in the scanned data
     text: bytes  # the run as UTF-8 (a UTF-16LE run transcoded)
@@ -41,7 +42,7 @@ def runs(data: bytes) -> list[Run]:
     return sorted(found, key=lambda r: r.offset)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Strings:
     """Runs joined by newlines into one text a scanner can search, with the way back."""
 

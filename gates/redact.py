@@ -37,9 +37,11 @@ import math
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar
+
+from gates.record import record
 
 BULLET = "•"
 SENSITIVE_PREFIX = "sensitive."
@@ -306,7 +308,7 @@ def looks_random(token: str) -> bool:
 # The masker
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Masker:
     """Masks known values (longest first) and then generic shapes in any string.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 from importlib import import_module
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gates.errors import GateCannotRun, InvalidInput
 from gates.model import Finding, RuleInfo
+from gates.record import record
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -52,7 +53,7 @@ class Scope(StrEnum):
     REPOSITORY = "repository"  # runs once on the repository or its data (signoff, reconcile)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateContext:
     """Everything a gate may use; nothing global. Picklable, so a worker process can receive it.
 
@@ -77,7 +78,7 @@ class GateContext:
     revision: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateSpec:
     """A gate: its id, what its policy section may contain, its rules and how to run it.
 

@@ -22,7 +22,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -58,6 +58,7 @@ from gates.model import (
     Waiver,
 )
 from gates.policy import GateSettings, Policy
+from gates.record import record
 from gates.registry import GateContext, GateSpec, Scope
 from gates.workspace import Workspace
 
@@ -74,7 +75,7 @@ EXPIRED_RULE_INFO = RuleInfo(
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RunRequest:
     policy: Policy
     specs: tuple[GateSpec, ...]
@@ -109,7 +110,7 @@ class RunRequest:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Task:
     spec: GateSpec
     settings: GateSettings
@@ -120,7 +121,7 @@ class _Task:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _TaskResult:
     task: _Task
     findings: tuple[Finding, ...] = ()
@@ -550,7 +551,7 @@ def _apply_severity(
     return [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _DiffOutcome:
     new: list[Finding]  # what the change introduced (or made larger)
     not_worse: list[Finding]  # sized findings present at the base at least as large: not reported

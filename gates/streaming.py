@@ -12,16 +12,16 @@ the chunk, so line-based scanners (detect-secrets) see whole lines and line numb
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
+from gates.record import record
 from gates.textlines import line_starts
 
 CHUNK_BYTES = 1024 * 1024
 OVERLAP_BYTES = 64 * 1024  # far longer than any value a gate looks for
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Window:
     offset: int  # byte offset of data[0] in the file
     data: bytes

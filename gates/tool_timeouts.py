@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from gates.record import record
 
 DEFAULT_S = 120.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolTimeouts:
     git: float = DEFAULT_S
     ssh_keygen: float = DEFAULT_S

@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gates import pyproject_policy
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
+from gates.record import record
 from gates.trust_source import TrustSource
 
 GATE = "trust"
@@ -48,7 +48,7 @@ RULE_INFO = RuleInfo(
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TrustFile:
     path: str  # repo-relative POSIX
     role: str  # what it decides: "policy", "allowed_signers", "baseline", ...
@@ -145,7 +145,7 @@ def _geoip_database(document: Mapping[str, Any]) -> object:
     return geo.get("ip_database") if isinstance(geo, Mapping) else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TrustChange:
     file: TrustFile
     before: str | None  # content digest at the trust ref (None: absent)

@@ -13,17 +13,17 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
 from gates.errors import InvalidInput
+from gates.record import record
 from gates.safe_files import read_input
 
 _MODE_NAMES = {"120000": "a symlink", "040000": "a directory", "160000": "a submodule"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TrustSource:
     root: Path
     ref: str | None = None  # None: the working tree

@@ -17,13 +17,14 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from gates import git
 from gates.errors import InvalidInput
 from gates.model import RAW_KINDS, SkippedFile, Unscanned
+from gates.record import record
 
 DEFAULT_MAX_FILE_BYTES = 1_048_576
 _SNIFF = 8192
@@ -32,7 +33,7 @@ _Seen = tuple[SkippedFile | None, int]  # why a file is not scanned (None: it is
 _IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Workspace:
     """Repo-relative POSIX paths plus a way to read them; immutable and picklable."""
 

@@ -8,7 +8,6 @@ one bad approval must not hide the others.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates.approvals.config import valid_principal
@@ -16,6 +15,7 @@ from gates.approvals.files import UnsafeFile, read_regular, real_dir
 from gates.approvals.sshsig import MAX_ARMOUR_BYTES
 from gates.approvals.statements import MAX_STATEMENT_BYTES, Kind, valid_id
 from gates.errors import InvalidInput
+from gates.record import record
 
 STATEMENT = "statement.json"
 SIG_SUFFIX = ".sig"
@@ -23,7 +23,7 @@ MAX_BUNDLES = 10_000
 MAX_SIGNATURES = 32
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Bundle:
     id: str
     path: str  # repo-relative directory
@@ -31,7 +31,7 @@ class Bundle:
     signatures: tuple[tuple[str, bytes], ...]  # (principal, armoured bytes), sorted by principal
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Unreadable:
     id: str
     path: str

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gates.errors import InvalidInput
 from gates.model import Severity
+from gates.record import record
 
 DEFAULT_ALLOWED_SIGNERS = ".release-gates/allowed_signers"
 DEFAULT_LIFETIME_DAYS = {
@@ -28,7 +28,7 @@ _PRINCIPAL = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ApprovalsConfig:
     source: str
     allowed_signers: str

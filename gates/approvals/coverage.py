@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from gates.model import Waiver
+from gates.record import record
 
 Key = tuple[str, str, str]  # (gate, rule, fingerprint)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Coverage:
     waived: tuple[tuple[Key, int, str], ...]  # (key, occurrences waived, waiver id)
     exceeded: tuple[tuple[Key, int, int, str], ...]  # (key, found, allowed, waiver id)

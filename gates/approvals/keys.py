@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gates.approvals.wire import Reader, WireError, mpint, string
+from gates.record import record
 
 MIN_RSA_BITS = 2048
 
@@ -41,7 +41,7 @@ class KeyRejected(ValueError):
     """A key or signature we do not accept; the message is the reason shown to the user."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PublicKey:
     """A parsed, accepted public key. `blob` is its canonical SSH encoding."""
 

@@ -10,7 +10,6 @@ filtering reports `expiring` (from `Waiver.expiring_soon`) and `unused` itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,9 +20,10 @@ from gates.approvals.trust import TrustRoot, load_trust_root
 from gates.clock import SKEW
 from gates.model import ApprovalNote, Severity, Waiver, WaiverEntry
 from gates.policy import Policy
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ApprovalSet:
     waivers: tuple[Waiver, ...]
     notes: tuple[ApprovalNote, ...]

@@ -10,10 +10,11 @@ never count.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Signed:
     """A principal whose signature verified, and the key that made it."""
 
@@ -21,7 +22,7 @@ class Signed:
     key_fingerprint: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class QuorumResult:
     met: bool
     counted: tuple[tuple[str, str], ...]  # (principal, role), sorted

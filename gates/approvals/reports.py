@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gates.errors import InvalidInput
 from gates.model import Severity
+from gates.record import record
 
 MAX_REPORT_BYTES = 64 * 1_048_576
 SARIF_KEY = "releaseGates/v1"
 _LEVELS = {"error": Severity.CRITICAL, "warning": Severity.MEDIUM, "note": Severity.LOW}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Named:
     gate: str
     rule: str

@@ -8,7 +8,6 @@ a bad signature beside good ones means someone changed the statement or forged a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from gates.approvals.quorum import Signed
@@ -16,9 +15,10 @@ from gates.approvals.signers import SignerRejected
 from gates.approvals.sshsig import SignatureRejected, verify_detached
 from gates.approvals.statements import Kind
 from gates.approvals.trust import TrustRoot
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Checked:
     signed: tuple[Signed, ...]
     problems: tuple[str, ...]  # "<principal>.sig: reason"

@@ -19,11 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gates.approvals.keys import KeyRejected, PublicKey, parse_openssh
 from gates.errors import InvalidInput
+from gates.record import record
 
 MAX_BYTES = 1_048_576
 _WILDCARDS = frozenset("*?!")
@@ -46,7 +46,7 @@ class SignerRejected(ValueError):
     """The key is not trusted for this principal, namespace or time; the message says why."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SignerEntry:
     line: int
     principals: frozenset[str]
@@ -56,7 +56,7 @@ class SignerEntry:
     valid_before: datetime | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AllowedSigners:
     source: str
     entries: tuple[SignerEntry, ...]

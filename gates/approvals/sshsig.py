@@ -22,10 +22,10 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
 
 from gates.approvals.keys import KeyRejected, PublicKey, parse_blob, verify
 from gates.approvals.wire import Reader, WireError, string
+from gates.record import record
 
 MAGIC = b"SSHSIG"
 VERSION = 1
@@ -40,7 +40,7 @@ class SignatureRejected(ValueError):
     """The signature is not valid; the message is the reason shown to the user."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Envelope:
     """The parsed SSHSIG blob, before any cryptographic check."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, assert_never
@@ -19,6 +18,7 @@ from typing import Any, assert_never
 from gates.approvals import SIGNOFFS_DIR, WAIVERS_DIR
 from gates.approvals.config import valid_principal
 from gates.model import Severity
+from gates.record import record
 from gates.strict_input import JsonRejected, parse_json
 
 MAX_STATEMENT_BYTES = 65_536
@@ -61,7 +61,7 @@ class StatementRejected(ValueError):
     """The statement is malformed; the message is the reason shown to the user."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CoveredFinding:
     gate: str
     rule: str
@@ -70,7 +70,7 @@ class CoveredFinding:
     severity: Severity
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WaiverStatement:
     id: str
     repo: str
@@ -82,7 +82,7 @@ class WaiverStatement:
     expires_at: datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SignoffStatement:
     id: str
     repo: str

@@ -8,17 +8,17 @@ so a pull request cannot add its own author as a trusted signer. The runner pick
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
 from gates.approvals.config import ApprovalsConfig
 from gates.approvals.signers import MAX_BYTES, AllowedSigners, parse
 from gates.errors import InvalidInput
+from gates.record import record
 from gates.trust_source import TrustSource
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TrustRoot:
     config: ApprovalsConfig
     signers: AllowedSigners

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 
 from gates import strict_input
 from gates.errors import InvalidInput
+from gates.record import record
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 MAX_BYTES = 64 * 1024 * 1024
@@ -28,13 +28,13 @@ def pae(payload_type: str, body: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(body), body)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Signature:
     keyid: str
     sig: bytes  # the SSHSIG blob
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Envelope:
     payload_type: str
     payload: bytes

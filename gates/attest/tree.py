@@ -13,16 +13,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
+from gates.record import record
 
 REGULAR_MODES = frozenset({"100644", "100755"})
 ALGORITHM = "release-gates-tree-v1"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TreeDigest:
     sha256: str
     files: int

@@ -12,7 +12,6 @@ anything else wrong is an invalid result with its reasons, exit 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,13 @@ from gates.approvals.signers import AllowedSigners, SignerRejected
 from gates.approvals.sshsig import SignatureRejected, armour, verify_detached
 from gates.attest import NAMESPACE, dsse, statement, tree
 from gates.errors import InvalidInput
+from gates.record import record
 
 TREE_SUBJECT = "tree"
 RELEASE_SUBJECT = "release"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Verified:
     valid: bool
     reasons: tuple[str, ...] = ()  # why not valid

@@ -40,6 +40,7 @@ from gates.atomic import staged
 from gates.cachekey import machine_key
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
+from gates.record import record
 
 _FORMAT = "release-gates-cache-v2"
 REJECTED = "cache-rejected"
@@ -127,7 +128,7 @@ def rejected_finding(gate: str, path: str) -> Finding:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Lookup:
     """A cache answer: the findings on a hit, None on a miss; `rejected` when an entry was there
     but failed authentication or could not be read (it is a miss too)."""
@@ -140,7 +141,7 @@ _MISS = Lookup(findings=None)
 _REJECTED = Lookup(findings=None, rejected=True)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ResultCache:
     """Findings per (path, content) under one namespace digest, stored below `root`."""
 

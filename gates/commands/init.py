@@ -17,16 +17,16 @@ that appears meanwhile is not replaced).
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
 from gates.atomic import create_text_atomic
 from gates.errors import InvalidInput
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Target:
     kind: str
     path: str  # repo-relative

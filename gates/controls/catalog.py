@@ -11,25 +11,25 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from gates.errors import InvalidInput
 from gates.model import RuleInfo
+from gates.record import record
 
 SOURCE = "gates/controls/controls.yaml"
 _FIX = "fix the mapping in gates/controls/controls.yaml"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Control:
     id: str  # "PCI-DSS-4.0/3.5.1"
     framework: str  # "PCI-DSS-4.0"
     title: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Mapping:
     """One entry of the file: how it matches (`rule`, `cwe` or `pattern`), controls and why."""
 
@@ -39,7 +39,7 @@ class Mapping:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Resolution:
     """A rule's controls (sorted; empty: explicitly none), the reasons, and how they were found."""
 
@@ -49,7 +49,7 @@ class Resolution:
     by: str  # "rule", "cwe CWE-78", "pattern sast.bandit.*"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Catalog:
     frameworks: tuple[tuple[str, str], ...]  # (id, title), in file order
     controls: tuple[Control, ...]  # in file order

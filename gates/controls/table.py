@@ -14,12 +14,12 @@ reports them). The outcome, most serious first:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
 
 from gates.controls.catalog import Catalog, Control
 from gates.model import RuleInfo, RunResult, Status
+from gates.record import record
 
 RUN_LEVEL_PREFIXES = ("trust.", "approvals.")
 EXPIRED = "approvals.expired"
@@ -33,7 +33,7 @@ class Outcome(StrEnum):
     NOT_COVERED = "not covered"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Row:
     control: Control
     outcome: Outcome

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from gates.git import COMMIT_MARKER
+from gates.record import record
 
 DEFAULT_CHUNK_BYTES = 1 << 20
 _HUNK = re.compile(rb"^(@{2,}) (.*?) @{2,}")
@@ -23,7 +23,7 @@ _OCTAL = re.compile(rb"\\([0-7]{3}|.)")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Added:
     """Lines one commit added to one file: (1-based line number in that commit's file, text)."""
 

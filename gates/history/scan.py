@@ -13,7 +13,7 @@ and log calls are about code at HEAD.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Generic, TypeVar
 
 from gates.checks.pii.filescan import Plan
@@ -21,13 +21,14 @@ from gates.checks.secrets.hits import ScanSettings
 from gates.fingerprint import FingerprintKey
 from gates.history.patch import Added
 from gates.model import Finding, Location, Severity
+from gates.record import record
 
 T = TypeVar("T")
 PAN_RULES = frozenset({"pii.pan", "pii.pan-test"})
 _BATCH_BYTES = 4 << 20
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Applied(Generic[T]):
     """A gate's scanner for some paths: its settings, an id for them, its severity overrides."""
 
@@ -40,7 +41,7 @@ def _nothing(path: str) -> None:
     return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Scanners:
     """What to look for in a path: each gate's scanner for it, None when the gate skips it."""
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import gates
 from gates.errors import InvalidInput
 from gates.model import RunResult, Status
+from gates.record import record
 from gates.report import json_report, jsontext, view
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -42,7 +42,7 @@ _DIGEST_HEX = {
 _HEX = re.compile(r"^[0-9a-f]+$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Subject:
     """What the evidence is about: a name and one or more digests of it."""
 
@@ -51,14 +51,14 @@ class Subject:
     annotations: tuple[tuple[str, str | int | bool], ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SignoffApplied:
     id: str
     signers: tuple[str, ...]
     issued_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Context:
     """What the run knew beyond its RunResult (gathered by gates.attest.context in the shell)."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import assert_never
 
 from gates.model import (
@@ -28,6 +27,7 @@ from gates.model import (
     Status,
     Verdict,
 )
+from gates.record import record
 from gates.report.inert import inert
 
 TOOL_NAME = "release-gates"
@@ -136,7 +136,7 @@ def waiver_justification(rf: ReportedFinding) -> str:
     return inert("; ".join(parts))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class GateSummary:
     """One gate's share of the run: its verdict, findings (sorted), errors and counts."""
 

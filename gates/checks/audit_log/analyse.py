@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from gates.checks.audit_log import rules
 from gates.checks.audit_log.changes import (
@@ -28,11 +27,12 @@ from gates.checks.audit_log.modules import FunctionNode, Module
 from gates.checks.audit_log.names import Vocabulary, bind_names, own_nodes, payment_class
 from gates.checks.audit_log.paths import StatementFacts, Walker
 from gates.checks.audit_log.pathstate import Exit, ExitKind, PathState
+from gates.record import record
 
 _INITIALISERS = frozenset({"__init__", "__post_init__", "__new__", "setUp"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Issue:
     rule: str
     function: str  # qualified name: Class.method, outer.<locals>.inner

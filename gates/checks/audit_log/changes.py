@@ -20,10 +20,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from gates.checks.audit_log.config import AuditConfig
 from gates.checks.audit_log.names import Vocabulary, chain, dotted, own_nodes, terminal, words
+from gates.record import record
 
 _SQL_UPDATE = re.compile(
     r"\bUPDATE\s+(?:ONLY\s+)?[`\"\[]?(?:\w+[`\"\]]?\.[`\"\[]?)?(\w+)[`\"\]]?\s+SET\s+(.*?)(?:\bWHERE\b|\bRETURNING\b|\bFROM\b|$)",
@@ -38,7 +38,7 @@ _STATUS_PREFIXES = frozenset({"authorize", "authorise", "billing"})
 _MACHINES = frozenset({"machine", "fsm", "workflow", "statemachine", "transitions"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Change:
     line: int
     what: str  # short source form for messages: "payment.status = ..."
@@ -49,7 +49,7 @@ def _short(node: ast.AST, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Recogniser:
     """Recognises changes inside one function (its vocabulary already bound)."""
 

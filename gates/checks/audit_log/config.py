@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
+from gates.record import record
 
 _SECTION = "$.gates.audit-log"
 _NAME = "^[A-Za-z_][A-Za-z0-9_]{0,63}$"
@@ -114,7 +114,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class AuditConfig:
     required_fields: tuple[str, ...] = DEFAULT_REQUIRED_FIELDS
     status_attributes: frozenset[str] = frozenset(DEFAULT_STATUS_ATTRIBUTES)

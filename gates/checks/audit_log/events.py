@@ -17,9 +17,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from gates.checks.audit_log.names import dotted, terminal, words
+from gates.record import record
 
 LEVELS = frozenset(
     {"info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
@@ -52,7 +52,7 @@ def _debug_level(node: ast.expr) -> bool:
     return name is not None and name.upper() in ("DEBUG", "NOTSET", "TRACE")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Event:
     line: int
     name: str  # the event name (first string argument) or the helper called
@@ -61,7 +61,7 @@ class Event:
     forwards: bool = False  # passes the enclosing function's **kwargs on (helpers only)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class HelperSummary:
     """What calling a plain function that logs amounts to."""
 
@@ -73,7 +73,7 @@ class HelperSummary:
 Resolve = Callable[[ast.Call], HelperSummary | None]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class EventFinder:
     """Recognises events inside one function."""
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from gates.checks.audit_log.names import terminal
+from gates.record import record
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Import:
     module: str  # absolute dotted module name
     attr: str | None  # `from module import attr`; None for `import module [as x]`

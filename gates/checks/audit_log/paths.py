@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gates.checks.audit_log.changes import Change, calls, expressions
 from gates.checks.audit_log.events import Event
 from gates.checks.audit_log.pathstate import Exit, ExitKind, PathState, States, cap
+from gates.record import record
 
 _LOOP_ROUNDS = 3
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class StatementFacts:
     """What one call does for the walk."""
 

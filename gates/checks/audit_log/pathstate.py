@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
 
 from gates.checks.audit_log.changes import Change
 from gates.checks.audit_log.events import Event
+from gates.record import record
 
 MAX_STATES = 64  # per program point; beyond it the earliest-changing states are kept
 
@@ -19,7 +19,7 @@ class ExitKind(StrEnum):
     RAISE = "raise"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PathState:
     change: Change | None = None  # earliest change not yet followed by a complete event
     partial: Event | None = None  # best incomplete event since that change
@@ -27,7 +27,7 @@ class PathState:
     audited: bool = False  # some change on this path was followed by a complete event
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Exit:
     kind: ExitKind
     line: int  # the return/raise statement or handler; 0 for falling off the end

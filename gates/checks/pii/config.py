@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gates.checks.pii import fieldnames
@@ -16,6 +15,7 @@ from gates.checks.pii.national_ids import DEFAULT_KEYWORDS
 from gates.checks.pii.schema import DEFAULT_FIXTURE_PATHS, DEFAULT_TEST_PATHS
 from gates.errors import InvalidInput
 from gates.model import Severity
+from gates.record import record
 
 _ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,63}")
@@ -23,7 +23,7 @@ _SANITIZER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _SECTION = "$.gates.pii"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CustomPattern:
     id: str
     rule: str  # pii.custom.<id>
@@ -32,7 +32,7 @@ class CustomPattern:
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PiiConfig:
     allow_test_cards_in: tuple[str, ...] = ()
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS

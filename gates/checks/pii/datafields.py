@@ -14,9 +14,9 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from gates.checks.pii.fieldnames import normalise
+from gates.record import record
 
 VALUE_CHECKED = frozenset(
     map(
@@ -42,7 +42,7 @@ _PLACEHOLDER = re.compile(
 _DIGIT = re.compile(r"\d")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class FieldValue:
     field: str
     value: str

@@ -17,11 +17,11 @@ import ast
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from gates.checks.pii.callsites import FACTORIES, METHODS, logger_names, sites
 from gates.checks.pii.fieldnames import normalise
 from gates.checks.pii.formats import label_before, named_fields
+from gates.record import record
 
 _LOGGER_WORDS = frozenset({"log", "logger", "logging", "structlog", "loguru"})
 _SANITIZER_WORDS = (
@@ -33,7 +33,7 @@ _NAME_PARTS = re.compile(r"[\W_]+|(?<=[a-z0-9])(?=[A-Z])")  # snake, kebab and c
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class LogHit:
     field: str  # the field as spelled in the source
     line: int

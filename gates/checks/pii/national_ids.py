@@ -22,9 +22,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from gates.checks.pii import idchecks
+from gates.record import record
 
 # Between a keyword and its number: labels and punctuation (`: `, ` = '`, `": "`, ` no. `), never
 # a digit, a line break or an operator or call (`sin(x) * 198344418` is arithmetic, not a SIN).
@@ -34,7 +34,7 @@ DIGITS_AFTER = rb"[0-9]+(?:[ .-][0-9]+)*"
 _SEPARATORS = re.compile(r"[\s./-]")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class IdKind:
     id: str  # rule suffix: pii.<id>
     label: str  # what a finding calls it

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 
 from gates.checks.pii import cards, contact, engine, iban, masking, national_ids, ssn
 from gates.checks.pii.config import CustomPattern
 from gates.checks.pii.national_ids import IdKind
 from gates.model import Severity
+from gates.record import record
 
 # Groups, in order: 1 IBAN, 2 plain digit run, 3 grouped digits, 4 dashed/spaced SSN,
 # 5 'SSN' + plain nine digits, then one group per national id shape (national_ids.KINDS), one
@@ -45,7 +45,7 @@ LOG_WORD = rb"(?i:log)"
 _NOT_PLACEHOLDER = re.compile(rb"[0-9A-Za-z]")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Hit:
     """A validated sensitive value at byte offsets [start, end). `value` is the normalised value:
     it feeds the keyed fingerprint and must never be shown; `masked` is what reports show."""

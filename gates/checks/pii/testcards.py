@@ -10,10 +10,10 @@ it), so a number outside our issuer ranges is left out rather than listed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class TestCardList:
     __test__ = False  # not a pytest class
 

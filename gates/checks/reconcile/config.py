@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,6 +28,7 @@ from gates.checks.reconcile.schema import SCHEMA
 from gates.checks.reconcile.tax import TaxRule, parse_rule
 from gates.errors import InvalidInput
 from gates.model import Severity
+from gates.record import record
 
 # ISO 4217 currencies whose minor unit is not 1/100 (the rest use 2 decimals).
 ISO_EXPONENTS: Mapping[str, int] = {
@@ -69,7 +69,7 @@ class AmountFormat(StrEnum):
     DECIMAL = "decimal"  # decimal text in major units: "12.34"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ColumnMap:
     side: Side
     mapping: tuple[tuple[str, str], ...]  # (canonical, raw), only mapped columns
@@ -85,14 +85,14 @@ class ColumnMap:
         return tuple(r for _, r in self.mapping)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Transition:
     event_type: str
     sources: frozenset[str]  # states the event is allowed from
     target: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class StateMachine:
     states: tuple[str, ...]
     initial: str
@@ -104,7 +104,7 @@ class StateMachine:
         return next((s for st, s in self.statuses if st == state), ())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Threshold:
     max_count: int | None
     max_ratio: float | None
@@ -118,7 +118,7 @@ class Threshold:
         return self.max_ratio is not None and payments > 0 and count / payments > self.max_ratio
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ReconcileConfig:
     events_source: Mapping[str, Any] | None  # raw specs: resolved against a root by the caller
     report_source: Mapping[str, Any] | None

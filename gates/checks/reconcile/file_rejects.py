@@ -16,11 +16,11 @@ numbers are DuckDB's: 1-based, counting blank lines and a CSV header.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gates.errors import GateCannotRun
+from gates.record import record
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 MAX_LINE_BYTES = 2_000_000  # DuckDB's default max_line_size
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Reject:
     ref: str  # repo-relative file:line
     reason: str

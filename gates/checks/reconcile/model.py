@@ -6,8 +6,9 @@ minor units of their currency (never floats), payment ids are strings, days are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from gates.record import record
 
 
 class DiscrepancyClass(StrEnum):
@@ -77,7 +78,7 @@ REQUIRED_COLUMNS = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SourceSchema:
     """Raw column name -> type, for the columns a source exposes (as the engine sees them)."""
 
@@ -93,7 +94,7 @@ class SourceSchema:
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Citation:
     """One source row behind a discrepancy: `ref` as shown (`data/e.jsonl:3`,
     `e.parquet row group 0 row 12`, `pay.db report(rowid=5)`), and the repo-relative data file and
@@ -105,7 +106,7 @@ class Citation:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ClassSummary:
     """One class: how many payments (rows, for `unreadable`), the amount at stake per currency
     (minor units, sorted by currency) and up to `sample_size` sorted sample ids.
@@ -123,7 +124,7 @@ class ClassSummary:
     citations: tuple[Citation, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class UnreadableSummary:
     """Rows that could not be read, per side and reason, with sorted examples (ids, never rows)."""
 
@@ -134,7 +135,7 @@ class UnreadableSummary:
     example_ids: tuple[tuple[str | None, str | None], ...] = ()  # (payment id, event id) each
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Audit:
     """What an auditor asks first: how much was processed, and how it ended."""
 
@@ -146,7 +147,7 @@ class Audit:
     statuses: tuple[tuple[str, int], ...]  # payments per reporting status implied by the events
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ReconcileResult:
     """Everything one run found. `classes` holds every class, in enum order, zero counts too."""
 

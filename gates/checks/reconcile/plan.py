@@ -31,7 +31,7 @@ Outputs (name: columns) read by results.assemble:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from gates.checks.reconcile.config import ReconcileConfig
@@ -39,20 +39,21 @@ from gates.checks.reconcile.model import DiscrepancyClass, Side, SourceSchema
 from gates.checks.reconcile.parse_sql import parsed_select, uses_ip
 from gates.checks.reconcile.sources import REF_COLUMN, quote_literal
 from gates.checks.reconcile.tax import with_expected_tax
+from gates.record import record
 
 DISCREPANCY_COLUMNS = ("class", "payment_id", "detail", "currency", "amount", "country", "day")
 CLASS_ORDER = {c: i for i, c in enumerate(DiscrepancyClass)}
 LISTED_PER_CLASS = 1000  # samples per class kept for the HTML report (the first sample_size: JSON)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Step:
     name: str
     sql: str  # a SELECT
     materialize: bool  # True: temp table (read more than once / expensive); False: a view
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Plan:
     dialect: str
     steps: tuple[Step, ...]

@@ -26,13 +26,13 @@ from __future__ import annotations
 import glob
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
 
 from gates.checks.reconcile import file_rejects
 from gates.errors import GateCannotRun, InvalidInput
+from gates.record import record
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,7 +109,7 @@ def _path_list(paths: Sequence[Path]) -> str:
     return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class FileSource:
     """JSONL, CSV or Parquet files matched by one glob under the repository root."""
 
@@ -272,7 +272,7 @@ def json_key(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SqliteSource:
     """A table or a read-only query in an SQLite file under the repository root."""
 

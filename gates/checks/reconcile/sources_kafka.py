@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
@@ -42,6 +41,7 @@ from gates.checks.reconcile.sources import (
     quote_literal,
 )
 from gates.errors import GateCannotRun, InvalidInput
+from gates.record import record
 
 if TYPE_CHECKING:
     import duckdb
@@ -88,7 +88,7 @@ class KafkaStart(StrEnum):
     COMMITTED = "committed"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class KafkaSpec:
     """A Kafka source as the policy (or `--events kafka:...`) describes it."""
 
@@ -204,7 +204,7 @@ def _string_map(raw: object, *, file: str, field: str) -> tuple[tuple[str, str],
     return tuple(sorted(raw.items()))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class KafkaSnapshot:
     """What one bounded read saw: the raw messages and where each partition's read ended."""
 

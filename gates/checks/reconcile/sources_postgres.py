@@ -22,13 +22,13 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gates.checks.reconcile.sources import REF_COLUMN, SourceKind, quote_ident, quote_literal
 from gates.errors import GateCannotRun, InvalidInput
+from gates.record import record
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,7 +42,7 @@ _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 COPY_BLOCK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PostgresSource:
     """One table or query in one PostgreSQL database."""
 

@@ -24,7 +24,6 @@ import contextlib
 import signal
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -45,11 +44,12 @@ from gates.checks.reconcile.watch_feed import Feed
 from gates.checks.reconcile.watch_judge import StoredEvents, judge
 from gates.checks.reconcile.watch_state import RawMessage, WatchState
 from gates.errors import GateCannotRun
+from gates.record import record
 
 GATE = "reconcile"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WatchOptions:
     state: Path
     findings: Path
@@ -63,7 +63,7 @@ class WatchOptions:
     poll_s: float = 0.2
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class WatchOutcome:
     positions: tuple[tuple[int, int], ...]
     counts: tuple[tuple[str, int], ...]

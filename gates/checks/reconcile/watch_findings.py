@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from gates import redact
 from gates.checks.reconcile.model import DiscrepancyClass
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Discrepancy:
     """One discrepancy row of the plan (plan.DISCREPANCY_COLUMNS)."""
 

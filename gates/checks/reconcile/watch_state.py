@@ -23,7 +23,7 @@ delivered again after a crash changes nothing: at-least-once delivery, counted e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ from gates.checks.reconcile.watch_findings import (
     with_subjects,
 )
 from gates.errors import GateCannotRun, InvalidInput
+from gates.record import record
 
 if TYPE_CHECKING:
     import duckdb
@@ -66,7 +67,7 @@ _DDL = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RawMessage:
     """One consumed message: its position, its value as text, or why it has none."""
 

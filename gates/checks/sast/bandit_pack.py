@@ -28,13 +28,14 @@ carries `bandit_engine: semgrep`. Parity with bandit is tested against the real 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from gates.checks.sast import rule_files
 from gates.checks.sast.bandit_tests import TESTS
 from gates.checks.sast.config import SastConfig
 from gates.checks.sast.hits import ToolHit
+from gates.record import record
 
 FOLDER = "semgrep-bandit"  # under policies/, beside our own packs in policies/semgrep/
 FILE = "bandit-checks.yaml"
@@ -55,7 +56,7 @@ _CWE = {test_id: cwe for test_id, _name, cwe, _section, _sev, _conf in TESTS}
 _TOP_CONFIDENCE = {test_id: conf for test_id, _name, _cwe, _section, _sev, conf in TESTS}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PackRule:
     """What one pack rule stands for: a bandit test at one severity and confidence."""
 
@@ -108,7 +109,7 @@ def enabled_tests(cfg: SastConfig) -> frozenset[str]:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Plan:
     """Who runs bandit's tests: the pack (`use_pack`) and a bandit process for `bandit_tests`
     (None: bandit runs every test, as with `engine: bandit`; empty: bandit does not start)."""

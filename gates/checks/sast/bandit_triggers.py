@@ -42,10 +42,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import re2  # type: ignore[import-untyped]  # google-re2 publishes no stubs or py.typed
+
+from gates.record import record
 
 # Digests (sha256, first 16 hex digits) of the bandit modules the conditions below were read
 # from, as installed with bandit 1.9.4. core/*: how qualified names, imports and blacklists are
@@ -100,7 +101,7 @@ Atom = bytes  # a re2 pattern over a file's bytes
 Condition = tuple[tuple[Atom, ...], ...]  # any of: all of
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class BanditFacts:
     """What the installed bandit is, as read by bandit_install.py: module digests, its plugin
     and blacklist entry points, the blacklists' data and the plugins' default config."""

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
 from gates.model import Severity
+from gates.record import record
 from gates.testpaths import TEST_PATHS
 
 _LEVELS = ("low", "medium", "high")
@@ -128,7 +128,7 @@ SCHEMA: Mapping[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SastConfig:
     semgrep: bool = True
     local_rules: tuple[str, ...] = ()

@@ -20,10 +20,10 @@ line is still one finding). Keep each row's CWE equal to its semgrep rule's firs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Problem:
     rule: str
     cwe: str

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib.metadata import version
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -47,6 +47,7 @@ from gates.errors import GateCannotRun, InvalidInput
 from gates.extras import require
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location
+from gates.record import record
 from gates.registry import GateContext
 from gates.textlines import lines_of
 
@@ -204,7 +205,7 @@ def _scan(
     return [hit for part in results for hit in part]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _Split:
     """The bundled rules run only on the files their precondition holds in (preconditions.py):
     `rules`, from `files` (the bundled rule files holding them), with `others` (the rest of those

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gates.model import Severity
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ToolHit:
     tool: str  # "semgrep" | "bandit"
     rule: str  # our rule id: sast.<semgrep-id> or sast.bandit.<Bxxx>

@@ -21,13 +21,14 @@ unless our data-following sql-string-building rule reports those lines.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gates.checks.sast.equivalents import PROBLEMS, Problem
 from gates.checks.sast.hits import ToolHit
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Proof:
     """A bundled rule matched code it proves safe for `rules` (e.g. bound SQL parameters prove
     bandit B608's string-built-SQL claim wrong): hits of those rules whose start line lies in

@@ -32,7 +32,6 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
 from gates.extras import install_command
 from gates.model import Severity
+from gates.record import record
 
 GATE = "sast"
 INSTALL = install_command("sast")  # semgrep comes with the sast extra
@@ -215,7 +215,7 @@ def batches(
     return [batch for run in runs_within(files, sizes, limit) for batch in argv_batches(run)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Pass:
     """One set of rules over one set of files: `rule_files` less `exclude_rules`, over `files`."""
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gates.errors import InvalidInput
+from gates.record import record
 
 _HEURISTICS = (
     "is_sequential_string",
@@ -173,7 +173,7 @@ SCHEMA: Mapping[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SecretsConfig:
     plugins: tuple[str, ...]
     base64_limit: float = 4.5

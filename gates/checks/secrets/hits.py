@@ -3,12 +3,12 @@ it: the gate reads these without importing detect-secrets (a file proved clean n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gates.record import record
 
 ALLOWLIST_PRAGMA = "pragma: allowlist secret"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Hit:
     """One secret in one file. `value` is what detect-secrets matched (its baseline hashes it);
     `identity` is what we fingerprint: the value, or the whole block for a private key."""
@@ -22,7 +22,7 @@ class Hit:
     offset: int = -1  # byte offset in a binary file (then `line` is 0); -1 for a text file
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ScanSettings:
     detect_secrets: dict[str, object]  # transient_settings() configuration
     placeholders: tuple[str, ...]

@@ -8,12 +8,12 @@ line back to the line of the .ipynb file holding it, so the finding points at th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
+from gates.record import record
 from gates.textlines import lines_of
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Chunk:
     suffix: str  # file type detect-secrets should assume: ".py" for code, ".md" for the rest
     lines: tuple[str, ...]

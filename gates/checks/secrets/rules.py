@@ -6,10 +6,9 @@ stay valid; `RULES` lists each rule once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gates.checks.result_cache import rejected_rule
 from gates.model import RuleInfo, Severity
+from gates.record import record
 
 _FIX = (
     "Remove it from the code and history, rotate it at the provider (assume it leaked), and read "
@@ -18,7 +17,7 @@ _FIX = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Kind:
     plugin: str  # detect-secrets class name
     ds_type: str  # detect-secrets `secret_type`

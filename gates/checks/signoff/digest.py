@@ -15,14 +15,14 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
 from gates.checks.signoff.protected import select
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class ProtectedDigest:
     digest: str  # "sha256:<hex>"
     files: tuple[tuple[str, str], ...]  # (path, blob id), sorted

@@ -10,7 +10,6 @@ enough of them) or `rejected` (malformed, revoked, bad signature), with the reas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +20,7 @@ from gates.approvals.statements import Kind, StatementRejected, format_time
 from gates.approvals.trust import TrustRoot
 from gates.checks.signoff.settings import SignoffSettings
 from gates.clock import SKEW
+from gates.record import record
 
 
 class State(StrEnum):
@@ -30,7 +30,7 @@ class State(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Verdict:
     id: str
     state: State

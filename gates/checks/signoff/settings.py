@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,10 @@ from gates.approvals.config import ApprovalsConfig
 from gates.checks.signoff.spec import DEFAULT_PROTECTED, DEFAULT_REQUIRED
 from gates.errors import InvalidInput
 from gates.policy import Policy
+from gates.record import record
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SignoffSettings:
     protected_paths: tuple[str, ...]
     required: Mapping[str, int]
