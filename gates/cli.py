@@ -13,7 +13,6 @@ import atexit
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -159,6 +158,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return ExitCode.INTERRUPTED
     except Exception as exc:  # our own bug: fail closed with exit 3, never a silent pass
         if args.debug:
+            import traceback  # lazy: only a failure shows one
+
             _print_masked(traceback.format_exc())
         _print_masked(
             f"gates: internal error: {type(exc).__name__}: {exc}. Fix: rerun with --debug and report it"
@@ -197,6 +198,8 @@ def _print_masked(text: str) -> None:
 
 def _fail(exc: Exception, code: ExitCode, debug: bool) -> int:
     if debug:
+        import traceback  # lazy: only a failure shows one
+
         _print_masked(traceback.format_exc())
     _print_masked(f"gates: {exc}")
     return code

@@ -12,21 +12,18 @@ findings whose fingerprints are new (a multiset difference) are kept.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
 import sys
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates import (
     __version__,
@@ -63,6 +60,10 @@ from gates.registry import GateContext, GateSpec, Scope
 from gates.workspace import Workspace
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+if TYPE_CHECKING:  # multiprocessing is imported where a worker is started: a run of one small
+    # task in this process (see `_runs_here`) never pays its ~5 ms of imports
+    from multiprocessing.connection import Connection
+
 _KILL_GRACE_S = 5.0
 
 EXPIRED_RULE_INFO = RuleInfo(
@@ -275,31 +276,103 @@ def _worker(task: _Task, conn: Connection, debug: bool, parent: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent's fork
     _proc.die_with_parent(parent)  # `kill -9` of the run takes its workers along
     progress.attach(conn)  # the gate's `progress.advance()` calls report through the same pipe
-    spec = task.spec
     try:
-        findings = _validate(task, tuple(spec.run(task.ctx)))
-        conn.send(("ok", findings))
-    except GateCannotRun as exc:
-        conn.send(("error", GateError(gate=spec.id, reason=exc.reason, fix=exc.fix)))
-    except InvalidInput as exc:
-        conn.send(("invalid", (exc.file, exc.field, exc.problem, exc.fix)))
-    except SystemExit:
-        raise
-    except BaseException as exc:  # a crash is this gate's error: it blocks, it never passes
-        detail = traceback.format_exc() if debug else ""
-        conn.send(
-            (
-                "error",
-                GateError(
-                    gate=spec.id,
-                    reason=f"crashed: {type(exc).__name__}: {exc}"[:500]
-                    + (f"\n{detail}" if detail else ""),
-                    fix="rerun with --debug for the traceback and report it; the release stays blocked",
-                ),
-            )
-        )
+        conn.send(_outcome(task, debug))
     finally:
         conn.close()
+
+
+def _outcome(task: _Task, debug: bool) -> tuple[str, Any]:
+    """Run the task's gate: its findings, or what stopped it, as the worker's answer. Never
+    raises but for SystemExit and KeyboardInterrupt: a crash is the gate's error, it blocks."""
+    spec = task.spec
+    try:
+        return "ok", _validate(task, tuple(spec.run(task.ctx)))
+    except GateCannotRun as exc:
+        return "error", GateError(gate=spec.id, reason=exc.reason, fix=exc.fix)
+    except InvalidInput as exc:
+        return "invalid", (exc.file, exc.field, exc.problem, exc.fix)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # a crash is this gate's error: it blocks, it never passes
+        import traceback  # lazy: only a crash needs it
+
+        detail = traceback.format_exc() if debug else ""
+        return (
+            "error",
+            GateError(
+                gate=spec.id,
+                reason=f"crashed: {type(exc).__name__}: {exc}"[:500]
+                + (f"\n{detail}" if detail else ""),
+                fix="rerun with --debug for the traceback and report it; the release stays blocked",
+            ),
+        )
+
+
+# A run of one task this small, of a gate that allows it (`GateSpec.in_process`), runs in this
+# process: the fork, the result pipe, the reaper and multiprocessing's imports were ~10 ms of a
+# ~135 ms one-file pre-commit run. What the worker gave is kept: the timeout (`_watchdog`), a
+# crash as the gate's error (`_outcome`), and an exit that blocks when neither can speak.
+IN_PROCESS_MAX_BYTES = 1 << 20
+
+
+def _runs_here(req: RunRequest, tasks: Sequence[_Task]) -> bool:
+    import threading  # imported by logging already: free
+
+    if len(tasks) != 1 or not tasks[0].spec.in_process:
+        return False
+    if threading.current_thread() is not threading.main_thread():
+        return False  # the watchdog's SIGALRM can only be set from the main thread
+    return sum(req.workspace.sizes(tasks[0].ctx.files)) <= IN_PROCESS_MAX_BYTES
+
+
+def _run_here(task: _Task, debug: bool) -> _TaskResult:
+    began = time.monotonic()
+    if log.verbose():
+        log.get().info("gate_started", gate=task.spec.id, files=len(task.ctx.files), here=True)
+    with _watchdog(task), _terminated_as_interrupt():
+        kind, payload = _outcome(task, debug)
+    result = _answered(task, kind, payload)
+    _log_finished(result, time.monotonic() - began)
+    return result
+
+
+@contextmanager
+def _watchdog(task: _Task) -> Iterator[None]:
+    """The task's timeout, in this process. At the deadline a timer thread prints the same error
+    a worker's timeout gives and exits 3 (no report: the run could not finish). A gate stuck in
+    C code that holds the interpreter lock keeps that thread from running: then SIGALRM, a few
+    seconds later, ends the process in the kernel (exit by signal, still a failure)."""
+    import threading
+
+    timeout_s = task.settings.timeout_s
+    error = _timed_out(task)
+
+    def expire() -> None:
+        # The run cannot finish, so no report: the message goes where the CLI's errors go.
+        sys.stderr.write(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n")
+        sys.stderr.flush()
+        os._exit(int(ExitCode.GATE_ERROR))
+
+    timer = threading.Timer(timeout_s, expire)
+    timer.daemon = True
+    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(max(1, int(timeout_s + _KILL_GRACE_S + 0.999)))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(task: _Task) -> GateError:
+    return GateError(
+        gate=task.spec.id,
+        reason=f"did not finish within its timeout of {task.settings.timeout_s}s",
+        fix=f"raise gates.{task.spec.id}.timeout in the policy, or narrow its paths",
+    )
 
 
 def execute(
@@ -374,6 +447,9 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _execute(tasks: Sequence[_Task], *, debug: bool, at_once: int) -> list[_TaskResult]:
+    import multiprocessing
+    from multiprocessing.connection import Connection, wait
+
     ctx = multiprocessing.get_context("fork")
     running: dict[Connection, tuple[int, Any, float]] = {}
     results: dict[int, _TaskResult] = {}
@@ -445,15 +521,7 @@ def _execute(tasks: Sequence[_Task], *, debug: bool, at_once: int) -> list[_Task
                     running.pop(conn)
                     _stop(proc)
                     conn.close()
-                    task = tasks[i]
-                    results[i] = _TaskResult(
-                        task=task,
-                        error=GateError(
-                            gate=task.spec.id,
-                            reason=f"did not finish within its timeout of {task.settings.timeout_s}s",
-                            fix=f"raise gates.{task.spec.id}.timeout in the policy, or narrow its paths",
-                        ),
-                    )
+                    results[i] = _TaskResult(task=tasks[i], error=_timed_out(tasks[i]))
             while waiting and len(running) < at_once:
                 start_next()
     except BaseException:
@@ -519,6 +587,10 @@ def _answer(
     proc.join(_KILL_GRACE_S)
     if proc.is_alive():
         _stop(proc)
+    return _answered(task, kind, payload)
+
+
+def _answered(task: _Task, kind: str, payload: Any) -> _TaskResult:
     match kind:
         case "ok":
             return _TaskResult(task=task, findings=payload)
@@ -655,7 +727,10 @@ def run(req: RunRequest) -> RunResult:
     if jobs != req.jobs:
         req = replace(req, jobs=jobs, notes=(*req.notes, *([jobs_note] if jobs_note else [])))
     tasks, disabled = plan(req)
-    results = execute(tasks, debug=req.debug, one_at_a_time=_large(req))
+    if _runs_here(req, tasks):
+        results = [_run_here(tasks[0], req.debug)]
+    else:
+        results = execute(tasks, debug=req.debug, one_at_a_time=_large(req))
     invalid = sorted(r.invalid for r in results if r.invalid)
     if invalid:
         raise InvalidInput(*invalid[0])

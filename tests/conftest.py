@@ -26,6 +26,9 @@ FAKE_GATES = (
     "outlives",
     "meeta",
     "meetb",
+    "boomhere",
+    "hanghere",
+    "spinhere",
 )
 
 

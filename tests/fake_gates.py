@@ -135,7 +135,18 @@ def _badinput(ctx: GateContext) -> Iterable[Finding]:
     raise InvalidInput("data/events.csv", "$.amount", "not a decimal", "write amounts as strings")
 
 
-def _spec(gate_id: str, run: object, rules: tuple[RuleInfo, ...] = ()) -> GateSpec:
+def _spin(ctx: GateContext) -> Iterable[Finding]:
+    import re
+
+    # Catastrophic backtracking: the match runs in C and holds the interpreter lock throughout,
+    # so no other thread of the process runs until it ends (in about a century).
+    re.match(r"(a+)+$", "a" * 64 + "b")
+    return ()
+
+
+def _spec(
+    gate_id: str, run: object, rules: tuple[RuleInfo, ...] = (), *, in_process: bool = False
+) -> GateSpec:
     return GateSpec(
         id=gate_id,
         summary=f"test gate {gate_id}",
@@ -146,6 +157,7 @@ def _spec(gate_id: str, run: object, rules: tuple[RuleInfo, ...] = ()) -> GateSp
         rules=rules,
         run=run,  # type: ignore[arg-type]
         default_timeout_s=30,
+        in_process=in_process,
     )
 
 
@@ -161,4 +173,8 @@ SPAWN = _spec("spawn", _spawn)
 OUTLIVES = _spec("outlives", _outlives)
 MEETA = _spec("meeta", _meet)
 MEETB = _spec("meetb", _meet)
+# The same misbehaviour by gates that allow a small run in the caller's process (pii, secrets).
+BOOMHERE = _spec("boomhere", _boom, in_process=True)
+HANGHERE = _spec("hanghere", _hang, in_process=True)
+SPINHERE = _spec("spinhere", _spin, in_process=True)
 NOT_A_SPEC = "nope"

@@ -59,4 +59,5 @@ GATE = GateSpec(
     default_timeout_s=300,
     check_config=_check,
     reads_raw=True,  # printable strings of binaries, large files streamed
+    in_process=True,  # no tools, no state: a one-file run skips the worker (runner._runs_here)
 )

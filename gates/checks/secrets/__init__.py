@@ -83,6 +83,7 @@ GATE = GateSpec(
     default_timeout_s=600,
     check_config=_check,
     reads_raw=True,  # printable strings of binaries, large files streamed
+    in_process=True,  # no tools, no state: a one-file run skips the worker (runner._runs_here)
     active_rules=_active,
 )
 
