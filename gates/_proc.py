@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -249,6 +248,8 @@ def stream_tool(
         raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
     full = (exe, *argv[1:])
     me, prctl = os.getpid(), _prctl()
+    import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs
+
     with tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(  # noqa: S603 - argument list, executable resolved above

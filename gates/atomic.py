@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,8 @@ def staged(path: Path, *, shared: bool = False) -> Iterator[Path]:
     ends normally, removed when it raises (Ctrl-C included). The file is created 0600, or with
     `shared` (reports: everything in them is masked) readable like any file the user writes
     (0666 minus the umask)."""
+    import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     if shared:
@@ -67,6 +68,8 @@ def create_text_atomic(path: Path, text: str) -> None:
 def create_bytes_atomic(path: Path, data: bytes) -> None:
     """`create_text_atomic` for bytes (signatures, statements: never rewritten once signed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -14,7 +14,6 @@ import io
 import mmap
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import field
@@ -117,6 +116,8 @@ class Workspace:
         if self.ref is None:
             yield self.root
             return
+        import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs
+
         with tempfile.TemporaryDirectory(prefix="release-gates-") as tmp:
             for path in paths if paths is not None else self.files:
                 target = Path(tmp, path)
