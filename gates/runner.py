@@ -3,7 +3,10 @@
 Each gate (or each per-path slice of a gate, when `overrides` give files different settings) runs
 in a forked worker process; all side by side, or one after another in a run so large that each
 gate alone keeps every core busy (budget.ONE_AT_A_TIME_BYTES), where side by side adds memory
-and no speed. A worker that raises, hangs past its timeout, dies, or returns
+and no speed. A run of one gate that allows it (`GateSpec.in_process`: pii, secrets) over at
+most `IN_PROCESS_MAX_BYTES` runs it in this process instead (the one-file pre-commit case), under
+the same timeout and the same checks (`_run_here`). A worker that raises, hangs past its timeout,
+dies, or returns
 something that is not a well-formed finding of its own gate becomes a GateError, which blocks.
 On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
 In `--diff` mode file-scoped gates also run on the base revision of the changed files, and only
