@@ -4,10 +4,10 @@ Each gate (or each per-path slice of a gate, when `overrides` give files differe
 in a forked worker process; all side by side, or one after another in a run so large that each
 gate alone keeps every core busy (budget.ONE_AT_A_TIME_BYTES), where side by side adds memory
 and no speed. A run of one gate that allows it (`GateSpec.in_process`: pii, secrets) over at
-most `IN_PROCESS_MAX_BYTES` runs it in this process instead (the one-file pre-commit case), under
-the same timeout and the same checks (`_run_here`). A worker that raises, hangs past its timeout,
-dies, or returns
-something that is not a well-formed finding of its own gate becomes a GateError, which blocks.
+most `IN_PROCESS_MAX_FILES` files and `IN_PROCESS_MAX_BYTES` runs it in this process instead (the
+one-file pre-commit case), under the same timeout and the same checks (`_run_here`). A worker
+that raises, hangs past its timeout, dies, or returns something that is not a well-formed
+finding of its own gate becomes a GateError, which blocks.
 On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
 In `--diff` mode file-scoped gates also run on the base revision of the changed files, and only
 findings whose fingerprints are new (a multiset difference) are kept.
@@ -317,16 +317,23 @@ def _outcome(task: _Task, debug: bool) -> tuple[str, Any]:
 # ~135 ms one-file pre-commit run. What the worker gave is kept: the timeout (`_watchdog`), a
 # crash as the gate's error (`_outcome`), and an exit that blocks when neither can speak.
 IN_PROCESS_MAX_BYTES = 1 << 20
+# Fewer files than a gate starts processes of its own for (the secrets pool: 24): nothing is
+# forked while the watchdog's thread runs (forking a threaded process is what 3.12 warns of).
+IN_PROCESS_MAX_FILES = 16
 
 
 def _runs_here(req: RunRequest, tasks: Sequence[_Task]) -> bool:
-    import threading  # imported by logging already: free
+    import threading  # already imported by logging
 
     if len(tasks) != 1 or not tasks[0].spec.in_process:
         return False
     if threading.current_thread() is not threading.main_thread():
         return False  # the watchdog's SIGALRM can only be set from the main thread
-    return sum(req.workspace.sizes(tasks[0].ctx.files)) <= IN_PROCESS_MAX_BYTES
+    files = tasks[0].ctx.files
+    return (
+        len(files) <= IN_PROCESS_MAX_FILES
+        and sum(req.workspace.sizes(files)) <= IN_PROCESS_MAX_BYTES
+    )
 
 
 def _run_here(task: _Task, debug: bool) -> _TaskResult:

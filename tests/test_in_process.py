@@ -66,10 +66,15 @@ def _cli(
 
 def test_only_a_small_run_skips_the_worker(tmp_path: Path, plugin_gates: Path) -> None:
     """What the shortcut is for: no worker, so multiprocessing is never imported; past the size
-    limit the same command forks its worker as before."""
+    or the file-count limit the same command forks its worker as before."""
+    many = [f"m{i}.py" for i in range(runner.IN_PROCESS_MAX_FILES + 1)]
     repo = make_repo(
         tmp_path / "repo",
-        {"small.py": "x = 1\n", "big.txt": "y = 2\n" * (runner.IN_PROCESS_MAX_BYTES // 6 + 1)},
+        {
+            "small.py": "x = 1\n",
+            "big.txt": "y = 2\n" * (runner.IN_PROCESS_MAX_BYTES // 6 + 1),
+            **dict.fromkeys(many, "z = 3\n"),
+        },
     )
     probe = (
         "import sys; from gates.cli import main; code = main(sys.argv[1:]); "
@@ -77,8 +82,10 @@ def test_only_a_small_run_skips_the_worker(tmp_path: Path, plugin_gates: Path) -
     )
     small = _cli(repo, plugin_gates, "run", "--gate", "pii", "small.py", code=probe)
     big = _cli(repo, plugin_gates, "run", "--gate", "pii", "big.txt", code=probe)
+    lots = _cli(repo, plugin_gates, "run", "--gate", "pii", *many, code=probe)
     assert small.stdout.splitlines()[-1] == "here", small.stderr
     assert big.stdout.splitlines()[-1] == "worker", big.stderr
+    assert lots.stdout.splitlines()[-1] == "worker", lots.stderr
 
 
 @pytest.mark.usefixtures("plugin_gates")
