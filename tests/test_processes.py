@@ -32,13 +32,17 @@ DEADLINE_S = 60.0
 
 
 def _poll(
-    predicate: Callable[[], bool], what: str, proc: subprocess.Popen[bytes] | None = None
+    predicate: Callable[[], bool],
+    what: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    detail: Callable[[], object] = lambda: "",
 ) -> None:
-    """Wait (bounded) until `predicate` holds; each tick waits on the CLI process or an event."""
+    """Wait (bounded) until `predicate` holds; each tick waits on the CLI process or an event.
+    On a timeout the message carries `detail()` (which processes are still there)."""
     end = time.monotonic() + DEADLINE_S
     while not predicate():
         if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}: {detail()}")
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=0.05)  # the tick: returns early if the CLI exits
@@ -114,7 +118,11 @@ def test_gate_timeout_kills_the_tool_and_its_children(spawn_repo: Path, plugin_g
     proc = _start(spawn_repo, plugin_gates, marker)
     _, err = proc.communicate(timeout=DEADLINE_S)
     assert proc.returncode == 3, err
-    _poll(lambda: not _survivors(marker, spawn_repo), "the run's processes to be gone")
+    _poll(
+        lambda: not _survivors(marker, spawn_repo),
+        "the run's processes to be gone",
+        detail=lambda: _survivors(marker, spawn_repo),
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,7 +142,11 @@ def test_signal_to_the_run_leaves_no_process_behind(
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=DEADLINE_S)
         assert proc.returncode == code, err
-        _poll(lambda: not _survivors(marker, spawn_repo), "the run's processes to be gone")
+        _poll(
+            lambda: not _survivors(marker, spawn_repo),
+            "the run's processes to be gone",
+            detail=lambda: _survivors(marker, spawn_repo),
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
