@@ -68,7 +68,7 @@ def create_text_atomic(path: Path, text: str) -> None:
 def create_bytes_atomic(path: Path, data: bytes) -> None:
     """`create_text_atomic` for bytes (signatures, statements: never rewritten once signed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs
+    import tempfile  # lazy, as in `staged`
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -323,8 +324,6 @@ IN_PROCESS_MAX_FILES = 16
 
 
 def _runs_here(req: RunRequest, tasks: Sequence[_Task]) -> bool:
-    import threading  # already imported by logging
-
     if len(tasks) != 1 or not tasks[0].spec.in_process:
         return False
     if threading.current_thread() is not threading.main_thread():
@@ -353,8 +352,6 @@ def _watchdog(task: _Task) -> Iterator[None]:
     a worker's timeout gives and exits 3 (no report: the run could not finish). A gate stuck in
     C code that holds the interpreter lock keeps that thread from running: then SIGALRM, a few
     seconds later, ends the process in the kernel (exit by signal, still a failure)."""
-    import threading
-
     timeout_s = task.settings.timeout_s
     error = _timed_out(task)
 
