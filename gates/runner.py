@@ -356,8 +356,9 @@ def _watchdog(task: _Task) -> Iterator[None]:
     error = _timed_out(task)
 
     def expire() -> None:
-        # The run cannot finish, so no report: the message goes where the CLI's errors go.
-        sys.stderr.write(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n")
+        # The run cannot finish, so no report: the message goes where the CLI's errors go,
+        # through the same masking boundary.
+        sys.stderr.write(log.redact_text(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n"))
         sys.stderr.flush()
         os._exit(int(ExitCode.GATE_ERROR))
 
