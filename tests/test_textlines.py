@@ -9,7 +9,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gates.textlines import line_starts, lines_of
+from gates.textlines import count_breaks, line_starts, lines_of
 
 _TEXT = st.lists(
     st.sampled_from(["a", "bc", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "é"]),
@@ -37,3 +37,12 @@ def test_line_starts_are_where_those_lines_begin(text: str) -> None:
         : len(starts) - 1
     ]
     assert len(starts) - 1 == sum(line.endswith("\n") for line in io.StringIO(text, newline=None))
+
+
+@given(_TEXT, st.integers(0, 40), st.integers(0, 40))
+def test_counted_breaks_are_the_listed_ones(text: str, start: int, end: int) -> None:
+    """Counting the breaks of a slice gives what listing them gives (a `\\r\\n` cut by the slice's
+    end is a lone `\\r` in it), so a streamed window's line numbers stay exact."""
+    data = text.encode()
+    assert count_breaks(data, start, end) == len(line_starts(data[start:end])) - 1
+    assert count_breaks(data) == len(line_starts(data)) - 1
