@@ -102,9 +102,9 @@ class GateSpec:
     # True: the gate is also given binary and large files (`Workspace.raw_files`) and reads them
     # with `Workspace.open_raw` (printable strings, streamed chunks); False: they are skipped.
     reads_raw: bool = False
-    # True: a run of this gate alone on a little data (`runner.IN_PROCESS_MAX_BYTES`) may run it
-    # in the caller's process instead of a forked worker (the one-file pre-commit case). For
-    # gates that start no tools and keep no state between runs; the timeout still holds.
+    # True: a run of this gate alone runs it in the caller's process instead of a forked worker
+    # (the pre-commit case; `runner._runs_here`). For gates that start no tools, keep no state
+    # between runs and whose own children die with their process; the timeout still holds.
     in_process: bool = False
     # A repository-scope gate whose findings depend on data (reconcile): under --diff only what
     # is new or larger than at the merge base (Finding.magnitude) is reported. Given the gate's

@@ -3,9 +3,9 @@
 Each gate (or each per-path slice of a gate, when `overrides` give files different settings) runs
 in a forked worker process; all side by side, or one after another in a run so large that each
 gate alone keeps every core busy (budget.ONE_AT_A_TIME_BYTES), where side by side adds memory
-and no speed. A run of one gate that allows it (`GateSpec.in_process`: pii, secrets) over at
-most `IN_PROCESS_MAX_FILES` files and `IN_PROCESS_MAX_BYTES` runs it in this process instead (the
-one-file pre-commit case), under the same timeout and the same checks (`_run_here`). A worker
+and no speed. A run of one gate that allows it (`GateSpec.in_process`: pii, secrets) runs it
+in this process instead (the pre-commit case, and `gates run --gate pii`), under the same timeout
+and the same checks (`_run_here`). A worker
 that raises, hangs past its timeout, dies, or returns something that is not a well-formed
 finding of its own gate becomes a GateError, which blocks.
 On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
@@ -313,26 +313,16 @@ def _outcome(task: _Task, debug: bool) -> tuple[str, Any]:
         )
 
 
-# A run of one task this small, of a gate that allows it (`GateSpec.in_process`), runs in this
-# process: the fork, the result pipe, the reaper and multiprocessing's imports were ~10 ms of a
-# ~135 ms one-file pre-commit run. What the worker gave is kept: the timeout (`_watchdog`), a
-# crash as the gate's error (`_outcome`), and an exit that blocks when neither can speak.
-IN_PROCESS_MAX_BYTES = 1 << 20
-# Fewer files than a gate starts processes of its own for (the secrets pool: 24): nothing is
-# forked while the watchdog's thread runs (forking a threaded process is what 3.12 warns of).
-IN_PROCESS_MAX_FILES = 16
-
-
-def _runs_here(req: RunRequest, tasks: Sequence[_Task]) -> bool:
+# A run of one task of a gate that allows it (`GateSpec.in_process`) runs in this process: the
+# fork, the result pipe, the reaper and multiprocessing's imports were ~10 ms of a ~135 ms
+# one-file pre-commit run and ~18 ms of a 110 ms pii run over the stripe sdist (whose gate forks
+# its own chunks). What the worker gave is kept: the timeout (`_watchdog`), a crash as the gate's
+# error (`_outcome`), and an exit that blocks when neither can speak.
+def _runs_here(tasks: Sequence[_Task]) -> bool:
     if len(tasks) != 1 or not tasks[0].spec.in_process:
         return False
-    if threading.current_thread() is not threading.main_thread():
-        return False  # the watchdog's SIGALRM can only be set from the main thread
-    files = tasks[0].ctx.files
-    return (
-        len(files) <= IN_PROCESS_MAX_FILES
-        and sum(req.workspace.sizes(files)) <= IN_PROCESS_MAX_BYTES
-    )
+    # the watchdog's signal handlers can only be set from the main thread
+    return threading.current_thread() is threading.main_thread()
 
 
 def _run_here(task: _Task, debug: bool) -> _TaskResult:
@@ -348,31 +338,34 @@ def _run_here(task: _Task, debug: bool) -> _TaskResult:
 
 @contextmanager
 def _watchdog(task: _Task) -> Iterator[None]:
-    """The task's timeout, in this process. At the deadline a timer thread prints the same error
-    a worker's timeout gives and exits 3 (no report: the run could not finish). A gate stuck in
-    C code that holds the interpreter lock keeps that thread from running: then SIGALRM, a few
-    seconds later, ends the process in the kernel (exit by signal, still a failure)."""
+    """The task's timeout, in this process, without a thread (the gate may fork: pii its chunks,
+    secrets its pool, and forking a process that has threads is what 3.12 warns of). At the
+    deadline SIGALRM's handler prints the error a worker's timeout gives and exits 3 (no report:
+    the run could not finish). A gate stuck in C code that holds the interpreter lock never lets
+    that handler run: SIGPROF, due when the process has spent the timeout and a grace in CPU
+    time, ends it in the kernel (a loop stuck in C spends CPU as fast as the clock runs; a process
+    waiting in a system call runs the handler). Forked children inherit neither timer; they die
+    with this process (`_proc.die_with_parent`)."""
     timeout_s = task.settings.timeout_s
     error = _timed_out(task)
 
-    def expire() -> None:
+    def expire(signum: int, frame: object) -> None:
         # The run cannot finish, so no report: the message goes where the CLI's errors go,
         # through the same masking boundary.
         sys.stderr.write(log.redact_text(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n"))
         sys.stderr.flush()
         os._exit(int(ExitCode.GATE_ERROR))
 
-    timer = threading.Timer(timeout_s, expire)
-    timer.daemon = True
-    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    signal.alarm(max(1, int(timeout_s + _KILL_GRACE_S + 0.999)))
-    timer.start()
+    previous = signal.signal(signal.SIGALRM, expire), signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    signal.setitimer(signal.ITIMER_PROF, timeout_s + _KILL_GRACE_S)
     try:
         yield
     finally:
-        timer.cancel()
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGALRM, previous[0])
+        signal.signal(signal.SIGPROF, previous[1])
 
 
 def _timed_out(task: _Task) -> GateError:
@@ -735,7 +728,7 @@ def run(req: RunRequest) -> RunResult:
     if jobs != req.jobs:
         req = replace(req, jobs=jobs, notes=(*req.notes, *([jobs_note] if jobs_note else [])))
     tasks, disabled = plan(req)
-    if _runs_here(req, tasks):
+    if _runs_here(tasks):
         results = [_run_here(tasks[0], req.debug)]
     else:
         results = execute(tasks, debug=req.debug, one_at_a_time=_large(req))

@@ -29,6 +29,7 @@ FAKE_GATES = (
     "boomhere",
     "hanghere",
     "spinhere",
+    "stuckhere",
 )
 
 

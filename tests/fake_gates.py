@@ -144,6 +144,17 @@ def _spin(ctx: GateContext) -> Iterable[Finding]:
     return ()
 
 
+def _stuck(ctx: GateContext) -> Iterable[Finding]:
+    import signal
+
+    # Stands for C code that never gives the interpreter back (the regex above does: `re` checks
+    # for signals as it backtracks): with SIGALRM held back, no timeout handler ever runs, and
+    # only the kernel can end the process.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    while True:
+        pass
+
+
 def _spec(
     gate_id: str, run: object, rules: tuple[RuleInfo, ...] = (), *, in_process: bool = False
 ) -> GateSpec:
@@ -173,8 +184,9 @@ SPAWN = _spec("spawn", _spawn)
 OUTLIVES = _spec("outlives", _outlives)
 MEETA = _spec("meeta", _meet)
 MEETB = _spec("meetb", _meet)
-# The same misbehaviour by gates that allow a small run in the caller's process (pii, secrets).
+# The same misbehaviour by gates that run in the caller's process when alone (pii, secrets).
 BOOMHERE = _spec("boomhere", _boom, in_process=True)
 HANGHERE = _spec("hanghere", _hang, in_process=True)
 SPINHERE = _spec("spinhere", _spin, in_process=True)
+STUCKHERE = _spec("stuckhere", _stuck, in_process=True)
 NOT_A_SPEC = "nope"

@@ -1,6 +1,6 @@
-"""A run of one small task of a gate that allows it (pii, secrets) runs in the CLI's own process
-(runner._runs_here): the one-file pre-commit case, without a worker's fork and imports. It must
-report what a worker reports, and fail closed as a worker does: a crash is the gate's error, the
+"""A run of one task of a gate that allows it (pii, secrets) runs in the CLI's own process
+(runner._runs_here): the pre-commit case, without a worker's fork and imports. It must report
+what a worker reports, and fail closed as a worker does: a crash is the gate's error, the
 timeout holds, and a gate stuck in C code is still ended."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_a_one_file_run_reports_in_the_process_what_a_worker_reports(
         {"app/pay.py": f'CARD = "{CARD}"\nGITHUB_TOKEN = "{TOKEN}"\nprint("ok")\n'},
     )
     here = _report(repo, "--gate", gate, "app/pay.py")
-    monkeypatch.setattr(runner, "IN_PROCESS_MAX_BYTES", -1)  # every run goes to a worker
+    monkeypatch.setattr(runner, "_runs_here", lambda tasks: False)  # every run goes to a worker
     in_worker = _report(repo, "--gate", gate, "app/pay.py")
     assert here == in_worker
     assert here[0] == 1  # blocked: the finding is there, and the same, either way
@@ -64,17 +64,35 @@ def _cli(
     )
 
 
-def test_only_a_small_run_skips_the_worker(tmp_path: Path, plugin_gates: Path) -> None:
-    """What the shortcut is for: no worker, so multiprocessing is never imported; past the size
-    or the file-count limit the same command forks its worker as before."""
-    many = [f"m{i}.py" for i in range(runner.IN_PROCESS_MAX_FILES + 1)]
+@pytest.mark.parametrize("gate", ["pii", "secrets"])
+def test_a_tree_split_over_processes_reports_in_the_process_what_a_worker_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gate: str
+) -> None:
+    """Past their thresholds pii forks its chunks and secrets starts its pool: from the CLI's
+    process now, with the watchdog's timers set and no thread beside them."""
+    from gates.checks.pii import gate as pii_gate
+    from gates.checks.secrets import gate as secrets_gate
+
+    monkeypatch.setattr(pii_gate, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(secrets_gate, "_parallel", lambda jobs, files: files > 1)
+    files = {f"app/m{i}.py": f'CARD_{i} = "{CARD}"\nGITHUB_TOKEN = "{TOKEN}"\n' for i in range(40)}
+    repo = make_repo(tmp_path / "repo", files)
+    here = _report(repo, "--gate", gate, "--jobs", "2", ".")
+    monkeypatch.setattr(runner, "_runs_here", lambda tasks: False)
+    in_worker = _report(repo, "--gate", gate, "--jobs", "2", ".")
+    assert here == in_worker
+    assert here[0] == 1
+    assert len(json.dumps(here[1]).split('"fingerprint"')) > 40  # every file's finding is there
+
+
+def test_one_gate_skips_the_worker_and_two_gates_fork_theirs(
+    tmp_path: Path, plugin_gates: Path
+) -> None:
+    """What the shortcut is for: no worker, so multiprocessing is never imported, at any size;
+    a run of two gates forks a worker for each, as before."""
     repo = make_repo(
         tmp_path / "repo",
-        {
-            "small.py": "x = 1\n",
-            "big.txt": "y = 2\n" * (runner.IN_PROCESS_MAX_BYTES // 6 + 1),
-            **dict.fromkeys(many, "z = 3\n"),
-        },
+        {"small.py": "x = 1\n", "big.txt": "y = 2\n" * 200_000},
     )
     probe = (
         "import sys; from gates.cli import main; code = main(sys.argv[1:]); "
@@ -82,10 +100,12 @@ def test_only_a_small_run_skips_the_worker(tmp_path: Path, plugin_gates: Path) -
     )
     small = _cli(repo, plugin_gates, "run", "--gate", "pii", "small.py", code=probe)
     big = _cli(repo, plugin_gates, "run", "--gate", "pii", "big.txt", code=probe)
-    lots = _cli(repo, plugin_gates, "run", "--gate", "pii", *many, code=probe)
+    two = _cli(
+        repo, plugin_gates, "run", "--gate", "pii", "--gate", "secrets", "small.py", code=probe
+    )
     assert small.stdout.splitlines()[-1] == "here", small.stderr
-    assert big.stdout.splitlines()[-1] == "worker", big.stderr
-    assert lots.stdout.splitlines()[-1] == "worker", lots.stderr
+    assert big.stdout.splitlines()[-1] == "here", big.stderr
+    assert two.stdout.splitlines()[-1] == "worker", two.stderr
 
 
 @pytest.mark.usefixtures("plugin_gates")
@@ -112,14 +132,29 @@ def test_a_gate_past_its_timeout_in_the_process_exits_3_with_the_fix(
     assert proc.stdout == ""  # the run could not finish: no report, as on Ctrl-C
 
 
+def test_a_runaway_regex_in_the_process_times_out_with_the_fix(
+    tmp_path: Path, plugin_gates: Path
+) -> None:
+    """A policy pattern that backtracks forever runs in C; `re` checks for signals as it goes,
+    so the timeout's handler runs and says what to do."""
+    policy = "version: 1\ngates:\n  spinhere: {timeout: 1}\n"
+    repo = make_repo(tmp_path / "repo", {".release-gates/policy.yaml": policy, "a.py": "x = 1\n"})
+    proc = _cli(repo, plugin_gates, "run", "--gate", "spinhere", "a.py")
+    assert proc.returncode == 3, proc.stderr
+    assert "gates: spinhere did not finish within its timeout of 1s." in proc.stderr
+    assert proc.stdout == ""
+
+
 def test_a_gate_stuck_in_c_code_in_the_process_is_still_ended(
     tmp_path: Path, plugin_gates: Path
 ) -> None:
-    """The timer thread cannot run while the gate holds the interpreter lock; SIGALRM, set for a
-    few seconds past the timeout, ends the process in the kernel: a failure, never a pass."""
-    policy = "version: 1\ngates:\n  spinhere: {timeout: 1}\n"
+    """Code that never lets SIGALRM's handler run (the gate holds the signal back and spins):
+    SIGPROF, due a few CPU seconds past the timeout, ends the process in the kernel, a failure
+    and never a pass."""
+    policy = "version: 1\ngates:\n  stuckhere: {timeout: 1}\n"
     repo = make_repo(tmp_path / "repo", {".release-gates/policy.yaml": policy, "a.py": "x = 1\n"})
     started = time.monotonic()
-    proc = _cli(repo, plugin_gates, "run", "--gate", "spinhere", "a.py")
-    assert proc.returncode in (3, -signal.SIGALRM), proc.stderr
+    proc = _cli(repo, plugin_gates, "run", "--gate", "stuckhere", "a.py")
+    assert proc.returncode == -signal.SIGPROF, proc.stderr
+    assert proc.stdout == ""
     assert time.monotonic() - started < 60
