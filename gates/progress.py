@@ -1,8 +1,9 @@
 """Live progress on a terminal: files done / total per gate, and the time elapsed.
 
-A 2,500-file cold run takes minutes; silence for that long looks like a hang. Gate workers count
-the files they finish with `advance()`, which sends the running count to the runner over the
-worker's result pipe (at most ten times a second); the runner draws one status line on stderr:
+A 2,500-file cold run takes minutes; silence for that long looks like a hang. Gates count the
+files they finish with `advance()`, which sends the running count to the runner over the worker's
+result pipe (at most ten times a second), or, for a gate the runner runs in its own process,
+hands it to the status line directly; the runner draws one status line on stderr:
 
     gates  pii 2500/2500 ✓  secrets 1830/2500  sast …/2500  · 12.4s
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import io
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -39,7 +40,7 @@ PROGRESS = "progress"  # the message kind on a worker's pipe
 
 @dataclass(slots=True)
 class _Channel:
-    conn: Connection
+    send: Callable[[int], None]  # the running count, to the runner
     pid: int  # only this process sends: forked pool workers inherit the pipe but must not write
     done: int = 0
     sent_at: float = 0.0
@@ -50,12 +51,22 @@ _channel: list[_Channel] = []
 
 def attach(conn: Connection) -> None:
     """Called by the runner's worker before the gate runs: `advance` reports through `conn`."""
-    _channel[:] = [_Channel(conn=conn, pid=os.getpid())]
+    _channel[:] = [_Channel(send=lambda done: conn.send((PROGRESS, done)), pid=os.getpid())]
+
+
+def attach_display(display: Display, task: int = 0) -> None:
+    """Called by the runner before it runs a gate in its own process: `advance` updates
+    `display` (its line for `task`) directly. `detach` when the gate is done."""
+    _channel[:] = [_Channel(send=lambda done: display.update(task, done), pid=os.getpid())]
+
+
+def detach() -> None:
+    _channel.clear()
 
 
 def advance(files: int = 1) -> None:
-    """A gate finished `files` more files. Cheap and safe anywhere: a no-op outside a worker,
-    in a gate's own pool processes, and between sends."""
+    """A gate finished `files` more files. Cheap and safe anywhere: a no-op outside a worker
+    or a displayed run, in a gate's own pool processes, and between sends."""
     if not _channel:
         return
     ch = _channel[0]
@@ -65,7 +76,7 @@ def advance(files: int = 1) -> None:
     now = time.monotonic()
     if now - ch.sent_at >= _SEND_EVERY_S:
         ch.sent_at = now
-        ch.conn.send((PROGRESS, ch.done))
+        ch.send(ch.done)
 
 
 # --- runner side ---------------------------------------------------------------------------

@@ -329,8 +329,16 @@ def _run_here(task: _Task, debug: bool) -> _TaskResult:
     began = time.monotonic()
     if log.verbose():
         log.get().info("gate_started", gate=task.spec.id, files=len(task.ctx.files), here=True)
-    with _watchdog(task), _terminated_as_interrupt():
-        kind, payload = _outcome(task, debug)
+    display = _display_for([task])
+    if display is not None:
+        progress.attach_display(display)  # the gate's `advance()` calls draw the line here
+    try:
+        with _watchdog(task), _terminated_as_interrupt():
+            kind, payload = _outcome(task, debug)
+    finally:
+        if display is not None:
+            progress.detach()
+            display.close()
     result = _answered(task, kind, payload)
     _log_finished(result, time.monotonic() - began)
     return result
