@@ -16,14 +16,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar
 
-from gates import _reaper
+from gates import _reaper, tool_search
 from gates.budget import runs_within
 from gates.errors import GateCannotRun
 from gates.record import record
@@ -78,12 +77,12 @@ def _not_started(gate: str, argv: Sequence[str], exc: OSError, install_hint: str
 
 
 def resolve_executable(name: str) -> str | None:
-    """Find `name` on PATH, then beside the running interpreter (tools installed in our venv)."""
-    found = shutil.which(name)
+    """Find `name` on PATH, then beside the running interpreter (tools installed in our venv);
+    never in the repository under scan (gates.tool_search)."""
+    found = shutil.which(name, path=tool_search.search_path(os.environ.get("PATH", os.defpath)))
     if found:
-        return found
-    scripts = sysconfig.get_path("scripts")
-    candidate = Path(scripts) / name
+        return os.path.abspath(found)
+    candidate = Path(tool_search.scripts_dir()) / name
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return str(candidate)
     return None
@@ -128,8 +127,9 @@ def stop_pool(pool: Executor) -> None:
 
 def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-    scripts = sysconfig.get_path("scripts")
-    env["PATH"] = os.pathsep.join(p for p in (env.get("PATH", ""), scripts) if p)
+    scripts = tool_search.scripts_dir()
+    path = tool_search.search_path(env.get("PATH", ""))  # the tools' own lookups (semgrep's git)
+    env["PATH"] = os.pathsep.join(p for p in (path, scripts) if p)
     env.setdefault("LANG", "C.UTF-8")
     if extra:
         env.update(extra)

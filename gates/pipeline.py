@@ -16,7 +16,17 @@ from datetime import datetime
 from pathlib import Path
 
 from gates import baseline as baseline_mod
-from gates import clock, git, registry, root_commits, runner, tool_timeouts, trust, workspace
+from gates import (
+    clock,
+    git,
+    registry,
+    root_commits,
+    runner,
+    tool_search,
+    tool_timeouts,
+    trust,
+    workspace,
+)
 from gates import policy as policy_mod
 from gates.atomic import write_bytes_atomic
 from gates.errors import GateCannotRun, InvalidInput
@@ -59,10 +69,15 @@ class Repo:
 
 
 def find_repo(cwd: Path) -> Repo:
+    """The repository (or plain directory) a command works on. From here on no tool is taken
+    from inside it (gates.tool_search): not even the git that says where it is."""
+    worktree = tool_search.enclosing_worktree(cwd)
+    tool_search.confine(cwd, *([worktree] if worktree is not None else []))
     found = git.locate(cwd)
-    if found is not None:
-        return Repo(root=found[0], is_git=True, head=found[1])
-    return Repo(root=cwd.resolve(), is_git=False)
+    if found is None:
+        return Repo(root=cwd.resolve(), is_git=False)
+    tool_search.confine(cwd, found[0], *([worktree] if worktree is not None else []))
+    return Repo(root=found[0], is_git=True, head=found[1])
 
 
 def default_trust_ref(options_ref: str | None) -> str | None:
