@@ -27,6 +27,7 @@ the class `dataclasses` was asked for (no eq, not frozen): nothing here reads it
 from __future__ import annotations
 
 import dataclasses
+import inspect  # imported by dataclasses already
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, dataclass_transform
@@ -57,16 +58,48 @@ def record(cls: type[_T]) -> type[_T]:
             raise TypeError(f"{cls.__qualname__} defines {name}: make it a @dataclass instead")
     if "__post_init__" in cls.__dict__:
         raise TypeError(f"{cls.__qualname__} has __post_init__: make it a @dataclass instead")
+    undocumented = not cls.__doc__
+    if undocumented:
+        # `dataclasses` would document the class with its signature, parsed by `inspect` from
+        # text (tokenize's patterns compiled, a source parsed): half of what making a record
+        # cost, and for a signature without the fields, as `__init__` is not there yet.
+        cls.__doc__ = _PENDING_DOC
     made = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=True, slots=True)
     fields = dataclasses.fields(made)  # type: ignore[arg-type]  # it is one now
     for f in fields:
         if f.name.startswith("__record"):
             raise TypeError(f"{cls.__qualname__}.{f.name}: that name is reserved by record")
+    if undocumented:
+        made.__doc__ = _signature_doc(made, fields)
     methods = {"__init__": _first_init(made, fields), **_methods(made, fields)}
     for name, fn in methods.items():
         fn.__qualname__ = f"{made.__qualname__}.{name}"
         setattr(made, name, fn)
     return made
+
+
+_PENDING_DOC = "(documented by record)"
+
+
+def _signature_doc(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> str:
+    """The docstring `dataclasses` gives a class that has none, `Name(*, field: 'type' = ...)`,
+    built from the fields (the `inspect` objects only format it)."""
+    params = []
+    for f in fields:
+        if not f.init:
+            continue
+        if f.default_factory is not dataclasses.MISSING:
+            default: Any = _USE_FACTORY
+        elif f.default is not dataclasses.MISSING:
+            default = f.default
+        else:
+            default = inspect.Parameter.empty
+        params.append(
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=f.type
+            )
+        )
+    return cls.__name__ + str(inspect.Signature(params))
 
 
 def _first_init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:

@@ -87,6 +87,7 @@ def test_a_record_is_the_dataclass_it_stands_for(
 
     assert repr(oa) == repr(ra)
     assert str(inspect.signature(ours)) == str(inspect.signature(reference))
+    assert ours.__doc__ == reference.__doc__  # documented with its signature, as dataclasses does
     assert [(f.name, f.type, f.init, f.repr, f.compare) for f in dataclasses.fields(ours)] == [
         (f.name, f.type, f.init, f.repr, f.compare) for f in dataclasses.fields(reference)
     ]
