@@ -104,7 +104,8 @@ class GateSpec:
     reads_raw: bool = False
     # True: a run of this gate alone runs it in the caller's process instead of a forked worker
     # (the pre-commit case; `runner._runs_here`). For gates that start no tools, keep no state
-    # between runs and whose own children die with their process; the timeout still holds.
+    # between runs, leave SIGALRM and SIGPROF alone, compute in one thread (the backstop counts
+    # the process's CPU time) and whose own children die with their process; the timeout holds.
     in_process: bool = False
     # A repository-scope gate whose findings depend on data (reconcile): under --diff only what
     # is new or larger than at the merge base (Finding.magnitude) is reported. Given the gate's
