@@ -76,6 +76,18 @@ def _not_started(gate: str, argv: Sequence[str], exc: OSError, install_hint: str
     )
 
 
+def _not_found(gate: str, name: str, install_hint: str) -> GateCannotRun:
+    planted = tool_search.refused(name, os.environ.get("PATH", os.defpath))
+    if planted is not None:
+        return GateCannotRun(
+            gate,
+            f"the {name} on PATH is {planted}, inside the repository under scan, which "
+            "release-gates never runs (a change could replace it)",
+            f"install {name} outside the repository ({install_hint})",
+        )
+    return GateCannotRun(gate, f"{name} is not installed or not on PATH", install_hint)
+
+
 def resolve_executable(name: str) -> str | None:
     """Find `name` on PATH, then beside the running interpreter (tools installed in our venv);
     never in the repository under scan (gates.tool_search)."""
@@ -158,7 +170,7 @@ def run_tool(
     if log.verbose():
         log.get().debug("tool_started", tool=argv[0], argv=list(argv), cwd=str(cwd))
     if exe is None:
-        raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
+        raise _not_found(gate, argv[0], install_hint)
     full = (exe, *argv[1:])
     me, prctl = os.getpid(), _prctl()
     try:
@@ -245,7 +257,7 @@ def stream_tool(
     """
     exe = resolve_executable(argv[0])
     if exe is None:
-        raise GateCannotRun(gate, f"{argv[0]} is not installed or not on PATH", install_hint)
+        raise _not_found(gate, argv[0], install_hint)
     full = (exe, *argv[1:])
     me, prctl = os.getpid(), _prctl()
     import tempfile  # lazy: ~1.7 ms with random, which a run that writes no file never needs

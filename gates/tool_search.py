@@ -56,6 +56,22 @@ def search_path(path: str) -> str:
     )
 
 
+def refused(name: str, path: str) -> str | None:
+    """The executable `name` in a PATH entry that `search_path` drops, if any: what to tell a
+    user whose tool was not found because it lies inside the repository."""
+    if not _off_limits:
+        return None
+    allowed = os.path.realpath(scripts_dir())
+    for entry in path.split(os.pathsep):
+        directory = os.path.realpath(entry or os.curdir)
+        if os.path.isabs(entry) and _permitted(directory, allowed):
+            continue
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def _permitted(real: str, allowed: str) -> bool:
     if real == allowed:
         return True

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gates import _proc, tool_search
+from gates.errors import GateCannotRun
 from tests.gatekit import git, make_repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +120,27 @@ def test_our_own_scripts_directory_stays_allowed_inside_the_checkout(
     monkeypatch.setattr(tool_search, "scripts_dir", lambda: str(venv_bin))
     tool_search.confine(repo)
     assert _proc.resolve_executable("scanner") == str(tool)
+
+
+@pytest.mark.usefixtures("confined")
+def test_a_tool_found_only_inside_the_repository_is_named_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "not installed": the user is told which file was refused, and why."""
+    repo = tmp_path / "repo"
+    (repo / "bin").mkdir(parents=True)
+    tool = repo / "bin" / "scanner"
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(repo / "bin"))
+    monkeypatch.setattr(tool_search, "scripts_dir", lambda: str(empty))
+    tool_search.confine(repo)
+    with pytest.raises(GateCannotRun) as err:
+        _proc.run_tool(
+            ["scanner"], gate="sast", cwd=repo, timeout_s=10, install_hint="pip install scanner"
+        )
+    assert str(tool) in err.value.reason
+    assert "inside the repository under scan" in err.value.reason
+    assert err.value.fix == "install scanner outside the repository (pip install scanner)"
