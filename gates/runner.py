@@ -360,8 +360,12 @@ def _watchdog(task: _Task) -> Iterator[None]:
     def expire(signum: int, frame: object) -> None:
         # The run cannot finish, so no report: the message goes where the CLI's errors go,
         # through the same masking boundary.
-        sys.stderr.write(log.redact_text(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n"))
-        sys.stderr.flush()
+        text = log.redact_text(f"gates: {error.gate} {error.reason}. Fix: {error.fix}\n")
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (RuntimeError, OSError, ValueError):  # interrupted mid-write (the progress line)
+            os.write(2, text.encode("utf-8", "replace"))
         os._exit(int(ExitCode.GATE_ERROR))
 
     previous = signal.signal(signal.SIGALRM, expire), signal.signal(signal.SIGPROF, signal.SIG_DFL)
