@@ -28,7 +28,12 @@ from gates.record import record
 DEFAULT_MAX_FILE_BYTES = 1_048_576
 _SNIFF = 8192
 _DELETED = SkippedFile(path="", reason="deleted in the working tree")  # left out, not listed
-_Seen = tuple[SkippedFile | None, int]  # why a file is not scanned (None: it is), and its size
+# Why a file is not scanned (None: it is), its size, and its bytes when the sniff read them all
+_Seen = tuple[SkippedFile | None, int, bytes | None]
+# A text file no larger than the sniff is read whole by it: its bytes are kept, up to this many
+# in all, and the gates read them from the workspace instead of opening the file again (1,453 of
+# the stripe sdist's 1,735 files). Past the budget, files are read again as before.
+_KEPT_BYTES = 16 << 20
 _IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv"})
 
 
@@ -45,10 +50,14 @@ class Workspace:
     # Sizes seen when the files were selected: the gates size their batches by them without a
     # second stat of every file (a stale size only moves a batch boundary).
     seen_sizes: Mapping[str, int] = field(default_factory=dict)
+    # Small text files' bytes as selecting them read them whole (_KEPT_BYTES): read once.
+    kept: Mapping[str, bytes] = field(default_factory=dict)
 
     def read_bytes(self, path: str) -> bytes:
         if self.ref is not None:
             return self.contents[path]
+        if (data := self.kept.get(path)) is not None:
+            return data
         return _read_file(os.path.join(self.root, path), self.seen_sizes.get(path, -1))
 
     @contextmanager
@@ -64,9 +73,14 @@ class Workspace:
             yield self.read_bytes
             return
         root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        seen = self.seen_sizes
+        seen, kept = self.seen_sizes, self.kept
+
+        def read(path: str) -> bytes:
+            data = kept.get(path)
+            return data if data is not None else _read_file(path, seen.get(path, -1), root_fd)
+
         try:
-            yield lambda path: _read_file(path, seen.get(path, -1), root_fd)
+            yield read
         finally:
             os.close(root_fd)
 
@@ -135,6 +149,7 @@ class Workspace:
             ref=self.ref,
             contents={p: b for p, b in self.contents.items() if p in keep},
             seen_sizes={p: n for p, n in self.seen_sizes.items() if p in keep},
+            kept={p: b for p, b in self.kept.items() if p in keep},
         )
 
 
@@ -198,13 +213,13 @@ def _classify_tracked(root: Path, root_fd: int, path: str, max_bytes: int) -> _S
     try:
         fd = os.open(path, _OPEN_FIRST, dir_fd=root_fd)
     except FileNotFoundError:
-        return _DELETED, -1
+        return _DELETED, -1, None
     except OSError:  # a symlink (ELOOP), a socket, a permission problem: look without opening
         return _classify(root, path, max_bytes)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return SkippedFile(path=path, reason="not a regular file"), -1
+            return SkippedFile(path=path, reason="not a regular file"), -1, None
         return _sniffed(fd, path, st.st_size, max_bytes)
     finally:
         os.close(fd)
@@ -216,14 +231,14 @@ def _classify(root: Path, path: str, max_bytes: int) -> _Seen:
     try:
         st = os.lstat(full)
     except FileNotFoundError:
-        return _DELETED, -1
+        return _DELETED, -1, None
     if stat.S_ISLNK(st.st_mode):
         target = os.path.realpath(full)
         inside = Path(target).is_relative_to(root)
         where = "inside the repository" if inside else "out of the repository"
-        return SkippedFile(path=path, reason=f"symlink ({where}), not followed"), -1
+        return SkippedFile(path=path, reason=f"symlink ({where}), not followed"), -1, None
     if not stat.S_ISREG(st.st_mode):
-        return SkippedFile(path=path, reason="not a regular file"), -1
+        return SkippedFile(path=path, reason="not a regular file"), -1, None
     fd = os.open(full, os.O_RDONLY)
     try:
         return _sniffed(fd, path, st.st_size, max_bytes)
@@ -232,9 +247,11 @@ def _classify(root: Path, path: str, max_bytes: int) -> _Seen:
 
 
 def _sniffed(fd: int, path: str, size: int, max_bytes: int) -> _Seen:
-    """A regular file's kind from its first bytes and size, and the size."""
+    """A regular file's kind from its first bytes and size, the size, and the bytes when they
+    are the whole file (as large as it was when its size was seen)."""
     head = os.read(fd, _SNIFF)  # one read: a regular file gives all it has up to _SNIFF
-    return raw_kind(path, head, size, max_bytes), size
+    why = raw_kind(path, head, size, max_bytes)
+    return why, size, head if why is None and len(head) == size < _SNIFF else None
 
 
 def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile | None:
@@ -262,63 +279,76 @@ def raw_kind(path: str, head: bytes, size: int, max_bytes: int) -> SkippedFile |
 _FORK_MIN_FILES = 8192
 
 
-def _select(
-    root: Path, candidates: Iterable[str], max_bytes: int, *, tracked: bool
-) -> tuple[list[str], list[SkippedFile], dict[str, int]]:
-    """The candidates to scan, those not scanned (deleted ones left out), and the sizes seen;
-    `tracked`: the candidates are files git tracks (see _OPEN_FIRST)."""
+@record
+class _Selection:
+    """What selecting candidates found: the files to scan (sorted), those not scanned (deleted
+    ones left out), the sizes seen, and the bytes of small files read whole (_KEPT_BYTES)."""
+
+    files: list[str]
+    skipped: list[SkippedFile]
+    sizes: dict[str, int]
+    kept: dict[str, bytes]
+
+
+def _select(root: Path, candidates: Iterable[str], max_bytes: int, *, tracked: bool) -> _Selection:
+    """`tracked`: the candidates are files git tracks (see _OPEN_FIRST)."""
     paths = sorted(set(candidates))
     if len(paths) < _FORK_MIN_FILES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        return _select_sorted(root, paths, max_bytes, tracked=tracked)
+        return _select_sorted(root, paths, max_bytes, tracked=tracked, budget=_KEPT_BYTES)
     from gates.forked_map import forked_map  # lazy: a pre-commit run names a few files
 
     half = len(paths) // 2
     parts = forked_map(
-        lambda chunk: _select_sorted(root, chunk, max_bytes, tracked=tracked),
+        lambda chunk: _select_sorted(
+            root, chunk, max_bytes, tracked=tracked, budget=_KEPT_BYTES // 2
+        ),
         [paths[:half], paths[half:]],
     )
-    files, skipped, sizes = parts[0]
-    for more_files, more_skipped, more_sizes in parts[1:]:
-        files += more_files  # contiguous halves of a sorted list: still sorted
-        skipped += more_skipped
-        sizes.update(more_sizes)
-    return files, skipped, sizes
+    first = parts[0]
+    for more in parts[1:]:
+        first.files.extend(more.files)  # contiguous halves of a sorted list: still sorted
+        first.skipped.extend(more.skipped)
+        first.sizes.update(more.sizes)
+        first.kept.update(more.kept)
+    return first
 
 
 def _select_sorted(
-    root: Path, paths: Sequence[str], max_bytes: int, *, tracked: bool
-) -> tuple[list[str], list[SkippedFile], dict[str, int]]:
-    files: list[str] = []
-    skipped: list[SkippedFile] = []
-    sizes: dict[str, int] = {}
+    root: Path, paths: Sequence[str], max_bytes: int, *, tracked: bool, budget: int
+) -> _Selection:
+    found = _Selection(files=[], skipped=[], sizes={}, kept={})
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if tracked else -1
     try:
         for path in paths:
             if tracked:
-                why, size = _classify_tracked(root, root_fd, path, max_bytes)
+                why, size, whole = _classify_tracked(root, root_fd, path, max_bytes)
             else:
-                why, size = _classify(root, path, max_bytes)
+                why, size, whole = _classify(root, path, max_bytes)
             if why is None:
-                files.append(path)
-                sizes[path] = size
+                found.files.append(path)
+                found.sizes[path] = size
+                if whole is not None and len(whole) <= budget:
+                    found.kept[path] = whole
+                    budget -= len(whole)
             elif why is not _DELETED:
-                skipped.append(why)
+                found.skipped.append(why)
     finally:
         if root_fd >= 0:
             os.close(root_fd)
-    return files, skipped, sizes
+    return found
 
 
 def tracked(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspace:
     """Every tracked file in the working tree (submodules skipped and listed)."""
     candidates, submodules = git.tracked_paths(root)
     skipped = [_submodule(path) for path in submodules]
-    files, more, sizes = _select(root, candidates, max_bytes, tracked=True)
+    found = _select(root, candidates, max_bytes, tracked=True)
     return Workspace(
         root=root,
-        files=tuple(files),
-        skipped=tuple(sorted(skipped + more, key=_by_path)),
-        seen_sizes=sizes,
+        files=tuple(found.files),
+        skipped=tuple(sorted(skipped + found.skipped, key=_by_path)),
+        seen_sizes=found.sizes,
+        kept=found.kept,
     )
 
 
@@ -343,13 +373,14 @@ def named(
                 "command line", name, "no such file or directory", "check the path you passed"
             )
         rel.append(path)
-    files, more, sizes = _select(root, rel, max_bytes, tracked=is_git)
+    found = _select(root, rel, max_bytes, tracked=is_git)
     return Workspace(
         root=root,
-        files=tuple(files),
-        skipped=tuple(sorted({*skipped, *more}, key=_by_path)),
+        files=tuple(found.files),
+        skipped=tuple(sorted({*skipped, *found.skipped}, key=_by_path)),
         is_git=is_git,
-        seen_sizes=sizes,
+        seen_sizes=found.sizes,
+        kept=found.kept,
     )
 
 
@@ -383,9 +414,14 @@ def directory(root: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Workspa
         dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
         rel_dir = Path(dirpath).relative_to(root)
         candidates.extend(PurePosixPath(*rel_dir.parts, f).as_posix() for f in filenames)
-    files, skipped, sizes = _select(root, candidates, max_bytes, tracked=False)
+    found = _select(root, candidates, max_bytes, tracked=False)
     return Workspace(
-        root=root, files=tuple(files), skipped=tuple(skipped), is_git=False, seen_sizes=sizes
+        root=root,
+        files=tuple(found.files),
+        skipped=tuple(found.skipped),
+        is_git=False,
+        seen_sizes=found.sizes,
+        kept=found.kept,
     )
 
 

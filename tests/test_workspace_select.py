@@ -92,12 +92,20 @@ def test_a_pass_over_many_files_reads_each_whole_whatever_happened_since_selecti
     tmp_path: Path,
 ) -> None:
     """The reader sizes its read by the size seen at selection: a file that grew or shrank since
-    is still read to its end, and one swapped for a symlink is refused, as `read_bytes` does."""
+    is still read to its end, and one swapped for a symlink is refused, as `read_bytes` does.
+    (Files larger than the selection's sniff: smaller ones were read whole by it, below.)"""
+    big = 2000  # lines of 6 bytes: past the 8 KiB sniff
     repo = make_repo(
         tmp_path / "repo",
-        {"grows.py": "a = 1\n", "shrinks.py": "b = 2\n" * 50, "same.py": "c = 3\n", "e.txt": ""},
+        {
+            "grows.py": "a = 1\n" * big,
+            "shrinks.py": "b = 2\n" * big,
+            "same.py": "c = 3\n" * big,
+            "e.txt": "",
+        },
     )
     ws = workspace.tracked(repo)
+    assert set(ws.kept) == {"e.txt"}
     (repo / "grows.py").write_text("a = 1\n" * 200_000)  # 1.2 MB: more than one read on
     (repo / "shrinks.py").write_text("b\n")
     (repo / "same.py").unlink()
@@ -113,3 +121,26 @@ def test_a_pass_over_many_files_reads_each_whole_whatever_happened_since_selecti
     ]
     with pytest.raises(OSError, match="symbolic links"):
         ws.read_bytes("same.py")
+
+
+def test_a_small_file_is_read_once_and_scanned_as_selection_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Selecting a file reads its first 8 KiB; a text file no larger than that was read whole,
+    so the gates get those bytes and never open it again (up to a budget of bytes kept): what
+    was classified as text is what is scanned, even if the file changed in between."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {"a.py": "a = 1\n", "b.py": "b = 2\n", "c.py": "c = 3\n", "blob.bin": b"\x00" * 10},
+    )
+    monkeypatch.setattr(workspace, "_KEPT_BYTES", 12)  # room for two of the three
+    ws = workspace.tracked(repo)
+    assert ws.kept == {"a.py": b"a = 1\n", "b.py": b"b = 2\n"}
+    for name in ("a.py", "b.py", "c.py"):
+        (repo / name).unlink()
+        (repo / name).write_bytes(b"\x00 changed since selection\n")
+    with ws.reader() as read:
+        assert read("a.py") == b"a = 1\n"  # kept: not opened again
+        assert read("c.py") == b"\x00 changed since selection\n"  # past the budget: read now
+    assert ws.read_bytes("b.py") == b"b = 2\n"
+    assert ws.subset(["b.py"]).kept == {"b.py": b"b = 2\n"}
