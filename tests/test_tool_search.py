@@ -84,18 +84,23 @@ def confined(tmp_path: Path) -> object:
     tool_search.confine()  # nothing off limits again for the tests after this one
 
 
+def _scanner(directory: Path) -> Path:
+    """An executable named `scanner` in `directory` (made if need be)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tool = directory / "scanner"
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    return tool
+
+
 @pytest.mark.usefixtures("confined")
 def test_tools_are_looked_up_and_started_without_the_repository_on_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = tmp_path / "repo"
-    (repo / "bin").mkdir(parents=True)
     outside = tmp_path / "tools"
-    outside.mkdir()
     for directory in (repo / "bin", outside):
-        tool = directory / "scanner"
-        tool.write_text("#!/bin/sh\nexit 0\n")
-        tool.chmod(0o755)
+        _scanner(directory)
     path = os.pathsep.join([str(repo / "bin"), "bin", "", str(outside)])
     monkeypatch.setenv("PATH", path)
     monkeypatch.chdir(repo)
@@ -112,10 +117,7 @@ def test_our_own_scripts_directory_stays_allowed_inside_the_checkout(
     """A virtualenv the job created inside the checkout holds the semgrep our install put there."""
     repo = tmp_path / "repo"
     venv_bin = repo / ".venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    tool = venv_bin / "scanner"
-    tool.write_text("#!/bin/sh\nexit 0\n")
-    tool.chmod(0o755)
+    tool = _scanner(venv_bin)
     monkeypatch.setenv("PATH", str(venv_bin))
     monkeypatch.setattr(tool_search, "scripts_dir", lambda: str(venv_bin))
     tool_search.confine(repo)
@@ -128,10 +130,7 @@ def test_a_tool_found_only_inside_the_repository_is_named_in_the_error(
 ) -> None:
     """Not "not installed": the user is told which file was refused, and why."""
     repo = tmp_path / "repo"
-    (repo / "bin").mkdir(parents=True)
-    tool = repo / "bin" / "scanner"
-    tool.write_text("#!/bin/sh\nexit 0\n")
-    tool.chmod(0o755)
+    tool = _scanner(repo / "bin")
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(repo / "bin"))
