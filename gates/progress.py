@@ -23,7 +23,6 @@ import io
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # annotations only: every command imports this module
@@ -37,13 +36,18 @@ PROGRESS = "progress"  # the message kind on a worker's pipe
 
 # --- worker side ---------------------------------------------------------------------------
 
+# The classes here are plain, not dataclasses: every command imports this module, and a
+# dataclass compiles its methods at import (~0.4 ms each); these are mutable and need none.
 
-@dataclass(slots=True)
+
 class _Channel:
-    send: Callable[[int], None]  # the running count, to the runner
-    pid: int  # only this process sends: forked pool workers inherit the pipe but must not write
-    done: int = 0
-    sent_at: float = 0.0
+    __slots__ = ("done", "pid", "send", "sent_at")
+
+    def __init__(self, send: Callable[[int], None], pid: int) -> None:
+        self.send = send  # the running count, to the runner
+        self.pid = pid  # only this process sends: forked pool workers inherit the pipe too
+        self.done = 0
+        self.sent_at = 0.0
 
 
 _channel: list[_Channel] = []
@@ -102,30 +106,47 @@ def wanted() -> bool:
     return _wanted[0]
 
 
-@dataclass(slots=True)
 class _Gate:
-    total: int
-    done: int = 0
-    open_tasks: int = 0
+    __slots__ = ("done", "open_tasks", "total")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+        self.open_tasks = 0
 
 
-@dataclass(slots=True)
 class Display:
     """The status line for one run. `tasks` are (gate id, files) per worker, in task order."""
 
-    stream: TextIO
-    tasks: Sequence[tuple[str, int]]
-    after_s: float = field(default_factory=_after_seconds)
-    started: float = field(default_factory=time.monotonic)
-    _task_done: list[int] = field(default_factory=list)
-    _gates: dict[str, _Gate] = field(default_factory=dict)
-    _drawn_at: float = 0.0
-    _visible: bool = False
+    __slots__ = (
+        "_drawn_at",
+        "_gates",
+        "_task_done",
+        "_visible",
+        "after_s",
+        "started",
+        "stream",
+        "tasks",
+    )
 
-    def __post_init__(self) -> None:
-        self._task_done = [0] * len(self.tasks)
-        for gate, files in self.tasks:
-            g = self._gates.setdefault(gate, _Gate(total=0))
+    def __init__(
+        self,
+        *,
+        stream: TextIO,
+        tasks: Sequence[tuple[str, int]],
+        after_s: float | None = None,
+        started: float | None = None,
+    ) -> None:
+        self.stream = stream
+        self.tasks = tasks
+        self.after_s = _after_seconds() if after_s is None else after_s
+        self.started = time.monotonic() if started is None else started
+        self._task_done = [0] * len(tasks)
+        self._gates: dict[str, _Gate] = {}
+        self._drawn_at = 0.0
+        self._visible = False
+        for gate, files in tasks:
+            g = self._gates.setdefault(gate, _Gate())
             g.total += files
             g.open_tasks += 1
 
