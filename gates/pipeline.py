@@ -72,11 +72,12 @@ def find_repo(cwd: Path) -> Repo:
     """The repository (or plain directory) a command works on. From here on no tool is taken
     from inside it (gates.tool_search): not even the git that says where it is."""
     worktree = tool_search.enclosing_worktree(cwd)
-    tool_search.confine(cwd, *([worktree] if worktree is not None else []))
+    around = [cwd] if worktree is None else [cwd, worktree]
+    tool_search.confine(*around)
     found = git.locate(cwd)
     if found is None:
         return Repo(root=cwd.resolve(), is_git=False)
-    tool_search.confine(cwd, found[0], *([worktree] if worktree is not None else []))
+    tool_search.confine(*around, found[0])
     return Repo(root=found[0], is_git=True, head=found[1])
 
 

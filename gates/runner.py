@@ -5,9 +5,8 @@ in a forked worker process; all side by side, or one after another in a run so l
 gate alone keeps every core busy (budget.ONE_AT_A_TIME_BYTES), where side by side adds memory
 and no speed. A run of one gate that allows it (`GateSpec.in_process`: pii, secrets) runs it
 in this process instead (the pre-commit case, and `gates run --gate pii`), under the same timeout
-and the same checks (`_run_here`). A worker
-that raises, hangs past its timeout, dies, or returns something that is not a well-formed
-finding of its own gate becomes a GateError, which blocks.
+and the same checks (`_run_here`). A worker that raises, hangs past its timeout, dies, or returns
+something that is not a well-formed finding of its own gate becomes a GateError, which blocks.
 On timeout the worker gets SIGTERM first, so the tool it is running is killed with it, then SIGKILL.
 In `--diff` mode file-scoped gates also run on the base revision of the changed files, and only
 findings whose fingerprints are new (a multiset difference) are kept.

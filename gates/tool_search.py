@@ -49,11 +49,7 @@ def search_path(path: str) -> str:
     if not _off_limits:
         return path
     allowed = os.path.realpath(scripts_dir())
-    return os.pathsep.join(
-        entry
-        for entry in path.split(os.pathsep)
-        if os.path.isabs(entry) and _permitted(os.path.realpath(entry), allowed)
-    )
+    return os.pathsep.join(e for e in path.split(os.pathsep) if _searched(e, allowed))
 
 
 def refused(name: str, path: str) -> str | None:
@@ -63,13 +59,17 @@ def refused(name: str, path: str) -> str | None:
         return None
     allowed = os.path.realpath(scripts_dir())
     for entry in path.split(os.pathsep):
-        directory = os.path.realpath(entry or os.curdir)
-        if os.path.isabs(entry) and _permitted(directory, allowed):
+        if _searched(entry, allowed):
             continue
-        candidate = os.path.join(directory, name)
+        candidate = os.path.join(os.path.realpath(entry or os.curdir), name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+def _searched(entry: str, allowed: str) -> bool:
+    """Whether a PATH entry stays in `search_path`: absolute, and permitted once resolved."""
+    return os.path.isabs(entry) and _permitted(os.path.realpath(entry), allowed)
 
 
 def _permitted(real: str, allowed: str) -> bool:
