@@ -29,7 +29,8 @@ import re
 import sqlite3
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -190,22 +191,20 @@ def _cited_in(
     """(payment id, event id, line number counted from the span's start) of the lines in
     `span` holding a wanted id, and the number of newlines in the span."""
     first, last = span
-    newlines = 0  # counted on the file as mapped for the search (an empty file has none)
-
-    def starts(buf: mmap.mmap) -> list[int]:
-        nonlocal newlines
-        newlines = _newlines(buf, first, last)
+    with _mapped(path) as buf:
+        if buf is None:
+            return [], 0
+        lines = _LineNumbers(buf, first)
         found = {buf.rfind(b"\n", 0, m.start()) + 1 for m in pattern.finditer(buf, first, last)}
-        return sorted(found)
-
-    cited = []
-    for number, doc in _parsed_lines(path, starts, first):
-        if isinstance(doc, dict):
-            pid = _id_text(doc.get(key))
-            if pid is not None and pid in ids:
-                eid = _id_text(doc.get(event_key)) if event_key is not None else None
-                cited.append((pid, eid, number))
-    return cited, newlines
+        cited = []
+        for number, doc in _parsed_lines(buf, sorted(found), lines):
+            if isinstance(doc, dict):
+                pid = _id_text(doc.get(key))
+                if pid is not None and pid in ids:
+                    eid = _id_text(doc.get(event_key)) if event_key is not None else None
+                    cited.append((pid, eid, number))
+        # The count goes on from the last cited line: each byte of the span is counted once.
+        return cited, lines.at(last) - 1
 
 
 def non_object_lines(path: Path) -> list[int]:
@@ -213,40 +212,63 @@ def non_object_lines(path: Path) -> list[int]:
     the plan reads each as an unreadable row with no ids to find it by. One search for the lines
     that do not start with `{` (rare), each then parsed; a malformed one is the reject scan's."""
     not_braced = _id_search(rb"(?m)^[ \t]*[^{ \t\r\n]")
+    with _mapped(path) as buf:
+        if buf is None:
+            return []
+        starts = (m.start() for m in not_braced.finditer(buf))
+        parsed = _parsed_lines(buf, starts, _LineNumbers(buf, 0))
+        return [number for number, doc in parsed if not isinstance(doc, dict)]
 
-    def starts(buf: mmap.mmap) -> Iterator[int]:
-        return (m.start() for m in not_braced.finditer(buf))
 
-    return [number for number, doc in _parsed_lines(path, starts) if not isinstance(doc, dict)]
+@contextmanager
+def _mapped(path: Path) -> Iterator[mmap.mmap | None]:
+    """The file mapped read-only (opened as open_regular opens it); None for an empty file,
+    which cannot be mapped."""
+    with open_regular(path) as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            yield None
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            yield buf
+
+
+class _LineNumbers:
+    """Line numbers of increasing offsets in a mapped file, counted from `origin` (line 1).
+
+    The newlines are counted once, from one asked offset to the next, so numbering a few lines
+    of a 3.9M-line file costs one pass over it at memory speed, not a Python loop per line."""
+
+    def __init__(self, buf: mmap.mmap, origin: int) -> None:
+        self._buf = buf
+        self._counted = origin
+        self._newlines = 0
+
+    def at(self, offset: int) -> int:
+        """The number of the line holding `offset` (no smaller than any asked before)."""
+        self._newlines += _newlines(self._buf, self._counted, offset)
+        self._counted = offset
+        return self._newlines + 1
 
 
 def _parsed_lines(
-    path: Path, starts: Callable[[mmap.mmap], Iterable[int]], counted_from: int = 0
+    buf: mmap.mmap, starts: Iterable[int], lines: _LineNumbers
 ) -> Iterator[tuple[int, Any]]:
-    """(1-based line number, parsed JSON) of the lines of a JSONL file beginning at the offsets
-    `starts` gives for the mapped file (in order), each read as the plan reads it. Line numbers
-    come from counting newlines between those lines, so a 3.9M-line file costs about a second,
-    not a Python loop over every line. Lines the plan could not read as JSON are left out: the
-    reject scan cites those over DuckDB's length limit, malformed or not UTF-8; and one nested
-    too deep for Python, which DuckDB reads, is cited by its ids if at all."""
-    with open_regular(path) as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size == 0:
-            return
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            number, counted = 1, counted_from  # line numbers count from that offset
-            for start in starts(buf):
-                number += _newlines(buf, counted, start)
-                counted = start
-                end = buf.find(b"\n", start)
-                line = buf[start : end if end >= 0 else size]
-                if len(line) >= MAX_LINE_BYTES:
-                    continue
-                try:
-                    doc = json.loads(line, object_pairs_hook=_first_wins)
-                except (ValueError, RecursionError):
-                    continue
-                yield number, doc
+    """(line number, parsed JSON) of the lines of a mapped JSONL file beginning at `starts` (in
+    order), each read as the plan reads it. Lines the plan could not read as JSON are left out:
+    the reject scan cites those over DuckDB's length limit, malformed or not UTF-8; and one
+    nested too deep for Python, which DuckDB reads, is cited by its ids if at all."""
+    size = len(buf)
+    for start in starts:
+        number = lines.at(start)
+        end = buf.find(b"\n", start)
+        line = buf[start : end if end >= 0 else size]
+        if len(line) >= MAX_LINE_BYTES:
+            continue
+        try:
+            doc = json.loads(line, object_pairs_hook=_first_wins)
+        except (ValueError, RecursionError):
+            continue
+        yield number, doc
 
 
 def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
