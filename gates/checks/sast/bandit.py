@@ -7,18 +7,26 @@ has the wrong shape, every entry in `errors` (a file bandit could not parse is a
 checked), exit 1 without issues, and a file we passed that is missing from bandit's `metrics`
 (`-x ""` turns off its default excludes, which match `.tox`, `CVS`, ... anywhere in a path) are
 GateCannotRun naming the fix. Files are split across `jobs` bandit processes.
+
+This environment's own bandit (bandit_install.is_own) runs through bandit_main.py in this
+interpreter (`python -I bandit_main.py <the same arguments>`), which makes bandit's `# nosec`
+lookup linear when a file has none, as under `--ignore-nosec` always: the same output, without
+a cost quadratic in a long statement's line count. Any other bandit runs as it is.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from gates import _proc
 from gates._proc import argv_batches, run_tool
+from gates.checks.sast import bandit_install
 from gates.checks.sast.config import SastConfig
 from gates.checks.sast.hits import ToolHit
 from gates.errors import GateCannotRun
@@ -30,6 +38,7 @@ _MIN_FILES_PER_PROCESS = 40
 # Some bandit messages print an AST node's repr (B202: "{'Other': <ast.List object at 0x7f..>}"):
 # the address differs on every run, and findings must not.
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+_MAIN = Path(__file__).with_name("bandit_main.py")
 
 
 def argv(
@@ -144,10 +153,19 @@ def _hit(raw: Any, config: SastConfig) -> ToolHit | None:
 
 
 def _run_one(
-    root: Path, files: Sequence[str], config: SastConfig, tests: Sequence[str] | None
+    root: Path,
+    files: Sequence[str],
+    config: SastConfig,
+    tests: Sequence[str] | None,
+    *,
+    own: bool,
 ) -> list[ToolHit]:
+    """One bandit process over `files`; `own`: this environment's bandit, run by bandit_main."""
+    args = argv(files, config.bandit_skip, tests)
+    if own:
+        args = [sys.executable, "-I", str(_MAIN), *args[1:]]
     result = run_tool(
-        argv(files, config.bandit_skip, tests),
+        args,
         gate=GATE,
         cwd=root,
         timeout_s=config.tool_timeout,
@@ -173,8 +191,11 @@ def run(
     # Each process's paths must also fit on one command line (argv_batches).
     groups = [batch for i in range(n) for batch in argv_batches(files[i::n])]
     n = min(n, len(groups))
+    # Resolved as run_tool resolves it: a bandit that is not there fails there, naming the
+    # install (never python).
+    own = bool(sys.executable) and bandit_install.is_own(_proc.resolve_executable("bandit"))
     if len(groups) == 1:
-        return _run_one(root, groups[0], config, tests)
+        return _run_one(root, groups[0], config, tests, own=own)
     with ThreadPoolExecutor(n) as pool:  # at most `n` bandit processes at a time
-        parts = list(pool.map(lambda g: _run_one(root, g, config, tests), groups))
+        parts = list(pool.map(lambda g: _run_one(root, g, config, tests, own=own), groups))
     return [hit for part in parts for hit in part]

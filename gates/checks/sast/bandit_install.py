@@ -116,12 +116,10 @@ def _entry_points(group: str) -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
-def facts(executable: str | None) -> BanditFacts | None:
-    """The facts of the bandit that `executable` (what the gate will run) is, or None when that
-    cannot be known or its data cannot be read as expected: the gate then sends every file to
-    bandit, which reports what is wrong. Known only for the bandit installed beside this
-    interpreter, run through this environment's own script: a bandit found first on PATH (a
-    pipx or system install, another version) may be other code than the one read here."""
+def _own_package(executable: str | None) -> Path | None:
+    """The bandit package `executable` runs, when it is this environment's own: the script beside
+    this interpreter, the package in this interpreter's site-packages. None for a bandit found
+    first on PATH (a pipx or system install, another version), which may be other code."""
     spec = find_spec("bandit")  # finds the package without importing it
     if spec is None or spec.origin is None or executable is None:
         return None
@@ -129,6 +127,23 @@ def facts(executable: str | None) -> BanditFacts | None:
     if not (
         _same_file(executable, Path(sysconfig.get_path("scripts")) / "bandit") and _installed(root)
     ):
+        return None
+    return root
+
+
+def is_own(executable: str | None) -> bool:
+    """`executable` is this environment's own bandit, which this interpreter can import as is
+    (bandit.py then runs it through bandit_main.py)."""
+    return _own_package(executable) is not None
+
+
+def facts(executable: str | None) -> BanditFacts | None:
+    """The facts of the bandit that `executable` (what the gate will run) is, or None when that
+    cannot be known or its data cannot be read as expected: the gate then sends every file to
+    bandit, which reports what is wrong. Known only for this environment's own bandit
+    (`is_own`)."""
+    root = _own_package(executable)
+    if root is None:
         return None
     try:
         blacklist = [
