@@ -372,10 +372,11 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         ]
         _refuse_unsupported(rule_files, ctx.workspace.root)
         split = _split(bundled, rule_files, cfg) if cfg.semgrep else None
-        # Deciding costs ~60 ms (bandit's data read, the patterns compiled); a few files (a
-        # pre-commit call) go to bandit as they are.
+        # Deciding costs ~60 ms (bandit's data read, the patterns compiled): a few files (a
+        # pre-commit call) go to bandit as they are, and the prefilter is built for the first
+        # file to decide, never when every file's results come from the cache.
         few = sum(p.endswith(".py") for p in ctx.files) < _PREFILTER_MIN_FILES
-        prefilter = None if few else _prefilter(cfg, plan)
+        prefilter: bandit_triggers.Prefilter | None = None
         cache = (
             ResultCache.open(
                 ctx.cache_dir,
@@ -400,7 +401,8 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         keys: dict[str, str] = {}
         # The files bandit must see, decided on the text already read for the cache keys; the
         # others must still parse, as bandit would have said (a file it cannot parse is an error).
-        to_bandit: set[str] | None = None if prefilter is None else set()
+        # None: every Python file (a few files, or bandit's facts unknown).
+        to_bandit: set[str] | None = None if few else set()
         conditional: set[str] = set()  # the files the split's rules must see
         unparsable: list[tuple[str, str]] = []
         for batch in budget.runs_within(ctx.files, ctx.workspace.sizes(ctx.files), _BATCH_BYTES):
@@ -411,8 +413,13 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 keys[path] = key
                 if split is not None and preconditions.needed(text, split.rules):
                     conditional.add(path)
-                if to_bandit is None or prefilter is None or not path.endswith(".py"):
+                if to_bandit is None or not path.endswith(".py"):
                     continue
+                if prefilter is None:
+                    prefilter = _prefilter(cfg, plan)
+                    if prefilter is None:
+                        to_bandit = None
+                        continue
                 if prefilter.sends(text):
                     to_bandit.add(path)
                 elif (problem := syntax_error(text)) is not None:
