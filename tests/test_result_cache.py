@@ -14,7 +14,7 @@ import pytest
 from gates import cachekey
 from gates.checks import result_cache
 from gates.cli import main
-from tests.gatekit import make_repo
+from tests.gatekit import commit_files, make_repo
 
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"  # split so this file is not itself a finding
 
@@ -29,9 +29,19 @@ def _run(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, ob
     return code, json.loads(out.getvalue())
 
 
-def _entries() -> list[Path]:
+def _cache_files() -> list[Path]:
     root = Path(os.environ["XDG_CACHE_HOME"]) / "release-gates"
     return sorted(p for p in root.rglob("*.json") if "/secrets/" in p.as_posix())
+
+
+def _entries() -> list[Path]:
+    """The entries of files stored with findings (one file each)."""
+    return [p for p in _cache_files() if p.parent.name != "clean"]
+
+
+def _clean_sets() -> list[Path]:
+    """The clean sets: the keys of files stored without findings, a file per run."""
+    return [p for p in _cache_files() if p.parent.name == "clean"]
 
 
 def _rules(report: dict[str, object]) -> list[str]:
@@ -79,12 +89,80 @@ def test_a_forged_entry_does_not_turn_a_block_into_a_pass(
 def test_unreadable_entry_is_rejected_and_counted(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _run(repo, monkeypatch)
+    _run(repo, monkeypatch)  # two files: an entry each
+    assert len(_entries()) == 2
+    assert not _clean_sets()
     for entry in _entries():
         entry.write_text("{not json")
     code, report = _run(repo, monkeypatch)
     assert code == 1
     assert _rules(report).count("secrets.cache-rejected") == 2
+
+
+@pytest.fixture
+def clean_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clean sets even for these small repositories (a run over many files uses them)."""
+    monkeypatch.setattr(result_cache, "CLEAN_SET_MIN_FILES", 0)
+
+
+@pytest.mark.usefixtures("clean_sets")
+def test_an_unreadable_clean_set_names_no_file_to_reject(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry that cannot be read is rejected for its file. A clean set that cannot be read
+    names no file: its files are misses, rescanned and stored again, not counted."""
+    _run(repo, monkeypatch)
+    assert len(_entries()) == 1  # app/settings.py
+    assert len(_clean_sets()) == 1  # app/ok.py
+    for entry in _cache_files():
+        entry.write_text("{not json")
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    rejected = [f["location"]["path"] for f in findings if f["rule"] == "secrets.cache-rejected"]
+    assert rejected == ["app/settings.py"]
+
+
+@pytest.mark.usefixtures("clean_sets")
+def test_a_forged_clean_set_does_not_turn_a_block_into_a_pass(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack on the clean sets: list the blocked file's key in a set (with a checksum as
+    anyone can compute it) and remove its entry. The set fails its MAC: the file is rejected,
+    rescanned and still blocks; the rescan stores it again, and the next run counts nothing."""
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    blocked = _rules(report)
+    (entry,) = _entries()
+    key = json.loads(entry.read_text())["key"]
+    (clean,) = _clean_sets()
+    doc = json.loads(clean.read_text())  # a set of our machine's, rewritten to list the file
+    doc["keys"] = [key]
+    doc["mac"] = result_cache.digest("clean", key)
+    (clean.parent / "forged.json").write_text(json.dumps(doc))
+    entry.unlink()
+    code, report = _run(repo, monkeypatch)
+    assert code == 1
+    assert _rules(report) == sorted([*blocked, "secrets.cache-rejected"])
+    code, report = _run(repo, monkeypatch)
+    assert (code, _rules(report)) == (1, blocked)
+
+
+@pytest.mark.usefixtures("clean_sets")
+def test_clean_sets_are_merged_past_the_limit(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run that stores clean files adds a set; past CLEAN_SETS_MAX a lookup merges the
+    valid ones into one, and the warm answers stay the same."""
+    code, first = _run(repo, monkeypatch)
+    for i in range(4):  # a new clean file each run: a new set each run
+        commit_files(repo, {f"app/more{i}.py": f"y = {i}\n"}, f"more {i}")
+        _run(repo, monkeypatch)
+    assert len(_clean_sets()) == 5
+    monkeypatch.setattr(result_cache, "CLEAN_SETS_MAX", 2)
+    code, report = _run(repo, monkeypatch)  # reads 5 sets: merges them
+    assert len(_clean_sets()) == 1
+    assert (code, _rules(report)) == (1, _rules(first))
+    assert _run(repo, monkeypatch) == (code, report)
 
 
 def test_entries_of_another_machine_key_are_plain_misses(
@@ -96,12 +174,14 @@ def test_entries_of_another_machine_key_are_plain_misses(
     assert _run(repo, monkeypatch) == (code, report)
 
 
+@pytest.mark.usefixtures("clean_sets")
 def test_cache_holds_no_clear_value_and_is_private(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run(repo, monkeypatch)
-    entries = _entries()
-    assert entries
+    entries = _cache_files()
+    assert _entries()
+    assert _clean_sets()
     for entry in entries:
         raw = entry.read_bytes()
         assert STRIPE.encode() not in raw

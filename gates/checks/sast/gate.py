@@ -383,6 +383,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                 gate=GATE_ID,
                 policy_digest=ctx.policy.digest,
                 namespace=_namespace(cfg, rule_files, plan),
+                files=len(ctx.files),
             )
             if ctx.cache_dir is not None
             else None
@@ -468,5 +469,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
         if cache is not None:
             found = list(cache.put(keys[path], found, text_of(path) if found else ""))
         findings.extend(found)
+    if cache is not None:
+        cache.flush()  # the files stored without findings, as one clean set
     findings.extend(rejected_finding(GATE_ID, path) for path in rejected)
     return iter(sorted(findings, key=Finding.sort_key))

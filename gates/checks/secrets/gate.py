@@ -255,6 +255,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
             gate=GATE_ID,
             policy_digest=ctx.policy.digest,
             namespace=_namespace(ctx, settings),
+            files=len(ctx.files),
         )
         if ctx.cache_dir is not None
         else None
@@ -296,5 +297,7 @@ def run(ctx: GateContext) -> Iterator[Finding]:
                     found = list(cache.put(key, found, text))
                 findings.extend(found)
             del items, todo
+    if cache is not None:
+        cache.flush()  # the files stored without findings, as one clean set
     findings.extend(rejected_finding(GATE_ID, path) for path in [*rejected_raw, *rejected])
     return iter(sorted(findings, key=Finding.sort_key))
