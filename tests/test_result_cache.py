@@ -325,3 +325,25 @@ def test_files_scanned_in_several_batches_give_the_findings_of_one(
     assert list(GATE.run(context("secrets", repo))) == whole
     assert list(GATE.run(context("secrets", repo, cache_dir=cache))) == whole
     assert list(GATE.run(context("secrets", repo, cache_dir=cache))) == whole
+
+
+@pytest.mark.usefixtures("clean_sets")
+def test_a_clean_set_over_the_size_limit_is_not_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing in the cache folder makes a run read without bound: a set over the limit names
+    no file, and its files are rescanned as if it were not there."""
+    code, report = _run(repo, monkeypatch)
+    (clean,) = _clean_sets()
+    monkeypatch.setattr(result_cache, "CLEAN_SET_MAX_BYTES", clean.stat().st_size - 1)
+    read: list[str] = []
+    real = result_cache.ResultCache._read_clean
+
+    def spy(self: result_cache.ResultCache, path: str) -> tuple[list[str], bool]:
+        found = real(self, path)
+        read.append(f"{len(found[0])} keys")
+        return found
+
+    monkeypatch.setattr(result_cache.ResultCache, "_read_clean", spy)
+    assert _run(repo, monkeypatch) == (code, report)
+    assert read == ["0 keys"]

@@ -155,6 +155,9 @@ _REJECTED = Lookup(findings=None, rejected=True)
 _CLEAN = Lookup(findings=())
 CLEAN_SETS_MAX = 32  # clean sets read per lookup pass before they are merged into one
 CLEAN_SET_MIN_FILES = 64  # a run over fewer files keeps an entry per file
+# A clean set larger than this is not read (names no key: its files are rescanned); a million
+# keys take 68 MB. Nothing in the cache folder may make a run read without bound.
+CLEAN_SET_MAX_BYTES = 128 << 20
 
 
 @record
@@ -333,7 +336,10 @@ class ResultCache:
         made under another machine's key (not ours to judge)."""
         try:
             with open(path, encoding="utf-8") as fh:
-                raw = json.loads(fh.read())
+                text = fh.read(CLEAN_SET_MAX_BYTES + 1)
+            if len(text) > CLEAN_SET_MAX_BYTES:
+                return [], False
+            raw = json.loads(text)
         except (OSError, ValueError):
             return [], False
         if not isinstance(raw, dict) or raw.get("key_id") != self._key_id():
