@@ -48,7 +48,7 @@ def _generated_params(n: int) -> str:
 FILES = {"svc/payments.py": PAYMENTS, "shop/params.py": _generated_params(3000)}
 
 
-def _bandit_json(cwd: Path, command: list[str], *args: str) -> dict[str, Any]:
+def _bandit_json(cwd: Path, command: list[str], *args: str) -> tuple[int, dict[str, Any]]:
     proc = subprocess.run(
         [*command, "-f", "json", "-q", *args, "-x", "", "--", *sorted(f"./{f}" for f in FILES)],
         cwd=cwd,
@@ -59,7 +59,7 @@ def _bandit_json(cwd: Path, command: list[str], *args: str) -> dict[str, Any]:
     assert proc.returncode in (0, 1), proc.stderr.decode()
     doc: dict[str, Any] = json.loads(proc.stdout)
     doc.pop("generated_at")
-    return doc
+    return proc.returncode, doc
 
 
 @pytest.mark.parametrize(
@@ -71,9 +71,9 @@ def test_bandit_main_prints_what_bandit_prints(tmp_path: Path, args: tuple[str, 
     """The same JSON as bandit's own script, with nosec comments ignored (the linear answer) and
     obeyed (bandit's own lookup, delegated), and the exit code that goes with it."""
     repo = make_repo(tmp_path / "repo", FILES)
-    ours = _bandit_json(repo, [sys.executable, "-I", str(BANDIT_MAIN)], *args)
-    theirs = _bandit_json(repo, [str(SCRIPTS / "bandit")], *args)
-    assert ours == theirs
+    code, ours = _bandit_json(repo, [sys.executable, "-I", str(BANDIT_MAIN)], *args)
+    assert (code, ours) == _bandit_json(repo, [str(SCRIPTS / "bandit")], *args)
+    assert code == 1  # issues found
     found = {(r["filename"].lstrip("./"), r["test_id"]) for r in ours["results"]}
     assert ("svc/payments.py", "B602") in found
     assert ("shop/params.py", "B403") in found

@@ -1,7 +1,7 @@
 """bandit's own command line, with its `# nosec` lookup made linear when there is nothing to find.
 
 Run as a script by this environment's interpreter in isolated mode (`python -I bandit_main.py
-<bandit's arguments>`: bandit.py `command`), for the bandit installed beside it; it imports
+<bandit's arguments>`, from bandit.py `_run_one`), for the bandit installed beside it; it imports
 nothing of release-gates. Isolated mode puts neither the script's folder nor the working
 directory (the repository under scan) on `sys.path` and ignores PYTHON* variables, so the
 `bandit` imported is the installed package, as from bandit's own script.
@@ -13,8 +13,8 @@ nosec requests, bandit never obeys them). A node spanning thousands of lines mak
 quadratic: stripe's generated `params/__init__.py`, an `if TYPE_CHECKING:` block of 17,651 lines
 of imports, took 6.8 s of bandit's 9.7 s CPU on the 141 stripe files the gate sends it. With no
 nosec lines the answer is None whatever the range, so that case returns at once; any other call
-runs bandit's own function. Output and exit code are bandit's: the same JSON, byte for byte
-apart from its timestamp (tests/test_sast_bandit_main.py).
+runs bandit's own function. Output and exit code are bandit's: the same JSON apart from its
+timestamp (tests/test_sast_bandit_main.py compares them with bandit's script).
 """
 
 import sys
