@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import io
 import mmap
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -65,10 +64,12 @@ def _chunks(items: Sequence[tuple[str, str]], n: int) -> list[list[tuple[str, st
 
 
 def _parallel(jobs: int, files: int) -> bool:
+    if jobs <= 1 or files < _PARALLEL_MIN_FILES:
+        return False
+    import multiprocessing  # lazy: ~5 ms of imports a pre-commit run on a few files never needs
+
     # A daemonic worker (how a runner may host the gate) may not start processes of its own.
-    return (
-        jobs > 1 and files >= _PARALLEL_MIN_FILES and not multiprocessing.current_process().daemon
-    )
+    return not multiprocessing.current_process().daemon
 
 
 def _scanner() -> ModuleType:
@@ -87,6 +88,7 @@ def _pool(jobs: int) -> Iterator[Executor]:
     """The worker processes for a whole run, started before any file is read: a worker forked
     from this process while it held a batch of texts kept a private copy of much of it (140 MiB
     each at 16x stripe, against 60 when forked first). Stopped at once on an interruption."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # lazy: one-file runs never pool
 
     _scanner()  # imported here, not once per worker (offline.py), before they are forked
