@@ -278,11 +278,14 @@ class ResultCache:
             "mac": self._mac("entry", key, canonical_json(body)),
             "findings": body,
         }
-        target = Path(self._file(key))
+        self._store(Path(self._file(key)), doc)
+        return tuple(self._restore(item, values) for item in body)
+
+    def _store(self, target: Path, doc: Mapping[str, Any]) -> None:
+        """Write one entry or clean set atomically, in folders private to this user."""
         _private_dirs(self.root.parent, self.root, target.parent)
         with staged(target) as tmp:  # created 0600
             tmp.write_text(canonical_json(doc), encoding="utf-8")
-        return tuple(self._restore(item, values) for item in body)
 
     def flush(self) -> None:
         """Write the keys stored clean since the last flush as one clean set (call it when the
@@ -298,12 +301,9 @@ class ResultCache:
 
     def _write_clean(self, keys: Sequence[str]) -> str:
         """One clean set; its name is its content's digest (the same set twice is one file)."""
-        folder = Path(self._clean_dir())
-        _private_dirs(self.root.parent, self.root, folder)
         doc = {"key_id": self._key_id(), "keys": list(keys), "mac": self._mac("clean", *keys)}
-        target = folder / f"{digest('clean-set', *keys)}.json"
-        with staged(target) as tmp:  # created 0600
-            tmp.write_text(canonical_json(doc), encoding="utf-8")
+        target = Path(self._clean_dir(), f"{digest('clean-set', *keys)}.json")
+        self._store(target, doc)
         return str(target)
 
     def _clean_keys(self) -> dict[str, bool]:
@@ -313,14 +313,15 @@ class ResultCache:
             return self._clean_memo[0]
         known: dict[str, bool] = {}
         valid_sets: list[str] = []
+        folder = self._clean_dir()
         try:
-            names = sorted(e.name for e in os.scandir(self._clean_dir()) if e.is_file())
+            names = sorted(e.name for e in os.scandir(folder) if e.is_file())
         except FileNotFoundError:
             names = []
         for name in names:
             if name.startswith(".") or not name.endswith(".json"):
                 continue  # a set being written (atomic.staged)
-            path = os.path.join(self._clean_dir(), name)
+            path = os.path.join(folder, name)
             keys, valid = self._read_clean(path)
             if valid:
                 valid_sets.append(path)
