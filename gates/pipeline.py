@@ -17,8 +17,10 @@ from pathlib import Path
 
 from gates import baseline as baseline_mod
 from gates import (
+    cache_sweep,
     clock,
     git,
+    log,
     registry,
     root_commits,
     runner,
@@ -195,7 +197,10 @@ def _marker_holds(marker: Path, proof: bytes) -> bool:
         data = read_regular(marker, len(proof) + 1, str(marker))
     except (OSError, UnsafeFile):
         return False
-    return hmac.compare_digest(data, proof)
+    if not hmac.compare_digest(data, proof):
+        return False
+    cache_sweep.keep(marker)  # in use: not to be aged out
+    return True
 
 
 def check_policy(
@@ -321,6 +326,20 @@ def cache_root(repo: Repo) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     tag = hashlib.sha256(str(repo.root).encode()).hexdigest()[:16]
     return base / "release-gates" / tag
+
+
+def _age_cache(folder: Path) -> None:
+    """Mark this repository's cache folder used, and sweep the cache home once a day (what no
+    run used for the maximum age goes: gates.cache_sweep). Before the policy is read: a bad
+    `RELEASE_GATES_CACHE_MAX_AGE_DAYS` is an error whatever the run would have done."""
+    import time
+
+    max_age = cache_sweep.max_age_days(os.environ)
+    now = time.time()
+    cache_sweep.mark_used(folder, now=now)
+    swept = cache_sweep.sweep_if_due(folder.parent, now=now, max_age=max_age)
+    if swept is not None and log.verbose():
+        log.get().debug("cache_swept", folders=swept.folders, files=swept.files)
 
 
 @record
@@ -508,6 +527,7 @@ def prepare(opts: Options) -> runner.RunRequest:
     # is about the warm result cache (findings), and spare each run the YAML parser and the
     # ~100 ms JSON Schema import.
     policy_cache = cache_root(repo)
+    _age_cache(policy_cache)
     cache = policy_cache if opts.use_cache else None
     policy = load_policy(repo, opts.policy, trust_ref, validate=False, parse_cache=policy_cache)
     tool_timeouts.apply_policy(policy.section("tool_timeouts"))

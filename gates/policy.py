@@ -21,7 +21,7 @@ from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from gates import cachekey, pyproject_policy, redact
+from gates import cache_sweep, cachekey, pyproject_policy, redact
 from gates.atomic import write_bytes_atomic
 from gates.errors import InvalidInput
 from gates.globs import GlobSet
@@ -186,6 +186,7 @@ class _Parser:
                 stored = json.loads(entry.read_bytes())
                 body = json.dumps(stored["doc"], sort_keys=True)
                 if hmac.compare_digest(stored["mac"], cachekey.tag(_key(), digest, body)):
+                    cache_sweep.keep(entry)  # in use: not to be aged out
                     return stored["doc"]
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # not cached yet, unreadable or not ours: parse the text itself

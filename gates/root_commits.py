@@ -21,7 +21,7 @@ import contextlib
 import hmac
 from pathlib import Path
 
-from gates import git
+from gates import cache_sweep, git
 from gates.atomic import write_bytes_atomic
 from gates.safe_files import UnsafeFile, read_regular
 
@@ -76,6 +76,7 @@ def _read(path: Path, key: bytes) -> tuple[str, tuple[str, ...]] | None:
     commit, roots, proof = lines[0], tuple(lines[1].split()), lines[2]
     if not hmac.compare_digest(proof, _tag(key, commit, roots)):
         return None
+    cache_sweep.keep(path)  # in use: not to be aged out
     return commit, roots
 
 

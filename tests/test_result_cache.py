@@ -138,8 +138,9 @@ def test_a_forged_clean_set_does_not_turn_a_block_into_a_pass(
     key = json.loads(entry.read_text())["key"]
     (clean,) = _clean_sets()
     doc = json.loads(clean.read_text())  # a set of our machine's, rewritten to list the file
-    doc["keys"] = [key]
-    doc["mac"] = result_cache.digest("clean", key)
+    (day,) = doc["keys"].values()
+    doc["keys"] = {key: day}
+    doc["mac"] = result_cache.digest("clean", f"{key}:{day}")
     (clean.parent / "forged.json").write_text(json.dumps(doc))
     entry.unlink()
     code, report = _run(repo, monkeypatch)

@@ -28,6 +28,12 @@ set and the merged sets removed. A run over fewer than `CLEAN_SET_MIN_FILES` fil
 call) neither reads nor writes sets: reading every set would cost it more than the few entries
 it opens, so its clean files get an entry each, as before.
 
+**Aged.** Each clean-set key carries the day it was last looked up: a hit on a key whose newest
+day is before today stores it again with today's (a set a day at most), and a merge drops the
+keys no run looked up within the cache's maximum age. An entry a run hits has its mtime
+refreshed (once a day at most). `gates.cache_sweep` removes the files older than that age, so
+only what runs no longer read ages out.
+
 **Nothing in clear.** Entries store fingerprints and masked renderings only: every string passes
 the masking boundary (`gates.redact`) and `sensitive.` properties are dropped. A finding's raw
 value (`sensitive.value`, which teaches the report masker) is stored as its offset in the file
@@ -43,12 +49,13 @@ import hmac
 import json
 import mmap
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from gates import __version__, progress, redact
+from gates import __version__, cache_sweep, progress, redact
 from gates.atomic import staged
 from gates.cachekey import machine_key
 from gates.fingerprint import fingerprint
@@ -168,12 +175,17 @@ class ResultCache:
     namespace: str  # digest of gate, version, policy digest, rules, section, tool versions, key id
     secret: bytes
     clean_sets: bool = False  # files without findings go to clean sets (a run over many files)
+    max_age_days: int = cache_sweep.MAX_AGE_DAYS  # clean-set keys not looked up for longer go
+    today: int = 0  # days since the epoch (cache_sweep.day_of), the day keys are stamped with
     # the key id every entry carries: one HMAC per cache, not one per lookup (a warm run of the
     # stripe SDK looked up 1,735 entries per gate)
     _key_id_memo: list[str] = field(default_factory=list, repr=False, compare=False)
-    # keys stored clean since the last flush, and the clean sets read (key -> MAC verified)
+    # keys stored clean (or looked up on an earlier day) since the last flush, and the clean sets
+    # read: key -> (MAC verified, the newest day a verified set gives it)
     _clean_new: list[str] = field(default_factory=list, repr=False, compare=False)
-    _clean_memo: list[dict[str, bool]] = field(default_factory=list, repr=False, compare=False)
+    _clean_memo: list[dict[str, tuple[bool, int]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @classmethod
     def open(
@@ -182,6 +194,8 @@ class ResultCache:
         """The cache of one gate, under the machine key, for a run over `files` files."""
         return cls(
             clean_sets=files >= CLEAN_SET_MIN_FILES,
+            max_age_days=cache_sweep.max_age_days(os.environ),
+            today=cache_sweep.day_of(time.time()),
             root=root,
             namespace=digest(_FORMAT, gate, __version__, policy_digest, namespace),
             secret=machine_key(),
@@ -208,15 +222,18 @@ class ResultCache:
 
     def lookup_in(self, key: str, values: ValueSource) -> Lookup:
         """The cached findings of the file whose raw values `values` reads back."""
-        clean = self._clean_keys().get(key) if self.clean_sets else None
-        if clean:
+        seen = self._clean_keys().get(key) if self.clean_sets else None
+        if seen is not None and seen[0]:
+            if seen[1] < self.today:  # looked up today: stamped again with today at flush
+                self._clean_new.append(key)
             return _CLEAN
         target = self._file(key)
         try:
             with open(target, encoding="utf-8") as fh:
                 raw_text = fh.read()
+                modified = os.fstat(fh.fileno()).st_mtime
         except FileNotFoundError:
-            return _MISS if clean is None else _REJECTED  # False: only a forged set held it
+            return _MISS if seen is None else _REJECTED  # only a forged set held it
         except (OSError, ValueError):
             return _REJECTED
         try:
@@ -235,6 +252,7 @@ class ResultCache:
             found = tuple(self._restore(item, values) for item in body)
         except (ValueError, KeyError, TypeError):
             return _REJECTED
+        cache_sweep.keep(target, modified=modified)  # read: not to be aged out
         return Lookup(findings=found)
 
     def _restore(self, item: Mapping[str, Any], values: ValueSource) -> Finding:
@@ -288,30 +306,38 @@ class ResultCache:
             tmp.write_text(canonical_json(doc), encoding="utf-8")
 
     def flush(self) -> None:
-        """Write the keys stored clean since the last flush as one clean set (call it when the
-        gate is done storing: keys not flushed are only rescanned next time)."""
+        """Write the keys stored clean since the last flush, and those looked up today whose
+        newest day was earlier, as one clean set stamped today (call it when the gate is done
+        storing: keys not flushed are only rescanned next time)."""
         if not self._clean_new:
             return
-        keys = sorted(set(self._clean_new))
+        days = dict.fromkeys(self._clean_new, self.today)
         self._clean_new.clear()
-        self._write_clean(keys)
+        self._write_clean(days)
 
     def _clean_dir(self) -> str:
         return os.path.join(self.root, "clean")
 
-    def _write_clean(self, keys: Sequence[str]) -> str:
-        """One clean set; its name is its content's digest (the same set twice is one file)."""
-        doc = {"key_id": self._key_id(), "keys": list(keys), "mac": self._mac("clean", *keys)}
-        target = Path(self._clean_dir(), f"{digest('clean-set', *keys)}.json")
+    def _write_clean(self, days: Mapping[str, int]) -> str:
+        """One clean set of keys and their days; its name is its content's digest (the same set
+        twice is one file)."""
+        pairs = _day_pairs(days)
+        doc = {
+            "key_id": self._key_id(),
+            "keys": dict(days),  # written in key order (canonical_json)
+            "mac": self._mac("clean", *pairs),
+        }
+        target = Path(self._clean_dir(), f"{digest('clean-set', *pairs)}.json")
         self._store(target, doc)
         return str(target)
 
-    def _clean_keys(self) -> dict[str, bool]:
-        """Every key of the clean sets under our key: True when a set whose MAC holds lists it,
-        False when only sets whose MAC fails do. Read once per cache."""
+    def _clean_keys(self) -> dict[str, tuple[bool, int]]:
+        """Every key of the clean sets under our key: (True, the newest day of the sets whose MAC
+        holds that list it), or (False, -1) when only sets whose MAC fails do. Read once per
+        cache."""
         if self._clean_memo:
             return self._clean_memo[0]
-        known: dict[str, bool] = {}
+        known: dict[str, tuple[bool, int]] = {}
         valid_sets: list[str] = []
         folder = self._clean_dir()
         try:
@@ -322,40 +348,53 @@ class ResultCache:
             if name.startswith(".") or not name.endswith(".json"):
                 continue  # a set being written (atomic.staged)
             path = os.path.join(folder, name)
-            keys, valid = self._read_clean(path)
+            days, valid = self._read_clean(path)
             if valid:
                 valid_sets.append(path)
-            for k in keys:
-                known[k] = known.get(k, False) or valid
+                for k, day in days.items():
+                    old = known.get(k)
+                    known[k] = (True, day if old is None or day > old[1] else old[1])
+            else:
+                for k in days:
+                    known.setdefault(k, (False, -1))
         if len(valid_sets) > CLEAN_SETS_MAX:
             self._merge_clean(known, valid_sets)
         self._clean_memo.append(known)
         return known
 
-    def _read_clean(self, path: str) -> tuple[list[str], bool]:
-        """A set's keys and whether its MAC holds; no keys for a set that cannot be read or was
-        made under another machine's key (not ours to judge)."""
+    def _read_clean(self, path: str) -> tuple[dict[str, int], bool]:
+        """A set's keys with their days, and whether its MAC holds; no keys for a set that cannot
+        be read, is of an older format, or was made under another machine's key (not ours to
+        judge)."""
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read(CLEAN_SET_MAX_BYTES + 1)
             if len(text) > CLEAN_SET_MAX_BYTES:
-                return [], False
+                return {}, False
             raw = json.loads(text)
         except (OSError, ValueError):
-            return [], False
+            return {}, False
         if not isinstance(raw, dict) or raw.get("key_id") != self._key_id():
-            return [], False
-        keys = raw.get("keys")
-        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            return [], False
+            return {}, False
+        days = raw.get("keys")
+        if not isinstance(days, dict) or not all(
+            isinstance(k, str) and type(d) is int for k, d in days.items()
+        ):
+            return {}, False
         mac = raw.get("mac")
-        valid = isinstance(mac, str) and hmac.compare_digest(mac, self._mac("clean", *keys))
-        return keys, valid
+        valid = isinstance(mac, str) and hmac.compare_digest(
+            mac, self._mac("clean", *_day_pairs(days))
+        )
+        return days, valid
 
-    def _merge_clean(self, known: Mapping[str, bool], sets: Sequence[str]) -> None:
-        """The valid keys as one set, then the sets merged into it removed (a run doing the same
-        at once loses at most keys, which are rescanned)."""
-        merged = self._write_clean(sorted(k for k, ok in known.items() if ok))
+    def _merge_clean(self, known: Mapping[str, tuple[bool, int]], sets: Sequence[str]) -> None:
+        """The valid keys looked up within the maximum age as one set (each with its newest day),
+        then the sets merged into it removed (a run doing the same at once loses at most keys,
+        which are rescanned)."""
+        oldest = self.today - self.max_age_days
+        merged = self._write_clean(
+            {k: day for k, (ok, day) in known.items() if ok and day >= oldest}
+        )
         for path in sets:
             if path != merged:
                 with contextlib.suppress(FileNotFoundError):
@@ -384,6 +423,11 @@ class ResultCache:
             kind = props.get(redact.KIND_KEY, "pii")
             entry["value"] = [span[0], span[1], kind, self._mac("value", value)]
         return entry
+
+
+def _day_pairs(days: Mapping[str, int]) -> list[str]:
+    """A clean set's keys and days as the strings its MAC and name cover, in key order."""
+    return [f"{k}:{d}" for k, d in sorted(days.items())]
 
 
 def _private_dirs(*folders: Path) -> None:
