@@ -67,6 +67,7 @@ def _run(root: Path, *args: str, stdin: bytes | None = None) -> ToolResult:
         install_hint=_HINT,
         env=_ENV,
         stdin=stdin,
+        die_with_parent=False,  # git cannot outlive us by more than its own short work
     )
 
 
@@ -382,6 +383,7 @@ def log_patches(root: Path, revs: tuple[str, ...], consume: Callable[[IO[bytes]]
         timeout_s=tool_timeouts.current().git,
         install_hint=_HINT,
         env=_ENV,
+        die_with_parent=False,  # its output comes to our pipe: SIGPIPE ends it once we are gone
     )
     if result.returncode != 0:
         raise GitFailed(args, result)

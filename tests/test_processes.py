@@ -231,3 +231,46 @@ def test_secrets_completes_with_any_jobs(
     )
     assert code == 1
     assert '"path": "pkg/m050.py"' in out.getvalue()
+
+
+def test_git_ends_with_the_run_through_its_own_output_pipe(tmp_path: Path) -> None:
+    """git is started without the parent-death signal (a vfork, no Python code before exec:
+    gates._proc._spawn_options), so what ends it when the run dies is its output: our pipe has no
+    other reader. A stand-in git that writes without end, run through gates.git by a process
+    that is then killed with SIGKILL, is gone once its next write finds the pipe closed."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    fake = tools / "git"
+    fake.write_text("#!/bin/sh\nexec yes endless-git-output\n")
+    fake.chmod(0o755)
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    script = "import sys; from pathlib import Path; from gates import git; git._run(Path(sys.argv[1]), 'log')"
+    env = {
+        **os.environ,
+        "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen([sys.executable, "-c", script, str(repo)], env=env)
+
+    def writers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            with contextlib.suppress(OSError):
+                if (
+                    entry.name.isdigit()
+                    and b"endless-git-output" in (entry / "cmdline").read_bytes()
+                ):
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        found.append(int(entry.name))
+        return found
+
+    try:
+        _poll(lambda: bool(writers()), "the stand-in git to start", proc)
+        proc.kill()
+        proc.wait(timeout=DEADLINE_S)
+        _poll(lambda: not writers(), "the stand-in git to end", detail=writers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
