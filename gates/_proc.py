@@ -159,18 +159,21 @@ def run_tool(
     env: Mapping[str, str] | None = None,
     stdin: bytes | None = None,
     die_with_parent: bool = True,
+    name: str | None = None,
 ) -> ToolResult:
     """Run a tool; return its output when its exit code is in `ok_codes`, else raise GateCannotRun.
 
     `gate` names who asked, for the error message; `install_hint` is the fix when the tool is
     missing (e.g. "pip install semgrep"). `die_with_parent=False` is for tools that cannot
-    outlive us by more than their own short work (see `_spawn_options`).
+    outlive us by more than their own short work (see `_spawn_options`). `name`: the tool as
+    logs and messages call it, when the program started is another (an interpreter running it).
     """
     exe = resolve_executable(argv[0])
     from gates import log  # imports nothing heavy; structlog only when -v/--debug asked for it
 
+    tool = name or argv[0]
     if log.verbose():
-        log.get().debug("tool_started", tool=argv[0], argv=list(argv), cwd=str(cwd))
+        log.get().debug("tool_started", tool=tool, argv=list(argv), cwd=str(cwd))
     if exe is None:
         raise _not_found(gate, argv[0], install_hint)
     full = (exe, *argv[1:])
@@ -190,7 +193,7 @@ def run_tool(
     _reaper.register(proc.pid)
     try:
         return _finish(
-            proc, argv, full, gate=gate, timeout_s=timeout_s, ok_codes=ok_codes, stdin=stdin
+            proc, argv, full, tool, gate=gate, timeout_s=timeout_s, ok_codes=ok_codes, stdin=stdin
         )
     finally:
         _reaper.unregister(proc.pid)
@@ -217,6 +220,7 @@ def _finish(
     proc: subprocess.Popen[bytes],
     argv: Sequence[str],
     full: tuple[str, ...],
+    tool: str,
     *,
     gate: str,
     timeout_s: float,
@@ -229,7 +233,7 @@ def _finish(
         _kill_group(proc)
         raise GateCannotRun(
             gate,
-            f"{argv[0]} did not finish within {timeout_s:g}s",
+            f"{tool} did not finish within {timeout_s:g}s",
             "raise the gate's timeout in the policy, or narrow its paths",
         ) from None
     except BaseException:
@@ -242,7 +246,7 @@ def _finish(
     if proc.returncode not in ok_codes:
         raise GateCannotRun(
             gate,
-            f"{argv[0]} exited with code {proc.returncode}: {result.stderr_tail()}",
+            f"{tool} exited with code {proc.returncode}: {result.stderr_tail()}",
             f"run `{' '.join(argv[:3])} ...` by hand to see the problem",
         )
     return result

@@ -111,10 +111,11 @@ def test_the_gate_runs_this_environments_bandit_by_bandit_main_and_never_the_rep
     assert not mark.exists(), mark.read_text()
     started = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     bandit_runs = [
-        e["argv"] for e in started if e["event"] == "tool_started" and "--ignore-nosec" in e["argv"]
+        e for e in started if e["event"] == "tool_started" and "--ignore-nosec" in e["argv"]
     ]
     assert bandit_runs, proc.stderr
-    assert all(str(BANDIT_MAIN) in argv for argv in bandit_runs), bandit_runs
+    assert all(str(BANDIT_MAIN) in e["argv"] for e in bandit_runs), bandit_runs
+    assert {e["tool"] for e in bandit_runs} == {"bandit"}  # the log names bandit, not python
     report = json.loads(proc.stdout)
     rules = {f["rule"] for f in report["findings"]}
     # bandit's own: B403 (pickle) from the generated file, B105 despite its nosec comment

@@ -171,6 +171,7 @@ def _run_one(
         timeout_s=config.tool_timeout,
         ok_codes=(0, 1),
         install_hint=INSTALL,
+        name="bandit",  # not the interpreter that runs bandit_main
     )
     return parse(result.stdout, config, expected=files, returncode=result.returncode)
 
