@@ -174,3 +174,22 @@ def test_patterns_are_globs_over_ids() -> None:
     for m in catalog.load().mappings:
         if m.kind == "pattern":
             assert fnmatch.fnmatchcase(m.keys[0].replace("*", "x"), m.keys[0])
+
+
+def test_the_shipped_file_passes_every_check_a_run_skips() -> None:
+    """A run reads controls.yaml with LibYAML and without the schema (catalog.load): this holds
+    the shipped file to the strict loader (duplicate keys, tags) and the schema, and LibYAML to
+    reading it as the strict loader does, so that the catalogue a run builds is the one checked."""
+    import yaml
+
+    strict = _doc()
+    assert yaml.load(catalog.shipped_text(), Loader=yaml.CSafeLoader) == strict
+    assert catalog.load() == catalog.parse(strict, "controls.yaml")
+
+
+def test_a_damaged_install_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog, "shipped_text", lambda: "frameworks: [{id: X}]\n")
+    with pytest.raises(InvalidInput) as info:
+        catalog.load()
+    assert info.value.file == catalog.SOURCE
+    assert "reinstall" in info.value.fix
