@@ -41,6 +41,7 @@ from dataclasses import field, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any, TypeVar
 
+from gates import redact_proof
 from gates.record import record
 
 BULLET = "•"
@@ -253,8 +254,11 @@ _ANY_SHAPE_HINT = re.compile(
 )
 
 
-def _mask_shapes(text: str) -> str:
+def _mask_shapes(text: str, data: bytes | None = None) -> str:
+    """`data`: `text` as redact_proof reads it, when a proof is worth its pass (a long text)."""
     if _ANY_SHAPE_HINT.search(text) is None:
+        return text
+    if data is not None and not redact_proof.may_match(_SHAPES_PROOF, data):
         return text
     present = tuple(
         i
@@ -449,14 +453,35 @@ def _mask_token(m: re.Match[str]) -> str:
     return mask_secret(token, "high-entropy") if looks_random(token) else token
 
 
+# From this length a text is first read by redact_proof's RE2 supersets, which skip the Python
+# patterns that cannot match it (nearly all of a rendered report); a shorter one is cheaper to
+# give the Python patterns directly. The 875 strings under 5,000 characters of a warm stripe run
+# (543 under 64) took 20.3 ms without proofs, 16.4 ms from 512 characters, 8.4 ms from 64.
+_PROOF_MIN_CHARS = 64
+_SHAPES_PROOF = "|".join(redact_proof.shape(p) for _, p in _SECRET_SHAPES)
+
+
 def generic(text: str) -> str:
     """Mask the generic shapes in free text (no known values)."""
+    data = redact_proof.encoded(text) if len(text) >= _PROOF_MIN_CHARS else None
+
+    def may(proof: str) -> bool:
+        return data is None or redact_proof.may_match(proof, data)
+
+    def masked(new: str) -> str:
+        nonlocal data  # a text a pattern changed is read again for the next proof
+        if data is not None and new != text:
+            data = redact_proof.encoded(new)
+        return new
+
     if _DIGIT.search(text) is not None:  # both shapes hold digits
-        text = _PAN.sub(_mask_pan_match, text)
-        text = _IBAN.sub(_mask_iban_match, text)
-    text = _mask_shapes(text)
-    if any(hint in text.lower() for hint in _ASSIGNED_HINTS):
-        text = _ASSIGNED.sub(_mask_assigned, text)
+        if may(redact_proof.PAN):
+            text = masked(_PAN.sub(_mask_pan_match, text))
+        if may(redact_proof.IBAN):
+            text = masked(_IBAN.sub(_mask_iban_match, text))
+    text = masked(_mask_shapes(text, data))
+    if any(hint in text.lower() for hint in _ASSIGNED_HINTS) and may(redact_proof.ASSIGNED):
+        text = masked(_ASSIGNED.sub(_mask_assigned, text))
     return _TOKEN.sub(_mask_token, text)
 
 
