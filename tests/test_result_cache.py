@@ -348,3 +348,19 @@ def test_a_clean_set_over_the_size_limit_is_not_read(
     monkeypatch.setattr(result_cache.ResultCache, "_read_clean", spy)
     assert _run(repo, monkeypatch) == (code, report)
     assert read == ["0 keys"]
+
+
+@pytest.mark.parametrize("variable", ["XDG_CACHE_HOME", "XDG_STATE_HOME"])
+def test_a_cache_that_cannot_be_written_is_a_miss_never_an_error(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A read-only or broken home (here a folder path below a regular file, where nothing can be
+    made) leaves the run as it would be without a cache: the same findings, the same exit, no
+    gate error. With the machine key's folder broken, no cache is used at all."""
+    answer = _run(repo, monkeypatch)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be\n")
+    monkeypatch.setenv(variable, str(blocker / "home"))
+    for _ in range(2):  # the second run finds nothing stored by the first
+        code, report = _run(repo, monkeypatch)
+        assert (code, _rules(report)) == (answer[0], _rules(answer[1]))

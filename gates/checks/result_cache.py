@@ -190,15 +190,21 @@ class ResultCache:
     @classmethod
     def open(
         cls, root: Path, *, gate: str, policy_digest: str, namespace: str, files: int = 0
-    ) -> ResultCache:
-        """The cache of one gate, under the machine key, for a run over `files` files."""
+    ) -> ResultCache | None:
+        """The cache of one gate, under the machine key, for a run over `files` files; None when
+        there is no usable machine key (its folder cannot be written, say): the gate then scans
+        every file, as under --no-cache. A cache is saved time, never a condition of a verdict."""
+        try:
+            secret = machine_key()
+        except (OSError, ValueError):
+            return None
         return cls(
             clean_sets=files >= CLEAN_SET_MIN_FILES,
             max_age_days=cache_sweep.max_age_days(os.environ),
             today=cache_sweep.day_of(time.time()),
             root=root,
             namespace=digest(_FORMAT, gate, __version__, policy_digest, namespace),
-            secret=machine_key(),
+            secret=secret,
         )
 
     def key(self, path: str, content: bytes | mmap.mmap) -> str:
@@ -232,7 +238,7 @@ class ResultCache:
             with open(target, encoding="utf-8") as fh:
                 raw_text = fh.read()
                 modified = os.fstat(fh.fileno()).st_mtime
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no entry (or no folder) there
             return _MISS if seen is None else _REJECTED  # only a forged set held it
         except (OSError, ValueError):
             return _REJECTED
@@ -299,11 +305,16 @@ class ResultCache:
         self._store(Path(self._file(key)), doc)
         return tuple(self._restore(item, values) for item in body)
 
-    def _store(self, target: Path, doc: Mapping[str, Any]) -> None:
-        """Write one entry or clean set atomically, in folders private to this user."""
-        _private_dirs(self.root.parent, self.root, target.parent)
-        with staged(target) as tmp:  # created 0600
-            tmp.write_text(canonical_json(doc), encoding="utf-8")
+    def _store(self, target: Path, doc: Mapping[str, Any]) -> bool:
+        """Write one entry or clean set atomically, in folders private to this user; False when
+        it cannot be written (a read-only or full disk): not stored, a miss next run."""
+        try:
+            _private_dirs(self.root.parent, self.root, target.parent)
+            with staged(target) as tmp:  # created 0600
+                tmp.write_text(canonical_json(doc), encoding="utf-8")
+        except OSError:
+            return False
+        return True
 
     def flush(self) -> None:
         """Write the keys stored clean since the last flush, and those looked up today whose
@@ -318,9 +329,9 @@ class ResultCache:
     def _clean_dir(self) -> str:
         return os.path.join(self.root, "clean")
 
-    def _write_clean(self, days: Mapping[str, int]) -> str:
-        """One clean set of keys and their days; its name is its content's digest (the same set
-        twice is one file)."""
+    def _write_clean(self, days: Mapping[str, int]) -> str | None:
+        """One clean set of keys and their days, its path (None when it could not be written);
+        its name is its content's digest (the same set twice is one file)."""
         pairs = _day_pairs(days)
         doc = {
             "key_id": self._key_id(),
@@ -328,8 +339,7 @@ class ResultCache:
             "mac": self._mac("clean", *pairs),
         }
         target = Path(self._clean_dir(), f"{digest('clean-set', *pairs)}.json")
-        self._store(target, doc)
-        return str(target)
+        return str(target) if self._store(target, doc) else None
 
     def _clean_keys(self) -> dict[str, tuple[bool, int]]:
         """Every key of the clean sets under our key: (True, the newest day of the sets whose MAC
@@ -342,7 +352,7 @@ class ResultCache:
         folder = self._clean_dir()
         try:
             names = sorted(e.name for e in os.scandir(folder) if e.is_file())
-        except FileNotFoundError:
+        except OSError:  # none yet, or a folder that cannot be listed: no sets
             names = []
         for name in names:
             if name.startswith(".") or not name.endswith(".json"):
@@ -395,9 +405,11 @@ class ResultCache:
         merged = self._write_clean(
             {k: day for k, (ok, day) in known.items() if ok and day >= oldest}
         )
+        if merged is None:
+            return  # not written: the sets stay as they are
         for path in sets:
             if path != merged:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):  # gone already, or a read-only disk
                     os.unlink(path)
 
     def _entry(self, f: Finding, values: ValueSource) -> dict[str, Any] | None:
