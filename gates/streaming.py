@@ -4,18 +4,19 @@ Each window holds up to `chunk + overlap` bytes and *owns* its first `owned` byt
 reported by the window that owns its start, so a value that spans a chunk boundary is still found
 whole (it lies in the overlap) and is never reported twice. A window ends after a line break
 (`\n`, `\r\n` or a lone `\r`, never between `\r` and `\n`) when one falls in the second half of
-the chunk, so line-based scanners (detect-secrets) see whole lines and line numbers stay exact:
-`Window.line` counts the newlines before the window (how the pii gate numbers lines) and
-`Window.breaks` the line breaks as `gates.textlines` counts them (how the secrets gate does).
+the chunk, so line-based scanners (detect-secrets) see whole lines and line numbers stay exact.
+`numbered` gives each window the lines before it, counted as its scanner counts them: newlines
+(the pii gate) or line breaks as `gates.textlines` counts them (the secrets gate). Each count is a
+pass over the bytes, so only a scanner that numbers lines pays one, and only its own: a binary
+file's windows are not counted at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from gates.record import record
-from gates.textlines import count_breaks
 
 CHUNK_BYTES = 1024 * 1024
 OVERLAP_BYTES = 64 * 1024  # far longer than any value a gate looks for
@@ -26,8 +27,6 @@ class Window:
     offset: int  # byte offset of data[0] in the file
     data: bytes
     owned: int  # matches starting in data[:owned] belong to this window
-    line: int  # newlines in the file before `offset`
-    breaks: int = 0  # line breaks (textlines: \n, \r\n, a lone \r) in the file before `offset`
 
     def owns(self, start: int) -> bool:
         """Whether a match starting at `start` (an offset into `data`) belongs to this window."""
@@ -41,7 +40,7 @@ def windows(
     if chunk < 2 or overlap < 1:
         raise ValueError("chunk must be >= 2 and overlap >= 1")
     buf = b""
-    offset = line = breaks = 0
+    offset = 0
     eof = False
     while True:
         while not eof and len(buf) < chunk + overlap:
@@ -51,14 +50,32 @@ def windows(
             else:
                 eof = True
         if eof and len(buf) <= chunk + overlap:
-            yield Window(offset=offset, data=buf, owned=len(buf), line=line, breaks=breaks)
+            yield Window(offset=offset, data=buf, owned=len(buf))
             return
         owned = _after_last_break(buf, chunk // 2, chunk)
-        yield Window(offset=offset, data=buf, owned=owned, line=line, breaks=breaks)
-        line += buf.count(b"\n", 0, owned)
-        breaks += count_breaks(buf, 0, owned)
+        yield Window(offset=offset, data=buf, owned=owned)
         offset += owned
         buf = buf[owned:]
+
+
+def numbered(
+    wins: Iterator[Window], count: Callable[[bytes, int, int], int]
+) -> Iterator[tuple[Window, int]]:
+    """Each window with the lines before it, as `count(data, start, end)` counts a window's
+    owned bytes (windows never part a `\r\n`, so the counts add up exactly). A window is
+    counted when the next one comes: the last, which nothing follows, never is."""
+    before = 0
+    last: Window | None = None
+    for window in wins:
+        if last is not None:
+            before += count(last.data, 0, last.owned)
+        yield window, before
+        last = window
+
+
+def newlines(data: bytes, start: int, end: int) -> int:
+    """The `\n` bytes in data[start:end]: lines as the pii gate numbers them."""
+    return data.count(b"\n", start, end)
 
 
 def _after_last_break(buf: bytes, start: int, end: int) -> int:

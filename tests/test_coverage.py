@@ -75,6 +75,19 @@ def test_token_in_a_streamed_file_with_cr_line_ends_is_found_on_its_line(
     assert {n for _, p, n in _found(doc) if p == "big.py"} == {lines + 1}
 
 
+def test_card_in_the_third_window_of_a_streamed_file_is_found_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pii gate numbers a streamed file's lines by the newlines of the windows before (counted
+    # only for text files, and only as the pii gate counts them: gates.streaming.numbered).
+    padding = "# padding line, nothing to see here\n" * (5 * MIB // 2 // 36)  # 3 windows
+    lines = padding.count("\n")
+    root = make_repo(tmp_path / "r", {"big.txt": padding + f"card {PAN}\n" + padding})
+    code, doc = _run(root, monkeypatch, "--gate", "pii")
+    assert code == 1
+    assert _found(doc) == [("pii.pan", "big.txt", lines + 1)]
+
+
 def test_card_spanning_a_chunk_boundary_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,7 +223,8 @@ def test_windows_own_every_byte_once_and_overlap() -> None:
     assert b"".join(w.data[: w.owned] for w in wins) == data
     assert all(w.offset == sum(v.owned for v in wins[:i]) for i, w in enumerate(wins))
     assert all(len(w.data) <= 1100 for w in wins)
-    assert [w.line for w in wins] == [data.count(b"\n", 0, w.offset) for w in wins]
+    lines = [n for _, n in streaming.numbered(iter(wins), streaming.newlines)]
+    assert lines == [data.count(b"\n", 0, w.offset) for w in wins]
 
 
 @settings(max_examples=300, deadline=None)
@@ -221,13 +235,15 @@ def test_windows_end_at_line_breaks_and_count_them_as_the_scanners_do(parts: lis
     from gates import streaming
 
     data = b"".join(parts)
+    from gates.textlines import count_breaks
+
     wins = list(streaming.windows(_io.BytesIO(data), chunk=40, overlap=16))
     assert b"".join(w.data[: w.owned] for w in wins) == data
-    for w in wins:
+    for w, breaks in streaming.numbered(iter(wins), count_breaks):
         before = data[: w.offset].decode()
         # Python's own universal-newline reading, as detect-secrets reads a file
         read = _io.StringIO(before, newline=None).readlines()
-        assert w.breaks == sum(line.endswith("\n") for line in read), "breaks before the window"
+        assert breaks == sum(line.endswith("\n") for line in read), "breaks before the window"
         # a window never starts inside a \r\n, and starts after a break when one was in reach
         assert not (before.endswith("\r") and data[w.offset : w.offset + 1] == b"\n")
 

@@ -29,11 +29,12 @@ from gates.model import Finding, Location, Unscanned
 def scan(path: str, fh: BinaryIO, kind: Unscanned, plan: Plan) -> list[Finding]:
     """Every value finding in one binary or large file (unsorted)."""
     found: list[Finding] = []
-    for window in streaming.windows(fh):
-        if kind is Unscanned.BINARY:
+    if kind is Unscanned.BINARY:
+        for window in streaming.windows(fh):
             found += _binary_window(path, window, plan)
-        else:
-            found += _text_window(path, window, plan)
+    else:
+        for window, line in streaming.numbered(streaming.windows(fh), streaming.newlines):
+            found += _text_window(path, window, line, plan)
     return found
 
 
@@ -43,7 +44,8 @@ def _reported(path: str, hits: list[scanner.Hit], plan: Plan) -> list[scanner.Hi
     return hits
 
 
-def _text_window(path: str, window: streaming.Window, plan: Plan) -> list[Finding]:
+def _text_window(path: str, window: streaming.Window, line: int, plan: Plan) -> list[Finding]:
+    """Findings of one window of a large text file; `line`: the newlines before the window."""
     hits = plan.scanner.scan(window.data, fixtures=plan.is_fixture(path))
     owned = [h for h in hits if window.owns(h.start)]
     if not owned:
@@ -57,9 +59,7 @@ def _text_window(path: str, window: streaming.Window, plan: Plan) -> list[Findin
         out.append(
             replace(
                 f,
-                location=replace(
-                    loc, line=loc.line + window.line, end_line=loc.end_line + window.line
-                ),
+                location=replace(loc, line=loc.line + line, end_line=loc.end_line + line),
             )
         )
     return out

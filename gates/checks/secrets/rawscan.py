@@ -15,25 +15,29 @@ from gates import printable, streaming
 from gates.checks.secrets import scanner
 from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.model import Unscanned
-from gates.textlines import line_starts
+from gates.textlines import count_breaks, line_starts
 
 
 def scan(path: str, fh: BinaryIO, kind: Unscanned, settings: ScanSettings) -> list[Hit]:
     found: list[Hit] = []
-    for window in streaming.windows(fh):
-        if kind is Unscanned.BINARY:
+    if kind is Unscanned.BINARY:
+        for window in streaming.windows(fh):
             found += _binary_window(path, window, settings)
-        else:
-            found += _text_window(path, window, settings)
+    else:
+        for window, breaks in streaming.numbered(streaming.windows(fh), count_breaks):
+            found += _text_window(path, window, breaks, settings)
     return found
 
 
-def _text_window(path: str, window: streaming.Window, settings: ScanSettings) -> list[Hit]:
+def _text_window(
+    path: str, window: streaming.Window, breaks: int, settings: ScanSettings
+) -> list[Hit]:
+    """Hits of one window of a large text file; `breaks`: the line breaks before the window."""
     text = window.data.decode("utf-8", "replace")
     [hits] = scanner.scan_many([(path, text)], settings)
     starts = line_starts(window.data)  # the scanner's own line count (textlines.py)
     return [
-        replace(h, line=h.line + window.breaks)
+        replace(h, line=h.line + breaks)
         for h in hits
         if 0 < h.line <= len(starts) and window.owns(starts[h.line - 1])
     ]
