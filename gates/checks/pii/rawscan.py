@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import BinaryIO
 
-from gates import printable, streaming
+from gates import streaming
 from gates.checks.pii import rules, scanner
 from gates.checks.pii.filescan import (
     _SEVERITY,
@@ -82,6 +82,8 @@ def _binary_hits(data: bytes, plan: Plan, fixtures: bool) -> list[scanner.Hit]:
 
 
 def _binary_window(path: str, window: streaming.Window, plan: Plan) -> list[Finding]:
+    from gates import printable  # lazy: ~2 ms of imports, for binary files only
+
     text = printable.strings(window.data)
     out = []
     hits = _binary_hits(text.text, plan, plan.is_fixture(path))

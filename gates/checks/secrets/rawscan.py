@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import BinaryIO
 
-from gates import printable, streaming
+from gates import streaming
 from gates.checks.secrets import scanner
 from gates.checks.secrets.hits import Hit, ScanSettings
 from gates.model import Unscanned
@@ -44,6 +44,8 @@ def _text_window(
 
 
 def _binary_window(path: str, window: streaming.Window, settings: ScanSettings) -> list[Hit]:
+    from gates import printable  # lazy: ~2 ms of imports, for binary files only
+
     runs = printable.runs(window.data)
     if not runs:
         return []
