@@ -17,6 +17,7 @@ cannot read (a lone surrogate) gets no proof. RE2 runs a DFA: ~0.5 ms for a 400 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Protocol, cast
 
@@ -104,6 +105,18 @@ def _compiled(pattern: str) -> _Compiled:
     options = re2.Options()
     options.log_errors = False
     return cast(_Compiled, re2.compile(pattern.encode("utf-8"), options=options))
+
+
+def any_literal(values: Iterable[str]) -> str | None:
+    """An RE2 pattern matching any of `values` as written (each character that is not a letter
+    or digit spelt `\\x{...}`, so no value can be read as syntax); None when a value cannot be
+    encoded (a lone surrogate) or there are none."""
+    alternatives = []
+    for value in values:
+        if encoded(value) is None:
+            return None
+        alternatives.append("".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in value))
+    return "|".join(alternatives) or None
 
 
 def encoded(text: str) -> bytes | None:
