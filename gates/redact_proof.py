@@ -19,7 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
-from typing import Protocol, cast
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gates.checks.pii.engine import Pattern
 
 # Python's `\s` for str patterns, character by character (the test holds it to Python's): used
 # both as a class and inside negated ones, so it must be exactly Python's set.
@@ -94,17 +97,16 @@ def shape(pattern: str) -> str:
     return out.replace("(?<=", "(?:")
 
 
-class _Compiled(Protocol):
-    def search(self, text: bytes) -> object | None: ...
-
-
 @cache
-def _compiled(pattern: str) -> _Compiled:
-    import re2  # type: ignore[import-untyped]  # google-re2 publishes no stubs
+def _compiled(pattern: str) -> Pattern:
+    # the package's re2 wrapper, imported when a proof is first needed (redact loads with every
+    # command; re2 and the pii package only with a text long enough)
+    from gates.checks.pii import engine
 
-    options = re2.Options()
-    options.log_errors = False
-    return cast(_Compiled, re2.compile(pattern.encode("utf-8"), options=options))
+    compiled = engine.compile_bytes(pattern.encode("utf-8"), latin1=False)
+    if compiled is None:
+        raise RuntimeError(f"re2 rejected a built-in masking proof: {pattern[:80]!r}")
+    return compiled
 
 
 def any_literal(values: Iterable[str]) -> str | None:
