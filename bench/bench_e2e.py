@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.bench_pii import _ere
+from bench.bench_pii import peer_pattern
 from bench.corpus import corpus10_dir, corpus_dir
 from bench.timing import wall_and_cpu
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     corpora = {"corpus": corpus_dir()}
     if not args.no_x10:
         corpora["corpus x10"] = corpus10_dir()
-    pattern = _ere()
+    pattern = peer_pattern()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         one = _one_file_repo(tmp)

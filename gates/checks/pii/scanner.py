@@ -237,6 +237,15 @@ def _phone(data: bytes, start: int, end: int) -> Hit | None:
 _Finder = Callable[[bytes], Iterable["engine.Match | re.Match[bytes]"]]
 
 
+def id_alternatives(keywords: Mapping[str, tuple[str, ...]]) -> bytes:
+    """The national-id part of the combined pattern, each alternative a group and each led by
+    `|`: one per id shape (national_ids.KINDS), then the keyword group (a never-matching one
+    without keywords, so the group numbers stay put). bench/ gives ripgrep this same text."""
+    ids = b"".join(b"|(" + k.shape + b")" for k in _SHAPED if k.shape is not None)
+    keyword = national_ids.keyword_group(keywords)
+    return ids + b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
+
+
 class Scanner:
     """Compiled patterns for one configuration; build one per process (re2 objects don't pickle)."""
 
@@ -246,11 +255,9 @@ class Scanner:
         id_keywords: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._keywords = dict(national_ids.DEFAULT_KEYWORDS if id_keywords is None else id_keywords)
-        ids = b"".join(b"|(" + k.shape + b")" for k in _SHAPED if k.shape is not None)
+        ids = id_alternatives(self._keywords)
         self._first_id = _BASE_GROUPS + 1
         self._keyword_group = self._first_id + len(_SHAPED)
-        keyword = national_ids.keyword_group(self._keywords)
-        ids += b"|(" + (keyword if keyword is not None else rb"\b\B") + b")"
         self._email_group = self._keyword_group + 1
         # Which kinds a keyword match names is asked only when one turns up: each kind's Python
         # regex is compiled then (national_ids.keywords_regex caches it), not for every run.
