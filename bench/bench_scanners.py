@@ -260,14 +260,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_section(text: str, section: str = SECTION) -> None:
-    """Replace the README's `section` (up to the next `## ` heading) with `text`, or append it."""
+    """Replace the README's `section` with `text`, or append it. What is replaced ends at the
+    next heading, `## ` or `### `: a section's `###` parts are its history (earlier sessions'
+    measurements and what they changed), which a new table must not wipe."""
     old = README.read_text() if README.exists() else "# Benchmarks\n"
     start = old.find(section)
     if start == -1:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        nxt = old.find("\n## ", start + len(section))
-        new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
+        ends = [old.find(h, start + len(section)) for h in ("\n## ", "\n### ")]
+        nxt = min((e for e in ends if e != -1), default=-1)
+        new = old[:start] + text.rstrip("\n") + "\n" + (old[nxt:] if nxt != -1 else "")
     README.write_text(new)
 
 
