@@ -173,6 +173,38 @@ def test_masker_value_walks_dataclasses_and_drops_sensitive_properties() -> None
     assert masked.severity is Severity.HIGH
 
 
+def test_masker_value_masks_deep_and_drops_a_lone_sensitive_pair_in_an_untouched_tuple() -> None:
+    """The view keeps untouched parts as they are: what changes, however deep, still shows."""
+    clean = Finding(
+        gate="pii",
+        rule="pii.x",
+        severity=Severity.LOW,
+        message="nothing to mask here",
+        location=Location(path="a.py", line=1),
+        fingerprint="1" * 64,
+        properties=(("kind", "note"), ("tags", ("a", "b"))),
+    )
+    deep = Finding(
+        gate="pii",
+        rule="pii.x",
+        severity=Severity.LOW,
+        message="m",
+        location=Location(path="a.py", line=2),
+        fingerprint="2" * 64,
+        properties=(("kind", "note"), ("tags", ("a", ("b", "card 4539148803436467")))),
+    )
+    carrier = _finding("536-22-1471", "ssn")  # its only other property is its sensitive pair
+    view = redact.Masker.from_findings([carrier]).value((clean, deep, carrier, "ssn 536-22-1471"))
+    assert view[0] == clean
+    assert view[1].properties == (
+        ("kind", "note"),
+        ("tags", ("a", ("b", "card 4539 14•• •••• 6467"))),
+    )
+    assert view[2].properties == ()
+    assert view[2].message == "m"
+    assert view[3] == "ssn •••-••-1471"
+
+
 @pytest.mark.parametrize(
     ("value", "kind", "masked"),
     [
