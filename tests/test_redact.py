@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -173,26 +175,20 @@ def test_masker_value_walks_dataclasses_and_drops_sensitive_properties() -> None
     assert masked.severity is Severity.HIGH
 
 
+def _noted(line: int, tags: object) -> Finding:
+    """A finding with no sensitive property: a note and its tags."""
+    return dataclasses.replace(
+        _finding("", "pii"),
+        severity=Severity.LOW,
+        location=Location(path="a.py", line=line),
+        properties=(("kind", "note"), ("tags", tags)),
+    )
+
+
 def test_masker_value_masks_deep_and_drops_a_lone_sensitive_pair_in_an_untouched_tuple() -> None:
-    """The view keeps untouched parts as they are: what changes, however deep, still shows."""
-    clean = Finding(
-        gate="pii",
-        rule="pii.x",
-        severity=Severity.LOW,
-        message="nothing to mask here",
-        location=Location(path="a.py", line=1),
-        fingerprint="1" * 64,
-        properties=(("kind", "note"), ("tags", ("a", "b"))),
-    )
-    deep = Finding(
-        gate="pii",
-        rule="pii.x",
-        severity=Severity.LOW,
-        message="m",
-        location=Location(path="a.py", line=2),
-        fingerprint="2" * 64,
-        properties=(("kind", "note"), ("tags", ("a", ("b", "card 4539148803436467")))),
-    )
+    """An untouched finding comes out equal; what a mask changes shows masked, however deep."""
+    clean = _noted(1, ("a", "b"))
+    deep = _noted(2, ("a", ("b", "card 4539148803436467")))
     carrier = _finding("536-22-1471", "ssn")  # its only other property is its sensitive pair
     view = redact.Masker.from_findings([carrier]).value((clean, deep, carrier, "ssn 536-22-1471"))
     assert view[0] == clean
