@@ -1,4 +1,4 @@
-"""Benchmark: the pii gate vs `grep -nE` and ripgrep with equivalent patterns, in one run.
+"""Benchmark: the pii gate vs ripgrep with an equivalent pattern and `grep -nE`, in one run.
 
 Over the corpus (real payment SDK sources, bench.corpus) it times, best of N each:
 - the gate in-process (`GATE.run` on every tracked file: read, scan, validate, log-call check);
