@@ -301,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         scratch = Path(tmp)
-        # ~0.25 s a pair: a median of 5 moved 0.4x between two quick runs under load, so this row
-        # takes four times the repetitions (~8 s more).
+        # ~0.25 s a pair: with medians of 5, two quick runs minutes apart gave 1.8x and 2.8x, so
+        # this row takes four times the repetitions (~8 s more).
         t = interleaved(
             {"rg": rg(stripe), "ours": gates_cli(stripe, "--gate", "pii", ".")}, many * 4
         )
