@@ -9,9 +9,10 @@ Each pattern here is a **superset** of one of redact's: the same text with `\\b`
 look-behinds and the backreference dropped (a card number's look-arounds are matched as the
 character beside it), a positive look-behind matched as plain text, no class narrower, and
 Python's Unicode whitespace, digits and case folding spelt out (`tests/test_redact_proof.py`
-holds each to Python's definition, and every redact pattern to being found by its proof). So when RE2 finds no match, the Python pattern cannot match either
-and is not run; when it finds one, the Python pattern runs as before, and decides. A text RE2
-cannot read (a lone surrogate) gets no proof. RE2 runs a DFA: ~0.5 ms for a 400 kB report.
+holds each to Python's definition, and every redact pattern to being found by its proof). So
+when RE2 finds no match, the Python pattern cannot match either and is not run; when it finds
+one, the Python pattern runs as before, and decides. A text RE2 cannot read (a lone surrogate)
+gets no proof. RE2 runs a DFA: ~0.5 ms for a 400 kB report.
 """
 
 from __future__ import annotations
