@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp file in the same directory, fsynced, then `os.replace`.
+"""Atomic file writes: a temp file in the same directory, fsynced, then `os.replace`; and the
+folders private to this user that cache files are written into (`private_dirs`).
 
 A reader (or a crash, or Ctrl-C) sees either the old file or the whole new one, never a torn one.
 A target that is not a regular file (`--output /dev/stdout`, a FIFO, /dev/null) is written in
@@ -83,3 +84,16 @@ def create_bytes_atomic(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def private_dirs(*folders: Path) -> None:
+    """Create each missing folder (outermost first) private to this user. A folder that already
+    exists is left as it is: it may be a directory the caller chose, such as /tmp when a cache
+    directory is put right below it, and must not lose its permissions to us."""
+    folders[0].parent.mkdir(parents=True, exist_ok=True)
+    for folder in folders:
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode passes through the umask

@@ -30,6 +30,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from gates.atomic import private_dirs
 from gates.errors import InvalidInput
 from gates.record import record
 
@@ -79,7 +80,7 @@ def mark_used(folder: Path, *, now: float) -> None:
         try:
             _touch_if_older(mark, now - DAY_SECONDS, now)
         except FileNotFoundError:  # the repository's first run: no folder yet
-            os.makedirs(folder, mode=0o700, exist_ok=True)
+            private_dirs(folder)
             _touch_if_older(mark, now - DAY_SECONDS, now)
 
 

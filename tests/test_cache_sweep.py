@@ -83,6 +83,7 @@ def test_a_repository_folder_unused_for_the_maximum_age_goes_whole(
     assert _folders() == {_folder_of(old).name, _folder_of(current).name}
     for repo in (old, current):
         assert stat.S_IMODE((_folder_of(repo) / cache_sweep.USED).stat().st_mode) == 0o600
+        assert stat.S_IMODE(_folder_of(repo).stat().st_mode) == 0o700  # made by the mark
     mine = _home() / "notes"
     mine.mkdir()
     (mine / "kept.txt").write_text("not the cache's\n")

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gates import __version__, cache_sweep, progress, redact
-from gates.atomic import staged
+from gates.atomic import private_dirs, staged
 from gates.cachekey import machine_key
 from gates.fingerprint import fingerprint
 from gates.model import Finding, Location, RuleInfo, Severity
@@ -309,7 +309,7 @@ class ResultCache:
         """Write one entry or clean set atomically, in folders private to this user; False when
         it cannot be written (a read-only or full disk): not stored, a miss next run."""
         try:
-            _private_dirs(self.root.parent, self.root, target.parent)
+            private_dirs(self.root.parent, self.root, target.parent)
             with staged(target) as tmp:  # created 0600
                 tmp.write_text(canonical_json(doc), encoding="utf-8")
         except OSError:
@@ -440,19 +440,6 @@ class ResultCache:
 def _day_pairs(days: Mapping[str, int]) -> list[str]:
     """A clean set's keys and days as the strings its MAC and name cover, in key order."""
     return [f"{k}:{d}" for k, d in sorted(days.items())]
-
-
-def _private_dirs(*folders: Path) -> None:
-    """Create each missing folder (outermost first) private to this user. A folder that already
-    exists is left as it is: it may be a directory the caller chose, such as /tmp when a cache
-    directory is put right below it, and must not lose its permissions to us."""
-    folders[0].parent.mkdir(parents=True, exist_ok=True)
-    for folder in folders:
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(folder, 0o700)  # mkdir's mode passes through the umask
 
 
 class ValueSource(Protocol):
