@@ -29,6 +29,18 @@ def _all_roots(repo: Path) -> list[str]:
     return sorted(git(repo, "rev-list", "--max-parents=0", "HEAD").split())
 
 
+def _root_sorting_high(repo: Path) -> str:
+    """The repository's only commit, amended until its id sorts at "4" or above, and that id. An
+    orphan root below it then takes a few tries (a quarter of all ids or more), where a root that
+    happened to sort low could take thousands (one at 0133... failed 200 tries in CI)."""
+    for attempt in range(200):
+        commit = git(repo, "rev-parse", "HEAD").strip()
+        if commit >= "4":
+            return commit
+        git(repo, "commit", "-q", "--amend", "-m", f"initial {attempt}")
+    raise AssertionError("no commit id at 4 or above in 200 tries")
+
+
 def _orphan_root_below(repo: Path, bound: str, branch: str) -> str:
     """A commit with no parent on `branch` whose id sorts before `bound` (so it becomes the
     smallest root when merged): commit ids are hashes, so a few tries find one."""
@@ -46,7 +58,7 @@ def _orphan_root_below(repo: Path, bound: str, branch: str) -> str:
 def test_the_answer_follows_history_as_git_walks_it(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
     cache = tmp_path / "cache"
-    first = git(repo, "rev-parse", "HEAD").strip()
+    first = _root_sorting_high(repo)
     assert root_commits.oldest(repo, cache) == first == gitmod.root_commit(repo)
     # new commits on top: only the commits in between are asked about
     commit_files(repo, {"b.py": "y = 2\n"}, "second")
@@ -133,6 +145,7 @@ def test_fingerprints_from_a_remembered_root_equal_a_fresh_walk(
     """What a user sees: the same fingerprints whether the run walked the history or used
     what an earlier run remembered, and a new smaller root changes them in both."""
     repo = make_repo(tmp_path / "repo", {"fixtures/card.txt": f"card {PAN}\n"})
+    first = _root_sorting_high(repo)
 
     def fingerprints(cache_home: Path) -> list[str]:
         monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
@@ -141,7 +154,6 @@ def test_fingerprints_from_a_remembered_root_equal_a_fresh_walk(
         return [f["fingerprint"] for f in json.loads(out)["findings"]]
 
     before = fingerprints(tmp_path / "warm")
-    first = git(repo, "rev-parse", "HEAD").strip()
     _orphan_root_below(repo, first, "other")
     git(repo, "checkout", "-q", "-f", "main")
     git(repo, "merge", "-q", "--allow-unrelated-histories", "-m", "join", "other")
